@@ -1,0 +1,54 @@
+"""Migrations build the schema from nothing on both databases; a stale schema stops the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from tests.conftest import POSTGRES_URL, postgres_schema
+from tracker import create_app, db
+
+TABLES = {"user", "pathway", "pathwayversion", "step", "patient", "enrollment",
+          "checklistitem", "reminder", "auditevent", "patientlink"}
+
+
+def _empty_url(kind: str, tmp_path: Path):
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    else:
+        if not POSTGRES_URL:
+            pytest.skip("TRACKER_TEST_POSTGRES_URL is not set")
+        yield from postgres_schema(migrate=False)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_migrations_upgrade_an_empty_database(kind: str, tmp_path: Path) -> None:
+    for url in _empty_url(kind, tmp_path):
+        engine = db.make_engine(url)
+        assert db.current_revision(engine) is None
+        db.upgrade(engine)
+        assert db.current_revision(engine) == db.head_revision()
+        assert TABLES <= set(inspect(engine).get_table_names())
+        db.check_schema(engine)
+        engine.dispose()
+
+
+def test_app_refuses_an_outdated_schema_and_names_the_fix(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'stale.sqlite3'}"
+    with pytest.raises(db.SchemaOutdated, match="run `tracker db upgrade`"):
+        create_app({"DATABASE_URL": url, "SECRET_KEY": "x"})
+    db.upgrade(db.make_engine(url))
+    assert create_app({"DATABASE_URL": url, "SECRET_KEY": "x"}).name == "tracker"
+
+
+@pytest.mark.both_databases
+def test_every_response_carries_security_headers(client) -> None:
+    response = client.get("/pathways/")
+    assert response.status_code == 200
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,1 @@
+"""Subcommands of `tracker`, one module per area; see tracker.cli.COMMANDS."""

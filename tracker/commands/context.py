@@ -1,0 +1,24 @@
+"""An application context for commands, turning a stale schema into one clear line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+
+from tracker.cli import fail
+
+
+@contextmanager
+def app_context(*, check_schema: bool = True) -> Iterator[Flask]:
+    from tracker import create_app
+    from tracker.db import SchemaOutdated
+
+    try:
+        app = create_app({"CHECK_SCHEMA": check_schema})
+    except SchemaOutdated as error:
+        fail(f"tracker: {error}")
+        raise  # unreachable: fail() exits
+    with app.app_context():
+        yield app

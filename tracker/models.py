@@ -1,0 +1,172 @@
+"""Every database table. Datetimes are aware UTC in Python, naive UTC in the database."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from tracker.dbtypes import UTCDateTime
+
+
+# Staff who sign in: nurses run the workspace, admins also review and publish pathways.
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20)  # "nurse" | "admin"
+    active: bool = Field(default=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# A procedure the site has instructions for; its content lives in versions.
+class Pathway(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True, index=True)
+    code_system: str = Field(default="", max_length=40)
+    code: str = Field(default="", max_length=40)
+    title: str = Field(max_length=1000)
+    short_name: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# One version of a pathway's document and steps: draft, published (frozen) or retired.
+class PathwayVersion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("pathway_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pathway_id: int = Field(foreign_key="pathway.id", index=True)
+    number: int
+    state: str = Field(default="draft", max_length=20)  # draft | published | retired
+    title: str = Field(max_length=1000)
+    source_name: str = Field(default="", max_length=500)
+    source_text: str
+    source_hash: str = Field(max_length=64, index=True)
+    duration_minutes: int
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+# One instruction of a pathway version, timed relative to the procedure (see timing.Step).
+class Step(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="pathwayversion.id", index=True)
+    position: int
+    section: str = Field(max_length=60)
+    line: int = Field(default=0)
+    text: str
+    kind: str = Field(max_length=30)
+    critical: bool = False
+    conditional: bool = False
+    # Relative times (timing.RelTime as dicts); recurrence is timing.Recurrence or null.
+    opens: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    due: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    expires: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    recurrence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    evidence: str = ""
+    rule: str = Field(default="", max_length=200)
+    confidence: float = 1.0
+
+
+# A person following a pathway; reached by link, never signs in.
+class Patient(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    mrn: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=200)
+    birth_date: date | None = None
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=40)
+    timezone: str = Field(max_length=64)
+    reminder_hour: int = Field(default=9)
+    quiet_start: str = Field(default="21:00", max_length=5)
+    quiet_end: str = Field(default="07:00", max_length=5)
+    channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    language: str = Field(default="en", max_length=10)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# A patient on one pinned pathway version for one procedure.
+class Enrollment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    version_id: int = Field(foreign_key="pathwayversion.id", index=True)
+    nurse_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    procedure_start: datetime = Field(sa_type=UTCDateTime, index=True)  # UTC
+    procedure_end: datetime = Field(sa_type=UTCDateTime)  # UTC
+    timezone: str = Field(max_length=64)
+    state: str = Field(default="active", max_length=20, index=True)  # active|completed|cancelled
+    # Conditional step ids the nurse dropped at enrollment.
+    dropped_steps: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Recurring items exist up to this instant; housekeeping rolls it forward.
+    horizon: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# One thing to do (one occurrence of a recurring step), with its UTC window and status.
+class ChecklistItem(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "step_id", "occurrence"),
+        Index("ix_item_status_due", "status", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    enrollment_id: int = Field(foreign_key="enrollment.id", index=True)
+    step_id: int = Field(foreign_key="step.id")
+    occurrence: int = 0
+    opens_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="pending", max_length=20)
+    # pending | done | skipped | not_done | missed | cancelled
+    note: str = ""
+    acted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acted_by: str = Field(default="", max_length=120)  # "user:3", "link:7", "system"
+
+
+# Outbox row: one message to send for one item at one instant.
+class Reminder(SQLModel, table=True):
+    __table_args__ = (Index("ix_reminder_status_send_at", "status", "send_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="checklistitem.id", index=True)
+    enrollment_id: int = Field(foreign_key="enrollment.id", index=True)
+    send_at: datetime = Field(sa_type=UTCDateTime)
+    purpose: str = Field(default="opens", max_length=20)  # opens | due_soon | occurrence
+    channel: str = Field(default="inapp", max_length=20)
+    status: str = Field(default="pending", max_length=20)
+    # pending | claimed | sent | deferred | failed | expired | cancelled
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=120)
+    lease_expires: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    idempotency_key: str = Field(max_length=64, unique=True)
+    last_error: str = ""
+    provider_id: str = Field(default="", max_length=255)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    late: bool = False
+
+
+# Append-only history: who changed what, when, with the values before and after.
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=60)
+    subject_type: str = Field(max_length=40)
+    subject_id: int
+    patient_id: int | None = Field(default=None, index=True)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+# A patient's personal link: only the token's hash is stored.
+class PatientLink(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    enrollment_id: int = Field(foreign_key="enrollment.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

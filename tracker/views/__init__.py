@@ -1,0 +1,1 @@
+"""Blueprints: each module parses requests, calls services and renders templates."""
