@@ -18,9 +18,13 @@ from sqlmodel import Session
 from tracker import create_app, db
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL", "")
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "22868.txt"
-if not SEED.exists():  # a clone elsewhere: the seed sits beside the checkout
-    SEED = Path("/work/shared/seed/22868.txt")
+# The original seed document sits beside the checkout; a clone elsewhere uses the copy in fixtures.
+_SEED_PLACES = (
+    Path(__file__).resolve().parents[2] / "shared" / "seed" / "22868.txt",
+    Path("/work/shared/seed/22868.txt"),
+    Path(__file__).resolve().parent / "fixtures" / "documents" / "22868.txt",
+)
+SEED = next((p for p in _SEED_PLACES if p.exists()), _SEED_PLACES[-1])
 PATHWAYS_DIR = Path(__file__).resolve().parents[1] / "pathways"
 
 

@@ -211,3 +211,11 @@ def _step_counts(session: Session, version_id: int | None = None) -> dict[int, t
     if version_id is not None:
         query = query.where(Step.version_id == version_id)
     return {vid: (int(total), int(flagged or 0)) for vid, total, flagged in session.exec(query)}
+
+
+def published_version(session: Session, pathway: Pathway) -> PathwayVersion | None:
+    """The version new enrollments use: the pathway's one published version, if any."""
+    query = select(PathwayVersion).where(
+        PathwayVersion.pathway_id == pathway.id, PathwayVersion.state == "published"
+    )
+    return session.exec(query.order_by(col(PathwayVersion.number).desc())).first()

@@ -20,5 +20,11 @@ def app_context(*, check_schema: bool = True) -> Iterator[Flask]:
     except SchemaOutdated as error:
         fail(f"tracker: {error}")
         raise  # unreachable: fail() exits
-    with app.app_context():
-        yield app
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        # Close pooled connections now: a command may run inside a longer-lived process (tests).
+        from tracker.db import get_engine
+
+        get_engine(app).dispose()
