@@ -15,6 +15,11 @@ COMMANDS: dict[str, str] = {
     "pathways": "tracker.commands.documents:pathways",
     "db": "tracker.commands.database:db",
     "run": "tracker.commands.serve:run",
+    "patient": "tracker.commands.patients:patient",
+    "enroll": "tracker.commands.patients:enroll",
+    "reschedule": "tracker.commands.patients:reschedule",
+    "user": "tracker.commands.users:user",
+    "demo-users": "tracker.commands.users:demo_users",
 }
 
 

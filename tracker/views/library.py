@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from tracker import pathways, wording
+from tracker.auth import require_staff_for_blueprint
 from tracker.db import get_session
 
 bp = Blueprint("library", __name__)
@@ -36,3 +37,4 @@ def detail(slug: str) -> str:
 
 
 bp.add_app_template_filter(wording.step_window, "step_window")
+require_staff_for_blueprint(bp)
