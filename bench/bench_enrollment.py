@@ -59,7 +59,7 @@ def run(n: int = 10_000) -> dict[str, float]:
             version = _published_seed(session)
             conditional = [s.id for s in steps_of(session, version) if s.conditional and s.id]
             patients = _patients(session, n)
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         for i, patient in enumerate(patients):
             # Procedures spread over the next two months, at quarter hours between 07:00 and 15:45.
             start = datetime(2027, 3, 8, 7, 0) + timedelta(days=i % 60, minutes=15 * (i % 36))
@@ -74,19 +74,21 @@ def run(n: int = 10_000) -> dict[str, float]:
                     confirm=conditional,
                 )
         seconds = time.perf_counter() - began
+        cpu_seconds = time.process_time() - began_cpu
         with Session(engine) as session:
             items = session.exec(select(func.count()).select_from(ChecklistItem)).one()
             reminders = session.exec(select(func.count()).select_from(Reminder)).one()
         engine.dispose()
-    rate = n / seconds
+    rate, cpu_rate = n / seconds, n / cpu_seconds
     print(
-        f"enrollment: {rate:,.0f} enrollments per second through the service layer, "
-        f"one transaction each ({n:,} enrollments, {items:,} items, {reminders:,} reminders "
-        f"in {seconds:.1f} s; target >= {TARGET_PER_SECOND}; "
-        f"{rate / TARGET_PER_SECOND:.1f}x target)"
+        f"enrollment: {rate:,.0f} enrollments per second through the service layer, one "
+        f"transaction each (target >= {TARGET_PER_SECOND}: {rate / TARGET_PER_SECOND:.1f}x); "
+        f"{cpu_rate:,.0f} per CPU-second (steadier on a busy machine); "
+        f"{n:,} enrollments, {items:,} items, {reminders:,} reminders in {seconds:.1f} s"
     )
     return {
         "enrollments_per_second": rate,
+        "enrollments_per_cpu_second": cpu_rate,
         "items": float(items),
         "reminders": float(reminders),
         "seconds": seconds,
