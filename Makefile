@@ -31,7 +31,7 @@ lint: install
 	$(BIN)/mypy
 
 bench: install
-	$(BIN)/python bench/run.py
+	ONLY=$(ONLY) $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

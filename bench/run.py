@@ -1,18 +1,35 @@
-"""Every benchmark in one run: figures and ratios printed together (`make bench`)."""
+"""Every benchmark in one run: figures and ratios printed together (`make bench`).
+
+`make bench` runs them all; `make bench ONLY=documents` runs one group.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_documents  # noqa: E402
+import bench_enrollment  # noqa: E402
+import bench_workspace  # noqa: E402
+
+GROUPS: dict[str, tuple[str, Callable[[], object]]] = {
+    "documents": ("documents and preview (issue 2)", bench_documents.run),
+    "enrollment": ("enrollment through the service layer (issue 3)", bench_enrollment.run),
+    "workspace": ("nurse workspace with 10,000 enrollments (issue 3)", bench_workspace.run),
+}
 
 
 def main() -> None:
-    print("== documents and preview (issue 2)")
-    bench_documents.run()
+    only = os.environ.get("ONLY", "")
+    for name, (title, run) in GROUPS.items():
+        if only and name not in only.split(","):
+            continue
+        print(f"== {title}", flush=True)
+        run()
 
 
 if __name__ == "__main__":

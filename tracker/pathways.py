@@ -100,7 +100,9 @@ def import_document(
     session.add(version)
     session.flush()
     assert version.id is not None
-    session.add_all(step_row(version.id, position, step) for position, step in enumerate(derived.steps))
+    session.add_all(
+        step_row(version.id, position, step) for position, step in enumerate(derived.steps)
+    )
     session.flush()
     status: ImportStatus = "created" if latest is None else "new version"
     review = sum(step.needs_review for step in derived.steps)

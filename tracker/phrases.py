@@ -1,6 +1,6 @@
 """What one instruction says about time, as spans of its text: amounts, relations, day
 phrases, clock times, frequencies, hedges and kind keywords. Matching only, driven by the
-lexicon; `timing` turns what is found here into windows.
+lexicon; `windows` turns what is found here into windows.
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ Span = tuple[int, int]
 _SEP = r"(?:\s*[-–—]\s*|\s+(?:to|or)\s+)"
 _DIGITS = r"\d{1,4}(?:\.\d{1,2})?"
 _ENDINGS = r"(?:s|es|d|ed|ing|r|rs|er|ers)?"
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "dr.", "approx.", "vs.", "no.", "st.")
-_INCLUDES = re.compile(r"\b(?:includes?|consists? of)\s+", re.IGNORECASE)
-_GERUND_AND = re.compile(r"\s+and\s+(?=[a-z]+ing\b)", re.IGNORECASE)
 _REFERENCE = re.compile(r"\b(?:after that|after this|afterwards?|after which)\b", re.IGNORECASE)
 _NEXT_WORD = re.compile(r"\s*([A-Za-z][\w-]*)")
 _CLOCK = re.compile(
@@ -415,56 +412,3 @@ def refers_back(text: str) -> Span | None:
     """'after that': the clause times itself from the clause before."""
     match = _REFERENCE.search(text)
     return (match.start(), match.end()) if match else None
-
-
-def _split(text: str, start: int, end: int, at: re.Pattern[str] | str) -> list[Span]:
-    """Split text[start:end] at separators outside parentheses; spans trimmed."""
-    pattern = at if isinstance(at, re.Pattern) else re.compile(f"[{re.escape(at)}]")
-    nested = "(" in text[start:end]
-    spans, begin, pos = [], start, start
-    while (m := pattern.search(text, pos, end)) is not None:
-        where = m.start()
-        inside = nested and text.count("(", start, where + 1) > text.count(")", start, where + 1)
-        if m.end() == where or inside:
-            pos = where + 1
-            continue
-        spans.append((begin, where))
-        begin = pos = m.end()
-    spans.append((begin, end))
-    return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
-
-
-def _trim(text: str, start: int, end: int) -> Span:
-    while start < end and (text[start].isspace() or text[start] in ",;:"):
-        start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in ".,;:"):
-        end -= 1
-    return start, end
-
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
-
-
-def clauses(text: str) -> list[Span]:
-    """Sentences and ';'-separated parts of one entry, as spans of its text."""
-    parts = []
-    for start, end in _split(text, 0, len(text), ";"):
-        begin = start
-        for m in _SENTENCE.finditer(text, start, end):
-            if not text[begin : m.start()].lower().endswith(_ABBREVIATIONS):
-                parts.append(_trim(text, begin, m.start()))
-                begin = m.end()
-        parts.append(_trim(text, begin, end))
-    return [p for p in parts if any(c.isalpha() for c in text[p[0] : p[1]])]
-
-
-def items(text: str, start: int, end: int) -> tuple[int, list[Span]]:
-    """For "X includes A, B and C": where the list starts, and the items (else no items)."""
-    match = _INCLUDES.search(text, start, end)
-    if match is None or re.search(r"\bsuch as\b|e\.g\.", text[match.end() : end], re.I):
-        return start, []
-    found = []
-    for a, b in _split(text, match.end(), end, ","):
-        a += len(m[0]) if (m := re.match(r"(?:and|or)\s+", text[a:b])) else 0
-        found += _split(text, a, b, _GERUND_AND)
-    return match.start(), found if len(found) >= 2 else []

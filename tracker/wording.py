@@ -29,8 +29,11 @@ def recurrence(rule: Recurrence) -> str:
     if rule.times_per_day:
         how = f"{rule.times_per_day} times a day"
     elif rule.every_minutes:
-        how = "every " + (_amount(rule.every_minutes // 60, "hour") if rule.every_minutes % 60 == 0
-                          else _amount(rule.every_minutes, "minute"))
+        how = "every " + (
+            _amount(rule.every_minutes // 60, "hour")
+            if rule.every_minutes % 60 == 0
+            else _amount(rule.every_minutes, "minute")
+        )
     elif rule.times_per_week:
         how = f"{rule.times_per_week} times a week"
     elif rule.during_sleep:

@@ -13,15 +13,28 @@ from tracker.cli import fail
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--start", required=True, help="Procedure start in local time, e.g. 2027-03-15T08:00.")
-@click.option("--tz", "zone_name", default="America/New_York", show_default=True,
-              help="The patient's IANA time zone.")
+@click.option(
+    "--start", required=True, help="Procedure start in local time, e.g. 2027-03-15T08:00."
+)
+@click.option(
+    "--tz",
+    "zone_name",
+    default="America/New_York",
+    show_default=True,
+    help="The patient's IANA time zone.",
+)
 @click.option("--code", default=None, help="Procedure code, when the file name is not one.")
-@click.option("--reminder-hour", default=9, show_default=True, type=click.IntRange(0, 23),
-              help="Local hour for steps that only name a day.")
+@click.option(
+    "--reminder-hour",
+    default=9,
+    show_default=True,
+    type=click.IntRange(0, 23),
+    help="Local hour for steps that only name a day.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def preview(file: Path, start: str, zone_name: str, code: str | None, reminder_hour: int,
-            as_json: bool) -> None:
+def preview(
+    file: Path, start: str, zone_name: str, code: str | None, reminder_hour: int, as_json: bool
+) -> None:
     """The schedule FILE gives a patient whose procedure starts at --start."""
     from tracker import localtime
     from tracker.documents import DocumentError, read_document
@@ -42,7 +55,9 @@ def preview(file: Path, start: str, zone_name: str, code: str | None, reminder_h
     except DocumentError as error:
         fail(str(error))
     result = build_preview(document, start_local=start_local, tz=tz, reminder_hour=reminder_hour)
-    click.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else render_table(result))
+    click.echo(
+        json.dumps(result, indent=2, ensure_ascii=False) if as_json else render_table(result)
+    )
 
 
 @click.command("import")
@@ -66,8 +81,10 @@ def import_(path: Path, code: str | None) -> None:
             with session_scope(get_engine(app)) as session:
                 result = import_document(session=session, document=outcome, now=utcnow())
             review = f", {result.needs_review} to review" if result.needs_review else ""
-            click.echo(f"{result.path}: {result.slug} v{result.version} {result.status} "
-                       f"({result.steps} steps{review})")
+            click.echo(
+                f"{result.path}: {result.slug} v{result.version} {result.status} "
+                f"({result.steps} steps{review})"
+            )
     if failures:
         raise SystemExit(2)
 
@@ -87,5 +104,7 @@ def pathways() -> None:
             click.echo(f"{summary.pathway.slug}  {summary.pathway.short_name[:60]}")
             for version in summary.versions:
                 steps, review = summary.step_counts.get(version.id or 0, (0, 0))
-                click.echo(f"  v{version.number:<3} {version.state:<10} {steps:>3} steps  "
-                           f"{review:>2} need review")
+                click.echo(
+                    f"  v{version.number:<3} {version.state:<10} {steps:>3} steps  "
+                    f"{review:>2} need review"
+                )

@@ -88,7 +88,11 @@ def demo_users() -> None:
             created = ensure_demo_users(session=session, now=utcnow())
         sign_in_url = app.config["BASE_URL"].rstrip("/") + SIGN_IN_PATH
         if not created:
-            click.echo(f"accounts exist already; no demo users added. Sign in at {sign_in_url}")
+            demo = " / ".join(email for email, _role, _name in DEMO_STAFF)
+            click.echo(
+                f"Accounts exist already; no demo users added. Sign in at {sign_in_url} "
+                f"(demo accounts: {demo}, password {DEMO_PASSWORD}, unless changed)."
+            )
             return
         for account in created:
             click.echo(f"created {account.role} {account.email} (password {DEMO_PASSWORD})")
