@@ -47,7 +47,8 @@ def recurrence(rule: Recurrence) -> str:
 
 def step_window(step: Step) -> str:
     """A stored step's window: opens, due, expiry and repetition."""
-    text = f"Opens {rel_time(RelTime.from_dict(step.opens))}; due {rel_time(RelTime.from_dict(step.due))}"
+    opens, due = RelTime.from_dict(step.opens), RelTime.from_dict(step.due)
+    text = f"Opens {rel_time(opens)}; due {rel_time(due)}"
     if step.expires:
         text += f"; expires {rel_time(RelTime.from_dict(step.expires))}"
     if step.recurrence:
