@@ -28,7 +28,7 @@ from tracker import create_app, db
 from tracker.auth import create_user
 from tracker.clock import utcnow
 from tracker.documents import read_document
-from tracker.enrollment import enroll, items_of
+from tracker.enrollment import enroll
 from tracker.models import (
     AuditEvent,
     ChecklistItem,
@@ -48,6 +48,7 @@ from tracker.pathways import (
     versions_of,
 )
 from tracker.patients import register_patient
+from tracker.schedule_rows import items_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PATHWAYS = ROOT / "pathways"

@@ -24,21 +24,14 @@ from tests.enrollment_helpers import (
     published_seed_version,
     rel,
 )
-from tracker import audit, db, enrollment
+from tracker import audit, db, enrollment, schedule_rows
 from tracker.cli import cli
 from tracker.enrollment import (
-    AmbiguousStart,
-    NonexistentStart,
     UndecidedSteps,
     cancel_enrollment,
     complete_enrollment,
     extend_horizon,
-    items_of,
-    parse_local_start,
-    preview_reschedule,
-    reminders_of,
     reopen_item,
-    reschedule,
 )
 from tracker.models import (
     AuditEvent,
@@ -51,6 +44,9 @@ from tracker.models import (
     Step,
 )
 from tracker.patients import InvalidInput
+from tracker.procedure_time import AmbiguousStart, NonexistentStart, parse_local_start
+from tracker.rescheduling import preview_reschedule, reschedule
+from tracker.schedule_rows import items_of, reminders_of
 from tracker.timing import Recurrence
 
 UTC_START = datetime(2027, 3, 8, 13, 0, tzinfo=UTC)  # START in New York (EST)
@@ -348,7 +344,7 @@ def test_a_failure_midway_leaves_no_rows(
     app: Flask, session: Session, version: PathwayVersion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     patient = make_patient(session)
-    real = enrollment._reminder_values
+    real = schedule_rows._reminder_values
     calls = {"n": 0}
 
     def failing(*args: Any) -> dict[str, Any]:
@@ -357,7 +353,7 @@ def test_a_failure_midway_leaves_no_rows(
             raise RuntimeError("disk full")
         return real(*args)
 
-    monkeypatch.setattr(enrollment, "_reminder_values", failing)
+    monkeypatch.setattr(schedule_rows, "_reminder_values", failing)
     with (
         pytest.raises(RuntimeError, match="disk full"),
         db.session_scope(db.get_engine(app)) as scoped,

@@ -18,8 +18,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from tracker.dashboard import Filters
-from tracker.enrollment import AmbiguousStart, NonexistentStart
 from tracker.patients import CHANNELS, InvalidInput, parse_birth_date
+from tracker.procedure_time import AmbiguousStart, NonexistentStart
 
 T = TypeVar("T")
 MAX_SEARCH_LENGTH = 200

@@ -19,9 +19,9 @@ from tracker.cli import fail
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tracker.enrollment import ItemChange, RescheduleDiff
     from tracker.localtime import Window
     from tracker.models import ChecklistItem, Enrollment, Patient
+    from tracker.rescheduling import ItemChange, RescheduleDiff
 
 ACTOR = "cli"
 # Service field name -> the option that supplies it, for error lines.
@@ -113,11 +113,12 @@ def enroll(
     from tracker.clock import utcnow
     from tracker.pathways import get_pathway, steps_of, versions_of
     from tracker.patients import InvalidInput, find_patient
+    from tracker.procedure_time import parse_local_start
 
     if confirm_all and drop_conditional:
         fail("tracker: --confirm-all: give --confirm-all or --drop-conditional, not both")
     with _transaction() as (_app, session):
-        local = service.parse_local_start(start)
+        local = parse_local_start(start)
         person = find_patient(session, mrn)
         if person is None:
             raise InvalidInput("patient", f"no patient with MRN {mrn!r}")
@@ -184,10 +185,11 @@ def reschedule(
     as_json: bool,
 ) -> None:
     """Show what a new procedure time moves; with --apply, move it."""
-    from tracker import enrollment as service
+    from tracker import rescheduling as service
     from tracker.clock import utcnow
     from tracker.models import Enrollment
     from tracker.patients import InvalidInput
+    from tracker.procedure_time import parse_local_start
 
     with _transaction() as (_app, session):
         row = session.get(Enrollment, _whole_number(enrollment_id, "enrollment"))
@@ -198,7 +200,7 @@ def reschedule(
             "enrollment": row,
             "now": utcnow(),
             "fold": _fold(fold),
-            "start": service.parse_local_start(start),
+            "start": parse_local_start(start),
             "allow_past": allow_past,
             "reopen": [_whole_number(item, "reopen") for item in reopen],
         }
@@ -280,10 +282,10 @@ def _patient_json(row: Patient) -> dict[str, Any]:
 def _enrollment_json(
     session: Session, enrollment: Enrollment, person: Patient, *, slug: str, version: int
 ) -> dict[str, Any]:
-    from tracker.enrollment import items_of, reminders_of
     from tracker.localtime import zone
     from tracker.models import PathwayVersion
     from tracker.pathways import steps_of
+    from tracker.schedule_rows import items_of, reminders_of
 
     tz = zone(enrollment.timezone)
     items = items_of(session, enrollment)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tracker import auth, enrollment, nurse_forms, patients
+from tracker import auth, enrollment, nurse_forms, patients, rescheduling
 from tracker import dashboard as queries
 from tracker.clock import utcnow
 from tracker.db import get_session
@@ -285,7 +285,7 @@ def reschedule(enrollment_id: int) -> ResponseReturnValue:
             local,
             row.timezone,
             lambda start: (
-                enrollment.preview_reschedule(
+                rescheduling.preview_reschedule(
                     session=session,
                     enrollment=row,
                     start=start,
@@ -316,7 +316,7 @@ def _preview_page(
     row: Enrollment,
     person: Patient,
     form: FormState,
-    diff: enrollment.RescheduleDiff,
+    diff: rescheduling.RescheduleDiff,
     start: datetime,
     fold: int | None,
     status: int = HTTPStatus.OK,
@@ -353,7 +353,7 @@ def reschedule_confirm(enrollment_id: int) -> ResponseReturnValue:
                 "This enrollment changed since the preview was made: "
                 "check the new preview and confirm again."
             )
-            diff = enrollment.preview_reschedule(
+            diff = rescheduling.preview_reschedule(
                 session=session,
                 enrollment=row,
                 start=start,
@@ -363,7 +363,7 @@ def reschedule_confirm(enrollment_id: int) -> ResponseReturnValue:
             )
             session.rollback()
             return _preview_page(row, person, form, diff, start, fold, HTTPStatus.CONFLICT)
-        diff = enrollment.reschedule(
+        diff = rescheduling.reschedule(
             session=session,
             enrollment=row,
             start=start,
@@ -387,7 +387,7 @@ def reschedule_confirm(enrollment_id: int) -> ResponseReturnValue:
                 general=form.general,
             )
             return _reschedule_form(row, person, edit, UNPROCESSABLE)
-        diff = enrollment.preview_reschedule(
+        diff = rescheduling.preview_reschedule(
             session=session, enrollment=row, start=start, now=now, fold=fold, allow_past=allow_past
         )
         session.rollback()
