@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "reschedule": "tracker.commands.patients:reschedule",
     "user": "tracker.commands.users:user",
     "demo-users": "tracker.commands.users:demo_users",
+    "scheduler": "tracker.commands.reminders:scheduler",
+    "reminders": "tracker.commands.reminders:reminders",
 }
 
 

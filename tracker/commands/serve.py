@@ -14,7 +14,11 @@ def run(host: str, port: int) -> None:
     """Serve the app for a single machine (development and small sites)."""
     from werkzeug.serving import run_simple
 
+    from tracker import scheduler
+
     with app_context() as app:
+        if scheduler.start_in_process(app) is None:
+            click.echo("reminders: another dispatcher holds this database; serving the web only")
         click.echo(f"Care Pathway Tracker is running at http://{host}:{port}/ (Ctrl-C stops it)")
         # No reloader: a reloader would start a second process (and a second scheduler).
         run_simple(host, port, app, use_reloader=False, threaded=True)

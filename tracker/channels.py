@@ -1,0 +1,228 @@
+"""Delivery channels behind one small interface: in-app, email (SMTP), webhook (SMS or chat).
+
+Apprise was the first choice for email and webhooks, but `Apprise.notify()` only answers
+True or False (its plugins log the SMTP or HTTP status and swallow the error), so a 451 cannot
+be told from a 550, nor a 503 from a 400, and retry-or-fail needs exactly that distinction.
+Email therefore goes through smtplib (which also lets us set the X-Reminder-Id header) and
+webhooks through urllib; both are small.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any, ClassVar, Protocol
+from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 10.0
+RETRYABLE_HTTP = frozenset({408, 425, 429})  # 4xx codes that mean "try again later"
+
+
+class DeliveryError(Exception):
+    """A channel could not deliver; `temporary` says whether trying again may help."""
+
+    temporary: ClassVar[bool] = True
+
+
+class TemporaryFailure(DeliveryError):
+    """Try again later (4xx SMTP reply, 5xx HTTP status, server unreachable)."""
+
+
+class PermanentFailure(DeliveryError):
+    """Trying again will not help (5xx SMTP reply, 4xx HTTP status, no address)."""
+
+    temporary = False
+
+
+@dataclass(frozen=True)
+class Message:
+    """One reminder for one recipient, already worded in the patient's language."""
+
+    key: str  # the reminder's idempotency key, travels as X-Reminder-Id
+    recipient: str  # email address, phone number, or "" for in-app
+    subject: str
+    body: str
+    link: str
+    late: bool = False
+
+
+class Channel(Protocol):
+    """Hands a message over; returns the provider's message id or raises a DeliveryError."""
+
+    name: str
+    # External channels reach outside the database: each message is committed on its own so a
+    # crash duplicates at most one. Internal ones are recorded in the batch's transaction.
+    external: bool
+    wants_text: bool  # False: the message's wording is never read (skip composing it)
+
+    def send(self, message: Message) -> str: ...
+
+
+class InAppChannel:
+    """The patient's inbox is the reminder row itself: marking it sent delivers it."""
+
+    name = "inapp"
+    external = False
+    wants_text = False
+
+    def send(self, message: Message) -> str:
+        return f"inapp:{message.key}"
+
+
+class NullChannel:
+    """Accepts everything and does nothing (benchmarks, tests)."""
+
+    name = "null"
+    external = False
+    wants_text = False
+
+    def send(self, message: Message) -> str:
+        return f"null:{message.key}"
+
+
+class LogChannel:
+    """Stands in for an unconfigured email or webhook channel so a bare machine still works."""
+
+    external = False
+    wants_text = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def send(self, message: Message) -> str:
+        log.info("reminder %s (%s, not configured): %s", message.key, self.name, message.subject)
+        return f"log:{message.key}"
+
+
+class EmailChannel:
+    """Plain-text email over SMTP, one connection per message, X-Reminder-Id header set."""
+
+    name = "email"
+    external = True
+    wants_text = True
+
+    def __init__(self, url: str, sender: str, *, timeout: float = TIMEOUT_SECONDS) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError(f"SMTP_URL must look like smtp://host:port, not {url!r}")
+        self.host, self.secure = parts.hostname, parts.scheme == "smtps"
+        self.port = parts.port or (465 if self.secure else 25)
+        self.user, self.password = parts.username, parts.password
+        self.sender, self.timeout = sender, timeout
+
+    def send(self, message: Message) -> str:
+        if not message.recipient:
+            raise PermanentFailure("no email address")
+        mail = self._compose(message)
+        try:
+            with self._connect() as smtp:
+                smtp.ehlo_or_helo_if_needed()
+                if self.user:
+                    smtp.login(self.user, self.password or "")
+                code, reply = _check(smtp.mail(self.sender))
+                _check(smtp.rcpt(message.recipient))
+                code, reply = _check(smtp.data(mail.as_bytes()))
+        except smtplib.SMTPResponseException as error:
+            raise _classify(error.smtp_code, error.smtp_error) from None
+        except (smtplib.SMTPException, OSError) as error:
+            raise TemporaryFailure(f"SMTP server unreachable: {error}") from None
+        queued = reply.decode(errors="replace").rsplit(" ", 1)[-1] if b"queued as" in reply else ""
+        return queued or str(mail["Message-ID"])
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.secure:
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout)
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+
+    def _compose(self, message: Message) -> EmailMessage:
+        from tracker.clock import utcnow
+
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = self.sender, message.recipient, message.subject
+        mail["Date"] = format_datetime(utcnow())
+        mail["Message-ID"] = make_msgid(idstring=message.key, domain="tracker.invalid")
+        mail["X-Reminder-Id"] = message.key
+        mail.set_content(f"{message.body}\n\n{message.link}\n")
+        return mail
+
+
+def _check(answer: tuple[int, bytes]) -> tuple[int, bytes]:
+    code, reply = answer
+    if code >= 400:
+        raise smtplib.SMTPResponseException(code, reply)
+    return code, reply
+
+
+def _classify(code: int, reply: bytes | str) -> DeliveryError:
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+    kind = TemporaryFailure if 400 <= code < 500 else PermanentFailure
+    return kind(f"SMTP {code} {text}".strip()[:500])
+
+
+class WebhookChannel:
+    """A JSON POST per message (an SMS or chat gateway); the key is a field and a header."""
+
+    name = "webhook"
+    external = True
+    wants_text = True
+
+    def __init__(self, url: str, *, timeout: float = TIMEOUT_SECONDS) -> None:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError(f"WEBHOOK_URL must be http(s), not {url!r}")
+        self.url, self.timeout = url, timeout
+
+    def send(self, message: Message) -> str:
+        payload = {
+            "idempotency_key": message.key,
+            "to": message.recipient,
+            "subject": message.subject,
+            "text": message.body,
+            "link": message.link,
+            "late": message.late,
+        }
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps(payload).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "X-Reminder-Id": message.key},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                body = response.read(4096)
+        except urllib.error.HTTPError as error:
+            status = error.code
+            error.close()
+            temporary = status >= 500 or status in RETRYABLE_HTTP
+            kind = TemporaryFailure if temporary else PermanentFailure
+            raise kind(f"webhook answered HTTP {status}") from None
+        except (TimeoutError, urllib.error.URLError, OSError) as error:
+            raise TemporaryFailure(f"webhook unreachable: {error}") from None
+        return _provider_id(body) or message.key
+
+
+def _provider_id(body: bytes) -> str:
+    try:
+        data: Any = json.loads(body or b"null")
+    except ValueError:
+        return ""
+    return str(data.get("id", ""))[:255] if isinstance(data, dict) else ""
+
+
+def build_channels(
+    *, smtp_url: str, webhook_url: str, sender: str, timeout: float = TIMEOUT_SECONDS
+) -> dict[str, Channel]:
+    """Channel name -> channel, from configuration; unconfigured ones go to the log."""
+    email: Channel = (
+        EmailChannel(smtp_url, sender, timeout=timeout) if smtp_url else LogChannel("email")
+    )
+    webhook: Channel = (
+        WebhookChannel(webhook_url, timeout=timeout) if webhook_url else LogChannel("webhook")
+    )
+    return {"inapp": InAppChannel(), "null": NullChannel(), "email": email, "webhook": webhook}

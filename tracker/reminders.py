@@ -1,0 +1,535 @@
+"""Reminder rules: which due reminder to send, defer or expire, and how it reads.
+
+The reminder rows are the outbox and the only truth; `tracker.dispatch` claims and delivers
+them, `tracker.escalation` raises alerts for critical items nobody ticked. Everything here is a
+plain function of its arguments (the instant is always passed in), so tests need no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Row, Select, and_, func, or_, select, update
+from sqlmodel import Session, col
+
+from tracker import localtime
+from tracker.models import AuditEvent, ChecklistItem, Enrollment, Patient, Reminder, Step, User
+
+WAITING = ("pending", "deferred")  # not yet handed to a channel
+FINAL = ("sent", "failed", "expired", "cancelled")
+STATUSES = ("pending", "claimed", "deferred", *FINAL)
+LATE_AFTER = timedelta(minutes=10)  # sent this long after its time: the message says it is late
+DEFAULT_QUIET = ("21:00", "07:00")
+# A reminder for an item someone already settled: cancelled, or expired when the window closed.
+SETTLED_AS = {"missed": "expired"}
+
+R, Item = Reminder, ChecklistItem
+
+# Every message in one table per language; English is the fallback for any missing key.
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "subject.opens": "Reminder: {step}",
+        "subject.due_soon": "Due soon: {step}",
+        "subject.occurrence": "Reminder: {step}",
+        "subject.late": "Late reminder: {step}",
+        "body": "{step}\n\nPlease do this by {due}.",
+        "late": "This reminder is late: it was meant to reach you at {planned}.",
+        "link": "Open your checklist with the personal link your care team gave you: {base}",
+        "escalation.subject": "Not done: {step} ({patient}, {mrn})",
+        "escalation.body": (
+            "{patient} ({mrn}) has not ticked a critical step, due {due}:\n\n{step}\n\n"
+            "Please contact the patient. Dashboard: {base}/nurse/"
+        ),
+    }
+}
+
+
+@dataclass(frozen=True)
+class Due:
+    """A claimed reminder with what deciding and wording it needs (one joined row)."""
+
+    id: int
+    key: str
+    channel: str
+    purpose: str
+    send_at: datetime
+    attempts: int
+    item_id: int
+    item_status: str
+    due_at: datetime
+    expires_at: datetime | None
+    step: str
+    critical: bool
+    email: str
+    phone: str
+    timezone: str
+    quiet_start: str
+    quiet_end: str
+    language: str
+
+    @property
+    def deadline(self) -> datetime:
+        """After this instant the reminder is useless: the item's expiry, or its due time."""
+        return self.expires_at or self.due_at
+
+    @property
+    def recipient(self) -> str:
+        return {"email": self.email, "webhook": self.phone}.get(self.channel, "")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a due reminder now: send (maybe flagged late), defer, or expire."""
+
+    action: Literal["send", "defer", "expire"]
+    until: datetime | None = None  # defer: the new send time
+    late: bool = False
+    reason: str = ""
+
+
+DUE_COLUMNS = (
+    col(R.id),
+    col(R.idempotency_key),
+    col(R.channel),
+    col(R.purpose),
+    col(R.send_at),
+    col(R.attempts),
+    col(Item.id),
+    col(Item.status),
+    col(Item.due_at),
+    col(Item.expires_at),
+    col(Step.text),
+    col(Step.critical),
+    col(Patient.email),
+    col(Patient.phone),
+    col(Patient.timezone),
+    col(Patient.quiet_start),
+    col(Patient.quiet_end),
+    col(Patient.language),
+)
+
+
+def load_due(connection: Connection, ids: list[int]) -> list[Due]:
+    """The claimed reminders with their item, step and patient, in send order (one query)."""
+    query = (
+        select(*DUE_COLUMNS)
+        .join(Item, col(Item.id) == col(R.item_id))
+        .join(Step, col(Step.id) == col(Item.step_id))
+        .join(Enrollment, col(Enrollment.id) == col(R.enrollment_id))
+        .join(Patient, col(Patient.id) == col(Enrollment.patient_id))
+        .where(col(R.id).in_(ids))
+        .order_by(col(R.send_at), col(R.id))
+    )
+    return [Due(*row) for row in connection.execute(query)]
+
+
+def decide(due: Due, *, now: datetime) -> Decision:
+    """Expire past the deadline; defer into quiet hours' end unless critical or too late; send."""
+    if now >= due.deadline:
+        return Decision("expire", reason="expired unsent: the time to act had passed")
+    if not due.critical:
+        until = quiet_until(due, now=now)
+        if until is not None and until <= due.due_at:
+            return Decision("defer", until=until)
+    return Decision("send", late=now - due.send_at > LATE_AFTER)
+
+
+def quiet_until(due: Due, *, now: datetime) -> datetime | None:
+    """The end of the patient's quiet hours if `now` falls inside them (local time, DST-safe)."""
+    start_text = due.quiet_start or DEFAULT_QUIET[0]
+    end_text = due.quiet_end or DEFAULT_QUIET[1]
+    start, end = _clock(start_text), _clock(end_text)
+    if start == end:
+        return None
+    tz = localtime.zone(due.timezone)
+    local = now.astimezone(tz)
+    clock = local.time().replace(tzinfo=None)
+    inside = (start <= clock < end) if start < end else (clock >= start or clock < end)
+    if not inside:
+        return None
+    day: date = local.date() if clock < end else local.date() + timedelta(days=1)
+    return localtime.local_to_utc(datetime.combine(day, end), tz)
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def text(language: str, key: str, **values: Any) -> str:
+    """A message string in the patient's language (English when there is no translation)."""
+    table = TEXTS.get(language.split("-")[0], {})
+    return (table.get(key) or TEXTS["en"][key]).format(**values)
+
+
+def local_reading(moment: datetime, zone: str) -> str:
+    """An instant as the patient reads it: 'Monday 08 March 2027, 07:00 EST'."""
+    local = moment.astimezone(localtime.zone(zone))
+    return f"{local:%A %d %B %Y, %H:%M} {local.tzname()}"
+
+
+def compose(due: Due, decision: Decision, *, base_url: str) -> tuple[str, str, str]:
+    """(subject, body, link text) for a reminder, in the patient's language and local time."""
+    lang = due.language or "en"
+    key = "subject.late" if decision.late else f"subject.{due.purpose}"
+    subject = text(lang, key if key in TEXTS["en"] else "subject.opens", step=due.step)
+    body = text(lang, "body", step=due.step, due=local_reading(due.due_at, due.timezone))
+    if decision.late:
+        planned = local_reading(due.send_at, due.timezone)
+        body = f"{text(lang, 'late', planned=planned)}\n\n{body}"
+    # The patient's token is stored only as a hash, so the message cannot carry their link.
+    link = text(lang, "link", base=base_url.rstrip("/"))
+    return subject, body, link
+
+
+# --- claiming ----------------------------------------------------------------------------
+
+
+def claim(
+    connection: Connection, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[int]:
+    """Lease up to `limit` due reminders of pending items to `owner`; returns their ids.
+
+    Reclaims reminders whose lease ran out (a dispatcher died). On PostgreSQL each status is
+    taken with FOR UPDATE SKIP LOCKED, so concurrent dispatchers never claim the same row; the
+    caller commits at once so the lease is visible. Each status is one ordered index range
+    scan on (status, send_at): no sort of everything due.
+    """
+    postgres = connection.dialect.name == "postgresql"
+    due = R.__table__.alias("due")  # type: ignore[attr-defined]
+    ids: list[int] = []
+    for status in ("claimed", "deferred", "pending"):
+        if len(ids) >= limit:
+            break
+        query = (
+            select(due.c.id)
+            .join(Item, col(Item.id) == due.c.item_id)
+            .where(due.c.status == status, due.c.send_at <= now, col(Item.status) == "pending")
+            .order_by(due.c.send_at)
+            .limit(limit - len(ids))
+        )
+        if status == "claimed":
+            query = query.where(due.c.lease_expires <= now)
+        if postgres:
+            # SELECT ... FOR UPDATE SKIP LOCKED, then UPDATE by id: as a subquery of the UPDATE
+            # PostgreSQL may re-run the locking scan for every row and never finish.
+            locked = connection.execute(query.with_for_update(skip_locked=True, of=due))
+            found = [row_id for row_id in locked.scalars() if row_id is not None]
+            if found:
+                connection.execute(
+                    update(R)
+                    .where(col(R.id).in_(found))
+                    .values(status="claimed", lease_owner=owner, lease_expires=now + lease)
+                )
+            ids += found
+            continue
+        # SQLite: one UPDATE ... RETURNING, a write from its first step, so the transaction never
+        # has to turn from reading into writing (which fails at once if the web app wrote since).
+        taken = connection.execute(
+            update(R)
+            .where(col(R.id).in_(query.scalar_subquery()), col(R.status) == status)
+            .values(status="claimed", lease_owner=owner, lease_expires=now + lease)
+            .returning(col(R.id))
+        )
+        ids += [row_id for row_id in taken.scalars() if row_id is not None]
+    return ids
+
+
+def release_claims(connection: Connection, *, owner: str | None = None) -> int:
+    """Put claimed reminders back to pending (an owner's, or all: a SQLite dispatcher starting
+    under the lock knows every claim belongs to a dead process)."""
+    query = update(R).where(col(R.status) == "claimed")
+    if owner is not None:
+        query = query.where(col(R.lease_owner) == owner)
+    result = connection.execute(
+        query.values(status="pending", lease_owner=None, lease_expires=None)
+    )
+    return int(result.rowcount)
+
+
+def lock_pending_items(connection: Connection, item_ids: list[int]) -> set[int]:
+    """Of these items, the pending ones, locked until commit so a tick waits for the sends.
+
+    PostgreSQL: FOR SHARE. SQLite: the caller has already written in this transaction, so it
+    holds the database's single write lock and no tick can commit before it does.
+    """
+    query = select(col(Item.id)).where(col(Item.id).in_(item_ids), col(Item.status) == "pending")
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    return {found for found in connection.execute(query).scalars() if found is not None}
+
+
+def settled_status(connection: Connection, item_id: int) -> tuple[str, str]:
+    """The final status and reason for a reminder whose item is no longer pending."""
+    status = connection.execute(
+        select(col(Item.status)).where(col(Item.id) == item_id)
+    ).scalar_one()
+    return SETTLED_AS.get(status, "cancelled"), f"item is {status}"
+
+
+# --- housekeeping ------------------------------------------------------------------------
+
+
+def sweep(connection: Connection, *, now: datetime) -> int:
+    """Give a final status to waiting reminders that are due but can never be sent.
+
+    Items settled by someone (done, skipped, cancelled): cancelled; items whose window closed
+    (missed, or past their deadline): expired, so nurses see them. Bounded by the
+    (status, send_at) index: only reminders already due are looked at.
+    """
+    waiting_due = and_(col(R.status).in_(WAITING), col(R.send_at) <= now)
+    item = select(Item).where(col(Item.id) == col(R.item_id))
+    settled = item.where(col(Item.status) != "pending").exists()
+    missed = item.where(col(Item.status) == "missed").exists()
+    deadline = func.coalesce(col(Item.expires_at), col(Item.due_at))
+    closed = item.where(col(Item.status) == "pending", deadline <= now).exists()
+    total = connection.execute(
+        update(R)
+        .where(waiting_due, or_(closed, missed))
+        .values(
+            status="expired",
+            lease_owner=None,
+            lease_expires=None,
+            last_error="expired unsent: the time to act had passed",
+        )
+    ).rowcount
+    total += connection.execute(
+        update(R)
+        .where(waiting_due, settled)
+        .values(status="cancelled", lease_owner=None, lease_expires=None, last_error="item settled")
+    ).rowcount
+    return int(total)
+
+
+def next_send_at(connection: Connection) -> datetime | None:
+    """The earliest waiting reminder's send time: when the dispatcher should wake next."""
+    times = [
+        connection.execute(select(func.min(col(R.send_at))).where(col(R.status) == status))
+        .scalars()
+        .one()
+        for status in WAITING
+    ]
+    found = [moment for moment in times if moment is not None]  # min() keeps the UTC type
+    return min(found) if found else None
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Reminders per status (every status listed, zeros included)."""
+    query = select(col(R.status), func.count()).group_by(col(R.status))
+    found: dict[str, int] = {str(s): int(n) for s, n in session.execute(query).all()}
+    return {status: found.get(status, 0) for status in STATUSES} | found
+
+
+def listing(session: Session, *, status: str | None = None, limit: int = 200) -> list[Row[Any]]:
+    """Reminders with their step and patient, most recent first (for `tracker reminders`)."""
+    query = (
+        select(
+            col(R.id),
+            col(R.send_at),
+            col(R.status),
+            col(R.channel),
+            col(R.purpose),
+            col(R.attempts),
+            col(R.late),
+            col(R.last_error),
+            col(Patient.mrn),
+            col(Step.text),
+        )
+        .join(Item, col(Item.id) == col(R.item_id))
+        .join(Step, col(Step.id) == col(Item.step_id))
+        .join(Enrollment, col(Enrollment.id) == col(R.enrollment_id))
+        .join(Patient, col(Patient.id) == col(Enrollment.patient_id))
+        .order_by(col(R.send_at).desc(), col(R.id).desc())
+        .limit(limit)
+    )
+    if status:
+        query = query.where(col(R.status) == status)
+    return list(session.execute(query).all())
+
+
+# --- escalation and alerts ---------------------------------------------------------------
+
+# Minutes after an unticked critical item's due time before the care team is alerted.
+DEFAULT_GRACE_MINUTES: dict[str, int] = {"fasting": 0, "medication": 60, "default": 120}
+ESCALATED = "escalated"
+UNTICKED = ("pending", "not_done")
+ALERT_LOOKBACK = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something the care team should act on: an escalated item or a failed reminder."""
+
+    kind: str  # "escalated" | "reminder_failed"
+    at: datetime
+    item_id: int
+    enrollment_id: int
+    patient_id: int
+    patient_name: str
+    mrn: str
+    step_text: str
+    due_at: datetime
+    timezone: str
+    detail: str = ""
+    nurse_email: str = ""
+
+
+def grace_for(kind: str, grace: Mapping[str, int]) -> timedelta:
+    """The grace period for a step kind (the 'default' entry for kinds not listed)."""
+    table = {**DEFAULT_GRACE_MINUTES, **grace}
+    return timedelta(minutes=table.get(kind.lower(), table["default"]))
+
+
+def _item_query(*extra: Any) -> Select[Any]:
+    return (
+        select(
+            col(Item.id),
+            col(Item.enrollment_id),
+            col(Patient.id),
+            col(Patient.name),
+            col(Patient.mrn),
+            col(Step.text),
+            col(Item.due_at),
+            col(Enrollment.timezone),
+            col(Step.kind),
+            col(User.email),
+            *extra,
+        )
+        .join(Step, col(Step.id) == col(Item.step_id))
+        .join(Enrollment, col(Enrollment.id) == col(Item.enrollment_id))
+        .join(Patient, col(Patient.id) == col(Enrollment.patient_id))
+        .outerjoin(User, col(User.id) == col(Enrollment.nurse_id))
+    )
+
+
+def escalate(
+    session: Session, *, now: datetime, grace: Mapping[str, int] | None = None
+) -> list[Alert]:
+    """Record, once per item, an 'escalated' audit event for each critical item still unticked
+    after its due time plus its kind's grace; returns the new alerts (the caller commits, then
+    emails the nurses)."""
+    table = {**DEFAULT_GRACE_MINUTES, **(grace or {})}
+    shortest = timedelta(minutes=min(table.values()))
+    query = _item_query().where(
+        col(Item.status).in_(UNTICKED),
+        col(Step.critical).is_(True),
+        col(Enrollment.state) == "active",
+        col(Item.due_at) <= now - shortest,
+        col(Item.due_at) > now - ALERT_LOOKBACK,
+    )
+    rows = [row for row in session.execute(query) if row[6] + grace_for(row[8], table) <= now]
+    if not rows:
+        return []
+    done_query = select(col(AuditEvent.subject_id)).where(
+        col(AuditEvent.action) == ESCALATED,
+        col(AuditEvent.subject_type) == "checklistitem",
+        col(AuditEvent.patient_id).in_({row[2] for row in rows}),
+    )
+    done = set(session.execute(done_query).scalars())
+    alerts = []
+    for row in rows:
+        if row[0] in done:
+            continue
+        item_id, enrollment_id, patient_id, name, mrn, step, due_at, zone, kind, nurse = row
+        session.add(
+            AuditEvent(
+                at=now,
+                actor="system",
+                action=ESCALATED,
+                subject_type="checklistitem",
+                subject_id=item_id,
+                patient_id=patient_id,
+                before=None,
+                after={"kind": kind, "due_at": due_at.isoformat(), "nurse": nurse or ""},
+            )
+        )
+        alerts.append(
+            Alert(
+                ESCALATED,
+                now,
+                item_id,
+                enrollment_id,
+                patient_id,
+                name,
+                mrn,
+                step,
+                due_at,
+                zone,
+                f"not ticked {kind}",
+                nurse or "",
+            )
+        )
+    session.flush()
+    return alerts
+
+
+def alerts(session: Session, now: datetime) -> list[Alert]:
+    """For the dashboard: escalated items still unticked and failed reminders, newest first."""
+    since = now - ALERT_LOOKBACK
+    escalated = (
+        _item_query(col(AuditEvent.at))
+        .join(
+            AuditEvent,
+            and_(
+                col(AuditEvent.subject_id) == col(Item.id),
+                col(AuditEvent.subject_type) == "checklistitem",
+                col(AuditEvent.action) == ESCALATED,
+            ),
+        )
+        .where(col(AuditEvent.at) >= since, col(Item.status).in_(UNTICKED))
+    )
+    found = [
+        Alert(
+            ESCALATED,
+            r[10],
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            "critical step not ticked",
+            r[9] or "",
+        )
+        for r in session.execute(escalated)
+    ]
+    failed = (
+        _item_query(col(R.send_at), col(R.last_error), col(R.channel))
+        .join(R, col(R.item_id) == col(Item.id))
+        .where(col(R.status) == "failed", col(R.send_at) >= since)
+    )
+    found += [
+        Alert(
+            "reminder_failed",
+            r[10],
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            f"{r[12]}: {r[11]}",
+            r[9] or "",
+        )
+        for r in session.execute(failed)
+    ]
+    return sorted(found, key=lambda alert: (alert.at, alert.item_id), reverse=True)
+
+
+def escalation_message(alert: Alert, *, base_url: str) -> tuple[str, str]:
+    """(subject, body) of the care team's email about an escalated item."""
+    values = {
+        "step": alert.step_text,
+        "patient": alert.patient_name,
+        "mrn": alert.mrn,
+        "due": local_reading(alert.due_at, alert.timezone),
+        "base": base_url.rstrip("/"),
+    }
+    return text("en", "escalation.subject", **values), text("en", "escalation.body", **values)
