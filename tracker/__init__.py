@@ -19,12 +19,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    from tracker import config, db, errors, security
-    from tracker.views import library
+    from tracker import auth, config, db, errors, scheduler, security
+    from tracker.views import admin, library, nurse, patient, patient_links
+    from tracker.views import auth as auth_views
 
     config.load(app, test_config)
     db.init_app(app)
     security.init_app(app)
+    auth.init_app(app)
     errors.init_app(app)
+    app.register_blueprint(auth_views.bp)
     app.register_blueprint(library.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(nurse.bp)
+    app.register_blueprint(patient.bp)
+    app.register_blueprint(patient.health)
+    app.register_blueprint(patient_links.bp)
+    scheduler.init_app(app)
     return app

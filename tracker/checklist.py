@@ -1,0 +1,591 @@
+"""The patient's checklist: the page's view (now, coming up, done, inbox, paper plan) and ticking.
+
+`load_page` reads one enrollment in two indexed queries (steps are cached per published
+version) and sorts its items into the page's sections in the patient's zone and language.
+`act` ticks, unticks or marks an item as not done for the patient behind a link: the item
+must belong to the link's enrollment, every change is recorded on the item and as an
+AuditEvent, and nothing is deleted. Service functions never commit: the caller does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import DateTime, bindparam, func, type_coerce
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Row
+from sqlmodel import Session, col, select
+
+from tracker import audit
+from tracker.enrollment import DUE_SOON_BEFORE, WAITING, channels_for
+from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient, Reminder, Step
+from tracker.patient_links import LinkAccess
+from tracker.patient_text import Words
+from tracker.patients import InvalidInput, clean_text
+from tracker.review import source_sentences
+
+INBOX_ROWS = 20  # the latest reminder rows read for the inbox
+COMING_DAYS = 7  # "Coming up" covers this many days, today included
+DONE_SHOWN = 10  # the latest done or past items listed; the rest on the full list
+MAX_NOTE = 500
+AUDITED = ("status", "note", "acted_at", "acted_by")
+# Action -> (statuses it may start from, status it sets). "undo" sets pending (or missed).
+RULES: dict[str, tuple[frozenset[str], str]] = {
+    "done": (frozenset({"pending", "missed", "not_done"}), "done"),
+    "not_done": (frozenset({"pending", "missed"}), "not_done"),
+    "undo": (frozenset({"done", "not_done"}), "pending"),
+}
+ACTIONS = tuple(RULES)
+AUDIT_ACTIONS = {"done": "item.done", "not_done": "item.not_done", "undo": "item.reopen"}
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """What the patient reads about a step; fixed for a published version."""
+
+    text: str
+    why: str  # the source sentence or evidence, when it says more than the text
+    section: str
+    critical: bool
+    recurring: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A pathway version as the patient's pages need it."""
+
+    title: str
+    steps: dict[int, StepInfo]
+
+
+# Per database (engine): version id -> its Plan, for versions that can no longer change.
+_PLANS: WeakKeyDictionary[Any, dict[int, Plan]] = WeakKeyDictionary()
+
+
+def plan_for(session: Session, version_id: int) -> Plan:
+    """The version's title and steps, read once per database for non-draft versions."""
+    cache = _PLANS.setdefault(session.get_bind(), {})
+    plan = cache.get(version_id)
+    if plan is not None:
+        return plan
+    version = session.get(PathwayVersion, version_id)
+    assert version is not None, version_id
+    sentences = source_sentences(version)
+    rows = session.exec(
+        select(Step).where(Step.version_id == version_id).order_by(col(Step.position))
+    )
+    plan = Plan(
+        version.title,
+        {
+            row.id: StepInfo(
+                row.text, _why(row, sentences), row.section, row.critical, bool(row.recurrence)
+            )
+            for row in rows
+            if row.id is not None
+        },
+    )
+    if version.state != "draft":
+        cache[version_id] = plan
+    return plan
+
+
+def _why(step: Step, sentences: dict[int, str]) -> str:
+    """The instruction the step came from, if it adds to the step's own text."""
+    text = _plain(step.text)
+    for candidate in (sentences.get(step.line, "") if step.line else "", step.evidence):
+        said = " ".join(candidate.split())
+        plain = _plain(said)
+        if plain and plain not in text and plain != _plain(step.section):
+            return said
+    return ""
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().rstrip(".").split())
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item as the patient sees it."""
+
+    item_id: int
+    text: str
+    why: str
+    origin: str  # "Part of: Getting ready"
+    critical: bool
+    status: str  # open | overdue | upcoming | done | not_done | missed | skipped
+    when: str
+    left: str = ""
+    today: str = ""  # "2 of 4 today" for recurring steps
+    note: str = ""
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Line:
+    """A coming-up line: one step's occurrences on one day ("08:00, 12:00 · Take the tablet")."""
+
+    item_id: int
+    times: str
+    text: str
+    critical: bool
+
+
+@dataclass(frozen=True)
+class Day:
+    label: str
+    lines: list[Line]
+
+
+@dataclass(frozen=True)
+class Message:
+    when: str
+    text: str
+    item_id: int
+
+
+@dataclass(frozen=True)
+class ChecklistPage:
+    """Everything the checklist page shows, already in the patient's words and zone."""
+
+    title: str
+    procedure: str
+    countdown: str
+    zone: str
+    state: str
+    now: list[Entry] = field(default_factory=list)
+    coming: list[Day] = field(default_factory=list)
+    done: list[Entry] = field(default_factory=list)
+    inbox: list[Message] = field(default_factory=list)
+    hidden: int = 0  # items left out of the short lists (shown with everything=True)
+
+
+# Times come back naive (UTC) and skip the aware-datetime column type: the page compares
+# dozens of them per view and converts only the few it shows.
+ITEM_COLUMNS = (
+    col(ChecklistItem.id),
+    col(ChecklistItem.step_id),
+    type_coerce(col(ChecklistItem.opens_at), DateTime()),
+    type_coerce(col(ChecklistItem.due_at), DateTime()),
+    type_coerce(col(ChecklistItem.expires_at), DateTime()),
+    col(ChecklistItem.status),
+    col(ChecklistItem.note),
+    type_coerce(col(ChecklistItem.acted_at), DateTime()),
+)
+# Built once: these run on every page view. Plain rows, no ORM objects.
+_ITEMS = (
+    sa_select(*ITEM_COLUMNS)
+    .where(
+        col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
+        col(ChecklistItem.status) != "cancelled",
+    )
+    .order_by(col(ChecklistItem.due_at))
+)
+_SENT = (
+    sa_select(
+        col(Reminder.item_id),
+        col(Reminder.purpose),
+        func.coalesce(
+            type_coerce(col(Reminder.sent_at), DateTime()),
+            type_coerce(col(Reminder.send_at), DateTime()),
+        ),
+    )
+    .where(col(Reminder.enrollment_id) == bindparam("enrollment"), col(Reminder.status) == "sent")
+    .order_by(col(Reminder.sent_at).desc(), col(Reminder.id).desc())
+    .limit(INBOX_ROWS)
+)
+_Row = Row[Any]  # id, step_id, opens_at, due_at, expires_at (naive UTC), status, note, acted_at
+
+
+def load_page(
+    session: Session, access: LinkAccess, *, now: datetime, words: Words, everything: bool = False
+) -> ChecklistPage:
+    """The checklist of the link's enrollment at `now`: what is open now (most urgent first),
+    what comes next (by day, the next `COMING_DAYS` unless `everything`), and what is done or
+    over (latest first, the last `DONE_SHOWN` unless `everything`)."""
+    enrollment = access.enrollment
+    plan = plan_for(session, enrollment.version_id)
+    rows = _rows(session, enrollment)
+    reader = _Reader.of(plan, enrollment, rows, now=now, words=words)
+    utc_now = reader.now
+    now_rows: list[tuple[tuple[datetime, bool, int], _Row, str]] = []
+    coming: dict[tuple[date, int], list[_Row]] = {}
+    done: list[tuple[datetime, _Row, str]] = []
+    later = 0
+    for row in rows:
+        status = _status(row, utc_now)
+        if status in ("open", "overdue"):
+            urgency = (row.due_at, not plan.steps[row.step_id].critical, row.id)
+            now_rows.append((urgency, row, status))
+        elif status == "upcoming":
+            if row.opens_at >= reader.week_ends and not everything:
+                later += 1
+            else:
+                day = reader.local(row.opens_at).date()
+                coming.setdefault((day, row.step_id), []).append(row)
+        else:
+            done.append((row.acted_at or row.expires_at or row.due_at, row, status))
+    now_rows.sort(key=lambda triple: triple[0])
+    done.sort(key=lambda triple: triple[0], reverse=True)
+    shown = done if everything else done[:DONE_SHOWN]
+    return ChecklistPage(
+        title=plan.title,
+        procedure=words.full_date(enrollment.procedure_start.astimezone(reader.tz)),
+        countdown=_countdown(enrollment, now, words),
+        zone=words.zone(enrollment.timezone),
+        state=enrollment.state,
+        now=[reader.entry(row, status) for _, row, status in now_rows],
+        coming=reader.days(coming),
+        done=[reader.entry(row, status) for _, row, status in shown],
+        inbox=_inbox(session, enrollment, {row.id: row.step_id for row in rows}, reader),
+        hidden=later + len(done) - len(shown),
+    )
+
+
+def load_entry(
+    session: Session, access: LinkAccess, item_id: int, *, now: datetime, words: Words
+) -> Entry | None:
+    """One item of the link's enrollment as a full entry (what the page swaps in after an
+    action); None if it is not one of the enrollment's visible items."""
+    plan = plan_for(session, access.enrollment.version_id)
+    rows = _rows(session, access.enrollment)
+    row = next((row for row in rows if row.id == item_id), None)
+    if row is None:
+        return None
+    reader = _Reader.of(plan, access.enrollment, rows, now=now, words=words)
+    return reader.entry(row, _status(row, reader.now))
+
+
+def _rows(session: Session, enrollment: Enrollment) -> list[_Row]:
+    """The enrollment's items (cancelled ones left out) in due order."""
+    return list(session.connection().execute(_ITEMS, {"enrollment": enrollment.id}))
+
+
+def _naive(moment: datetime) -> datetime:
+    """An aware instant as the naive UTC the item rows are read in."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _status(row: _Row, now: datetime) -> str:
+    """What an item is at `now` (naive UTC): stored statuses, or for pending ones upcoming,
+    open, overdue (past due, still worth doing) or missed (past its expiry)."""
+    stored: str = row.status
+    if stored != "pending":
+        return stored
+    if row.expires_at is not None and now >= row.expires_at:
+        return "missed"
+    if now < row.opens_at:
+        return "upcoming"
+    return "overdue" if now > row.due_at else "open"
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """Turns rows into what the patient reads, in their zone and words."""
+
+    plan: Plan
+    tz: ZoneInfo
+    now: datetime  # naive UTC, like the rows
+    today: date  # in the zone
+    today_starts: datetime  # naive UTC bounds of the local today...
+    today_ends: datetime
+    week_ends: datetime  # ...and of the `COMING_DAYS` the page lists
+    words: Words
+    active: bool
+    counts: dict[int, tuple[int, int]]  # recurring step -> (done, total) starting today
+
+    @classmethod
+    def of(
+        cls, plan: Plan, enrollment: Enrollment, rows: list[_Row], *, now: datetime, words: Words
+    ) -> _Reader:
+        tz = ZoneInfo(enrollment.timezone)
+        today = now.astimezone(tz).date()
+
+        def midnight(days: int) -> datetime:
+            return _naive(datetime.combine(today + timedelta(days=days), time(), tzinfo=tz))
+
+        starts, ends = midnight(0), midnight(1)
+        counts: dict[int, tuple[int, int]] = {}
+        for row in rows:
+            if starts <= row.opens_at < ends and plan.steps[row.step_id].recurring:
+                done, total = counts.get(row.step_id, (0, 0))
+                counts[row.step_id] = (done + (row.status == "done"), total + 1)
+        return cls(
+            plan,
+            tz,
+            _naive(now),
+            today,
+            starts,
+            ends,
+            midnight(COMING_DAYS),
+            words,
+            enrollment.state == "active",
+            counts,
+        )
+
+    def local(self, moment: datetime) -> datetime:
+        """A naive UTC row time in the patient's zone."""
+        return moment.replace(tzinfo=UTC).astimezone(self.tz)
+
+    def at(self, moment: datetime) -> str:
+        return self.words.moment(self.local(moment), self.today)
+
+    def entry(self, row: _Row, status: str) -> Entry:
+        words, step = self.words, self.plan.steps[row.step_id]
+        left = ""
+        if status == "open":
+            when = words.get("due_by", when=self.at(row.due_at))
+            left = words.get("left", span=words.span(row.due_at - self.now))
+        elif status == "overdue":
+            when = words.get("late", span=words.span(self.now - row.due_at))
+            left = words.get("until", when=self.at(row.expires_at)) if row.expires_at else ""
+        elif status == "upcoming":
+            when = words.get("opens_at", when=self.at(row.opens_at))
+        elif row.acted_at and status != "missed":
+            label = words["status_" + status]
+            when = words.get("done_at", status=label, when=self.at(row.acted_at))
+        else:
+            when = words["status_" + status]
+        today = ""
+        counted = self.counts.get(row.step_id)
+        started_today = self.today_starts <= row.opens_at < self.today_ends
+        if counted and (status in ("open", "overdue") or started_today):
+            today = words.get("today_count", done=counted[0], total=counted[1])
+        return Entry(
+            item_id=row.id,
+            text=step.text,
+            why=step.why,
+            origin=words.get("from_section", section=words.section(step.section)),
+            critical=step.critical,
+            status=status,
+            when=when,
+            left=left,
+            today=today,
+            note=row.note if status == "not_done" else "",
+            actions=_actions(row.status, status, step, self.active),
+        )
+
+    def days(self, coming: dict[tuple[date, int], list[_Row]]) -> list[Day]:
+        """Upcoming rows by local day, one line per step (its times that day)."""
+        by_day: dict[date, list[Line]] = {}
+        for (day, step_id), rows in sorted(coming.items(), key=lambda pair: pair[1][0].opens_at):
+            step = self.plan.steps[step_id]
+            times = ", ".join(self.words.clock(self.local(row.opens_at)) for row in rows)
+            by_day.setdefault(day, []).append(Line(rows[0].id, times, step.text, step.critical))
+        label = self.words.day
+        return [Day(label(day, self.today), lines) for day, lines in sorted(by_day.items())]
+
+
+def _actions(stored: str, status: str, step: StepInfo, active: bool) -> tuple[str, ...]:
+    """The buttons an entry offers: what `act` would accept, minus early recurring ones."""
+    if not active or (status == "upcoming" and step.recurring):
+        return ()
+    if stored == "not_done":
+        return ("undo",)
+    return tuple(action for action, (starts, _) in RULES.items() if stored in starts)
+
+
+def _countdown(enrollment: Enrollment, now: datetime, words: Words) -> str:
+    if now < enrollment.procedure_start:
+        return words.get("countdown_before", span=words.span(enrollment.procedure_start - now))
+    if now < enrollment.procedure_end:
+        return words["countdown_during"]
+    return words.get("countdown_after", span=words.span(now - enrollment.procedure_end))
+
+
+def _inbox(
+    session: Session, enrollment: Enrollment, steps: dict[int, int], reader: _Reader
+) -> list[Message]:
+    """Reminders sent for this enrollment, newest first; one per item and purpose (a reminder
+    sent to the inbox and by email appears once). `steps`: item id -> its step id."""
+    seen: set[tuple[int, str]] = set()
+    messages = []
+    for item_id, purpose, sent_at in session.connection().execute(
+        _SENT, {"enrollment": enrollment.id}
+    ):
+        step_id = steps.get(item_id)
+        if (item_id, purpose) in seen or step_id is None:
+            continue
+        seen.add((item_id, purpose))
+        text = reader.words.get("inbox_entry", text=reader.plan.steps[step_id].text)
+        messages.append(Message(reader.at(sent_at), text, item_id))
+    return messages
+
+
+@dataclass(frozen=True)
+class PrintRow:
+    """One line of the printed plan: a single item, or every occurrence of a recurring step."""
+
+    when: str
+    text: str
+    critical: bool
+
+
+def printable(
+    session: Session, access: LinkAccess, *, now: datetime, words: Words
+) -> list[tuple[str, list[PrintRow]]]:
+    """The whole plan for paper, by day: a recurring step is one line at its first day."""
+    enrollment = access.enrollment
+    plan = plan_for(session, enrollment.version_id)
+    rows = _rows(session, enrollment)
+    reader = _Reader.of(plan, enrollment, rows, now=now, words=words)
+    today = reader.today
+    by_step: dict[int, list[_Row]] = {}
+    for row in sorted(rows, key=lambda r: (r.opens_at, r.id)):
+        by_step.setdefault(
+            row.step_id if plan.steps[row.step_id].recurring else -row.id, []
+        ).append(row)
+    days: dict[date, list[tuple[datetime, PrintRow]]] = {}
+    for series in by_step.values():
+        step = plan.steps[series[0].step_id]
+        first = reader.local(series[0].opens_at)
+        if len(series) == 1:
+            when = words.clock(first)
+        else:
+            last = reader.local(series[-1].opens_at).date()
+            when = words.get(
+                "print_repeats",
+                time=words.clock(first),
+                count=len(series),
+                last=words.day(last, today),
+            )
+        entry = PrintRow(when, step.text, step.critical)
+        days.setdefault(first.date(), []).append((first, entry))
+    return [
+        (words.day(day, today), [entry for _, entry in sorted(lines, key=lambda p: p[0])])
+        for day, lines in sorted(days.items())
+    ]
+
+
+# --- ticking ----------------------------------------------------------------------------------
+
+
+class ItemNotFound(LookupError):
+    """No item with that id in this link's enrollment (another patient's ids included)."""
+
+
+def find_item(session: Session, *, enrollment_id: int, item_id: int) -> ChecklistItem:
+    """The item, only if it belongs to this enrollment."""
+    query = select(ChecklistItem).where(
+        ChecklistItem.id == item_id, ChecklistItem.enrollment_id == enrollment_id
+    )
+    item = session.exec(query).first()
+    if item is None:
+        raise ItemNotFound(item_id)
+    return item
+
+
+def act(
+    *,
+    session: Session,
+    access: LinkAccess,
+    item_id: int,
+    action: str,
+    now: datetime,
+    note: object = "",
+) -> ChecklistItem:
+    """Tick ("done"), untick ("undo") or mark "not_done" (with an optional note) one item of
+    the link's enrollment. Repeating an action changes nothing; an action the item's state
+    does not allow raises InvalidInput. Reminders follow: see `_RELATED`."""
+    if action not in RULES:
+        raise InvalidInput("action", f"{action!r} is not one of {', '.join(ACTIONS)}")
+    enrollment = access.enrollment
+    assert enrollment.id is not None
+    item = find_item(session, enrollment_id=enrollment.id, item_id=item_id)
+    text = clean_text(note, "note", max_length=MAX_NOTE) if action == "not_done" else item.note
+    starts, target = RULES[action]
+    if enrollment.state != "active":
+        raise InvalidInput("item", f"the plan is {enrollment.state}")
+    if item.status == target or (action == "undo" and item.status in ("pending", "missed")):
+        return item  # a double tap, or a page open in two tabs: already so
+    if item.status not in starts:
+        raise InvalidInput("item", f"it is {item.status.replace('_', ' ')}")
+    step = plan_for(session, enrollment.version_id).steps[item.step_id]
+    if step.recurring and now < item.opens_at:
+        raise InvalidInput("item", "this one has not started yet")
+    before = audit.snapshot(item, AUDITED)
+    if target == "pending":
+        # Past its deadline but not its expiry, an item is still worth doing (overdue).
+        closed = item.expires_at is not None and item.expires_at <= now
+        item.status, item.acted_at, item.acted_by = ("missed" if closed else "pending"), None, ""
+    else:
+        item.status, item.acted_at, item.acted_by = target, now, access.actor
+    item.note = text
+    session.add(item)
+    effect = _RELATED[action](session, item, access.patient, step.critical, now)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=access.actor,
+        action=AUDIT_ACTIONS[action],
+        subject=item,
+        before=before,
+        after=audit.snapshot(item, AUDITED) | effect,
+        patient_id=enrollment.patient_id,
+        now=now,
+    )
+    return item
+
+
+def _cancel_reminders(
+    session: Session, item: ChecklistItem, _patient: Patient, _critical: bool, _now: datetime
+) -> dict[str, int]:
+    """A ticked (or given-up) item is never reminded of again."""
+    waiting = session.exec(
+        select(Reminder).where(Reminder.item_id == item.id, col(Reminder.status).in_(WAITING))
+    ).all()
+    for reminder in waiting:
+        reminder.status = "cancelled"
+        session.add(reminder)
+    return {"reminders_cancelled": len(waiting)}
+
+
+def _rearm_reminders(
+    session: Session, item: ChecklistItem, patient: Patient, critical: bool, now: datetime
+) -> dict[str, int]:
+    """Untick: new reminders for the item's times still ahead; nothing is sent for times that
+    have passed (the patient is looking at the item right now)."""
+    if item.status != "pending":
+        return {"reminders_rearmed": 0}
+    times = {"opens": item.opens_at}
+    if critical:
+        times["due_soon"] = item.due_at - DUE_SOON_BEFORE
+    waiting = {
+        (reminder.purpose, reminder.channel)
+        for reminder in session.exec(
+            select(Reminder).where(Reminder.item_id == item.id, col(Reminder.status).in_(WAITING))
+        )
+    }
+    assert item.id is not None
+    rows = [
+        Reminder(
+            item_id=item.id,
+            enrollment_id=item.enrollment_id,
+            send_at=send_at,
+            purpose=purpose,
+            channel=channel,
+            idempotency_key=uuid.uuid4().hex,
+        )
+        for purpose, send_at in times.items()
+        if send_at > now and (purpose == "opens" or send_at > item.opens_at)
+        for channel in channels_for(patient)
+        if (purpose, channel) not in waiting
+    ]
+    session.add_all(rows)
+    return {"reminders_rearmed": len(rows)}
+
+
+_RELATED: dict[str, Callable[[Session, ChecklistItem, Patient, bool, datetime], dict[str, int]]] = {
+    "done": _cancel_reminders,
+    "not_done": _cancel_reminders,
+    "undo": _rearm_reminders,
+}

@@ -1,0 +1,343 @@
+"""The patient's pages, reached by personal link: checklist, ticking, calendar, printable plan.
+
+No account: the token in the URL is the key. Unknown tokens get 404, revoked or expired ones
+410, both counted against the sender's address by the rate limiter; with PATIENT_DOB_CHECK
+on, a device must also confirm the date of birth once (a signed cookie remembers it).
+Without JavaScript every action is a plain form (POST-redirect-GET); static/patient.js posts
+the same forms with fetch and swaps the item in place from the JSON answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from http import HTTPStatus
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
+
+from tracker.calendar_feed import build_feed
+from tracker.checklist import (
+    ACTIONS,
+    Entry,
+    ItemNotFound,
+    act,
+    load_entry,
+    load_page,
+    plan_for,
+    printable,
+)
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.patient_links import LinkAccess, LinkGone, LinkNotFound, hash_token, open_link, qr_svg
+from tracker.patient_text import ENGLISH, Words, words_for
+from tracker.patients import InvalidInput
+from tracker.security import limiter
+
+R = TypeVar("R", bound=BaseResponse)
+bp = Blueprint("patient", __name__, url_prefix="/p")
+health = Blueprint("health", __name__)
+
+MAX_ID = 2**31 - 1  # ids are 32-bit; a longer number in a URL is simply not found
+LINK_LIMIT = "30 per minute;300 per day"  # refused tokens (404/410) per address
+DOB_LIMIT = "5 per 15 minutes"  # wrong dates of birth per link
+DOB_COOKIE = "tracker_dob_{link_id}"
+DOB_SALT = "patient-dob"
+ITEM = f"/<token>/items/<int(max={MAX_ID}):item_id>"
+MESSAGES: dict[int, tuple[str, str]] = {  # status -> (title key, body key) of the calm error page
+    HTTPStatus.NOT_FOUND: ("missing_title", "missing_body"),
+    HTTPStatus.GONE: ("gone_title", "gone_body"),
+    HTTPStatus.TOO_MANY_REQUESTS: ("busy_title", "busy_body"),
+}
+
+
+def _refused(response: Response) -> bool:
+    return response.status_code in (HTTPStatus.NOT_FOUND, HTTPStatus.GONE)
+
+
+def _wrong_dob(response: Response) -> bool:
+    return response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+def _token_key() -> str:
+    token = (request.view_args or {}).get("token", "")
+    return "dob:" + hash_token(str(token))
+
+
+attempts = limiter.shared_limit(
+    lambda: str(current_app.config.get("PATIENT_LINK_LIMIT", LINK_LIMIT)),
+    scope="patient-link",
+    deduct_when=_refused,
+)
+dob_attempts = limiter.limit(
+    lambda: str(current_app.config.get("PATIENT_DOB_LIMIT", DOB_LIMIT)),
+    key_func=_token_key,
+    deduct_when=_wrong_dob,
+)
+
+
+@health.get("/healthz")
+def healthz() -> Response:
+    """Liveness for load balancers (and the benchmark's baseline)."""
+    return Response("ok", mimetype="text/plain")
+
+
+# --- opening a link --------------------------------------------------------------------------
+
+
+def _open(token: str) -> LinkAccess:
+    try:
+        return open_link(session=get_session(), token=token, now=utcnow())
+    except LinkNotFound:
+        abort(HTTPStatus.NOT_FOUND)
+    except LinkGone:
+        abort(HTTPStatus.GONE)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=DOB_SALT)
+
+
+def _needs_dob(access: LinkAccess) -> bool:
+    """Whether this device still has to confirm the patient's date of birth."""
+    if not current_app.config.get("PATIENT_DOB_CHECK", False) or access.patient.birth_date is None:
+        return False
+    cookie = request.cookies.get(DOB_COOKIE.format(link_id=access.link.id), "")
+    try:
+        return bool(_serializer().loads(cookie) != access.link.id)
+    except BadSignature:
+        return True
+
+
+def _private(response: R) -> R:
+    """Personal pages: never cached (shared devices), never indexed."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _render(template: str, status: int = HTTPStatus.OK, **context: Any) -> Response:
+    return _private(make_response(render_template(template, **context), status))
+
+
+def _link_url(endpoint: str, token: str, **values: Any) -> str:
+    """An absolute URL on the site's public address (as printed and sent to patients)."""
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    return base + url_for(endpoint, token=token, **values)
+
+
+# --- the checklist ---------------------------------------------------------------------------
+
+
+@bp.get("/<token>")
+@attempts
+def checklist(token: str) -> Response:
+    access = _open(token)
+    words = words_for(access.patient.language)
+    if _needs_dob(access):
+        return _render("patient/dob.html", w=words, token=token, error="", values={})
+    everything = request.args.get("all") == "1"
+    page = load_page(get_session(), access, now=utcnow(), words=words, everything=everything)
+    feed = _link_url("patient.calendar", token)
+    return _render(
+        "patient/checklist.html",
+        w=words,
+        token=token,
+        page=page,
+        everything=everything,
+        items=_items_url(token),
+        csrf=generate_csrf(),
+        webcal="" if current_app.config.get("PATIENT_DOB_CHECK") else _webcal(feed),
+    )
+
+
+def _items_url(token: str) -> str:
+    """The item forms' address without the id (one url_for per page, not per item)."""
+    return url_for("patient.checklist", token=token) + "/items/"
+
+
+def _webcal(url: str) -> str:
+    return "webcal://" + url.split("://", 1)[-1]
+
+
+@bp.post("/<token>/confirm")
+@attempts
+@dob_attempts
+def confirm(token: str) -> BaseResponse:
+    """Check the date of birth typed in; remember a match on this device."""
+    access = _open(token)
+    words = words_for(access.patient.language)
+    values = {name: request.form.get(name, "").strip()[:4] for name in ("day", "month", "year")}
+    if _needs_dob(access) and _typed_date(values) != access.patient.birth_date:
+        error = words["dob_wrong"]
+        return _render(
+            "patient/dob.html",
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            w=words,
+            token=token,
+            error=error,
+            values=values,
+        )
+    response = redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
+    seconds = int((access.link.expires_at - utcnow()).total_seconds())
+    response.set_cookie(
+        DOB_COOKIE.format(link_id=access.link.id),
+        _serializer().dumps(access.link.id),
+        max_age=max(seconds, 0),
+        path=url_for("patient.checklist", token=token),
+        secure=bool(current_app.config["HTTPS"]),
+        httponly=True,
+        samesite="Lax",
+    )
+    return _private(response)
+
+
+def _typed_date(values: dict[str, str]) -> date | None:
+    try:
+        return date(int(values["year"]), int(values["month"]), int(values["day"]))
+    except ValueError:
+        return None
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    )
+
+
+@bp.post(ITEM)
+@attempts
+def item(token: str, item_id: int) -> ResponseReturnValue:
+    """Tick, untick or "I couldn't do this" for one item of this link's plan."""
+    access = _open(token)
+    if _needs_dob(access):
+        return redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
+    words = words_for(access.patient.language)
+    action = request.form.get("action", "")
+    if action not in ACTIONS:
+        abort(HTTPStatus.BAD_REQUEST)
+    session = get_session()
+    now = utcnow()
+    status = HTTPStatus.OK
+    try:
+        act(
+            session=session,
+            access=access,
+            item_id=item_id,
+            action=action,
+            now=now,
+            note=request.form.get("note", ""),
+        )
+        session.commit()
+    except ItemNotFound:
+        session.rollback()
+        abort(HTTPStatus.NOT_FOUND)
+    except InvalidInput as error:
+        session.rollback()
+        status, reason = HTTPStatus.CONFLICT, error.message
+    entry = load_entry(session, access, item_id, now=now, words=words)
+    if status == HTTPStatus.OK:
+        message = words.get("saved_" + action, text=entry.text if entry else "")
+    else:
+        message = words.get("cannot_change", reason=reason)
+    return _answer(token, item_id, entry, words, message, status)
+
+
+def _answer(
+    token: str, item_id: int, entry: Entry | None, words: Words, message: str, status: int
+) -> ResponseReturnValue:
+    """JSON with the item's fresh HTML for fetch; a flash and a redirect for plain forms."""
+    if _wants_json():
+        html = ""
+        if entry is not None:
+            html = render_template(
+                "patient/_one.html", e=entry, w=words, items=_items_url(token), csrf=generate_csrf()
+            )
+        body = {"ok": status == HTTPStatus.OK, "message": message, "html": html}
+        return _private(make_response(jsonify(body), status))
+    flash(message, "success" if status == HTTPStatus.OK else "error")
+    target = url_for("patient.checklist", token=token, _anchor=f"item-{item_id}")
+    return redirect(target, HTTPStatus.SEE_OTHER)
+
+
+# --- calendar and paper ----------------------------------------------------------------------
+
+
+@bp.get("/<token>/calendar.ics")
+@attempts
+def calendar(token: str) -> Response:
+    """The plan as iCalendar: subscribed to (webcal) or downloaded (?download=1)."""
+    access = _open(token)
+    if _needs_dob(access):
+        abort(HTTPStatus.FORBIDDEN)
+    words = words_for(access.patient.language)
+    feed = build_feed(
+        get_session(),
+        access,
+        now=utcnow(),
+        words=words,
+        page_url=_link_url("patient.checklist", token),
+    )
+    response = _private(Response(feed, mimetype="text/calendar"))
+    response.mimetype_params["charset"] = "utf-8"
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = 'attachment; filename="care-plan.ics"'
+    return response
+
+
+@bp.get("/<token>/print")
+@attempts
+def print_plan(token: str) -> ResponseReturnValue:
+    access = _open(token)
+    if _needs_dob(access):
+        return redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
+    words = words_for(access.patient.language)
+    now = utcnow()
+    zone = ZoneInfo(access.enrollment.timezone)
+    url = _link_url("patient.checklist", token)
+    return _render(
+        "patient/print.html",
+        w=words,
+        token=token,
+        patient=access.patient,
+        plan=printable(get_session(), access, now=now, words=words),
+        title=plan_for(get_session(), access.enrollment.version_id).title,
+        procedure=words.full_date(access.enrollment.procedure_start.astimezone(zone)),
+        zone=words.zone(access.enrollment.timezone),
+        url=url,
+        qr=qr_svg(url, label=words["print_scan"]),
+    )
+
+
+# --- calm error pages ------------------------------------------------------------------------
+
+
+@bp.errorhandler(HTTPException)
+def _error(error: HTTPException) -> ResponseReturnValue:
+    code = error.code or HTTPStatus.INTERNAL_SERVER_ERROR
+    if _wants_json():
+        return _private(make_response(jsonify({"ok": False, "message": error.name}), code))
+    words: Words = ENGLISH
+    title, body = MESSAGES.get(code, ("problem_title", "problem_body"))
+    token = (request.view_args or {}).get("token")
+    back = url_for("patient.checklist", token=token) if token and code not in MESSAGES else ""
+    return _render(
+        "patient/message.html", code, w=words, title=words[title], body=words[body], back=back
+    )
