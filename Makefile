@@ -16,6 +16,8 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# Links in messages and the printed sign-in address follow the chosen host and port.
+run: export TRACKER_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/tracker db upgrade
 	$(BIN)/tracker import pathways/

@@ -25,7 +25,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WEBHOOK_URL": "",
         "MAIL_SENDER": "care-team@tracker.invalid",
         "BASE_URL": "http://127.0.0.1:5000",
-        "SCHEDULER_ENABLED": False,
+        "SCHEDULER_ENABLED": False,  # `tracker run` and `tracker scheduler` start it themselves
+        "PATIENT_DOB_CHECK": False,  # patients also confirm their birth date once per device
         "HTTPS": False,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -19,6 +19,8 @@ def run(host: str, port: int) -> None:
     with app_context() as app:
         if scheduler.start_in_process(app) is None:
             click.echo("reminders: another dispatcher holds this database; serving the web only")
+        else:
+            click.echo("reminders: the dispatcher runs in this process")
         click.echo(f"Care Pathway Tracker is running at http://{host}:{port}/ (Ctrl-C stops it)")
         # No reloader: a reloader would start a second process (and a second scheduler).
         run_simple(host, port, app, use_reloader=False, threaded=True)
