@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tracker import auth, enrollment, nurse_forms, patients, rescheduling
+from tracker import auth, enrollment, nurse_forms, patients, reminders, rescheduling
 from tracker import dashboard as queries
 from tracker.clock import utcnow
 from tracker.db import get_session
@@ -60,6 +60,7 @@ def dashboard() -> str:
     return render_template(
         "nurse/dashboard.html",
         pages=queries.dashboard(session, context),
+        alerts=reminders.alerts(session, context.now),
         context=context,
         lists=queries.WORK_LISTS,
         **_filter_choices(),
