@@ -19,6 +19,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        if isinstance(value, datetime) and value.tzinfo is UTC:  # the common case, kept cheap
+            return value.replace(tzinfo=None)
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise ValueError(f"expected an aware datetime, got {value!r}")
         return value.astimezone(UTC).replace(tzinfo=None)

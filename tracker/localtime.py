@@ -126,12 +126,12 @@ def _rule_parts(rule: str) -> tuple[str, int]:
 
 
 def _exact_slots(
-    rec: Recurrence, every: int, opens: datetime, until: datetime, tz: ZoneInfo
+    rec: Recurrence, every: int, opens: datetime, until: datetime, tz: ZoneInfo, stop: datetime
 ) -> list[datetime]:
     wake, sleep = (clock_minutes(c) for c in defaults().waking)
     slots: list[datetime] = []
     slot, step = opens, timedelta(minutes=every)
-    while slot < until and len(slots) < MAX_OCCURRENCES:
+    while slot < until and len(slots) < MAX_OCCURRENCES and not _past(slots, stop):
         local = slot.astimezone(tz)
         if not rec.while_awake or wake <= local.hour * 60 + local.minute < sleep:
             slots.append(slot)
@@ -139,13 +139,20 @@ def _exact_slots(
     return slots
 
 
-def _slots(rec: Recurrence, opens: datetime, until: datetime, tz: ZoneInfo) -> list[datetime]:
-    """The instants a recurrence starts an occurrence, from `opens` up to `until`."""
+def _slots(
+    rec: Recurrence, opens: datetime, until: datetime, tz: ZoneInfo, stop: datetime | None = None
+) -> list[datetime]:
+    """The instants a recurrence starts an occurrence, from `opens` up to `until`.
+
+    With `stop` (a horizon), the list ends with the first slot after it: later ones would be
+    thrown away, and that one still tells when the last kept occurrence is due.
+    """
+    stop = stop or until
     cfg = defaults()
     freq, interval = _rule_parts(rec.rule)
     every = rec.every_minutes or {"HOURLY": 60 * interval, "MINUTELY": interval}.get(freq)
     if every:
-        return _exact_slots(rec, every, opens, until, tz)
+        return _exact_slots(rec, every, opens, until, tz, stop)
     first = opens.astimezone(tz)
     clocks = [first.time().replace(fold=0)]
     if rec.during_sleep:
@@ -158,7 +165,7 @@ def _slots(rec: Recurrence, opens: datetime, until: datetime, tz: ZoneInfo) -> l
     period = 7 * interval if freq == "WEEKLY" and not weekdays else interval
     slots: list[datetime] = []
     day, last = first.date(), min(until.astimezone(tz).date(), first.date() + timedelta(MAX_DAYS))
-    while day <= last and len(slots) < MAX_OCCURRENCES:
+    while day <= last and len(slots) < MAX_OCCURRENCES and not _past(slots, stop):
         if (_WEEKDAYS[day.weekday()] in weekdays) if weekdays else _on(day, first.date(), period):
             slots += [
                 s
@@ -167,6 +174,10 @@ def _slots(rec: Recurrence, opens: datetime, until: datetime, tz: ZoneInfo) -> l
             ]
         day += timedelta(days=1)
     return slots
+
+
+def _past(slots: list[datetime], stop: datetime) -> bool:
+    return bool(slots) and slots[-1] > stop
 
 
 def _on(day: date, first: date, period: int) -> bool:
@@ -201,7 +212,7 @@ def occurrences(
         expires = max(at(step.expires), due) if step.expires is not None else None
         return [Window(opens, due, expires)]
     until = at(rec.until)
-    slots = _slots(rec, opens, until, tz)
+    slots = _slots(rec, opens, until, tz, _aware(horizon, "horizon") if horizon else None)
     if not slots:
         due = max(until, opens)
         return [Window(opens, due, due)]
