@@ -12,12 +12,18 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import text
 from sqlmodel import Session
 
 from tracker import create_app, db
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL", "")
+
+# CI replays the same examples every run (HYPOTHESIS_PROFILE=ci in .ci/run): a red build then
+# always means a real regression; local runs keep exploring new examples.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 # The original seed document sits beside the checkout; a clone elsewhere uses the copy in fixtures.
 _SEED_PLACES = (
     Path(__file__).resolve().parents[2] / "shared" / "seed" / "22868.txt",
@@ -50,8 +56,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-                 ) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
     """A fresh, migrated database for this test; SQLite unless parametrized with 'postgres'."""
     kind = getattr(request, "param", "sqlite")
     if kind == "sqlite":
@@ -96,8 +103,9 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(app_config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-        ) -> Iterator[Flask]:
+def app(
+    app_config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
     monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
     application = create_app(app_config)
     yield application

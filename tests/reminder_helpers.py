@@ -8,7 +8,6 @@ import itertools
 import json
 import socket
 import threading
-import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from sqlmodel import Session
 from tests.enrollment_helpers import custom_version, make_patient, make_step
 from tracker.models import ChecklistItem, Enrollment, Reminder
 from tracker.pathways import steps_of
+from tracker.schedule_rows import reminder_values
 
 _counter = itertools.count(1)
 
@@ -234,19 +234,9 @@ def seed_reminders(
             connection.execute(
                 insert(Reminder),
                 [
-                    {
-                        "item_id": item_ids[i % n_items],
-                        "enrollment_id": enrollment_id,
-                        "send_at": timing(i),
-                        "purpose": "opens",
-                        "channel": channel,
-                        "status": "pending",
-                        "attempts": 0,
-                        "idempotency_key": uuid.uuid4().hex,
-                        "last_error": "",
-                        "provider_id": "",
-                        "late": False,
-                    }
+                    reminder_values(
+                        item_ids[i % n_items], enrollment_id, "opens", timing(i), channel
+                    )
                     for i in range(start, min(start + chunk, count))
                 ],
             )

@@ -10,8 +10,18 @@ from sqlalchemy import inspect
 from tests.conftest import POSTGRES_URL, postgres_schema
 from tracker import create_app, db
 
-TABLES = {"user", "pathway", "pathwayversion", "step", "patient", "enrollment",
-          "checklistitem", "reminder", "auditevent", "patientlink"}
+TABLES = {
+    "user",
+    "pathway",
+    "pathwayversion",
+    "step",
+    "patient",
+    "enrollment",
+    "checklistitem",
+    "reminder",
+    "auditevent",
+    "patientlink",
+}
 
 
 def _empty_url(kind: str, tmp_path: Path):

@@ -108,7 +108,14 @@ def test_several_dispatchers_on_postgres_deliver_each_reminder_once(
         engine = db.make_engine(url)
         try:
             seed_reminders(engine, 2000, now=due_now(), channel="email")
-            env = environment(url, tmp_path, smtp_server, TRACKER_REMINDER_BATCH="40")
+            barrier = tmp_path / "go"
+            env = environment(
+                url,
+                tmp_path,
+                smtp_server,
+                TRACKER_REMINDER_BATCH="40",
+                TRACKER_START_BARRIER=str(barrier),
+            )
             workers = [
                 subprocess.Popen(
                     [str(BIN / "tracker"), "scheduler", "--once"],
@@ -120,6 +127,9 @@ def test_several_dispatchers_on_postgres_deliver_each_reminder_once(
                 for _ in range(processes)
             ]
             try:
+                # Start them together, so a slow start cannot leave all the work to one.
+                _wait_for(lambda: len(list(tmp_path.glob("go.ready.*"))) == processes)
+                barrier.touch()
                 for worker in workers:
                     _, err = worker.communicate(timeout=TIMEOUT)
                     assert worker.returncode == 0, err

@@ -62,6 +62,23 @@ def daily_until(days: int) -> Recurrence:
     )
 
 
+def _daily_wound_check_for_a_month(session: Session) -> PathwayVersion:
+    """One recovery step: check the incision daily for 30 days after the procedure."""
+    return custom_version(
+        session,
+        [
+            make_step(
+                "Check the incision",
+                section="recovery",
+                kind="wound care",
+                opens=rel("end"),
+                due=rel("end", days=30),
+                recurrence=daily_until(30),
+            )
+        ],
+    )
+
+
 @pytest.fixture
 def version(session: Session) -> PathwayVersion:
     """Five steps with known windows: fasting and a conditional medication hold (critical),
@@ -344,7 +361,7 @@ def test_a_failure_midway_leaves_no_rows(
     app: Flask, session: Session, version: PathwayVersion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     patient = make_patient(session)
-    real = schedule_rows._reminder_values
+    real = schedule_rows.reminder_values
     calls = {"n": 0}
 
     def failing(*args: Any) -> dict[str, Any]:
@@ -353,7 +370,7 @@ def test_a_failure_midway_leaves_no_rows(
             raise RuntimeError("disk full")
         return real(*args)
 
-    monkeypatch.setattr(schedule_rows, "_reminder_values", failing)
+    monkeypatch.setattr(schedule_rows, "reminder_values", failing)
     with (
         pytest.raises(RuntimeError, match="disk full"),
         db.session_scope(db.get_engine(app)) as scoped,
@@ -372,19 +389,7 @@ def test_a_failure_midway_leaves_no_rows(
 def test_recurring_steps_stop_at_the_horizon_and_roll_forward_idempotently(
     session: Session,
 ) -> None:
-    month = custom_version(
-        session,
-        [
-            make_step(
-                "Check the incision",
-                section="recovery",
-                kind="wound care",
-                opens=rel("end"),
-                due=rel("end", days=30),
-                recurrence=daily_until(30),
-            )
-        ],
-    )
+    month = _daily_wound_check_for_a_month(session)
     enrolled = enroll_patient(session, version=month)
     items = items_of(session, enrolled)
     # Daily at 09:00 local from March 8; the horizon (March 15 12:00 UTC) stops it at the 14th.
@@ -571,19 +576,7 @@ def test_items_moved_into_the_past_are_missed_and_their_reminders_cancelled(
 
 
 def test_an_earlier_procedure_brings_new_occurrences_within_the_horizon(session: Session) -> None:
-    month = custom_version(
-        session,
-        [
-            make_step(
-                "Check the incision",
-                section="recovery",
-                kind="wound care",
-                opens=rel("end"),
-                due=rel("end", days=30),
-                recurrence=daily_until(30),
-            )
-        ],
-    )
+    month = _daily_wound_check_for_a_month(session)
     enrolled = enroll_patient(session, version=month)
     assert len(items_of(session, enrolled)) == 7
     diff = reschedule(

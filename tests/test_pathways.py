@@ -36,8 +36,12 @@ def test_import_stores_relative_steps_and_skips_an_unchanged_document(
     # Stored relative to the procedure, never as absolute times.
     for row in rows:
         assert RelTime.from_dict(row.opens).anchor in {"start", "end"}
-    assert {row.section for row in rows} <= {"preparation", "recovery", "patient experience",
-                                             "risks and complications"}
+    assert {row.section for row in rows} <= {
+        "preparation",
+        "recovery",
+        "patient experience",
+        "risks and complications",
+    }
 
     again = pathways.import_document(session=session, document=document, now=utcnow())
     session.commit()
@@ -46,13 +50,15 @@ def test_import_stores_relative_steps_and_skips_an_unchanged_document(
 
 
 @pytest.mark.both_databases
-def test_a_changed_document_becomes_a_new_draft_version(session: Session, seed_path: Path,
-                                                        tmp_path: Path) -> None:
+def test_a_changed_document_becomes_a_new_draft_version(
+    session: Session, seed_path: Path, tmp_path: Path
+) -> None:
     pathways.import_document(session=session, document=read_document(seed_path), now=utcnow())
     changed = tmp_path / "22868.txt"
     changed.write_text(seed_path.read_text().replace("within a few hours", "within 4 hours"))
-    result = pathways.import_document(session=session, document=read_document(changed),
-                                      now=utcnow())
+    result = pathways.import_document(
+        session=session, document=read_document(changed), now=utcnow()
+    )
     session.commit()
     assert (result.status, result.version) == ("new version", 2)
     versions = session.exec(select(PathwayVersion).order_by(PathwayVersion.number)).all()
@@ -81,8 +87,9 @@ def test_import_command_reports_a_bad_file_and_imports_the_others(
     assert again.exit_code == 0 and "unchanged" in again.stdout
 
 
-def test_import_of_a_missing_path_is_one_line_and_status_2(database_url: str,
-                                                           tmp_path: Path) -> None:
+def test_import_of_a_missing_path_is_one_line_and_status_2(
+    database_url: str, tmp_path: Path
+) -> None:
     result = _run(["import", str(tmp_path / "nope")], database_url, tmp_path)
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0
@@ -98,8 +105,19 @@ def test_every_team_document_imports_and_previews_without_warnings(
     result = _run(["import", str(folder)], database_url, tmp_path)
     assert result.exit_code == 0, result.output
     for path in documents:
-        shown = _run(["preview", str(path), "--start", "2027-03-15T08:00", "--tz",
-                      "America/New_York", "--json"], database_url, tmp_path)
+        shown = _run(
+            [
+                "preview",
+                str(path),
+                "--start",
+                "2027-03-15T08:00",
+                "--tz",
+                "America/New_York",
+                "--json",
+            ],
+            database_url,
+            tmp_path,
+        )
         assert shown.exit_code == 0, shown.output
         preview = json.loads(shown.stdout)
         assert preview["warnings"] == [], (path.name, preview["warnings"])

@@ -13,20 +13,35 @@ TRACKER = str(Path(sys.executable).with_name("tracker"))
 
 
 def _preview(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([TRACKER, "preview", *args], capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run([TRACKER, "preview", *args], capture_output=True, text=True, timeout=60)
 
 
 def test_preview_prints_the_json_shape(seed_path: Path) -> None:
-    done = _preview(str(seed_path), "--start", "2027-03-15T08:00", "--tz", "America/New_York",
-                    "--json")
+    done = _preview(
+        str(seed_path), "--start", "2027-03-15T08:00", "--tz", "America/New_York", "--json"
+    )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["procedure"] == {"start": "2027-03-15T08:00:00-04:00",
-                                 "end": "2027-03-15T10:00:00-04:00"}
+    assert data["procedure"] == {
+        "start": "2027-03-15T08:00:00-04:00",
+        "end": "2027-03-15T10:00:00-04:00",
+    }
     assert set(data) >= {"title", "procedure", "items", "warnings"}
-    keys = {"section", "text", "kind", "opens", "due", "expires", "recurrence", "conditional",
-            "critical", "confidence", "evidence", "rule", "needs_review"}
+    keys = {
+        "section",
+        "text",
+        "kind",
+        "opens",
+        "due",
+        "expires",
+        "recurrence",
+        "conditional",
+        "critical",
+        "confidence",
+        "evidence",
+        "rule",
+        "needs_review",
+    }
     for item in data["items"]:
         assert keys <= set(item)
 
@@ -34,8 +49,11 @@ def test_preview_prints_the_json_shape(seed_path: Path) -> None:
 def test_preview_table_lists_every_step(seed_path: Path) -> None:
     table = _preview(str(seed_path), "--start", "2027-03-15T08:00", "--tz", "Europe/Berlin")
     assert table.returncode == 0, table.stderr
-    data = json.loads(_preview(str(seed_path), "--start", "2027-03-15T08:00", "--tz",
-                               "Europe/Berlin", "--json").stdout)
+    data = json.loads(
+        _preview(
+            str(seed_path), "--start", "2027-03-15T08:00", "--tz", "Europe/Berlin", "--json"
+        ).stdout
+    )
     for item in data["items"]:
         assert item["text"][:30] in table.stdout
 
@@ -48,8 +66,9 @@ def test_preview_table_lists_every_step(seed_path: Path) -> None:
         (["--start", "2027-03-15T08:00+01:00", "--tz", "Europe/Berlin"], "--start"),
     ],
 )
-def test_preview_refuses_bad_options_in_one_line(seed_path: Path, args: list[str],
-                                                 expected: str) -> None:
+def test_preview_refuses_bad_options_in_one_line(
+    seed_path: Path, args: list[str], expected: str
+) -> None:
     done = _preview(str(seed_path), *args)
     assert done.returncode == 2
     assert expected in done.stderr

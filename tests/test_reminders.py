@@ -52,6 +52,15 @@ def dispatcher(engine: Engine, *, smtp: str = "", hook: str = "", **settings: ob
     return Dispatcher(engine, channels=channels, settings=Settings(**settings), fault="")  # type: ignore[arg-type]
 
 
+def add_nurse(engine: Engine) -> int | None:
+    """A nurse to assign enrollments to (escalations email them); returns their id."""
+    with Session(engine) as session:
+        nurse = User(email="nurse@example.org", password_hash="x", role="nurse", created_at=NOW)
+        session.add(nurse)
+        session.commit()
+        return nurse.id
+
+
 def tick(engine: Engine, item_id: int, status: str = "done") -> None:
     with engine.begin() as connection:
         connection.execute(
@@ -239,11 +248,7 @@ def test_webhook_carries_the_key_and_classifies_statuses(
 def test_critical_items_escalate_once_after_their_grace(
     app: Flask, engine: Engine, smtp_server: SmtpServer
 ) -> None:
-    with Session(engine) as session:
-        nurse = User(email="nurse@example.org", password_hash="x", role="nurse", created_at=NOW)
-        session.add(nurse)
-        session.commit()
-        nurse_id = nurse.id
+    nurse_id = add_nurse(engine)
     fasting = seed_reminders(
         engine, 1, now=NOW, critical=True, kind="fasting", due_after=timedelta(0), nurse_id=nurse_id
     )
@@ -277,11 +282,7 @@ def test_critical_items_escalate_once_after_their_grace(
 def test_escalation_emails_the_enrollments_nurse(
     app: Flask, engine: Engine, smtp_server: SmtpServer
 ) -> None:
-    with Session(engine) as session:
-        nurse = User(email="nurse@example.org", password_hash="x", role="nurse", created_at=NOW)
-        session.add(nurse)
-        session.commit()
-        nurse_id = nurse.id
+    nurse_id = add_nurse(engine)
     seeded = seed_reminders(
         engine,
         1,

@@ -189,13 +189,17 @@ def _filtered(query: Select[Any], filters: Filters, *, join_version: bool) -> Se
 
 def _page(
     session: Session,
+    context: Context,
     rows: Select[Any],
     count: Select[Any],
     offset: int,
     limit: int,
     build: Callable[[Any], Row],
 ) -> Page:
-    """A page of `rows` and, unless the page shows them all, the `count` of the whole list."""
+    """A page of `rows` and, unless the page shows them all, the `count` of the whole list,
+    both narrowed by the context's filters."""
+    rows = _filtered(rows, context.filters, join_version=False)
+    count = _filtered(count, context.filters, join_version=True)
     connection = session.connection()
     found = [build(r) for r in connection.execute(rows.offset(offset).limit(limit))]
     if offset == 0 and len(found) < limit:
@@ -233,11 +237,11 @@ def _procedures_on(days_ahead: int) -> Callable[[Session, Context, int, int], Pa
             .order_by(_enr.procedure_start, _enr.id)
         )
         count = select(func.count()).select_from(ENROLLMENTS).where(*where)
-        filters = context.filters
         return _page(
             session,
-            _filtered(rows, filters, join_version=False),
-            _filtered(count, filters, join_version=True),
+            context,
+            rows,
+            count,
             offset,
             limit,
             lambda r: ProcedureRow(*r),
@@ -292,11 +296,11 @@ def _items_page(
     if step_filter:
         count = count.join(STEPS, _step.id == _item.step_id)
     count = count.where(_enr.state == "active", *where)
-    filters = context.filters
     return _page(
         session,
-        _filtered(rows, filters, join_version=False),
-        _filtered(count, filters, join_version=True),
+        context,
+        rows,
+        count,
         offset,
         limit,
         lambda r: _item_row(r, context.now),
@@ -402,11 +406,11 @@ def _reminder_problems(session: Session, context: Context, offset: int, limit: i
         .join(ENROLLMENTS, _enr.id == _rem.enrollment_id)
         .where(*where)
     )
-    filters = context.filters
     return _page(
         session,
-        _filtered(rows, filters, join_version=False),
-        _filtered(count, filters, join_version=True),
+        context,
+        rows,
+        count,
         offset,
         limit,
         lambda r: ReminderRow(*r),

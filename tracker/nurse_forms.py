@@ -18,25 +18,15 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from tracker.dashboard import Filters
-from tracker.patients import CHANNELS, InvalidInput, parse_birth_date
+from tracker.patients import AUDITED_FIELDS, CHANNELS, InvalidInput, parse_birth_date
 from tracker.procedure_time import AmbiguousStart, NonexistentStart
 
 T = TypeVar("T")
 MAX_SEARCH_LENGTH = 200
 MAX_PAGE = 10_000
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])(?::[0-5][0-9])?")
-PATIENT_FIELDS = (
-    "mrn",
-    "name",
-    "birth_date",
-    "email",
-    "phone",
-    "timezone",
-    "reminder_hour",
-    "quiet_start",
-    "quiet_end",
-    "language",
-)
+# A patient's single-valued fields; "channels" is a list of checkboxes, read on its own.
+PATIENT_FIELDS = tuple(name for name in AUDITED_FIELDS if name != "channels")
 # Field -> how a sentence about it starts; messages starting with these words follow it.
 SUBJECTS = {
     "mrn": "The MRN",

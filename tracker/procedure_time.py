@@ -15,34 +15,38 @@ from tracker.patients import InvalidInput
 EXAMPLE = "2027-03-15T08:00"
 
 
-class NonexistentStart(InvalidInput):
+class _TwoReadings(InvalidInput):
+    """A local start the zone reads two ways; `candidates` are the two real instants."""
+
+    message_format = ""  # str.format'ed with the local start, the zone's key, both readings
+
+    def __init__(
+        self, local: datetime, tz: ZoneInfo, candidates: tuple[datetime, datetime]
+    ) -> None:
+        self.candidates = candidates
+        first, second = (_reading(moment, tz) for moment in candidates)
+        super().__init__(
+            "start",
+            self.message_format.format(local=local, zone=tz.key, first=first, second=second),
+        )
+
+
+class NonexistentStart(_TwoReadings):
     """The local start falls in a DST gap; `candidates` are the two real instants it could mean."""
 
-    def __init__(
-        self, local: datetime, tz: ZoneInfo, candidates: tuple[datetime, datetime]
-    ) -> None:
-        self.candidates = candidates
-        first, second = (_reading(moment, tz) for moment in candidates)
-        super().__init__(
-            "start",
-            f"{local:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks go forward); "
-            f"enter {first} or {second}",
-        )
+    message_format = (
+        "{local:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks go forward); "
+        "enter {first} or {second}"
+    )
 
 
-class AmbiguousStart(InvalidInput):
+class AmbiguousStart(_TwoReadings):
     """The local start happens twice (clocks go back); answer with fold 0 (first) or 1 (second)."""
 
-    def __init__(
-        self, local: datetime, tz: ZoneInfo, candidates: tuple[datetime, datetime]
-    ) -> None:
-        self.candidates = candidates
-        first, second = (_reading(moment, tz) for moment in candidates)
-        super().__init__(
-            "start",
-            f"{local:%Y-%m-%d %H:%M} happens twice in {tz.key} (the clocks go back); "
-            f"choose fold 0 for {first} or fold 1 for {second}",
-        )
+    message_format = (
+        "{local:%Y-%m-%d %H:%M} happens twice in {zone} (the clocks go back); "
+        "choose fold 0 for {first} or fold 1 for {second}"
+    )
 
 
 def parse_local_start(text: str) -> datetime:

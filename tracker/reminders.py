@@ -16,7 +16,16 @@ from sqlalchemy import Connection, Row, Select, and_, func, or_, select, update
 from sqlmodel import Session, col
 
 from tracker import localtime
-from tracker.models import AuditEvent, ChecklistItem, Enrollment, Patient, Reminder, Step, User
+from tracker.models import (
+    AuditEvent,
+    ChecklistItem,
+    Enrollment,
+    PathwayVersion,
+    Patient,
+    Reminder,
+    Step,
+    User,
+)
 
 WAITING = ("pending", "deferred")  # not yet handed to a channel
 FINAL = ("sent", "failed", "expired", "cancelled")
@@ -466,8 +475,17 @@ def escalate(
     return alerts
 
 
-def alerts(session: Session, now: datetime) -> list[Alert]:
-    """For the dashboard: escalated items still unticked and failed reminders, newest first."""
+def alerts(
+    session: Session,
+    now: datetime,
+    *,
+    pathway_id: int | None = None,
+    nurse_id: int | None = None,
+) -> list[Alert]:
+    """For the dashboard: escalated items still unticked and failed reminders, newest first.
+
+    `pathway_id` and `nurse_id` narrow them the way the dashboard's filters narrow its lists.
+    """
     since = now - ALERT_LOOKBACK
     escalated = (
         _item_query(col(AuditEvent.at))
@@ -481,6 +499,7 @@ def alerts(session: Session, now: datetime) -> list[Alert]:
         )
         .where(col(AuditEvent.at) >= since, col(Item.status).in_(UNTICKED))
     )
+    escalated = _filtered(escalated, pathway_id, nurse_id)
     found = [
         Alert(
             ESCALATED,
@@ -503,6 +522,7 @@ def alerts(session: Session, now: datetime) -> list[Alert]:
         .join(R, col(R.item_id) == col(Item.id))
         .where(col(R.status) == "failed", col(R.send_at) >= since)
     )
+    failed = _filtered(failed, pathway_id, nurse_id)
     found += [
         Alert(
             "reminder_failed",
@@ -521,6 +541,17 @@ def alerts(session: Session, now: datetime) -> list[Alert]:
         for r in session.execute(failed)
     ]
     return sorted(found, key=lambda alert: (alert.at, alert.item_id), reverse=True)
+
+
+def _filtered(query: Select[Any], pathway_id: int | None, nurse_id: int | None) -> Select[Any]:
+    if nurse_id is not None:
+        query = query.where(col(Enrollment.nurse_id) == nurse_id)
+    if pathway_id is not None:
+        versions = select(col(PathwayVersion.id)).where(
+            col(PathwayVersion.pathway_id) == pathway_id
+        )
+        query = query.where(col(Enrollment.version_id).in_(versions))
+    return query
 
 
 def escalation_message(alert: Alert, *, base_url: str) -> tuple[str, str]:

@@ -159,7 +159,7 @@ def write_items(
             row["status"], row["opens_at"], row["due_at"], critical=plan.step.critical, now=now
         )
         reminders += [
-            _reminder_values(item_id, enrollment_id, purpose, send_at, channel)
+            reminder_values(item_id, enrollment_id, purpose, send_at, channel)
             for purpose, send_at in times.items()
             for channel in context.channels
         ]
@@ -205,9 +205,10 @@ def _reminder_times(
     return times
 
 
-def _reminder_values(
+def reminder_values(
     item_id: int, enrollment_id: int, purpose: str, send_at: datetime, channel: str
 ) -> dict[str, Any]:
+    """A new pending reminder's column values (for a bulk insert or a `Reminder`)."""
     return {
         "item_id": item_id,
         "enrollment_id": enrollment_id,
@@ -276,7 +277,7 @@ def sync_reminders(
             reminder.send_at, reminder.status = send_at, "pending"
         session.add(reminder)
     session.add_all(
-        Reminder(**_reminder_values(item.id, context.enrollment.id, purpose, send_at, channel))
+        Reminder(**reminder_values(item.id, context.enrollment.id, purpose, send_at, channel))
         for (purpose, channel), send_at in wanted.items()
     )
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
+import time
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -12,6 +14,11 @@ import click
 from tracker.cli import fail
 from tracker.commands.context import app_context
 from tracker.reminders import STATUSES
+
+# Tests that race several dispatchers: each touches PATH.ready.<pid> and waits for PATH, so
+# they all start claiming together (unset in production).
+START_BARRIER_ENV = "TRACKER_START_BARRIER"
+BARRIER_TIMEOUT_SECONDS = 120
 
 
 @click.command()
@@ -26,6 +33,7 @@ def scheduler(once: bool, at: str | None) -> None:
         running: ReminderScheduler | None = app.extensions.get(EXTENSION)
         try:
             if once:
+                _wait_at_barrier()
                 handled = (running or ReminderScheduler(app)).run_once(now)
                 click.echo(f"reminders handled: {handled}")
                 return
@@ -46,6 +54,17 @@ def scheduler(once: bool, at: str | None) -> None:
             pass
         running.shutdown(wait=True)
         click.echo("reminder scheduler stopped", err=True)
+
+
+def _wait_at_barrier() -> None:
+    path = os.environ.get(START_BARRIER_ENV)
+    if not path:
+        return
+    with open(f"{path}.ready.{os.getpid()}", "w", encoding="ascii"):
+        pass
+    deadline = time.monotonic() + BARRIER_TIMEOUT_SECONDS
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 @click.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NoReturn
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
@@ -82,8 +83,7 @@ def edit_step(slug: str, number: int, step_id: int) -> str | Response | tuple[st
             _undo()
             form.add_error(error.field, error.message)
         except review.VersionFrozen as error:
-            _undo()
-            abort(409, description=str(error))
+            _conflict(error)
     return _edit_page(pathway, found, step, form), UNPROCESSABLE
 
 
@@ -106,8 +106,7 @@ def add_step(slug: str, number: int) -> Response | tuple[str, int]:
             _undo()
             form.add_error(error.field, error.message)
         except review.VersionFrozen as error:
-            _undo()
-            abort(409, description=str(error))
+            _conflict(error)
     return _review_page(pathway, found, form), UNPROCESSABLE
 
 
@@ -119,8 +118,7 @@ def remove_step(slug: str, number: int, step_id: int) -> Response:
     try:
         review.remove_step(session=get_session(), step=step, user_id=_user_id(), now=utcnow())
     except review.VersionFrozen as error:
-        _undo()
-        abort(409, description=str(error))
+        _conflict(error)
     return _done(found, f"Step {position} removed.")
 
 
@@ -130,8 +128,7 @@ def publish(slug: str, number: int) -> Response:
     try:
         review.publish(session=get_session(), version=found, user_id=_user_id(), now=utcnow())
     except review.VersionFrozen as error:
-        _undo()
-        abort(409, description=str(error))
+        _conflict(error)
     except review.ReviewError as error:
         _undo()
         flash(str(error), "error")
@@ -145,8 +142,7 @@ def retire(slug: str, number: int) -> Response:
     try:
         review.retire(session=get_session(), version=found, user_id=_user_id(), now=utcnow())
     except review.VersionFrozen as error:
-        _undo()
-        abort(409, description=str(error))
+        _conflict(error)
     return _done(found, f"v{number} retired: no new enrollments; existing ones keep it.")
 
 
@@ -279,6 +275,12 @@ def _user_id() -> int:
 
 def _undo() -> None:
     get_session().rollback()
+
+
+def _conflict(error: review.VersionFrozen) -> NoReturn:
+    """The version stopped being editable under the change: roll back and answer 409."""
+    _undo()
+    abort(409, description=str(error))
 
 
 def _done(found: PathwayVersion, message: str, *, anchor: str | None = None) -> Response:

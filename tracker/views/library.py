@@ -32,8 +32,9 @@ def detail(slug: str) -> str:
     if version is None:
         abort(404)
     steps = pathways.steps_of(session, version)
-    return render_template("library/detail.html", pathway=pathway, versions=versions,
-                           version=version, steps=steps)
+    return render_template(
+        "library/detail.html", pathway=pathway, versions=versions, version=version, steps=steps
+    )
 
 
 bp.add_app_template_filter(wording.step_window, "step_window")

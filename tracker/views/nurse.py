@@ -60,7 +60,9 @@ def dashboard() -> str:
     return render_template(
         "nurse/dashboard.html",
         pages=queries.dashboard(session, context),
-        alerts=reminders.alerts(session, context.now),
+        alerts=reminders.alerts(
+            session, context.now, pathway_id=filters.pathway_id, nurse_id=filters.nurse_id
+        ),
         context=context,
         lists=queries.WORK_LISTS,
         **_filter_choices(),
