@@ -315,8 +315,15 @@ def _load_user(user_id: str) -> Staff | None:
     return Staff.of(user) if user is not None and user.active else None
 
 
+def _current_user_context() -> dict[str, object]:
+    return {"current_user": current_user}
+
+
 def init_app(app: Flask) -> None:
     """Sign-in sessions: user loader, where to send the signed-out, `current_user` in templates."""
-    login_manager.init_app(app)
+    # `current_user` in templates is the lazy proxy: pages that never show it (the patients'
+    # pages) load no user and run no session-protection check on every render.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(_current_user_context)
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_redirect_to_sign_in)

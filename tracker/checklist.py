@@ -1,7 +1,9 @@
 """The patient's checklist: the page's view (now, coming up, done, inbox, paper plan) and ticking.
 
 `load_page` reads one enrollment in two indexed queries (steps are cached per published
-version) and sorts its items into the page's sections in the patient's zone and language.
+version): the items the page shows (the database picks the latest done ones and counts the
+rest) and the latest reminders; it sorts them into the page's sections in the patient's zone
+and language.
 `act` ticks, unticks or marks an item as not done for the patient behind a link: the item
 must belong to the link's enrollment, every change is recorded on the item and as an
 AuditEvent, and nothing is deleted. Service functions never commit: the caller does.
@@ -17,7 +19,17 @@ from typing import Any
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, bindparam, func, type_coerce
+from sqlalchemy import (
+    DateTime,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    null,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
@@ -181,7 +193,7 @@ ITEM_COLUMNS = (
     col(ChecklistItem.note),
     type_coerce(col(ChecklistItem.acted_at), DateTime()),
 )
-# Built once: these run on every page view. Plain rows, no ORM objects.
+# Built once: every item (the single item view and the printed plan). Plain rows, no ORM objects.
 _ITEMS = (
     sa_select(*ITEM_COLUMNS)
     .where(
@@ -190,20 +202,91 @@ _ITEMS = (
     )
     .order_by(col(ChecklistItem.due_at))
 )
-_SENT = (
+_NOW = bindparam("now", type_=DateTime())
+_WEEK_ENDS = bindparam("week_ends", type_=DateTime())
+_TODAY_STARTS = bindparam("today_starts", type_=DateTime())
+_TODAY_ENDS = bindparam("today_ends", type_=DateTime())
+_OPENS = type_coerce(col(ChecklistItem.opens_at), DateTime())
+_DUE = type_coerce(col(ChecklistItem.due_at), DateTime())
+_EXPIRES = type_coerce(col(ChecklistItem.expires_at), DateTime())
+_ACTED = type_coerce(col(ChecklistItem.acted_at), DateTime())
+_PENDING = col(ChecklistItem.status) == "pending"
+_LIVE = _PENDING & (_EXPIRES.is_(None) | (_EXPIRES > _NOW))  # pending, not past its expiry
+
+
+def _part(name: str, *where: Any) -> Select[Any]:
+    """The enrollment's (uncancelled) items matching `where`, tagged with a page part."""
+    return sa_select(literal_column(f"'{name}'").label("part"), *ITEM_COLUMNS).where(
+        col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
+        col(ChecklistItem.status) != "cancelled",
+        *where,
+    )
+
+
+_OVER = ~_PENDING | (_EXPIRES <= _NOW)  # done, not done, skipped or missed
+_LATEST_OVER = (
+    _part("d", _OVER)
+    .order_by(func.coalesce(_ACTED, _EXPIRES, _DUE).desc(), _DUE, col(ChecklistItem.id))
+    .limit(bindparam("done_shown"))
+    .subquery("latest_over")
+)
+_NONE = type_coerce(null(), DateTime())
+# The rest, counted: items coming later (in `id`) and every done or over one (in `step_id`).
+_HIDDEN: Select[Any] = sa_select(
+    literal_column("'c'").label("part"),
+    func.count(case((_LIVE & (_OPENS >= _WEEK_ENDS), 1))),
+    func.count(case((_OVER, 1))),
+    _NONE,
+    _NONE,
+    _NONE,
+    null(),
+    null(),
+    _NONE,
+).where(
+    col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
+    col(ChecklistItem.status) != "cancelled",
+)
+# Built once: it runs on every page view. Only the rows the page shows come back, in due
+# order: "v" open now or coming within the listed days, "d" the latest done or over, "t"
+# today's (for the "2 of 4 today" counts), and one "c" row counting the rest; plain rows, no
+# ORM objects, one round trip.
+_PAGE = union_all(
+    _part("v", _LIVE, _OPENS < _WEEK_ENDS),
+    sa_select(_LATEST_OVER),
+    _part("t", _OPENS >= _TODAY_STARTS, _OPENS < _TODAY_ENDS),
+    _HIDDEN,
+).order_by("due_at", "id")
+_SENT_ROWS = (
     sa_select(
-        col(Reminder.item_id),
-        col(Reminder.purpose),
+        col(Reminder.item_id).label("item_id"),
+        col(Reminder.purpose).label("purpose"),
         func.coalesce(
             type_coerce(col(Reminder.sent_at), DateTime()),
             type_coerce(col(Reminder.send_at), DateTime()),
-        ),
+        ).label("at"),
+        col(Reminder.sent_at).label("sent_at"),
+        col(Reminder.id).label("id"),
     )
     .where(col(Reminder.enrollment_id) == bindparam("enrollment"), col(Reminder.status) == "sent")
     .order_by(col(Reminder.sent_at).desc(), col(Reminder.id).desc())
     .limit(INBOX_ROWS)
+    .subquery("sent")
+)
+# The latest sent reminders with their item's step (None for a cancelled item), newest first.
+_SENT = (
+    sa_select(
+        _SENT_ROWS.c.item_id, _SENT_ROWS.c.purpose, _SENT_ROWS.c.at, col(ChecklistItem.step_id)
+    )
+    .select_from(_SENT_ROWS)
+    .outerjoin(
+        ChecklistItem,
+        (col(ChecklistItem.id) == _SENT_ROWS.c.item_id)
+        & (col(ChecklistItem.status) != "cancelled"),
+    )
+    .order_by(_SENT_ROWS.c.sent_at.desc(), _SENT_ROWS.c.id.desc())
 )
 _Row = Row[Any]  # id, step_id, opens_at, due_at, expires_at (naive UTC), status, note, acted_at
+FAR = datetime(9999, 1, 1)  # "no bound" for the full list
 
 
 def load_page(
@@ -211,32 +294,50 @@ def load_page(
 ) -> ChecklistPage:
     """The checklist of the link's enrollment at `now`: what is open now (most urgent first),
     what comes next (by day, the next `COMING_DAYS` unless `everything`), and what is done or
-    over (latest first, the last `DONE_SHOWN` unless `everything`)."""
+    over (latest first, the last `DONE_SHOWN` unless `everything`). One query returns only the
+    rows shown (the database picks, sorts and counts the rest)."""
     enrollment = access.enrollment
     plan = plan_for(session, enrollment.version_id)
-    rows = _rows(session, enrollment)
-    reader = _Reader.of(plan, enrollment, rows, now=now, words=words)
+    reader = _Reader.of(plan, enrollment, now=now, words=words)
     utc_now = reader.now
+    params = {
+        "enrollment": enrollment.id,
+        "now": utc_now,
+        "week_ends": FAR if everything else reader.week_ends,
+        "today_starts": reader.today_starts,
+        "today_ends": reader.today_ends,
+        "done_shown": 2**31 if everything else DONE_SHOWN,
+    }
+    steps = plan.steps
     now_rows: list[tuple[tuple[datetime, bool, int], _Row, str]] = []
     coming: dict[tuple[date, int], list[_Row]] = {}
-    done: list[tuple[datetime, _Row, str]] = []
-    later = 0
-    for row in rows:
-        status = _status(row, utc_now)
-        if status in ("open", "overdue"):
-            urgency = (row.due_at, not plan.steps[row.step_id].critical, row.id)
-            now_rows.append((urgency, row, status))
-        elif status == "upcoming":
-            if row.opens_at >= reader.week_ends and not everything:
-                later += 1
-            else:
+    done: list[tuple[datetime, _Row, str]] = []  # arrives in due order: ties stay so
+    counts = reader.counts
+    later = over = 0
+    for row in session.connection().execute(_PAGE, params):
+        part, step_id = row.part, row.step_id
+        if part == "v":
+            if utc_now < row.opens_at:
                 day = reader.local(row.opens_at).date()
-                coming.setdefault((day, row.step_id), []).append(row)
-        else:
-            done.append((row.acted_at or row.expires_at or row.due_at, row, status))
+                coming.setdefault((day, step_id), []).append(row)
+            else:
+                status = "overdue" if utc_now > row.due_at else "open"
+                now_rows.append(((row.due_at, not steps[step_id].critical, row.id), row, status))
+        elif part == "d":
+            done.append(
+                (
+                    row.acted_at or row.expires_at or row.due_at,
+                    row,
+                    "missed" if row.status == "pending" else row.status,
+                )
+            )
+        elif part == "c":
+            later, over = row.id, row.step_id
+        elif steps[step_id].recurring:
+            done_today, total = counts.get(step_id, (0, 0))
+            counts[step_id] = (done_today + (row.status == "done"), total + 1)
     now_rows.sort(key=lambda triple: triple[0])
     done.sort(key=lambda triple: triple[0], reverse=True)
-    shown = done if everything else done[:DONE_SHOWN]
     return ChecklistPage(
         title=plan.title,
         procedure=words.full_date(enrollment.procedure_start.astimezone(reader.tz)),
@@ -245,9 +346,9 @@ def load_page(
         state=enrollment.state,
         now=[reader.entry(row, status) for _, row, status in now_rows],
         coming=reader.days(coming),
-        done=[reader.entry(row, status) for _, row, status in shown],
-        inbox=_inbox(session, enrollment, {row.id: row.step_id for row in rows}, reader),
-        hidden=later + len(done) - len(shown),
+        done=[reader.entry(row, status) for _, row, status in done],
+        inbox=_inbox(session, enrollment, reader),
+        hidden=later + over - len(done),
     )
 
 
@@ -305,8 +406,15 @@ class _Reader:
 
     @classmethod
     def of(
-        cls, plan: Plan, enrollment: Enrollment, rows: list[_Row], *, now: datetime, words: Words
+        cls,
+        plan: Plan,
+        enrollment: Enrollment,
+        rows: list[_Row] = (),  # type: ignore[assignment]
+        *,
+        now: datetime,
+        words: Words,
     ) -> _Reader:
+        """A reader at `now`; its today counts come from `rows` (or are filled by the caller)."""
         tz = ZoneInfo(enrollment.timezone)
         today = now.astimezone(tz).date()
 
@@ -402,17 +510,14 @@ def _countdown(enrollment: Enrollment, now: datetime, words: Words) -> str:
     return words.get("countdown_after", span=words.span(now - enrollment.procedure_end))
 
 
-def _inbox(
-    session: Session, enrollment: Enrollment, steps: dict[int, int], reader: _Reader
-) -> list[Message]:
+def _inbox(session: Session, enrollment: Enrollment, reader: _Reader) -> list[Message]:
     """Reminders sent for this enrollment, newest first; one per item and purpose (a reminder
-    sent to the inbox and by email appears once). `steps`: item id -> its step id."""
+    sent to the inbox and by email appears once, one for a cancelled item not at all)."""
     seen: set[tuple[int, str]] = set()
     messages = []
-    for item_id, purpose, sent_at in session.connection().execute(
+    for item_id, purpose, sent_at, step_id in session.connection().execute(
         _SENT, {"enrollment": enrollment.id}
     ):
-        step_id = steps.get(item_id)
         if (item_id, purpose) in seen or step_id is None:
             continue
         seen.add((item_id, purpose))

@@ -155,14 +155,16 @@ def checklist(token: str) -> Response:
         return _render("patient/dob.html", w=words, token=token, error="", values={})
     everything = request.args.get("all") == "1"
     page = load_page(get_session(), access, now=utcnow(), words=words, everything=everything)
-    feed = _link_url("patient.calendar", token)
+    # One url_for for the page's own address; the other links are fixed paths below it.
+    home = url_for("patient.checklist", token=token)
+    feed = str(current_app.config["BASE_URL"]).rstrip("/") + home + "/calendar.ics"
     return _render(
         "patient/checklist.html",
         w=words,
-        token=token,
         page=page,
         everything=everything,
-        items=_items_url(token),
+        home=home,
+        items=home + "/items/",
         csrf=generate_csrf(),
         webcal="" if current_app.config.get("PATIENT_DOB_CHECK") else _webcal(feed),
     )
