@@ -20,6 +20,7 @@ from tests.patient_helpers import (
 from tracker.checklist import ItemNotFound, act, load_entry, load_page, printable
 from tracker.enrollment import DUE_SOON_BEFORE, cancel_enrollment
 from tracker.models import AuditEvent, Reminder
+from tracker.patient_links import actor_for
 from tracker.patient_text import ENGLISH, words_for
 from tracker.patients import InvalidInput
 
@@ -69,7 +70,14 @@ def test_recurring_items_show_todays_occurrences(session: Session) -> None:
     tablets = items_by_text(session, plan.id)[TEXTS["tablet"]]
     morning = next(t for t in tablets if t.opens_at == CLOCK - timedelta(hours=5))
     assert morning.id is not None
-    act(session=session, access=access, item_id=morning.id, action="done", now=CLOCK)
+    act(
+        session=session,
+        enrollment=access.enrollment,
+        actor=access.actor,
+        item_id=morning.id,
+        action="done",
+        now=CLOCK,
+    )
     session.commit()
     page = load_page(session, access, now=CLOCK, words=ENGLISH)
     tablet = next(e for e in page.now if e.text == TEXTS["tablet"])
@@ -81,14 +89,28 @@ def test_recurring_items_show_todays_occurrences(session: Session) -> None:
     assert upcoming and upcoming.status == "upcoming" and not upcoming.actions
     assert upcoming.today == "1 of 4 today"
     with pytest.raises(InvalidInput, match="not started"):
-        act(session=session, access=access, item_id=later.id, action="done", now=CLOCK)
+        act(
+            session=session,
+            enrollment=access.enrollment,
+            actor=access.actor,
+            item_id=later.id,
+            action="done",
+            now=CLOCK,
+        )
 
 
 def test_ticking_one_occurrence_ticks_only_that_one(session: Session) -> None:
     plan = linked(session)
     current = open_tablet(session, plan.id)
     assert current.id is not None
-    act(session=session, access=plan.access(session), item_id=current.id, action="done", now=CLOCK)
+    act(
+        session=session,
+        enrollment=plan.access(session).enrollment,
+        actor=actor_for(plan.link),
+        item_id=current.id,
+        action="done",
+        now=CLOCK,
+    )
     session.commit()
     statuses = {t.id: t.status for t in items_by_text(session, plan.id)[TEXTS["tablet"]]}
     assert statuses.pop(current.id) == "done"
@@ -169,7 +191,14 @@ def test_tick_records_who_when_and_cancels_waiting_reminders(session: Session) -
         )
     )
     session.commit()
-    item = act(session=session, access=plan.access(session), item_id=ride, action="done", now=CLOCK)
+    item = act(
+        session=session,
+        enrollment=plan.access(session).enrollment,
+        actor=actor_for(plan.link),
+        item_id=ride,
+        action="done",
+        now=CLOCK,
+    )
     session.commit()
     assert (item.status, item.acted_at, item.acted_by) == ("done", CLOCK, f"link:{plan.link.id}")
     statuses = sorted(r.status for r in reminders_of(session, ride))
@@ -185,7 +214,14 @@ def test_tick_twice_changes_nothing_more(session: Session) -> None:
     ride = item_id(session, plan.id, "ride")
     access = plan.access(session)
     for _ in range(2):
-        act(session=session, access=access, item_id=ride, action="done", now=CLOCK)
+        act(
+            session=session,
+            enrollment=access.enrollment,
+            actor=access.actor,
+            item_id=ride,
+            action="done",
+            now=CLOCK,
+        )
         session.commit()
     assert len(audit_of(session, ride)) == 1
 
@@ -196,10 +232,24 @@ def test_untick_reopens_and_rearms_only_future_reminders(session: Session) -> No
     fast = item_id(session, plan.id, "fast")
     access = plan.access(session)
     evening = NOW + timedelta(days=6, hours=7)  # Sun 7 Mar 14:00 EST, before the fast opens
-    act(session=session, access=access, item_id=fast, action="done", now=evening)
+    act(
+        session=session,
+        enrollment=access.enrollment,
+        actor=access.actor,
+        item_id=fast,
+        action="done",
+        now=evening,
+    )
     session.commit()
     assert {r.status for r in reminders_of(session, fast)} == {"cancelled"}
-    item = act(session=session, access=access, item_id=fast, action="undo", now=evening)
+    item = act(
+        session=session,
+        enrollment=access.enrollment,
+        actor=access.actor,
+        item_id=fast,
+        action="undo",
+        now=evening,
+    )
     session.commit()
     assert (item.status, item.acted_at, item.acted_by) == ("pending", None, "")
     pending = [r for r in reminders_of(session, fast) if r.status == "pending"]
@@ -216,8 +266,22 @@ def test_untick_after_the_window_rearms_nothing(session: Session) -> None:
     plan = linked(session)
     ride = item_id(session, plan.id, "ride")
     access = plan.access(session)
-    act(session=session, access=access, item_id=ride, action="done", now=CLOCK)
-    item = act(session=session, access=access, item_id=ride, action="undo", now=CLOCK)
+    act(
+        session=session,
+        enrollment=access.enrollment,
+        actor=access.actor,
+        item_id=ride,
+        action="done",
+        now=CLOCK,
+    )
+    item = act(
+        session=session,
+        enrollment=access.enrollment,
+        actor=access.actor,
+        item_id=ride,
+        action="undo",
+        now=CLOCK,
+    )
     session.commit()
     assert item.status == "pending"  # no expiry: still worth doing
     assert {r.status for r in reminders_of(session, ride)} == {"cancelled"}
@@ -227,8 +291,22 @@ def test_untick_of_an_expired_item_makes_it_missed(session: Session) -> None:
     plan = linked(session)
     fast = item_id(session, plan.id, "fast")
     access = plan.access(session)
-    act(session=session, access=access, item_id=fast, action="done", now=CLOCK)
-    item = act(session=session, access=access, item_id=fast, action="undo", now=CLOCK)
+    act(
+        session=session,
+        enrollment=access.enrollment,
+        actor=access.actor,
+        item_id=fast,
+        action="done",
+        now=CLOCK,
+    )
+    item = act(
+        session=session,
+        enrollment=access.enrollment,
+        actor=access.actor,
+        item_id=fast,
+        action="undo",
+        now=CLOCK,
+    )
     assert item.status == "missed"
 
 
@@ -237,7 +315,8 @@ def test_not_done_keeps_the_note_and_cancels_reminders(session: Session) -> None
     walk = item_id(session, plan.id, "walk")
     item = act(
         session=session,
-        access=plan.access(session),
+        enrollment=plan.access(session).enrollment,
+        actor=actor_for(plan.link),
         item_id=walk,
         action="not_done",
         note="  Too dizzy <b>today</b>  ",
@@ -249,7 +328,14 @@ def test_not_done_keeps_the_note_and_cancels_reminders(session: Session) -> None
     entry = load_entry(session, plan.access(session), walk, now=CLOCK, words=ENGLISH)
     assert entry and entry.note == "Too dizzy <b>today</b>" and entry.actions == ("undo",)
     # Changing one's mind: "I did it after all" is allowed straight from not done.
-    act(session=session, access=plan.access(session), item_id=walk, action="done", now=CLOCK)
+    act(
+        session=session,
+        enrollment=plan.access(session).enrollment,
+        actor=actor_for(plan.link),
+        item_id=walk,
+        action="done",
+        now=CLOCK,
+    )
     assert [e.action for e in audit_of(session, walk)] == ["item.not_done", "item.done"]
 
 
@@ -260,7 +346,8 @@ def test_bad_notes_are_refused(session: Session, note: object) -> None:
     with pytest.raises(InvalidInput):
         act(
             session=session,
-            access=plan.access(session),
+            enrollment=plan.access(session).enrollment,
+            actor=actor_for(plan.link),
             item_id=walk,
             action="not_done",
             note=note,
@@ -271,7 +358,14 @@ def test_bad_notes_are_refused(session: Session, note: object) -> None:
 def test_a_missed_item_can_still_be_recorded_as_done(session: Session) -> None:
     plan = linked(session)
     fast = item_id(session, plan.id, "fast")
-    item = act(session=session, access=plan.access(session), item_id=fast, action="done", now=CLOCK)
+    item = act(
+        session=session,
+        enrollment=plan.access(session).enrollment,
+        actor=actor_for(plan.link),
+        item_id=fast,
+        action="done",
+        now=CLOCK,
+    )
     assert item.status == "done"
 
 
@@ -282,7 +376,12 @@ def test_future_occurrences_cannot_be_ticked_early(session: Session) -> None:
     assert later.id is not None and later.opens_at > CLOCK
     with pytest.raises(InvalidInput, match="not started"):
         act(
-            session=session, access=plan.access(session), item_id=later.id, action="done", now=CLOCK
+            session=session,
+            enrollment=plan.access(session).enrollment,
+            actor=actor_for(plan.link),
+            item_id=later.id,
+            action="done",
+            now=CLOCK,
         )
 
 
@@ -292,7 +391,14 @@ def test_another_enrollments_item_is_not_found(session: Session) -> None:
     mine, theirs = linked(session, version=version), linked(session, version=version)
     foreign = item_id(session, theirs.id, "ride")
     with pytest.raises(ItemNotFound):
-        act(session=session, access=mine.access(session), item_id=foreign, action="done", now=CLOCK)
+        act(
+            session=session,
+            enrollment=mine.access(session).enrollment,
+            actor=actor_for(mine.link),
+            item_id=foreign,
+            action="done",
+            now=CLOCK,
+        )
     assert items_by_text(session, theirs.id)[TEXTS["ride"]][0].status == "pending"
 
 
@@ -301,10 +407,31 @@ def test_unknown_action_and_wrong_state_are_refused(session: Session) -> None:
     ride = item_id(session, plan.id, "ride")
     access = plan.access(session)
     with pytest.raises(InvalidInput):
-        act(session=session, access=access, item_id=ride, action="delete", now=CLOCK)
-    act(session=session, access=access, item_id=ride, action="done", now=CLOCK)
+        act(
+            session=session,
+            enrollment=access.enrollment,
+            actor=access.actor,
+            item_id=ride,
+            action="delete",
+            now=CLOCK,
+        )
+    act(
+        session=session,
+        enrollment=access.enrollment,
+        actor=access.actor,
+        item_id=ride,
+        action="done",
+        now=CLOCK,
+    )
     with pytest.raises(InvalidInput, match="done"):
-        act(session=session, access=access, item_id=ride, action="not_done", now=CLOCK)
+        act(
+            session=session,
+            enrollment=access.enrollment,
+            actor=access.actor,
+            item_id=ride,
+            action="not_done",
+            now=CLOCK,
+        )
 
 
 def test_a_cancelled_plan_cannot_change(session: Session) -> None:
@@ -314,7 +441,14 @@ def test_a_cancelled_plan_cannot_change(session: Session) -> None:
     ride = item_id(session, plan.id, "ride")
     access = plan.access(session, now=CLOCK + timedelta(hours=1))
     with pytest.raises(InvalidInput, match="cancelled"):
-        act(session=session, access=access, item_id=ride, action="done", now=CLOCK)
+        act(
+            session=session,
+            enrollment=access.enrollment,
+            actor=access.actor,
+            item_id=ride,
+            action="done",
+            now=CLOCK,
+        )
     page = load_page(session, access, now=CLOCK, words=ENGLISH)
     assert page.state == "cancelled"
     assert all(not entry.actions for entry in [*page.now, *page.done])

@@ -126,9 +126,9 @@ class EmailChannel:
                 smtp.ehlo_or_helo_if_needed()
                 if self.user:
                     smtp.login(self.user, self.password or "")
-                code, reply = _check(smtp.mail(self.sender))
+                _check(smtp.mail(self.sender))
                 _check(smtp.rcpt(message.recipient))
-                code, reply = _check(smtp.data(mail.as_bytes()))
+                _, reply = _check(smtp.data(mail.as_bytes()))
         except smtplib.SMTPResponseException as error:
             raise _classify(error.smtp_code, error.smtp_error) from None
         except (smtplib.SMTPException, OSError) as error:

@@ -4,9 +4,10 @@
 version): the items the page shows (the database picks the latest done ones and counts the
 rest) and the latest reminders; it sorts them into the page's sections in the patient's zone
 and language.
-`act` ticks, unticks or marks an item as not done for the patient behind a link: the item
-must belong to the link's enrollment, every change is recorded on the item and as an
-AuditEvent, and nothing is deleted. Service functions never commit: the caller does.
+`act` ticks, unticks or marks an item as not done for the patient behind a link or for a
+nurse acting on their behalf: the item must belong to the enrollment, every change is
+recorded on the item and as an AuditEvent, and nothing is deleted. Service functions never
+commit: the caller does.
 """
 
 from __future__ import annotations
@@ -334,8 +335,7 @@ def load_page(
         elif part == "c":
             later, over = row.id, row.step_id
         elif steps[step_id].recurring:
-            done_today, total = counts.get(step_id, (0, 0))
-            counts[step_id] = (done_today + (row.status == "done"), total + 1)
+            _tally(counts, row)
     now_rows.sort(key=lambda triple: triple[0])
     done.sort(key=lambda triple: triple[0], reverse=True)
     return ChecklistPage(
@@ -425,8 +425,7 @@ class _Reader:
         counts: dict[int, tuple[int, int]] = {}
         for row in rows:
             if starts <= row.opens_at < ends and plan.steps[row.step_id].recurring:
-                done, total = counts.get(row.step_id, (0, 0))
-                counts[row.step_id] = (done + (row.status == "done"), total + 1)
+                _tally(counts, row)
         return cls(
             plan,
             tz,
@@ -491,6 +490,12 @@ class _Reader:
             by_day.setdefault(day, []).append(Line(rows[0].id, times, step.text, step.critical))
         label = self.words.day
         return [Day(label(day, self.today), lines) for day, lines in sorted(by_day.items())]
+
+
+def _tally(counts: dict[int, tuple[int, int]], row: _Row) -> None:
+    """Count one of today's occurrences of a recurring step: (done, total) per step."""
+    done, total = counts.get(row.step_id, (0, 0))
+    counts[row.step_id] = (done + (row.status == "done"), total + 1)
 
 
 def _actions(stored: str, status: str, step: StepInfo, active: bool) -> tuple[str, ...]:
@@ -575,16 +580,13 @@ def printable(
 
 
 class ItemNotFound(LookupError):
-    """No item with that id in this link's enrollment (another patient's ids included)."""
+    """No item with that id in this enrollment (another patient's ids included)."""
 
 
 def find_item(session: Session, *, enrollment_id: int, item_id: int) -> ChecklistItem:
     """The item, only if it belongs to this enrollment."""
-    query = select(ChecklistItem).where(
-        ChecklistItem.id == item_id, ChecklistItem.enrollment_id == enrollment_id
-    )
-    item = session.exec(query).first()
-    if item is None:
+    item = session.get(ChecklistItem, item_id)
+    if item is None or item.enrollment_id != enrollment_id:
         raise ItemNotFound(item_id)
     return item
 
@@ -592,30 +594,38 @@ def find_item(session: Session, *, enrollment_id: int, item_id: int) -> Checklis
 def act(
     *,
     session: Session,
-    access: LinkAccess,
+    enrollment: Enrollment,
+    actor: str,
     item_id: int,
     action: str,
     now: datetime,
     note: object = "",
+    allow_early: bool = False,
 ) -> ChecklistItem:
-    """Tick ("done"), untick ("undo") or mark "not_done" (with an optional note) one item of
-    the link's enrollment. Repeating an action changes nothing; an action the item's state
-    does not allow raises InvalidInput. Reminders follow: see `_RELATED`."""
+    """Tick ("done"), untick ("undo") or mark "not_done" (with an optional note; None keeps
+    the item's note) one item of the enrollment, for the patient behind a link
+    (actor "link:<id>") or a nurse on their behalf ("user:<id>"). Repeating an action changes
+    nothing; an action the item's state does not allow raises InvalidInput. Reminders follow:
+    see `_RELATED`. Patients cannot tick a repeating occurrence before it opens; a nurse
+    (`allow_early`) can record one done ahead."""
     if action not in RULES:
         raise InvalidInput("action", f"{action!r} is not one of {', '.join(ACTIONS)}")
-    enrollment = access.enrollment
     assert enrollment.id is not None
     item = find_item(session, enrollment_id=enrollment.id, item_id=item_id)
-    text = clean_text(note, "note", max_length=MAX_NOTE) if action == "not_done" else item.note
+    text = (
+        clean_text(note, "note", max_length=MAX_NOTE)
+        if action == "not_done" and note is not None
+        else item.note
+    )
     starts, target = RULES[action]
     if enrollment.state != "active":
         raise InvalidInput("item", f"the plan is {enrollment.state}")
     if item.status == target or (action == "undo" and item.status in ("pending", "missed")):
         return item  # a double tap, or a page open in two tabs: already so
     if item.status not in starts:
-        raise InvalidInput("item", f"it is {item.status.replace('_', ' ')}")
+        raise InvalidInput("item", f"this item is {item.status.replace('_', ' ')}: reopen it first")
     step = plan_for(session, enrollment.version_id).steps[item.step_id]
-    if step.recurring and now < item.opens_at:
+    if step.recurring and now < item.opens_at and not allow_early:
         raise InvalidInput("item", "this one has not started yet")
     before = audit.snapshot(item, AUDITED)
     if target == "pending":
@@ -623,14 +633,14 @@ def act(
         closed = item.expires_at is not None and item.expires_at <= now
         item.status, item.acted_at, item.acted_by = ("missed" if closed else "pending"), None, ""
     else:
-        item.status, item.acted_at, item.acted_by = target, now, access.actor
+        item.status, item.acted_at, item.acted_by = target, now, actor
     item.note = text
     session.add(item)
-    effect = _RELATED[action](session, item, access.patient, step.critical, now)
+    effect = _RELATED[action](session, item, enrollment, step.critical, now)
     session.flush()
     audit.record(
         session=session,
-        actor=access.actor,
+        actor=actor,
         action=AUDIT_ACTIONS[action],
         subject=item,
         before=before,
@@ -642,7 +652,7 @@ def act(
 
 
 def _cancel_reminders(
-    session: Session, item: ChecklistItem, _patient: Patient, _critical: bool, _now: datetime
+    session: Session, item: ChecklistItem, _enrollment: Enrollment, _critical: bool, _now: datetime
 ) -> dict[str, int]:
     """A ticked (or given-up) item is never reminded of again."""
     waiting = session.exec(
@@ -655,7 +665,7 @@ def _cancel_reminders(
 
 
 def _rearm_reminders(
-    session: Session, item: ChecklistItem, patient: Patient, critical: bool, now: datetime
+    session: Session, item: ChecklistItem, enrollment: Enrollment, critical: bool, now: datetime
 ) -> dict[str, int]:
     """Untick: new reminders for the item's times still ahead; nothing is sent for times that
     have passed (the patient is looking at the item right now)."""
@@ -670,7 +680,8 @@ def _rearm_reminders(
             select(Reminder).where(Reminder.item_id == item.id, col(Reminder.status).in_(WAITING))
         )
     }
-    assert item.id is not None
+    patient = session.get(Patient, enrollment.patient_id)
+    assert item.id is not None and patient is not None
     rows = [
         Reminder(
             item_id=item.id,
@@ -689,7 +700,9 @@ def _rearm_reminders(
     return {"reminders_rearmed": len(rows)}
 
 
-_RELATED: dict[str, Callable[[Session, ChecklistItem, Patient, bool, datetime], dict[str, int]]] = {
+_RELATED: dict[
+    str, Callable[[Session, ChecklistItem, Enrollment, bool, datetime], dict[str, int]]
+] = {
     "done": _cancel_reminders,
     "not_done": _cancel_reminders,
     "undo": _rearm_reminders,

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from tracker import audit
-from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient, Step
+from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient
 from tracker.patients import InvalidInput
 from tracker.procedure_time import check_start, procedure_instant, zone
 from tracker.rescheduling import reschedule
@@ -226,8 +226,8 @@ def reopen_item(
     if item.status not in ACTED:
         raise InvalidInput("item", f"item {item.id} is {item.status}, nothing to reopen")
     context = context_of(session, enrollment)
-    step = session.get(Step, item.step_id)
-    assert step is not None and item.id is not None
+    critical = next(plan.step.critical for plan in context.plans if plan.id == item.step_id)
+    assert item.id is not None
     before = audit.snapshot(item, ITEM_FIELDS + ("acted_at", "acted_by"))
     set_status(
         item, "missed" if closed(window_of(item), now) else "pending", actor="system", now=now
@@ -236,7 +236,7 @@ def reopen_item(
     sync_reminders(
         session,
         item,
-        critical=step.critical,
+        critical=critical,
         waiting=waiting_reminders(session, enrollment).get(item.id, []),
         context=context,
         now=now,

@@ -111,23 +111,7 @@ def import_document(
 
 def step_row(version_id: int, position: int, step: timing.Step) -> Step:
     """A timing.Step as a database row (relative times, never absolute ones)."""
-    return Step(
-        version_id=version_id,
-        position=position,
-        section=step.section,
-        line=step.line,
-        text=step.text,
-        kind=step.kind,
-        critical=step.critical,
-        conditional=step.conditional,
-        opens=step.opens.to_dict(),
-        due=step.due.to_dict(),
-        expires=step.expires.to_dict() if step.expires else None,
-        recurrence=step.recurrence.to_dict() if step.recurrence else None,
-        evidence=step.evidence,
-        rule=step.rule,
-        confidence=step.confidence,
-    )
+    return Step(version_id=version_id, position=position, **step.to_dict())
 
 
 def timing_step(row: Step) -> timing.Step:

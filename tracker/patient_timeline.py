@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
-from tracker import audit, timeline
-from tracker.checklist import RULES
+from tracker import timeline
 from tracker.models import (
     AuditEvent,
     ChecklistItem,
@@ -29,7 +28,6 @@ from tracker.models import (
     Step,
     User,
 )
-from tracker.patients import InvalidInput
 
 AUDIT_ROWS = 100  # newest history rows on the page
 REMINDER_ROWS = 200
@@ -367,55 +365,3 @@ def _row(group: list[ItemView], at: Callable[[datetime], float], zone: ZoneInfo)
         css_class=f"{css_status(worst)}{critical}",
         note=f"{first.step.text}: {len(group)} occurrences; {tally}",
     )
-
-
-# --- a nurse acting on an item for the patient ----------------------------------------------
-# `checklist.act` does this for a patient behind a link (it needs the link); the nurse's
-# version follows the same rules (`checklist.RULES`) and names the nurse as the actor.
-
-MARKS = ("done", "not_done")
-WAITING_REMINDERS = ("pending", "deferred")
-MARK_FIELDS = ("status", "acted_at", "acted_by")
-
-
-def mark_item(
-    *, session: Session, item: ChecklistItem, status: str, actor: str, now: datetime
-) -> ChecklistItem:
-    """Record the item as done or not done on the patient's behalf; its waiting reminders are
-    cancelled (a ticked item is never reminded of); audited. Marking it as it already is
-    changes nothing. The caller commits."""
-    if status not in MARKS:
-        raise InvalidInput("action", f"{status!r} is not one of {', '.join(MARKS)}")
-    enrollment = session.get(Enrollment, item.enrollment_id)
-    assert enrollment is not None and item.id is not None
-    if enrollment.state != "active":
-        raise InvalidInput("item", f"the enrollment is {enrollment.state}; nothing can change")
-    starts, target = RULES[status]
-    if item.status == target:
-        return item  # a double submit: already so
-    if item.status not in starts:
-        word = STORED_STATUS_WORDS.get(item.status, item.status)
-        raise InvalidInput("item", f"this item is {word}: reopen it first")
-    before = audit.snapshot(item, MARK_FIELDS)
-    item.status, item.acted_at, item.acted_by = target, now, actor
-    session.add(item)
-    waiting = session.exec(
-        select(Reminder).where(
-            Reminder.item_id == item.id, col(Reminder.status).in_(WAITING_REMINDERS)
-        )
-    ).all()
-    for reminder in waiting:
-        reminder.status = "cancelled"
-        session.add(reminder)
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action=f"item.{target}",
-        subject=item,
-        before=before,
-        after=audit.snapshot(item, MARK_FIELDS) | {"reminders_cancelled": len(waiting)},
-        patient_id=enrollment.patient_id,
-        now=now,
-    )
-    return item

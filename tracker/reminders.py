@@ -121,17 +121,20 @@ DUE_COLUMNS = (
 )
 
 
-def load_due(connection: Connection, ids: list[int]) -> list[Due]:
-    """The claimed reminders with their item, step and patient, in send order (one query)."""
-    query = (
-        select(*DUE_COLUMNS)
+def _with_item(*columns: Any) -> Select[Any]:
+    """Reminders joined to their item, step, enrollment and patient."""
+    return (
+        select(*columns)
         .join(Item, col(Item.id) == col(R.item_id))
         .join(Step, col(Step.id) == col(Item.step_id))
         .join(Enrollment, col(Enrollment.id) == col(R.enrollment_id))
         .join(Patient, col(Patient.id) == col(Enrollment.patient_id))
-        .where(col(R.id).in_(ids))
-        .order_by(col(R.send_at), col(R.id))
     )
+
+
+def load_due(connection: Connection, ids: list[int]) -> list[Due]:
+    """The claimed reminders with their item, step and patient, in send order (one query)."""
+    query = _with_item(*DUE_COLUMNS).where(col(R.id).in_(ids)).order_by(col(R.send_at), col(R.id))
     return [Due(*row) for row in connection.execute(query)]
 
 
@@ -335,7 +338,7 @@ def counts(session: Session) -> dict[str, int]:
 def listing(session: Session, *, status: str | None = None, limit: int = 200) -> list[Row[Any]]:
     """Reminders with their step and patient, most recent first (for `tracker reminders`)."""
     query = (
-        select(
+        _with_item(
             col(R.id),
             col(R.send_at),
             col(R.status),
@@ -347,10 +350,6 @@ def listing(session: Session, *, status: str | None = None, limit: int = 200) ->
             col(Patient.mrn),
             col(Step.text),
         )
-        .join(Item, col(Item.id) == col(R.item_id))
-        .join(Step, col(Step.id) == col(Item.step_id))
-        .join(Enrollment, col(Enrollment.id) == col(R.enrollment_id))
-        .join(Patient, col(Patient.id) == col(Enrollment.patient_id))
         .order_by(col(R.send_at).desc(), col(R.id).desc())
         .limit(limit)
     )

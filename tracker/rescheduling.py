@@ -187,10 +187,13 @@ def _plan_reschedule(
     items = {item.id: item for item in items_of(session, enrollment) if item.id is not None}
     reopening = _check_reopen(items, reopen)
     horizon = max(enrollment.horizon or now, now + HORIZON)
+    by_step: dict[int, dict[int, ChecklistItem]] = {}
+    for row in items.values():
+        by_step.setdefault(row.step_id, {})[row.occurrence] = row
     changes: list[ItemChange] = []
     unchanged = 0
     for plan in context.plans:
-        existing = {item.occurrence: item for item in items.values() if item.step_id == plan.id}
+        existing = by_step.get(plan.id, {})
         new_windows = windows(context, plan, horizon=None, start=new_start, end=new_end)
         for number, window in enumerate(new_windows):
             item = existing.pop(number, None)

@@ -7,7 +7,8 @@ Every change adds an audit row; callers commit (views and commands own the trans
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any
 
@@ -96,31 +97,11 @@ class StepFields:
     def of(cls, step: Step) -> StepFields:
         """A stored step's editable fields, e.g. to fill the editor."""
         typed = pathways.timing_step(step)
-        return cls(
-            section=typed.section,
-            text=typed.text,
-            kind=typed.kind,
-            critical=typed.critical,
-            conditional=typed.conditional,
-            opens=typed.opens,
-            due=typed.due,
-            expires=typed.expires,
-            recurrence=typed.recurrence,
-        )
+        return cls(**{field.name: getattr(typed, field.name) for field in dataclass_fields(cls)})
 
     def columns(self) -> dict[str, Any]:
-        """The fields as Step column values."""
-        return {
-            "section": self.section,
-            "text": self.text,
-            "kind": self.kind,
-            "critical": self.critical,
-            "conditional": self.conditional,
-            "opens": self.opens.to_dict(),
-            "due": self.due.to_dict(),
-            "expires": self.expires.to_dict() if self.expires else None,
-            "recurrence": self.recurrence.to_dict() if self.recurrence else None,
-        }
+        """The fields as Step column values (times and recurrences as their dicts)."""
+        return asdict(self)
 
 
 def check_fields(fields: StepFields, *, duration_minutes: int) -> None:
@@ -205,6 +186,14 @@ def repeat_choice(recurrence: Recurrence) -> tuple[str, int]:
     if recurrence.times_per_week:
         return "times_per_week", recurrence.times_per_week
     return "times_per_day", recurrence.times_per_day or 1
+
+
+def frozen(version: PathwayVersion) -> VersionFrozen:
+    """The refusal to change a version that is no longer a draft."""
+    return VersionFrozen(
+        f"v{version.number} is {version.state}: published versions never change. "
+        "Start a new draft to make changes."
+    )
 
 
 def actor_for(user_id: int | None) -> str:
@@ -368,10 +357,7 @@ def _lock_draft(session: Session, version_id: int) -> PathwayVersion:
     query = select(PathwayVersion).where(PathwayVersion.id == version_id).with_for_update()
     version = session.exec(query.execution_options(populate_existing=True)).one()
     if version.state != DRAFT:
-        raise VersionFrozen(
-            f"v{version.number} is {version.state}: published versions never change. "
-            "Start a new draft to make changes."
-        )
+        raise frozen(version)
     return version
 
 

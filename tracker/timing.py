@@ -42,11 +42,14 @@ _STEP_SECTIONS: tuple[tuple[str, Anchor], ...] = (
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "dr.", "approx.", "vs.", "no.", "st.")
 _INCLUDES = re.compile(r"\b(?:includes?|consists? of)\s+", re.IGNORECASE)
 _GERUND_AND = re.compile(r"\s+and\s+(?=[a-z]+ing\b)", re.IGNORECASE)
+_SEMICOLON = re.compile(";")
+_COMMA = re.compile(",")
+_EXAMPLES = re.compile(r"\bsuch as\b|e\.g\.", re.IGNORECASE)
+_LEADING_CONJUNCTION = re.compile(r"(?:and|or)\s+")
 
 
-def _split(text: str, start: int, end: int, at: re.Pattern[str] | str) -> list[Span]:
+def _split(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[Span]:
     """Split text[start:end] at separators outside parentheses; spans trimmed."""
-    pattern = at if isinstance(at, re.Pattern) else re.compile(f"[{re.escape(at)}]")
     nested = "(" in text[start:end]
     spans, begin, pos = [], start, start
     while (m := pattern.search(text, pos, end)) is not None:
@@ -75,7 +78,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 def _clauses(text: str) -> list[Span]:
     """Sentences and ';'-separated parts of one entry, as spans of its text."""
     parts = []
-    for start, end in _split(text, 0, len(text), ";"):
+    for start, end in _split(text, 0, len(text), _SEMICOLON):
         begin = start
         for m in _SENTENCE.finditer(text, start, end):
             if not text[begin : m.start()].lower().endswith(_ABBREVIATIONS):
@@ -88,11 +91,11 @@ def _clauses(text: str) -> list[Span]:
 def _items(text: str, start: int, end: int) -> tuple[int, list[Span]]:
     """For "X includes A, B and C": where the list starts, and the items (else no items)."""
     match = _INCLUDES.search(text, start, end)
-    if match is None or re.search(r"\bsuch as\b|e\.g\.", text[match.end() : end], re.I):
+    if match is None or _EXAMPLES.search(text, match.end(), end):
         return start, []
     found = []
-    for a, b in _split(text, match.end(), end, ","):
-        a += len(m[0]) if (m := re.match(r"(?:and|or)\s+", text[a:b])) else 0
+    for a, b in _split(text, match.end(), end, _COMMA):
+        a += len(m[0]) if (m := _LEADING_CONJUNCTION.match(text, a, b)) else 0
         found += _split(text, a, b, _GERUND_AND)
     return match.start(), found if len(found) >= 2 else []
 

@@ -111,9 +111,10 @@ def enroll(
     """Enroll a patient on a pathway: checklist items and reminders in local time."""
     from tracker import enrollment as service
     from tracker.clock import utcnow
-    from tracker.pathways import get_pathway, steps_of, versions_of
+    from tracker.pathways import get_pathway, versions_of
     from tracker.patients import InvalidInput, find_patient
     from tracker.procedure_time import parse_local_start
+    from tracker.schedule_rows import version_plans
 
     if confirm_all and drop_conditional:
         fail("tracker: --confirm-all: give --confirm-all or --drop-conditional, not both")
@@ -129,8 +130,8 @@ def enroll(
         if not published:
             raise InvalidInput("version", f"{slug} has no published version yet")
         version = published[-1]
-        rows = steps_of(session, version)
-        conditional = [row.id for row in rows if row.conditional and row.id is not None]
+        plans = version_plans(session, version)  # enroll reads them again, from the cache
+        conditional = [plan.id for plan in plans if plan.step.conditional]
         try:
             enrollment = service.enroll(
                 session=session,
@@ -284,13 +285,12 @@ def _enrollment_json(
 ) -> dict[str, Any]:
     from tracker.localtime import zone
     from tracker.models import PathwayVersion
-    from tracker.pathways import steps_of
-    from tracker.schedule_rows import items_of, reminders_of
+    from tracker.schedule_rows import items_of, reminders_of, version_plans
 
     tz = zone(enrollment.timezone)
     items = items_of(session, enrollment)
     pinned = session.get_one(PathwayVersion, enrollment.version_id)
-    texts = {step.id: step.text for step in steps_of(session, pinned)}
+    texts = {plan.id: plan.step.text for plan in version_plans(session, pinned)}
     return {
         "enrollment_id": enrollment.id,
         "patient_id": person.id,

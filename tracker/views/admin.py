@@ -253,13 +253,7 @@ def _step_or_404(found: PathwayVersion, step_id: int) -> Step:
 
 def _refuse_unless_draft(found: PathwayVersion) -> None:
     if found.state != review.DRAFT:
-        abort(
-            409,
-            description=(
-                f"v{found.number} is {found.state}: published versions never change. "
-                "Start a new draft to make changes."
-            ),
-        )
+        abort(409, description=str(review.frozen(found)))
 
 
 def _position(found: PathwayVersion, step: Step) -> int:

@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tracker import auth, enrollment, nurse_forms, patients, reminders, rescheduling
+from tracker import auth, checklist, enrollment, nurse_forms, patients, reminders, rescheduling
 from tracker import dashboard as queries
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient, User
 from tracker.nurse_forms import FormState
 from tracker.pathways import steps_of
-from tracker.patient_timeline import css_status, load, local_text, mark_item, short_text
+from tracker.patient_timeline import css_status, load, local_text, short_text
 
 bp = Blueprint("nurse", __name__, url_prefix="/nurse")
 auth.require_staff_for_blueprint(bp)
@@ -158,12 +158,11 @@ def _patient_page(
     row = get_or_404(Patient, patient_id)
     if enrollment_id is None:
         enrollment_id = nurse_forms.optional_int(request.args, "enrollment")
-    page = load(session, row, now=utcnow(), enrollment_id=enrollment_id)
+    now = utcnow()
+    page = load(session, row, now=now, enrollment_id=enrollment_id)
     if page is None:
         abort(404)
-    return render_template(
-        "nurse/patient.html", page=page, item_errors=item_errors or {}, now=utcnow()
-    )
+    return render_template("nurse/patient.html", page=page, item_errors=item_errors or {}, now=now)
 
 
 # --- enrollment ----------------------------------------------------------------------------
@@ -450,7 +449,16 @@ def item(item_id: int) -> ResponseReturnValue:
         if action == "reopen":
             enrollment.reopen_item(session=session, item=row, actor=_actor(), now=utcnow())
         else:
-            mark_item(session=session, item=row, status=action, actor=_actor(), now=utcnow())
+            checklist.act(
+                session=session,
+                enrollment=parent,
+                actor=_actor(),
+                item_id=item_id,
+                action=action,
+                now=utcnow(),
+                note=None,  # a nurse's tick leaves the patient's note as it is
+                allow_early=True,  # as before: nurses may record an occurrence done ahead
+            )
     except patients.InvalidInput as error:
         session.rollback()
         return _patient_page(

@@ -241,7 +241,8 @@ def item(token: str, item_id: int) -> ResponseReturnValue:
     try:
         act(
             session=session,
-            access=access,
+            enrollment=access.enrollment,
+            actor=access.actor,
             item_id=item_id,
             action=action,
             now=now,
