@@ -17,7 +17,8 @@ from tests.patient_helpers import (
     open_tablet,
     small_version,
 )
-from tracker.checklist import ItemNotFound, act, load_entry, load_page, printable
+from tracker.checklist import ItemNotFound, act
+from tracker.checklist_page import load_entry, load_page, printable
 from tracker.enrollment import DUE_SOON_BEFORE, cancel_enrollment
 from tracker.models import AuditEvent, Reminder
 from tracker.patient_links import actor_for

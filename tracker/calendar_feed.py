@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 from sqlmodel import Session, col, select
 
-from tracker.checklist import plan_for
 from tracker.models import ChecklistItem, Reminder
 from tracker.patient_links import LinkAccess
+from tracker.patient_plan import plan_for
 from tracker.patient_text import Words
 
 PRODID = "-//Care Pathway Tracker//Patient plan//EN"

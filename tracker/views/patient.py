@@ -34,19 +34,12 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from tracker.calendar_feed import build_feed
-from tracker.checklist import (
-    ACTIONS,
-    Entry,
-    ItemNotFound,
-    act,
-    load_entry,
-    load_page,
-    plan_for,
-    printable,
-)
+from tracker.checklist import ACTIONS, ItemNotFound, act
+from tracker.checklist_page import Entry, load_entry, load_page, printable
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.patient_links import LinkAccess, LinkGone, LinkNotFound, hash_token, open_link, qr_svg
+from tracker.patient_plan import plan_for
 from tracker.patient_text import ENGLISH, Words, words_for
 from tracker.patients import InvalidInput
 from tracker.security import limiter

@@ -1,0 +1,523 @@
+"""The patient's checklist page: now, coming up, done, the inbox, and the plan for paper.
+
+`load_page` reads one enrollment in a single round trip: the items the page shows (the
+database picks the latest done ones and counts the rest) and the latest reminders sent, each
+packed into one JSON value (tracker.packed_rows says why). Steps come from the cached plan.
+It sorts the rows into the page's sections in the patient's zone and language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    DateTime,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    null,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from tracker.checklist import RULES
+from tracker.models import ChecklistItem, Enrollment, Reminder
+from tracker.packed_rows import json_rows, unpack
+from tracker.patient_links import LinkAccess
+from tracker.patient_plan import Plan, StepInfo, plan_for
+from tracker.patient_text import Words
+
+INBOX_ROWS = 20  # the latest reminder rows read for the inbox
+COMING_DAYS = 7  # "Coming up" covers this many days, today included
+DONE_SHOWN = 10  # the latest done or past items listed; the rest on the full list
+FAR = datetime(9999, 1, 1)  # "no bound" for the full list
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item as the patient sees it."""
+
+    item_id: int
+    text: str
+    why: str
+    origin: str  # "Part of: Getting ready"
+    critical: bool
+    status: str  # open | overdue | upcoming | done | not_done | missed | skipped
+    when: str
+    left: str = ""
+    today: str = ""  # "2 of 4 today" for recurring steps
+    note: str = ""
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Line:
+    """A coming-up line: one step's occurrences on one day ("08:00, 12:00 · Take the tablet")."""
+
+    item_id: int
+    times: str
+    text: str
+    critical: bool
+
+
+@dataclass(frozen=True)
+class Day:
+    label: str
+    lines: list[Line]
+
+
+@dataclass(frozen=True)
+class Message:
+    when: str
+    text: str
+    item_id: int
+
+
+@dataclass(frozen=True)
+class ChecklistPage:
+    """Everything the checklist page shows, already in the patient's words and zone."""
+
+    title: str
+    procedure: str
+    countdown: str
+    zone: str
+    state: str
+    now: list[Entry] = field(default_factory=list)
+    coming: list[Day] = field(default_factory=list)
+    done: list[Entry] = field(default_factory=list)
+    inbox: list[Message] = field(default_factory=list)
+    hidden: int = 0  # items left out of the short lists (shown with everything=True)
+
+
+# Times come back naive (UTC) and skip the aware-datetime column type: the page compares
+# dozens of them per view and converts only the few it shows.
+ITEM_COLUMNS = (
+    col(ChecklistItem.id),
+    col(ChecklistItem.step_id),
+    type_coerce(col(ChecklistItem.opens_at), DateTime()),
+    type_coerce(col(ChecklistItem.due_at), DateTime()),
+    type_coerce(col(ChecklistItem.expires_at), DateTime()),
+    col(ChecklistItem.status),
+    col(ChecklistItem.note),
+    type_coerce(col(ChecklistItem.acted_at), DateTime()),
+)
+
+
+class ItemRow(NamedTuple):
+    """An item as the page reads it: times naive UTC."""
+
+    id: int
+    step_id: int
+    opens_at: datetime
+    due_at: datetime
+    expires_at: datetime | None
+    status: str
+    note: str
+    acted_at: datetime | None
+
+
+ITEM_TIMES = (2, 3, 4, 7)  # where ItemRow's datetimes are
+_ITEMS_OF = (
+    sa_select(*ITEM_COLUMNS)
+    .where(
+        col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
+        col(ChecklistItem.status) != "cancelled",
+    )
+    .subquery("items")
+)
+# Built once: every item (the single item view and the printed plan), packed.
+_ITEMS = sa_select(json_rows(*_ITEMS_OF.c))
+_NOW = bindparam("now", type_=DateTime())
+_WEEK_ENDS = bindparam("week_ends", type_=DateTime())
+_TODAY_STARTS = bindparam("today_starts", type_=DateTime())
+_TODAY_ENDS = bindparam("today_ends", type_=DateTime())
+_OPENS = type_coerce(col(ChecklistItem.opens_at), DateTime())
+_DUE = type_coerce(col(ChecklistItem.due_at), DateTime())
+_EXPIRES = type_coerce(col(ChecklistItem.expires_at), DateTime())
+_ACTED = type_coerce(col(ChecklistItem.acted_at), DateTime())
+_PENDING = col(ChecklistItem.status) == "pending"
+_LIVE = _PENDING & (_EXPIRES.is_(None) | (_EXPIRES > _NOW))  # pending, not past its expiry
+
+
+def _part(name: str, *where: Any) -> Select[Any]:
+    """The enrollment's (uncancelled) items matching `where`, tagged with a page part."""
+    return sa_select(literal_column(f"'{name}'").label("part"), *ITEM_COLUMNS).where(
+        col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
+        col(ChecklistItem.status) != "cancelled",
+        *where,
+    )
+
+
+_OVER = ~_PENDING | (_EXPIRES <= _NOW)  # done, not done, skipped or missed
+_LATEST_OVER = (
+    _part("d", _OVER)
+    .order_by(func.coalesce(_ACTED, _EXPIRES, _DUE).desc(), _DUE, col(ChecklistItem.id))
+    .limit(bindparam("done_shown"))
+    .subquery("latest_over")
+)
+_NONE = type_coerce(null(), DateTime())
+# The rest, counted: items coming later (in `id`) and every done or over one (in `step_id`).
+_HIDDEN: Select[Any] = sa_select(
+    literal_column("'c'").label("part"),
+    func.count(case((_LIVE & (_OPENS >= _WEEK_ENDS), 1))),
+    func.count(case((_OVER, 1))),
+    _NONE,
+    _NONE,
+    _NONE,
+    null(),
+    null(),
+    _NONE,
+).where(
+    col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
+    col(ChecklistItem.status) != "cancelled",
+)
+# Built once: it runs on every page view. Only the rows the page shows come back, in due
+# order: "v" open now or coming within the listed days, "d" the latest done or over, "t"
+# today's (for the "2 of 4 today" counts), and one "c" row counting the rest; plain rows, no
+# ORM objects, one round trip.
+_PAGE = union_all(
+    _part("v", _LIVE, _OPENS < _WEEK_ENDS),
+    sa_select(_LATEST_OVER),
+    _part("t", _OPENS >= _TODAY_STARTS, _OPENS < _TODAY_ENDS),
+    _HIDDEN,
+).subquery("page_rows")
+_SENT_ROWS = (
+    sa_select(
+        col(Reminder.item_id).label("item_id"),
+        col(Reminder.purpose).label("purpose"),
+        func.coalesce(
+            type_coerce(col(Reminder.sent_at), DateTime()),
+            type_coerce(col(Reminder.send_at), DateTime()),
+        ).label("at"),
+        col(Reminder.sent_at).label("sent_at"),
+        col(Reminder.id).label("id"),
+    )
+    .where(col(Reminder.enrollment_id) == bindparam("enrollment"), col(Reminder.status) == "sent")
+    .order_by(col(Reminder.sent_at).desc(), col(Reminder.id).desc())
+    .limit(INBOX_ROWS)
+    .subquery("sent")
+)
+# The latest sent reminders with their item's step (None for a cancelled item).
+_SENT = (
+    sa_select(
+        _SENT_ROWS.c.item_id,
+        _SENT_ROWS.c.purpose,
+        _SENT_ROWS.c.at,
+        col(ChecklistItem.step_id),
+        _SENT_ROWS.c.id,
+    )
+    .select_from(_SENT_ROWS)
+    .outerjoin(
+        ChecklistItem,
+        (col(ChecklistItem.id) == _SENT_ROWS.c.item_id)
+        & (col(ChecklistItem.status) != "cancelled"),
+    )
+    .subquery("inbox_rows")
+)
+# Built once: it runs on every page view. Both parts packed, one round trip, one row.
+_PAGE_AND_INBOX = sa_select(
+    sa_select(json_rows(*_PAGE.c)).scalar_subquery().label("items"),
+    sa_select(json_rows(*_SENT.c)).scalar_subquery().label("inbox"),
+)
+_PART_TIMES = tuple(position + 1 for position in ITEM_TIMES)  # after the part letter
+
+
+def load_page(
+    session: Session, access: LinkAccess, *, now: datetime, words: Words, everything: bool = False
+) -> ChecklistPage:
+    """The checklist of the link's enrollment at `now`: what is open now (most urgent first),
+    what comes next (by day, the next `COMING_DAYS` unless `everything`), and what is done or
+    over (latest first, the last `DONE_SHOWN` unless `everything`). One query returns only the
+    rows shown (the database picks, sorts and counts the rest)."""
+    enrollment = access.enrollment
+    plan = plan_for(session, enrollment.version_id)
+    reader = _Reader.of(plan, enrollment, now=now, words=words)
+    utc_now = reader.now
+    params = {
+        "enrollment": enrollment.id,
+        "now": utc_now,
+        "week_ends": FAR if everything else reader.week_ends,
+        "today_starts": reader.today_starts,
+        "today_ends": reader.today_ends,
+        "done_shown": 2**31 if everything else DONE_SHOWN,
+    }
+    steps = plan.steps
+    now_rows: list[tuple[tuple[datetime, bool, int], ItemRow, str]] = []
+    coming: dict[tuple[date, int], list[ItemRow]] = {}
+    done: list[tuple[datetime, ItemRow, str]] = []
+    counts = reader.counts
+    later = over = 0
+    packed_items, packed_inbox = session.connection().execute(_PAGE_AND_INBOX, params).one()
+    parts: list[tuple[str, ItemRow]] = []
+    for packed in unpack(packed_items, _PART_TIMES):
+        if packed[0] == "c":  # the counts row: coming later, and every done or over one
+            later, over = packed[1], packed[2]
+        else:
+            parts.append((packed[0], ItemRow(*packed[1:])))
+    parts.sort(key=lambda pair: (pair[1].due_at, pair[1].id))  # due order: ties stay so
+    for part, row in parts:
+        step_id = row.step_id
+        if part == "v":
+            if utc_now < row.opens_at:
+                day = reader.local(row.opens_at).date()
+                coming.setdefault((day, step_id), []).append(row)
+            else:
+                status = "overdue" if utc_now > row.due_at else "open"
+                now_rows.append(((row.due_at, not steps[step_id].critical, row.id), row, status))
+        elif part == "d":
+            done.append(
+                (
+                    row.acted_at or row.expires_at or row.due_at,
+                    row,
+                    "missed" if row.status == "pending" else row.status,
+                )
+            )
+        elif steps[step_id].recurring:
+            _tally(counts, row)
+    now_rows.sort(key=lambda triple: triple[0])
+    done.sort(key=lambda triple: triple[0], reverse=True)
+    return ChecklistPage(
+        title=plan.title,
+        procedure=words.full_date(enrollment.procedure_start.astimezone(reader.tz)),
+        countdown=_countdown(enrollment, now, words),
+        zone=words.zone(enrollment.timezone),
+        state=enrollment.state,
+        now=[reader.entry(row, status) for _, row, status in now_rows],
+        coming=reader.days(coming),
+        done=[reader.entry(row, status) for _, row, status in done],
+        inbox=_inbox(unpack(packed_inbox, (2,)), reader),
+        hidden=later + over - len(done),
+    )
+
+
+def load_entry(
+    session: Session, access: LinkAccess, item_id: int, *, now: datetime, words: Words
+) -> Entry | None:
+    """One item of the link's enrollment as a full entry (what the page swaps in after an
+    action); None if it is not one of the enrollment's visible items."""
+    plan = plan_for(session, access.enrollment.version_id)
+    rows = _rows(session, access.enrollment)
+    row = next((row for row in rows if row.id == item_id), None)
+    if row is None:
+        return None
+    reader = _Reader.of(plan, access.enrollment, rows, now=now, words=words)
+    return reader.entry(row, _status(row, reader.now))
+
+
+def _rows(session: Session, enrollment: Enrollment) -> list[ItemRow]:
+    """The enrollment's items (cancelled ones left out) in due order."""
+    packed = session.connection().execute(_ITEMS, {"enrollment": enrollment.id}).scalar_one()
+    rows = [ItemRow(*row) for row in unpack(packed, ITEM_TIMES)]
+    rows.sort(key=lambda row: (row.due_at, row.id))
+    return rows
+
+
+def _naive(moment: datetime) -> datetime:
+    """An aware instant as the naive UTC the item rows are read in."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _status(row: ItemRow, now: datetime) -> str:
+    """What an item is at `now` (naive UTC): stored statuses, or for pending ones upcoming,
+    open, overdue (past due, still worth doing) or missed (past its expiry)."""
+    stored: str = row.status
+    if stored != "pending":
+        return stored
+    if row.expires_at is not None and now >= row.expires_at:
+        return "missed"
+    if now < row.opens_at:
+        return "upcoming"
+    return "overdue" if now > row.due_at else "open"
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """Turns rows into what the patient reads, in their zone and words."""
+
+    plan: Plan
+    tz: ZoneInfo
+    now: datetime  # naive UTC, like the rows
+    today: date  # in the zone
+    today_starts: datetime  # naive UTC bounds of the local today...
+    today_ends: datetime
+    week_ends: datetime  # ...and of the `COMING_DAYS` the page lists
+    words: Words
+    active: bool
+    counts: dict[int, tuple[int, int]]  # recurring step -> (done, total) starting today
+
+    @classmethod
+    def of(
+        cls,
+        plan: Plan,
+        enrollment: Enrollment,
+        rows: list[ItemRow] = (),  # type: ignore[assignment]
+        *,
+        now: datetime,
+        words: Words,
+    ) -> _Reader:
+        """A reader at `now`; its today counts come from `rows` (or are filled by the caller)."""
+        tz = ZoneInfo(enrollment.timezone)
+        today = now.astimezone(tz).date()
+
+        def midnight(days: int) -> datetime:
+            return _naive(datetime.combine(today + timedelta(days=days), time(), tzinfo=tz))
+
+        starts, ends = midnight(0), midnight(1)
+        counts: dict[int, tuple[int, int]] = {}
+        for row in rows:
+            if starts <= row.opens_at < ends and plan.steps[row.step_id].recurring:
+                _tally(counts, row)
+        return cls(
+            plan,
+            tz,
+            _naive(now),
+            today,
+            starts,
+            ends,
+            midnight(COMING_DAYS),
+            words,
+            enrollment.state == "active",
+            counts,
+        )
+
+    def local(self, moment: datetime) -> datetime:
+        """A naive UTC row time in the patient's zone."""
+        return moment.replace(tzinfo=UTC).astimezone(self.tz)
+
+    def at(self, moment: datetime) -> str:
+        return self.words.moment(self.local(moment), self.today)
+
+    def entry(self, row: ItemRow, status: str) -> Entry:
+        words, step = self.words, self.plan.steps[row.step_id]
+        left = ""
+        if status == "open":
+            when = words.get("due_by", when=self.at(row.due_at))
+            left = words.get("left", span=words.span(row.due_at - self.now))
+        elif status == "overdue":
+            when = words.get("late", span=words.span(self.now - row.due_at))
+            left = words.get("until", when=self.at(row.expires_at)) if row.expires_at else ""
+        elif status == "upcoming":
+            when = words.get("opens_at", when=self.at(row.opens_at))
+        elif row.acted_at and status != "missed":
+            label = words["status_" + status]
+            when = words.get("done_at", status=label, when=self.at(row.acted_at))
+        else:
+            when = words["status_" + status]
+        today = ""
+        counted = self.counts.get(row.step_id)
+        started_today = self.today_starts <= row.opens_at < self.today_ends
+        if counted and (status in ("open", "overdue") or started_today):
+            today = words.get("today_count", done=counted[0], total=counted[1])
+        return Entry(
+            item_id=row.id,
+            text=step.text,
+            why=step.why,
+            origin=words.get("from_section", section=words.section(step.section)),
+            critical=step.critical,
+            status=status,
+            when=when,
+            left=left,
+            today=today,
+            note=row.note if status == "not_done" else "",
+            actions=_actions(row.status, status, step, self.active),
+        )
+
+    def days(self, coming: dict[tuple[date, int], list[ItemRow]]) -> list[Day]:
+        """Upcoming rows by local day, one line per step (its times that day)."""
+        by_day: dict[date, list[Line]] = {}
+        for (day, step_id), rows in sorted(coming.items(), key=lambda pair: pair[1][0].opens_at):
+            step = self.plan.steps[step_id]
+            times = ", ".join(self.words.clock(self.local(row.opens_at)) for row in rows)
+            by_day.setdefault(day, []).append(Line(rows[0].id, times, step.text, step.critical))
+        label = self.words.day
+        return [Day(label(day, self.today), lines) for day, lines in sorted(by_day.items())]
+
+
+def _tally(counts: dict[int, tuple[int, int]], row: ItemRow) -> None:
+    """Count one of today's occurrences of a recurring step: (done, total) per step."""
+    done, total = counts.get(row.step_id, (0, 0))
+    counts[row.step_id] = (done + (row.status == "done"), total + 1)
+
+
+def _actions(stored: str, status: str, step: StepInfo, active: bool) -> tuple[str, ...]:
+    """The buttons an entry offers: what `act` would accept, minus early recurring ones."""
+    if not active or (status == "upcoming" and step.recurring):
+        return ()
+    if stored == "not_done":
+        return ("undo",)
+    return tuple(action for action, (starts, _) in RULES.items() if stored in starts)
+
+
+def _countdown(enrollment: Enrollment, now: datetime, words: Words) -> str:
+    if now < enrollment.procedure_start:
+        return words.get("countdown_before", span=words.span(enrollment.procedure_start - now))
+    if now < enrollment.procedure_end:
+        return words["countdown_during"]
+    return words.get("countdown_after", span=words.span(now - enrollment.procedure_end))
+
+
+def _inbox(sent: list[list[Any]], reader: _Reader) -> list[Message]:
+    """Reminders sent for this enrollment, newest first; one per item and purpose (a reminder
+    sent to the inbox and by email appears once, one for a cancelled item not at all)."""
+    seen: set[tuple[int, str]] = set()
+    messages = []
+    sent.sort(key=lambda row: (row[2], row[4]), reverse=True)
+    for item_id, purpose, sent_at, step_id, _ in sent:
+        if (item_id, purpose) in seen or step_id is None:
+            continue
+        seen.add((item_id, purpose))
+        text = reader.words.get("inbox_entry", text=reader.plan.steps[step_id].text)
+        messages.append(Message(reader.at(sent_at), text, item_id))
+    return messages
+
+
+@dataclass(frozen=True)
+class PrintRow:
+    """One line of the printed plan: a single item, or every occurrence of a recurring step."""
+
+    when: str
+    text: str
+    critical: bool
+
+
+def printable(
+    session: Session, access: LinkAccess, *, now: datetime, words: Words
+) -> list[tuple[str, list[PrintRow]]]:
+    """The whole plan for paper, by day: a recurring step is one line at its first day."""
+    enrollment = access.enrollment
+    plan = plan_for(session, enrollment.version_id)
+    rows = _rows(session, enrollment)
+    reader = _Reader.of(plan, enrollment, rows, now=now, words=words)
+    today = reader.today
+    by_step: dict[int, list[ItemRow]] = {}
+    for row in sorted(rows, key=lambda r: (r.opens_at, r.id)):
+        by_step.setdefault(
+            row.step_id if plan.steps[row.step_id].recurring else -row.id, []
+        ).append(row)
+    days: dict[date, list[tuple[datetime, PrintRow]]] = {}
+    for series in by_step.values():
+        step = plan.steps[series[0].step_id]
+        first = reader.local(series[0].opens_at)
+        if len(series) == 1:
+            when = words.clock(first)
+        else:
+            last = reader.local(series[-1].opens_at).date()
+            when = words.get(
+                "print_repeats",
+                time=words.clock(first),
+                count=len(series),
+                last=words.day(last, today),
+            )
+        entry = PrintRow(when, step.text, step.critical)
+        days.setdefault(first.date(), []).append((first, entry))
+    return [
+        (words.day(day, today), [entry for _, entry in sorted(lines, key=lambda p: p[0])])
+        for day, lines in sorted(days.items())
+    ]
