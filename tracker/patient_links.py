@@ -9,6 +9,7 @@ old. Service functions never commit: the caller's transaction does.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -63,6 +64,15 @@ class LinkAccess:
 
 def actor_for(link: PatientLink) -> str:
     return f"link:{link.id}"
+
+
+def form_token(secret: str, link_id: int, purpose: str) -> str:
+    """The anti-forgery token of one link's forms ("items" or "dob"): an HMAC of the link and
+    the purpose, so the patient's pages need no session cookie. A forged form must carry it,
+    and only pages served through the link show it; the "items" token appears only after the
+    date of birth is confirmed, so knowing the link alone does not reveal it."""
+    message = f"patient-form:{purpose}:{link_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def new_token() -> str:

@@ -9,6 +9,7 @@ the same forms with fetch and swaps the item in place from the JSON answer.
 
 from __future__ import annotations
 
+import hmac
 from datetime import date
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -28,24 +29,34 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import generate_csrf
+from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from tracker.attempt_limits import AttemptLimit
 from tracker.calendar_feed import build_feed
 from tracker.checklist import ACTIONS, ItemNotFound, act
 from tracker.checklist_page import Entry, load_entry, load_page, printable
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.patient_links import LinkAccess, LinkGone, LinkNotFound, hash_token, open_link, qr_svg
+from tracker.patient_links import (
+    LinkAccess,
+    LinkGone,
+    LinkNotFound,
+    form_token,
+    hash_token,
+    open_link,
+    qr_svg,
+)
 from tracker.patient_plan import plan_for
 from tracker.patient_text import ENGLISH, Words, words_for
 from tracker.patients import InvalidInput
-from tracker.security import limiter
+from tracker.security import csrf
 
 R = TypeVar("R", bound=BaseResponse)
 bp = Blueprint("patient", __name__, url_prefix="/p")
+csrf.exempt(bp)  # the link's own form tokens (_form_token) protect these forms: no session
 health = Blueprint("health", __name__)
 
 MAX_ID = 2**31 - 1  # ids are 32-bit; a longer number in a URL is simply not found
@@ -61,29 +72,10 @@ MESSAGES: dict[int, tuple[str, str]] = {  # status -> (title key, body key) of t
 }
 
 
-def _refused(response: Response) -> bool:
-    return response.status_code in (HTTPStatus.NOT_FOUND, HTTPStatus.GONE)
-
-
-def _wrong_dob(response: Response) -> bool:
-    return response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
-
-
-def _token_key() -> str:
-    token = (request.view_args or {}).get("token", "")
-    return "dob:" + hash_token(str(token))
-
-
-attempts = limiter.shared_limit(
-    lambda: str(current_app.config.get("PATIENT_LINK_LIMIT", LINK_LIMIT)),
-    scope="patient-link",
-    deduct_when=_refused,
-)
-dob_attempts = limiter.limit(
-    lambda: str(current_app.config.get("PATIENT_DOB_LIMIT", DOB_LIMIT)),
-    key_func=_token_key,
-    deduct_when=_wrong_dob,
-)
+# Refused tokens (404/410) and other patients' item ids count per address; wrong dates of
+# birth per link. Successes cost nothing.
+LINK_ATTEMPTS = AttemptLimit("PATIENT_LINK_LIMIT", LINK_LIMIT, "patient-link")
+DOB_ATTEMPTS = AttemptLimit("PATIENT_DOB_LIMIT", DOB_LIMIT, "patient-dob")
 
 
 @health.get("/healthz")
@@ -96,12 +88,19 @@ def healthz() -> Response:
 
 
 def _open(token: str) -> LinkAccess:
+    """The link's access, or the calm page: 404 unknown, 410 revoked or expired, 429 after too
+    many refusals from this address."""
+    address = get_remote_address()
+    if LINK_ATTEMPTS.exceeded(address):
+        abort(HTTPStatus.TOO_MANY_REQUESTS)
     try:
         return open_link(session=get_session(), token=token, now=utcnow())
     except LinkNotFound:
-        abort(HTTPStatus.NOT_FOUND)
+        status = HTTPStatus.NOT_FOUND
     except LinkGone:
-        abort(HTTPStatus.GONE)
+        status = HTTPStatus.GONE
+    LINK_ATTEMPTS.failed(address)
+    abort(status)
 
 
 def _serializer() -> URLSafeSerializer:
@@ -117,6 +116,19 @@ def _needs_dob(access: LinkAccess) -> bool:
         return bool(_serializer().loads(cookie) != access.link.id)
     except BadSignature:
         return True
+
+
+def _form_token(access: LinkAccess, purpose: str) -> str:
+    return form_token(str(current_app.config["SECRET_KEY"]), access.link.id or 0, purpose)
+
+
+def _check_form(access: LinkAccess, purpose: str) -> None:
+    """400 unless the form carries this link's token (form field, or the header fetch sends)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRFToken") or ""
+    if not hmac.compare_digest(sent.encode(), _form_token(access, purpose).encode()):
+        abort(HTTPStatus.BAD_REQUEST)
 
 
 def _private(response: R) -> R:
@@ -140,12 +152,18 @@ def _link_url(endpoint: str, token: str, **values: Any) -> str:
 
 
 @bp.get("/<token>")
-@attempts
 def checklist(token: str) -> Response:
     access = _open(token)
     words = words_for(access.patient.language)
     if _needs_dob(access):
-        return _render("patient/dob.html", w=words, token=token, error="", values={})
+        return _render(
+            "patient/dob.html",
+            w=words,
+            token=token,
+            error="",
+            values={},
+            csrf=_form_token(access, "dob"),
+        )
     everything = request.args.get("all") == "1"
     page = load_page(get_session(), access, now=utcnow(), words=words, everything=everything)
     # One url_for for the page's own address; the other links are fixed paths below it.
@@ -158,7 +176,7 @@ def checklist(token: str) -> Response:
         everything=everything,
         home=home,
         items=home + "/items/",
-        csrf=generate_csrf(),
+        csrf=_form_token(access, "items"),
         webcal="" if current_app.config.get("PATIENT_DOB_CHECK") else _webcal(feed),
     )
 
@@ -173,14 +191,17 @@ def _webcal(url: str) -> str:
 
 
 @bp.post("/<token>/confirm")
-@attempts
-@dob_attempts
 def confirm(token: str) -> BaseResponse:
     """Check the date of birth typed in; remember a match on this device."""
     access = _open(token)
     words = words_for(access.patient.language)
+    _check_form(access, "dob")
     values = {name: request.form.get(name, "").strip()[:4] for name in ("day", "month", "year")}
+    key = "dob:" + hash_token(token)
+    if DOB_ATTEMPTS.exceeded(key):
+        abort(HTTPStatus.TOO_MANY_REQUESTS)
     if _needs_dob(access) and _typed_date(values) != access.patient.birth_date:
+        DOB_ATTEMPTS.failed(key)
         error = words["dob_wrong"]
         return _render(
             "patient/dob.html",
@@ -189,6 +210,7 @@ def confirm(token: str) -> BaseResponse:
             token=token,
             error=error,
             values=values,
+            csrf=_form_token(access, "dob"),
         )
     response = redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
     seconds = int((access.link.expires_at - utcnow()).total_seconds())
@@ -218,12 +240,12 @@ def _wants_json() -> bool:
 
 
 @bp.post(ITEM)
-@attempts
 def item(token: str, item_id: int) -> ResponseReturnValue:
     """Tick, untick or "I couldn't do this" for one item of this link's plan."""
     access = _open(token)
     if _needs_dob(access):
         return redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
+    _check_form(access, "items")
     words = words_for(access.patient.language)
     action = request.form.get("action", "")
     if action not in ACTIONS:
@@ -242,8 +264,9 @@ def item(token: str, item_id: int) -> ResponseReturnValue:
             note=request.form.get("note", ""),
         )
         session.commit()
-    except ItemNotFound:
+    except ItemNotFound:  # another patient's item (or none): counted like a wrong link
         session.rollback()
+        LINK_ATTEMPTS.failed(get_remote_address())
         abort(HTTPStatus.NOT_FOUND)
     except InvalidInput as error:
         session.rollback()
@@ -253,18 +276,28 @@ def item(token: str, item_id: int) -> ResponseReturnValue:
         message = words.get("saved_" + action, text=entry.text if entry else "")
     else:
         message = words.get("cannot_change", reason=reason)
-    return _answer(token, item_id, entry, words, message, status)
+    return _answer(access, token, item_id, entry, words, message, status)
 
 
 def _answer(
-    token: str, item_id: int, entry: Entry | None, words: Words, message: str, status: int
+    access: LinkAccess,
+    token: str,
+    item_id: int,
+    entry: Entry | None,
+    words: Words,
+    message: str,
+    status: int,
 ) -> ResponseReturnValue:
     """JSON with the item's fresh HTML for fetch; a flash and a redirect for plain forms."""
     if _wants_json():
         html = ""
         if entry is not None:
             html = render_template(
-                "patient/_one.html", e=entry, w=words, items=_items_url(token), csrf=generate_csrf()
+                "patient/_one.html",
+                e=entry,
+                w=words,
+                items=_items_url(token),
+                csrf=_form_token(access, "items"),
             )
         body = {"ok": status == HTTPStatus.OK, "message": message, "html": html}
         return _private(make_response(jsonify(body), status))
@@ -277,7 +310,6 @@ def _answer(
 
 
 @bp.get("/<token>/calendar.ics")
-@attempts
 def calendar(token: str) -> Response:
     """The plan as iCalendar: subscribed to (webcal) or downloaded (?download=1)."""
     access = _open(token)
@@ -299,7 +331,6 @@ def calendar(token: str) -> Response:
 
 
 @bp.get("/<token>/print")
-@attempts
 def print_plan(token: str) -> ResponseReturnValue:
     access = _open(token)
     if _needs_dob(access):

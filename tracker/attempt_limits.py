@@ -1,0 +1,49 @@
+"""Limits on failed attempts (wrong patient links, wrong dates of birth) that successes never pay.
+
+Flask-Limiter's decorators check and count around every request they guard; on the
+patient's checklist, which every patient opens many times a day, that bookkeeping cost more
+than reading the page's rows. These limits use the same limiter's storage and strategy (one
+setting, RATELIMIT_STORAGE_URI, shared by every web worker) directly: one cheap test before
+the work and a hit only when the attempt failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flask import current_app
+from limits import RateLimitItem, parse_many
+
+from tracker.security import limiter
+
+
+@lru_cache(maxsize=32)
+def _items(spec: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(spec))
+
+
+@dataclass(frozen=True)
+class AttemptLimit:
+    """Failures allowed per key (e.g. "30 per minute;300 per day"), set by `config_key`."""
+
+    config_key: str
+    default: str
+    scope: str
+
+    def _items(self) -> tuple[RateLimitItem, ...]:
+        if not current_app.config.get("RATELIMIT_ENABLED", True):
+            return ()
+        return _items(str(current_app.config.get(self.config_key, self.default)))
+
+    def exceeded(self, key: str) -> bool:
+        """Whether `key` has used up its failures: refuse before doing the work."""
+        items = self._items()
+        return bool(items) and any(
+            not limiter.limiter.test(item, self.scope, key) for item in items
+        )
+
+    def failed(self, key: str) -> None:
+        """Count one failure against `key`."""
+        for item in self._items():
+            limiter.limiter.hit(item, self.scope, key)
