@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -31,7 +32,7 @@ from tracker.checklist import RULES
 from tracker.models import ChecklistItem, Enrollment, Reminder
 from tracker.packed_rows import json_rows, unpack
 from tracker.patient_links import LinkAccess
-from tracker.patient_plan import Plan, StepInfo, plan_for
+from tracker.patient_plan import Plan, plan_for
 from tracker.patient_text import Words
 
 INBOX_ROWS = 20  # the latest reminder rows read for the inbox
@@ -40,8 +41,9 @@ DONE_SHOWN = 10  # the latest done or past items listed; the rest on the full li
 FAR = datetime(9999, 1, 1)  # "no bound" for the full list
 
 
-@dataclass(frozen=True)
-class Entry:
+# The page's pieces are named tuples: a page builds dozens of them per view and tuples are
+# the cheapest objects to build; templates read them by name all the same.
+class Entry(NamedTuple):
     """One item as the patient sees it."""
 
     item_id: int
@@ -57,8 +59,7 @@ class Entry:
     actions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """A coming-up line: one step's occurrences on one day ("08:00, 12:00 · Take the tablet")."""
 
     item_id: int
@@ -67,14 +68,12 @@ class Line:
     critical: bool
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(NamedTuple):
     label: str
     lines: list[Line]
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     when: str
     text: str
     item_id: int
@@ -250,7 +249,7 @@ def load_page(
     }
     steps = plan.steps
     now_rows: list[tuple[tuple[datetime, bool, int], ItemRow, str]] = []
-    coming: dict[tuple[date, int], list[ItemRow]] = {}
+    coming_rows: list[tuple[ItemRow, datetime]] = []
     done: list[tuple[datetime, ItemRow, str]] = []
     counts = reader.counts
     later = over = 0
@@ -266,8 +265,7 @@ def load_page(
         step_id = row.step_id
         if part == "v":
             if utc_now < row.opens_at:
-                day = reader.local(row.opens_at).date()
-                coming.setdefault((day, step_id), []).append(row)
+                coming_rows.append((row, reader.local(row.opens_at)))
             else:
                 status = "overdue" if utc_now > row.due_at else "open"
                 now_rows.append(((row.due_at, not steps[step_id].critical, row.id), row, status))
@@ -290,7 +288,7 @@ def load_page(
         zone=words.zone(enrollment.timezone),
         state=enrollment.state,
         now=[reader.entry(row, status) for _, row, status in now_rows],
-        coming=reader.days(coming),
+        coming=reader.days(_by_day_and_step(coming_rows)),
         done=[reader.entry(row, status) for _, row, status in done],
         inbox=_inbox(unpack(packed_inbox, (2,)), reader),
         hidden=later + over - len(done),
@@ -351,6 +349,7 @@ class _Reader:
     words: Words
     active: bool
     counts: dict[int, tuple[int, int]]  # recurring step -> (done, total) starting today
+    origins: dict[str, str] = field(default_factory=dict)  # section -> "Part of: …", as met
 
     @classmethod
     def of(
@@ -388,8 +387,9 @@ class _Reader:
         )
 
     def local(self, moment: datetime) -> datetime:
-        """A naive UTC row time in the patient's zone."""
-        return moment.replace(tzinfo=UTC).astimezone(self.tz)
+        """A naive UTC row time in the patient's zone (fromutc: astimezone without the detour
+        through UTC's own offset; a page converts dozens)."""
+        return self.tz.fromutc(moment.replace(tzinfo=self.tz))
 
     def at(self, moment: datetime) -> str:
         return self.words.moment(self.local(moment), self.today)
@@ -419,25 +419,46 @@ class _Reader:
             item_id=row.id,
             text=step.text,
             why=step.why,
-            origin=words.get("from_section", section=words.section(step.section)),
+            origin=self.origin(step.section),
             critical=step.critical,
             status=status,
             when=when,
             left=left,
             today=today,
             note=row.note if status == "not_done" else "",
-            actions=_actions(row.status, status, step, self.active),
+            actions=_actions(row.status, status, step.recurring, self.active),
         )
 
-    def days(self, coming: dict[tuple[date, int], list[ItemRow]]) -> list[Day]:
-        """Upcoming rows by local day, one line per step (its times that day)."""
+    def origin(self, section: str) -> str:
+        origin = self.origins.get(section)
+        if origin is None:
+            words = self.words
+            origin = words.get("from_section", section=words.section(section))
+            self.origins[section] = origin
+        return origin
+
+    def days(self, coming: dict[tuple[date, int], list[tuple[ItemRow, datetime]]]) -> list[Day]:
+        """Upcoming rows (with their local opening) by local day, one line per step (its
+        times that day), in the order they arrived (opening order)."""
         by_day: dict[date, list[Line]] = {}
-        for (day, step_id), rows in sorted(coming.items(), key=lambda pair: pair[1][0].opens_at):
-            step = self.plan.steps[step_id]
-            times = ", ".join(self.words.clock(self.local(row.opens_at)) for row in rows)
-            by_day.setdefault(day, []).append(Line(rows[0].id, times, step.text, step.critical))
+        clock, steps = self.words.clock, self.plan.steps
+        for (day, step_id), rows in coming.items():
+            step = steps[step_id]
+            times = ", ".join(clock(local) for _, local in rows)
+            by_day.setdefault(day, []).append(Line(rows[0][0].id, times, step.text, step.critical))
         label = self.words.day
         return [Day(label(day, self.today), lines) for day, lines in sorted(by_day.items())]
+
+
+def _by_day_and_step(
+    rows: list[tuple[ItemRow, datetime]],
+) -> dict[tuple[date, int], list[tuple[ItemRow, datetime]]]:
+    """Coming rows grouped by (local day, step), groups in the order of their first opening."""
+    rows.sort(key=lambda pair: pair[0].opens_at)
+    grouped: dict[tuple[date, int], list[tuple[ItemRow, datetime]]] = {}
+    for row, local in rows:
+        grouped.setdefault((local.date(), row.step_id), []).append((row, local))
+    return grouped
 
 
 def _tally(counts: dict[int, tuple[int, int]], row: ItemRow) -> None:
@@ -446,9 +467,10 @@ def _tally(counts: dict[int, tuple[int, int]], row: ItemRow) -> None:
     counts[row.step_id] = (done + (row.status == "done"), total + 1)
 
 
-def _actions(stored: str, status: str, step: StepInfo, active: bool) -> tuple[str, ...]:
+@lru_cache(maxsize=256)  # a handful of combinations, asked for on every entry
+def _actions(stored: str, status: str, recurring: bool, active: bool) -> tuple[str, ...]:
     """The buttons an entry offers: what `act` would accept, minus early recurring ones."""
-    if not active or (status == "upcoming" and step.recurring):
+    if not active or (status == "upcoming" and recurring):
         return ()
     if stored == "not_done":
         return ("undo",)
