@@ -12,12 +12,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
 from tracker import audit
 from tracker.enrollment import DUE_SOON_BEFORE, WAITING, channels_for
-from tracker.models import ChecklistItem, Enrollment, Patient, Reminder
+from tracker.models import ChecklistItem, Patient, Reminder
 from tracker.patient_plan import plan_for
 from tracker.patients import InvalidInput, clean_text
 
@@ -31,6 +32,23 @@ RULES: dict[str, tuple[frozenset[str], str]] = {
 }
 ACTIONS = tuple(RULES)
 AUDIT_ACTIONS = {"done": "item.done", "not_done": "item.not_done", "undo": "item.reopen"}
+
+
+class Enrollment(Protocol):
+    """What ticking reads of an enrollment: a models.Enrollment, or the record a patient's
+    link opened (tracker.patient_links.EnrollmentRecord)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def patient_id(self) -> int: ...
+
+    @property
+    def version_id(self) -> int: ...
+
+    @property
+    def state(self) -> str: ...
 
 
 class ItemNotFound(LookupError):

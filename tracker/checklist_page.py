@@ -29,9 +29,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from tracker.checklist import RULES
-from tracker.models import ChecklistItem, Enrollment, Reminder
+from tracker.models import ChecklistItem, Reminder
 from tracker.packed_rows import json_rows, unpack
-from tracker.patient_links import LinkAccess
+from tracker.patient_links import EnrollmentRecord, LinkAccess
 from tracker.patient_plan import Plan, plan_for
 from tracker.patient_text import Words
 
@@ -309,7 +309,7 @@ def load_entry(
     return reader.entry(row, _status(row, reader.now))
 
 
-def _rows(session: Session, enrollment: Enrollment) -> list[ItemRow]:
+def _rows(session: Session, enrollment: EnrollmentRecord) -> list[ItemRow]:
     """The enrollment's items (cancelled ones left out) in due order."""
     packed = session.connection().execute(_ITEMS, {"enrollment": enrollment.id}).scalar_one()
     rows = [ItemRow(*row) for row in unpack(packed, ITEM_TIMES)]
@@ -355,7 +355,7 @@ class _Reader:
     def of(
         cls,
         plan: Plan,
-        enrollment: Enrollment,
+        enrollment: EnrollmentRecord,
         rows: list[ItemRow] = (),  # type: ignore[assignment]
         *,
         now: datetime,
@@ -477,7 +477,7 @@ def _actions(stored: str, status: str, recurring: bool, active: bool) -> tuple[s
     return tuple(action for action, (starts, _) in RULES.items() if stored in starts)
 
 
-def _countdown(enrollment: Enrollment, now: datetime, words: Words) -> str:
+def _countdown(enrollment: EnrollmentRecord, now: datetime, words: Words) -> str:
     if now < enrollment.procedure_start:
         return words.get("countdown_before", span=words.span(enrollment.procedure_start - now))
     if now < enrollment.procedure_end:

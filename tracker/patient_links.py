@@ -13,14 +13,16 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 import qrcode  # type: ignore[import-untyped]
 from markupsafe import Markup
 from qrcode.image.svg import SvgPathImage  # type: ignore[import-untyped]
 from sqlalchemy import bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tracker import audit, localtime
@@ -48,13 +50,39 @@ class LinkGone(LookupError):
         self.reason = reason  # "revoked" | "expired"
 
 
+# What a patient's request reads about its link, enrollment and patient: plain rows, read in
+# one Core query (no ORM objects on the page every patient opens several times a day).
+class LinkRecord(NamedTuple):
+    id: int
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+class EnrollmentRecord(NamedTuple):
+    id: int
+    patient_id: int
+    version_id: int
+    timezone: str
+    procedure_start: datetime
+    procedure_end: datetime
+    state: str
+    updated_at: datetime
+
+
+class PatientRecord(NamedTuple):
+    id: int
+    name: str
+    language: str
+    birth_date: date | None
+
+
 @dataclass(frozen=True)
 class LinkAccess:
     """What an opened link grants: one enrollment of one patient."""
 
-    link: PatientLink
-    enrollment: Enrollment
-    patient: Patient
+    link: LinkRecord
+    enrollment: EnrollmentRecord
+    patient: PatientRecord
 
     @property
     def actor(self) -> str:
@@ -62,7 +90,7 @@ class LinkAccess:
         return actor_for(self.link)
 
 
-def actor_for(link: PatientLink) -> str:
+def actor_for(link: PatientLink | LinkRecord) -> str:
     return f"link:{link.id}"
 
 
@@ -213,10 +241,23 @@ def revoke_link(
     return link
 
 
+def _columns(model: Any, record: type[tuple[Any, ...]]) -> list[Any]:
+    table = model.__table__
+    return [table.c[name] for name in record._fields]  # type: ignore[attr-defined]
+
+
+_RECORDS = (
+    (PatientLink, LinkRecord),
+    (Enrollment, EnrollmentRecord),
+    (Patient, PatientRecord),
+)
+# Where each record's columns end in the row.
+_LINK_END = len(LinkRecord._fields)
+_ENROLLMENT_END = _LINK_END + len(EnrollmentRecord._fields)
 # Built once: it runs on every patient request.
 _BY_HASH = (
-    select(PatientLink, Enrollment, Patient)
-    .join(Enrollment, col(Enrollment.id) == PatientLink.enrollment_id)
+    sa_select(*[column for model, record in _RECORDS for column in _columns(model, record)])
+    .join_from(PatientLink, Enrollment, col(Enrollment.id) == PatientLink.enrollment_id)
     .join(Patient, col(Patient.id) == Enrollment.patient_id)
     .where(col(PatientLink.token_hash) == bindparam("token_hash"))
 )
@@ -226,19 +267,27 @@ def open_link(*, session: Session, token: str, now: datetime) -> LinkAccess:
     """The enrollment a token grants; LinkNotFound or LinkGone otherwise."""
     if not isinstance(token, str) or not TOKEN_SHAPE.fullmatch(token):
         raise LinkNotFound("malformed token")
-    row = session.exec(_BY_HASH, params={"token_hash": hash_token(token)}).first()
+    row = session.connection().execute(_BY_HASH, {"token_hash": hash_token(token)}).first()
     if row is None:
         raise LinkNotFound("unknown token")
-    link, enrollment, patient = row
+    link = LinkRecord(*row[:_LINK_END])
+    enrollment = EnrollmentRecord(*row[_LINK_END:_ENROLLMENT_END])
+    patient = PatientRecord(*row[_ENROLLMENT_END:])
     if link.revoked_at is not None:
         raise LinkGone("revoked")
     if (link.expires_at <= now or enrollment.state != "active") and expiry_for(
-        session, enrollment
+        session, _orm_enrollment(session, enrollment.id)
     ) <= now:
         # The stored expiry was right when issued; a later reschedule may have moved the plan
         # on, and a finished plan ends sooner, so the plan as it is now decides.
         raise LinkGone("expired")
     return LinkAccess(link, enrollment, patient)
+
+
+def _orm_enrollment(session: Session, enrollment_id: int) -> Enrollment:
+    enrollment = session.get(Enrollment, enrollment_id)
+    assert enrollment is not None, enrollment_id
+    return enrollment
 
 
 @lru_cache(maxsize=256)  # drawing a code takes milliseconds; links are reprinted
