@@ -19,7 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    from tracker import auth, config, db, errors, scheduler, security
+    from tracker import assets, auth, config, db, errors, scheduler, security
     from tracker.views import admin, library, nurse, patient, patient_links
     from tracker.views import auth as auth_views
 
@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    assets.init_app(app)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(admin.bp)
