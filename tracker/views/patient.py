@@ -166,8 +166,9 @@ def checklist(token: str) -> Response:
         )
     everything = request.args.get("all") == "1"
     page = load_page(get_session(), access, now=utcnow(), words=words, everything=everything)
-    # One url_for for the page's own address; the other links are fixed paths below it.
-    home = url_for("patient.checklist", token=token)
+    # The page's own address is the one asked for (url_for would rebuild it through the URL
+    # map); the other links are fixed paths below it.
+    home = request.script_root + request.path
     feed = str(current_app.config["BASE_URL"]).rstrip("/") + home + "/calendar.ics"
     return _render(
         "patient/checklist.html",
