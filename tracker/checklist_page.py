@@ -30,7 +30,7 @@ from sqlmodel import Session, col
 
 from tracker.checklist import RULES
 from tracker.models import ChecklistItem, Reminder
-from tracker.packed_rows import json_rows, unpack
+from tracker.packed_rows import PackedQuery, json_rows, unpack
 from tracker.patient_links import EnrollmentRecord, LinkAccess
 from tracker.patient_plan import Plan, plan_for
 from tracker.patient_text import Words
@@ -221,9 +221,12 @@ _SENT = (
     .subquery("inbox_rows")
 )
 # Built once: it runs on every page view. Both parts packed, one round trip, one row.
-_PAGE_AND_INBOX = sa_select(
-    sa_select(json_rows(*_PAGE.c)).scalar_subquery().label("items"),
-    sa_select(json_rows(*_SENT.c)).scalar_subquery().label("inbox"),
+_PAGE_AND_INBOX = PackedQuery(
+    sa_select(
+        sa_select(json_rows(*_PAGE.c)).scalar_subquery().label("items"),
+        sa_select(json_rows(*_SENT.c)).scalar_subquery().label("inbox"),
+    ),
+    required=("enrollment", "now", "week_ends", "today_starts", "today_ends", "done_shown"),
 )
 _PART_TIMES = tuple(position + 1 for position in ITEM_TIMES)  # after the part letter
 
@@ -253,7 +256,7 @@ def load_page(
     done: list[tuple[datetime, ItemRow, str]] = []
     counts = reader.counts
     later = over = 0
-    packed_items, packed_inbox = session.connection().execute(_PAGE_AND_INBOX, params).one()
+    packed_items, packed_inbox = _PAGE_AND_INBOX.one(session.connection(), params)
     parts: list[tuple[str, ItemRow]] = []
     for packed in unpack(packed_items, _PART_TIMES):
         if packed[0] == "c":  # the counts row: coming later, and every done or over one
