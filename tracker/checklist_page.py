@@ -29,8 +29,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from tracker.checklist import RULES
+from tracker.driver_query import DriverQuery
 from tracker.models import ChecklistItem, Reminder
-from tracker.packed_rows import PackedQuery, json_rows, unpack
+from tracker.packed_rows import json_rows, unpack
 from tracker.patient_links import EnrollmentRecord, LinkAccess
 from tracker.patient_plan import Plan, plan_for
 from tracker.patient_text import Words
@@ -221,7 +222,7 @@ _SENT = (
     .subquery("inbox_rows")
 )
 # Built once: it runs on every page view. Both parts packed, one round trip, one row.
-_PAGE_AND_INBOX = PackedQuery(
+_PAGE_AND_INBOX = DriverQuery(
     sa_select(
         sa_select(json_rows(*_PAGE.c)).scalar_subquery().label("items"),
         sa_select(json_rows(*_SENT.c)).scalar_subquery().label("inbox"),
@@ -256,7 +257,9 @@ def load_page(
     done: list[tuple[datetime, ItemRow, str]] = []
     counts = reader.counts
     later = over = 0
-    packed_items, packed_inbox = _PAGE_AND_INBOX.one(session.connection(), params)
+    row = _PAGE_AND_INBOX.first(session.connection(), params)
+    assert row is not None  # a select of aggregates always has its one row
+    packed_items, packed_inbox = row
     parts: list[tuple[str, ItemRow]] = []
     for packed in unpack(packed_items, _PART_TIMES):
         if packed[0] == "c":  # the counts row: coming later, and every done or over one

@@ -26,6 +26,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tracker import audit, localtime
+from tracker.driver_query import DriverQuery
 from tracker.models import ChecklistItem, Enrollment, Patient, PatientLink, Step
 from tracker.patients import InvalidInput
 from tracker.timing import Recurrence
@@ -255,11 +256,12 @@ _RECORDS = (
 _LINK_END = len(LinkRecord._fields)
 _ENROLLMENT_END = _LINK_END + len(EnrollmentRecord._fields)
 # Built once: it runs on every patient request.
-_BY_HASH = (
+_BY_HASH = DriverQuery(
     sa_select(*[column for model, record in _RECORDS for column in _columns(model, record)])
     .join_from(PatientLink, Enrollment, col(Enrollment.id) == PatientLink.enrollment_id)
     .join(Patient, col(Patient.id) == Enrollment.patient_id)
-    .where(col(PatientLink.token_hash) == bindparam("token_hash"))
+    .where(col(PatientLink.token_hash) == bindparam("token_hash")),
+    required=("token_hash",),
 )
 
 
@@ -267,7 +269,7 @@ def open_link(*, session: Session, token: str, now: datetime) -> LinkAccess:
     """The enrollment a token grants; LinkNotFound or LinkGone otherwise."""
     if not isinstance(token, str) or not TOKEN_SHAPE.fullmatch(token):
         raise LinkNotFound("malformed token")
-    row = session.connection().execute(_BY_HASH, {"token_hash": hash_token(token)}).first()
+    row = _BY_HASH.first(session.connection(), {"token_hash": hash_token(token)})
     if row is None:
         raise LinkNotFound("unknown token")
     link = LinkRecord(*row[:_LINK_END])
