@@ -111,7 +111,8 @@ ITEM_COLUMNS = (
 
 
 class ItemRow(NamedTuple):
-    """An item as the page reads it: times naive UTC."""
+    """An item as the page reads it: times naive UTC; `part` says where the page query put it
+    (and its "c" row carries two counts in `id` and `step_id`)."""
 
     id: int
     step_id: int
@@ -121,6 +122,7 @@ class ItemRow(NamedTuple):
     status: str
     note: str
     acted_at: datetime | None
+    part: str = ""
 
 
 ITEM_TIMES = (2, 3, 4, 7)  # where ItemRow's datetimes are
@@ -148,7 +150,7 @@ _LIVE = _PENDING & (_EXPIRES.is_(None) | (_EXPIRES > _NOW))  # pending, not past
 
 def _part(name: str, *where: Any) -> Select[Any]:
     """The enrollment's (uncancelled) items matching `where`, tagged with a page part."""
-    return sa_select(literal_column(f"'{name}'").label("part"), *ITEM_COLUMNS).where(
+    return sa_select(*ITEM_COLUMNS, literal_column(f"'{name}'").label("part")).where(
         col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
         col(ChecklistItem.status) != "cancelled",
         *where,
@@ -165,7 +167,6 @@ _LATEST_OVER = (
 _NONE = type_coerce(null(), DateTime())
 # The rest, counted: items coming later (in `id`) and every done or over one (in `step_id`).
 _HIDDEN: Select[Any] = sa_select(
-    literal_column("'c'").label("part"),
     func.count(case((_LIVE & (_OPENS >= _WEEK_ENDS), 1))),
     func.count(case((_OVER, 1))),
     _NONE,
@@ -174,6 +175,7 @@ _HIDDEN: Select[Any] = sa_select(
     null(),
     null(),
     _NONE,
+    literal_column("'c'").label("part"),
 ).where(
     col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
     col(ChecklistItem.status) != "cancelled",
@@ -229,7 +231,6 @@ _PAGE_AND_INBOX = DriverQuery(
     ),
     required=("enrollment", "now", "week_ends", "today_starts", "today_ends", "done_shown"),
 )
-_PART_TIMES = tuple(position + 1 for position in ITEM_TIMES)  # after the part letter
 
 
 def load_page(
@@ -260,15 +261,13 @@ def load_page(
     row = _PAGE_AND_INBOX.first(session.connection(), params)
     assert row is not None  # a select of aggregates always has its one row
     packed_items, packed_inbox = row
-    parts: list[tuple[str, ItemRow]] = []
-    for packed in unpack(packed_items, _PART_TIMES):
-        if packed[0] == "c":  # the counts row: coming later, and every done or over one
-            later, over = packed[1], packed[2]
-        else:
-            parts.append((packed[0], ItemRow(*packed[1:])))
-    parts.sort(key=lambda pair: (pair[1].due_at, pair[1].id))  # due order: ties stay so
-    for part, row in parts:
-        step_id = row.step_id
+    rows = [ItemRow._make(packed) for packed in unpack(packed_items, ITEM_TIMES)]
+    counted = next(row for row in rows if row.part == "c")
+    later, over = counted.id, counted.step_id  # coming later; every done or over one
+    rows.remove(counted)
+    rows.sort(key=lambda row: (row.due_at, row.id))  # due order: ties stay so
+    for row in rows:
+        part, step_id = row.part, row.step_id
         if part == "v":
             if utc_now < row.opens_at:
                 coming_rows.append((row, reader.local(row.opens_at)))
@@ -356,6 +355,7 @@ class _Reader:
     active: bool
     counts: dict[int, tuple[int, int]]  # recurring step -> (done, total) starting today
     origins: dict[str, str] = field(default_factory=dict)  # section -> "Part of: …", as met
+    labels: dict[date, str] = field(default_factory=dict)  # local day -> "Tomorrow", as met
 
     @classmethod
     def of(
@@ -398,7 +398,15 @@ class _Reader:
         return self.tz.fromutc(moment.replace(tzinfo=self.tz))
 
     def at(self, moment: datetime) -> str:
-        return self.words.moment(self.local(moment), self.today)
+        """'Today at 09:00': a naive UTC row time, in the zone and relative to today."""
+        local = self.local(moment)
+        return self.words.get("at", day=self.day(local.date()), time=self.words.clock(local))
+
+    def day(self, day: date) -> str:
+        label = self.labels.get(day)
+        if label is None:
+            label = self.labels[day] = self.words.day(day, self.today)
+        return label
 
     def entry(self, row: ItemRow, status: str) -> Entry:
         words, step = self.words, self.plan.steps[row.step_id]
@@ -450,10 +458,9 @@ class _Reader:
         clock, steps = self.words.clock, self.plan.steps
         for (day, step_id), rows in coming.items():
             step = steps[step_id]
-            times = ", ".join(clock(local) for _, local in rows)
+            times = ", ".join([clock(local) for _, local in rows])
             by_day.setdefault(day, []).append(Line(rows[0][0].id, times, step.text, step.critical))
-        label = self.words.day
-        return [Day(label(day, self.today), lines) for day, lines in sorted(by_day.items())]
+        return [Day(self.day(day), lines) for day, lines in sorted(by_day.items())]
 
 
 def _by_day_and_step(

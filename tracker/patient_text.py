@@ -54,10 +54,6 @@ class Words:
     def clock(self, local: datetime) -> str:
         return f"{local.hour:02d}:{local.minute:02d}"  # as %H:%M, without strftime's cost
 
-    def moment(self, local: datetime, today: date) -> str:
-        """'Today at 09:00', 'Wed 10 Mar at 14:30': a local time relative to the local today."""
-        return self.get("at", day=self.day(local.date(), today), time=self.clock(local))
-
     def full_date(self, local: datetime) -> str:
         """'Monday 8 March 2027 at 08:00' for the procedure itself."""
         weekday = self.text["weekday_names"].split(",")[local.weekday()]
