@@ -200,6 +200,34 @@ def test_posts_without_csrf_token_are_rejected(
     assert items_by_text(session, plan.id)[TEXTS["ride"]][0].status == "pending"
 
 
+def test_the_form_token_belongs_to_one_link(client: FlaskClient, session: Session) -> None:
+    mine, theirs = linked(session), linked(session)
+    ride = item_id(session, mine.id, "ride")
+    their_token = csrf_token(page_of(client, theirs))
+    forged = client.post(
+        f"/p/{mine.token}/items/{ride}", data={"action": "done", "csrf_token": their_token}
+    )
+    assert forged.status_code == 400
+    assert items_by_text(session, mine.id)[TEXTS["ride"]][0].status == "pending"
+    # The header fetch() sends is accepted in place of the form field.
+    response = client.post(
+        f"/p/{mine.token}/items/{ride}",
+        data={"action": "done"},
+        headers={**JSON, "X-CSRFToken": csrf_token(page_of(client, mine))},
+    )
+    assert response.status_code == 200 and response.get_json()["ok"] is True
+
+
+def test_patient_pages_set_no_cookie(client: FlaskClient, plan: Linked) -> None:
+    # The forms' token comes from the link itself: reading the plan leaves nothing behind on
+    # a shared phone or computer.
+    for path in ("", "/print", "/calendar.ics"):
+        response = client.get(f"/p/{plan.token}{path}")
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path
+        assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_unknown_action_is_a_bad_request(
     client: FlaskClient, plan: Linked, session: Session
 ) -> None:
@@ -348,6 +376,30 @@ def test_date_of_birth_is_asked_once_per_device(
     )
 
 
+def test_the_date_of_birth_form_token_cannot_tick(
+    client: FlaskClient, dob_plan: Linked, session: Session
+) -> None:
+    # Someone holding only the link sees the date-of-birth form and its token; that token
+    # must not work on the checklist's forms (those appear only after the date is confirmed).
+    page = client.get(f"/p/{dob_plan.token}").get_data(as_text=True)
+    dob_token = csrf_token(page)
+    assert client.post(f"/p/{dob_plan.token}/confirm", data={"day": "27"}).status_code == 400
+    assert _confirm(client, dob_plan, "27", "3", "1957").status_code == 303
+    ride = item_id(session, dob_plan.id, "ride")
+    response = client.post(
+        f"/p/{dob_plan.token}/items/{ride}", data={"action": "done", "csrf_token": dob_token}
+    )
+    assert response.status_code == 400
+    assert items_by_text(session, dob_plan.id)[TEXTS["ride"]][0].status == "pending"
+    items_token = csrf_token(page_of(client, dob_plan))
+    assert items_token != dob_token
+    response = client.post(
+        f"/p/{dob_plan.token}/items/{ride}", data={"action": "done", "csrf_token": items_token}
+    )
+    assert response.status_code == 303
+    assert items_by_text(session, dob_plan.id)[TEXTS["ride"]][0].status == "done"
+
+
 def test_a_forged_dob_cookie_is_ignored(client: FlaskClient, dob_plan: Linked) -> None:
     client.set_cookie(f"tracker_dob_{dob_plan.link.id}", "forged", path=f"/p/{dob_plan.token}")
     html = client.get(f"/p/{dob_plan.token}").get_data(as_text=True)
@@ -387,6 +439,25 @@ def test_wrong_tokens_are_rate_limited(limited: Flask, session: Session) -> None
     response = client.get(f"/p/{'C' * 43}")
     assert response.status_code == 429
     assert "too many tries" in response.get_data(as_text=True)
+
+
+def test_probing_other_patients_items_is_rate_limited(limited: Flask, session: Session) -> None:
+    mine, theirs = linked(session), linked(session)
+    client = limited.test_client()
+    confirm_page = client.get(f"/p/{mine.token}").get_data(as_text=True)
+    # The limited app asks for the date of birth only when one is on file: none here.
+    token = csrf_token(confirm_page)
+    other = item_id(session, theirs.id, "ride")
+    for _ in range(3):
+        response = client.post(
+            f"/p/{mine.token}/items/{other}", data={"action": "done", "csrf_token": token}
+        )
+        assert response.status_code == 404
+    assert client.get(f"/p/{mine.token}").status_code == 429
+    # Another address is not affected.
+    elsewhere = limited.test_client()
+    response = elsewhere.get(f"/p/{mine.token}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert response.status_code == 200
 
 
 def test_wrong_dates_of_birth_are_rate_limited(limited: Flask, session: Session) -> None:
