@@ -18,12 +18,13 @@ from tests.patient_helpers import (
     small_version,
 )
 from tracker.checklist import ItemNotFound, act
-from tracker.checklist_page import load_entry, load_page, printable
+from tracker.checklist_page import load_entry, load_page
 from tracker.enrollment import DUE_SOON_BEFORE, cancel_enrollment
 from tracker.models import AuditEvent, Reminder
 from tracker.patient_links import actor_for
 from tracker.patient_text import ENGLISH, words_for
 from tracker.patients import InvalidInput
+from tracker.printed_plan import printable
 
 
 def reminders_of(session: Session, item: int) -> list[Reminder]:

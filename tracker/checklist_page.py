@@ -1,9 +1,8 @@
 """The patient's checklist page: now, coming up, done, the inbox, and the plan for paper.
 
-`load_page` reads one enrollment in a single round trip: the items the page shows (the
-database picks the latest done ones and counts the rest) and the latest reminders sent, each
-packed into one JSON value (tracker.packed_rows says why). Steps come from the cached plan.
-It sorts the rows into the page's sections in the patient's zone and language.
+`load_page` reads one enrollment in a single round trip (tracker.checklist_queries) and
+sorts the rows into the page's sections in the patient's zone and language; steps come from
+the cached plan. `Reader` turns rows into what the patient reads (also for the printed plan).
 """
 
 from __future__ import annotations
@@ -14,29 +13,15 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    DateTime,
-    Select,
-    bindparam,
-    case,
-    func,
-    literal_column,
-    null,
-    type_coerce,
-    union_all,
-)
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from tracker.checklist import RULES
-from tracker.driver_query import DriverQuery
-from tracker.models import ChecklistItem, Reminder
-from tracker.packed_rows import json_rows, unpack
+from tracker.checklist_queries import ITEM_TIMES, ITEMS, PAGE_AND_INBOX, ItemRow
+from tracker.packed_rows import unpack
 from tracker.patient_links import EnrollmentRecord, LinkAccess
 from tracker.patient_plan import Plan, plan_for
 from tracker.patient_text import Words
 
-INBOX_ROWS = 20  # the latest reminder rows read for the inbox
 COMING_DAYS = 7  # "Coming up" covers this many days, today included
 DONE_SHOWN = 10  # the latest done or past items listed; the rest on the full list
 FAR = datetime(9999, 1, 1)  # "no bound" for the full list
@@ -96,143 +81,6 @@ class ChecklistPage:
     hidden: int = 0  # items left out of the short lists (shown with everything=True)
 
 
-# Times come back naive (UTC) and skip the aware-datetime column type: the page compares
-# dozens of them per view and converts only the few it shows.
-ITEM_COLUMNS = (
-    col(ChecklistItem.id),
-    col(ChecklistItem.step_id),
-    type_coerce(col(ChecklistItem.opens_at), DateTime()),
-    type_coerce(col(ChecklistItem.due_at), DateTime()),
-    type_coerce(col(ChecklistItem.expires_at), DateTime()),
-    col(ChecklistItem.status),
-    col(ChecklistItem.note),
-    type_coerce(col(ChecklistItem.acted_at), DateTime()),
-)
-
-
-class ItemRow(NamedTuple):
-    """An item as the page reads it: times naive UTC; `part` says where the page query put it
-    (and its "c" row carries two counts in `id` and `step_id`)."""
-
-    id: int
-    step_id: int
-    opens_at: datetime
-    due_at: datetime
-    expires_at: datetime | None
-    status: str
-    note: str
-    acted_at: datetime | None
-    part: str = ""
-
-
-ITEM_TIMES = (2, 3, 4, 7)  # where ItemRow's datetimes are
-_ITEMS_OF = (
-    sa_select(*ITEM_COLUMNS)
-    .where(
-        col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
-        col(ChecklistItem.status) != "cancelled",
-    )
-    .subquery("items")
-)
-# Built once: every item (the single item view and the printed plan), packed.
-_ITEMS = sa_select(json_rows(*_ITEMS_OF.c))
-_NOW = bindparam("now", type_=DateTime())
-_WEEK_ENDS = bindparam("week_ends", type_=DateTime())
-_TODAY_STARTS = bindparam("today_starts", type_=DateTime())
-_TODAY_ENDS = bindparam("today_ends", type_=DateTime())
-_OPENS = type_coerce(col(ChecklistItem.opens_at), DateTime())
-_DUE = type_coerce(col(ChecklistItem.due_at), DateTime())
-_EXPIRES = type_coerce(col(ChecklistItem.expires_at), DateTime())
-_ACTED = type_coerce(col(ChecklistItem.acted_at), DateTime())
-_PENDING = col(ChecklistItem.status) == "pending"
-_LIVE = _PENDING & (_EXPIRES.is_(None) | (_EXPIRES > _NOW))  # pending, not past its expiry
-
-
-def _part(name: str, *where: Any) -> Select[Any]:
-    """The enrollment's (uncancelled) items matching `where`, tagged with a page part."""
-    return sa_select(*ITEM_COLUMNS, literal_column(f"'{name}'").label("part")).where(
-        col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
-        col(ChecklistItem.status) != "cancelled",
-        *where,
-    )
-
-
-_OVER = ~_PENDING | (_EXPIRES <= _NOW)  # done, not done, skipped or missed
-_LATEST_OVER = (
-    _part("d", _OVER)
-    .order_by(func.coalesce(_ACTED, _EXPIRES, _DUE).desc(), _DUE, col(ChecklistItem.id))
-    .limit(bindparam("done_shown"))
-    .subquery("latest_over")
-)
-_NONE = type_coerce(null(), DateTime())
-# The rest, counted: items coming later (in `id`) and every done or over one (in `step_id`).
-_HIDDEN: Select[Any] = sa_select(
-    func.count(case((_LIVE & (_OPENS >= _WEEK_ENDS), 1))),
-    func.count(case((_OVER, 1))),
-    _NONE,
-    _NONE,
-    _NONE,
-    null(),
-    null(),
-    _NONE,
-    literal_column("'c'").label("part"),
-).where(
-    col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
-    col(ChecklistItem.status) != "cancelled",
-)
-# Built once: it runs on every page view. Only the rows the page shows come back, in due
-# order: "v" open now or coming within the listed days, "d" the latest done or over, "t"
-# today's (for the "2 of 4 today" counts), and one "c" row counting the rest; plain rows, no
-# ORM objects, one round trip.
-_PAGE = union_all(
-    _part("v", _LIVE, _OPENS < _WEEK_ENDS),
-    sa_select(_LATEST_OVER),
-    _part("t", _OPENS >= _TODAY_STARTS, _OPENS < _TODAY_ENDS),
-    _HIDDEN,
-).subquery("page_rows")
-_SENT_ROWS = (
-    sa_select(
-        col(Reminder.item_id).label("item_id"),
-        col(Reminder.purpose).label("purpose"),
-        func.coalesce(
-            type_coerce(col(Reminder.sent_at), DateTime()),
-            type_coerce(col(Reminder.send_at), DateTime()),
-        ).label("at"),
-        col(Reminder.sent_at).label("sent_at"),
-        col(Reminder.id).label("id"),
-    )
-    .where(col(Reminder.enrollment_id) == bindparam("enrollment"), col(Reminder.status) == "sent")
-    .order_by(col(Reminder.sent_at).desc(), col(Reminder.id).desc())
-    .limit(INBOX_ROWS)
-    .subquery("sent")
-)
-# The latest sent reminders with their item's step (None for a cancelled item).
-_SENT = (
-    sa_select(
-        _SENT_ROWS.c.item_id,
-        _SENT_ROWS.c.purpose,
-        _SENT_ROWS.c.at,
-        col(ChecklistItem.step_id),
-        _SENT_ROWS.c.id,
-    )
-    .select_from(_SENT_ROWS)
-    .outerjoin(
-        ChecklistItem,
-        (col(ChecklistItem.id) == _SENT_ROWS.c.item_id)
-        & (col(ChecklistItem.status) != "cancelled"),
-    )
-    .subquery("inbox_rows")
-)
-# Built once: it runs on every page view. Both parts packed, one round trip, one row.
-_PAGE_AND_INBOX = DriverQuery(
-    sa_select(
-        sa_select(json_rows(*_PAGE.c)).scalar_subquery().label("items"),
-        sa_select(json_rows(*_SENT.c)).scalar_subquery().label("inbox"),
-    ),
-    required=("enrollment", "now", "week_ends", "today_starts", "today_ends", "done_shown"),
-)
-
-
 def load_page(
     session: Session, access: LinkAccess, *, now: datetime, words: Words, everything: bool = False
 ) -> ChecklistPage:
@@ -242,7 +90,7 @@ def load_page(
     rows shown (the database picks, sorts and counts the rest)."""
     enrollment = access.enrollment
     plan = plan_for(session, enrollment.version_id)
-    reader = _Reader.of(plan, enrollment, now=now, words=words)
+    reader = Reader.of(plan, enrollment, now=now, words=words)
     utc_now = reader.now
     params = {
         "enrollment": enrollment.id,
@@ -258,7 +106,7 @@ def load_page(
     done: list[tuple[datetime, ItemRow, str]] = []
     counts = reader.counts
     later = over = 0
-    row = _PAGE_AND_INBOX.first(session.connection(), params)
+    row = PAGE_AND_INBOX.first(session.connection(), params)
     assert row is not None  # a select of aggregates always has its one row
     packed_items, packed_inbox = row
     rows = [ItemRow._make(packed) for packed in unpack(packed_items, ITEM_TIMES)]
@@ -306,17 +154,17 @@ def load_entry(
     """One item of the link's enrollment as a full entry (what the page swaps in after an
     action); None if it is not one of the enrollment's visible items."""
     plan = plan_for(session, access.enrollment.version_id)
-    rows = _rows(session, access.enrollment)
+    rows = item_rows(session, access.enrollment)
     row = next((row for row in rows if row.id == item_id), None)
     if row is None:
         return None
-    reader = _Reader.of(plan, access.enrollment, rows, now=now, words=words)
+    reader = Reader.of(plan, access.enrollment, rows, now=now, words=words)
     return reader.entry(row, _status(row, reader.now))
 
 
-def _rows(session: Session, enrollment: EnrollmentRecord) -> list[ItemRow]:
+def item_rows(session: Session, enrollment: EnrollmentRecord) -> list[ItemRow]:
     """The enrollment's items (cancelled ones left out) in due order."""
-    packed = session.connection().execute(_ITEMS, {"enrollment": enrollment.id}).scalar_one()
+    packed = session.connection().execute(ITEMS, {"enrollment": enrollment.id}).scalar_one()
     rows = [ItemRow(*row) for row in unpack(packed, ITEM_TIMES)]
     rows.sort(key=lambda row: (row.due_at, row.id))
     return rows
@@ -341,7 +189,7 @@ def _status(row: ItemRow, now: datetime) -> str:
 
 
 @dataclass(frozen=True)
-class _Reader:
+class Reader:
     """Turns rows into what the patient reads, in their zone and words."""
 
     plan: Plan
@@ -366,7 +214,7 @@ class _Reader:
         *,
         now: datetime,
         words: Words,
-    ) -> _Reader:
+    ) -> Reader:
         """A reader at `now`; its today counts come from `rows` (or are filled by the caller)."""
         tz = ZoneInfo(enrollment.timezone)
         today = now.astimezone(tz).date()
@@ -498,7 +346,7 @@ def _countdown(enrollment: EnrollmentRecord, now: datetime, words: Words) -> str
     return words.get("countdown_after", span=words.span(now - enrollment.procedure_end))
 
 
-def _inbox(sent: list[list[Any]], reader: _Reader) -> list[Message]:
+def _inbox(sent: list[list[Any]], reader: Reader) -> list[Message]:
     """Reminders sent for this enrollment, newest first; one per item and purpose (a reminder
     sent to the inbox and by email appears once, one for a cancelled item not at all)."""
     seen: set[tuple[int, str]] = set()
@@ -511,48 +359,3 @@ def _inbox(sent: list[list[Any]], reader: _Reader) -> list[Message]:
         text = reader.words.get("inbox_entry", text=reader.plan.steps[step_id].text)
         messages.append(Message(reader.at(sent_at), text, item_id))
     return messages
-
-
-@dataclass(frozen=True)
-class PrintRow:
-    """One line of the printed plan: a single item, or every occurrence of a recurring step."""
-
-    when: str
-    text: str
-    critical: bool
-
-
-def printable(
-    session: Session, access: LinkAccess, *, now: datetime, words: Words
-) -> list[tuple[str, list[PrintRow]]]:
-    """The whole plan for paper, by day: a recurring step is one line at its first day."""
-    enrollment = access.enrollment
-    plan = plan_for(session, enrollment.version_id)
-    rows = _rows(session, enrollment)
-    reader = _Reader.of(plan, enrollment, rows, now=now, words=words)
-    today = reader.today
-    by_step: dict[int, list[ItemRow]] = {}
-    for row in sorted(rows, key=lambda r: (r.opens_at, r.id)):
-        by_step.setdefault(
-            row.step_id if plan.steps[row.step_id].recurring else -row.id, []
-        ).append(row)
-    days: dict[date, list[tuple[datetime, PrintRow]]] = {}
-    for series in by_step.values():
-        step = plan.steps[series[0].step_id]
-        first = reader.local(series[0].opens_at)
-        if len(series) == 1:
-            when = words.clock(first)
-        else:
-            last = reader.local(series[-1].opens_at).date()
-            when = words.get(
-                "print_repeats",
-                time=words.clock(first),
-                count=len(series),
-                last=words.day(last, today),
-            )
-        entry = PrintRow(when, step.text, step.critical)
-        days.setdefault(first.date(), []).append((first, entry))
-    return [
-        (words.day(day, today), [entry for _, entry in sorted(lines, key=lambda p: p[0])])
-        for day, lines in sorted(days.items())
-    ]

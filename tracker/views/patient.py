@@ -37,7 +37,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from tracker.attempt_limits import AttemptLimit
 from tracker.calendar_feed import build_feed
 from tracker.checklist import ACTIONS, ItemNotFound, act
-from tracker.checklist_page import Entry, load_entry, load_page, printable
+from tracker.checklist_page import Entry, load_entry, load_page
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.patient_links import (
@@ -52,6 +52,7 @@ from tracker.patient_links import (
 from tracker.patient_plan import plan_for
 from tracker.patient_text import ENGLISH, Words, words_for
 from tracker.patients import InvalidInput
+from tracker.printed_plan import printable
 from tracker.security import csrf
 
 R = TypeVar("R", bound=BaseResponse)
