@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 
 
 def static_url(filename: str) -> str:
     """The address of a static file, as url_for("static", filename=...) gives it."""
-    return _cached(request.script_root, filename)
+    return _cached(request.script_root, current_app.static_url_path or "", filename)
 
 
 @lru_cache(maxsize=64)
-def _cached(_root: str, filename: str) -> str:
+def _cached(_root: str, _static_path: str, filename: str) -> str:
     return url_for("static", filename=filename)
 
 

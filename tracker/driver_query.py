@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Connection, Dialect, Numeric
 from sqlalchemy.sql import Select
 
 Convert = Callable[[Any], Any]
@@ -63,7 +63,24 @@ class DriverQuery:
 
     def _prepare(self, dialect: Dialect) -> _Prepared:
         compiled = self.statement.compile(dialect=dialect)
+        # What this shortcut does not do (connection.execute does): expand IN lists at run
+        # time, keep parameter names the compiler rewrites, read numbers that need the
+        # driver's column type. Refused at the first call, not half-supported.
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError(
+                "DriverQuery: IN lists and other run-time expansions are not supported"
+            )
+        numbers = [
+            column.name
+            for column in self.statement.selected_columns
+            if isinstance(column.type, Numeric)
+        ]
+        if numbers:
+            raise ValueError(f"DriverQuery: numeric columns are not supported: {numbers}")
         constants = dict(compiled.construct_params(dict.fromkeys(self.required)))
+        missing = [name for name in self.required if name not in constants]
+        if missing:  # unknown, or renamed by the compiler (e.g. "a.b" becomes "a_b")
+            raise ValueError(f"DriverQuery: no parameter named {', '.join(missing)}")
         for name in self.required:
             del constants[name]
         parameters: dict[str, Convert] = {}
