@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from alembic import command
+from sqlalchemy import Engine, inspect
 
 from tests.conftest import POSTGRES_URL, postgres_schema
 from tracker import create_app, db
@@ -43,6 +44,25 @@ def test_migrations_upgrade_an_empty_database(kind: str, tmp_path: Path) -> None
         assert TABLES <= set(inspect(engine).get_table_names())
         db.check_schema(engine)
         engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_the_patient_page_index_goes_down_and_up_again(kind: str, tmp_path: Path) -> None:
+    for url in _empty_url(kind, tmp_path):
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        assert "ix_item_page" in _item_indexes(engine)
+        command.downgrade(db.alembic_config(engine), "0001")
+        indexes = _item_indexes(engine)
+        assert "ix_item_page" not in indexes and "ix_checklistitem_enrollment_id" in indexes
+        db.upgrade(engine)
+        assert db.current_revision(engine) == db.head_revision()
+        assert "ix_item_page" in _item_indexes(engine)
+        engine.dispose()
+
+
+def _item_indexes(engine: Engine) -> set[str]:
+    return {index["name"] or "" for index in inspect(engine).get_indexes("checklistitem")}
 
 
 def test_app_refuses_an_outdated_schema_and_names_the_fix(tmp_path: Path) -> None:

@@ -113,9 +113,22 @@ class ChecklistItem(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("enrollment_id", "step_id", "occurrence"),
         Index("ix_item_status_due", "status", "due_at"),
+        # Covers every column the patient's page reads (migration 0002 says why; there the
+        # note is INCLUDEd on PostgreSQL and a last key column on SQLite).
+        Index(
+            "ix_item_page",
+            "enrollment_id",
+            "status",
+            "opens_at",
+            "due_at",
+            "expires_at",
+            "acted_at",
+            "step_id",
+            "note",
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
-    enrollment_id: int = Field(foreign_key="enrollment.id", index=True)
+    enrollment_id: int = Field(foreign_key="enrollment.id")
     step_id: int = Field(foreign_key="step.id")
     occurrence: int = 0
     opens_at: datetime = Field(sa_type=UTCDateTime)
