@@ -19,8 +19,9 @@ from tests.patient_helpers import (
 )
 from tracker.checklist import ItemNotFound, act
 from tracker.checklist_page import load_entry, load_page
+from tracker.checklist_queries import INBOX_ROWS
 from tracker.enrollment import DUE_SOON_BEFORE, cancel_enrollment
-from tracker.models import AuditEvent, Reminder
+from tracker.models import AuditEvent, ChecklistItem, Reminder
 from tracker.patient_links import actor_for
 from tracker.patient_text import ENGLISH, words_for
 from tracker.patients import InvalidInput
@@ -127,6 +128,42 @@ def test_times_follow_the_patients_zone(session: Session) -> None:
     # 18:00 UTC is 03:00 on Wednesday in Tokyo: the next tablet is at 08:00 "Today".
     assert page.coming[0].label == "Today"
     assert page.coming[0].lines[0].times == "08:00"
+
+
+@pytest.mark.both_databases
+def test_every_sent_reminder_can_be_read_on_the_page(session: Session) -> None:
+    # More messages than the short page lists: the newest INBOX_ROWS there, with a way to
+    # all of them (the full page), so no reminder sent is ever out of the patient's reach.
+    plan = linked(session)
+    items = session.exec(
+        select(ChecklistItem).where(
+            ChecklistItem.enrollment_id == plan.id, ChecklistItem.status != "cancelled"
+        )
+    ).all()
+    sent = [
+        Reminder(
+            item_id=item.id,
+            enrollment_id=plan.id,
+            send_at=NOW,
+            purpose=purpose,
+            channel="inapp",
+            status="sent",
+            sent_at=NOW + timedelta(minutes=len(items) * number + position),
+            idempotency_key=f"sent-{item.id}-{purpose}",
+        )
+        for number, purpose in enumerate(("opens", "due_soon"))
+        for position, item in enumerate(items)
+    ]
+    assert len(sent) > INBOX_ROWS
+    session.add_all(sent)
+    session.commit()
+    access = plan.access(session)
+    short = load_page(session, access, now=CLOCK, words=ENGLISH)
+    assert len(short.inbox) == INBOX_ROWS and short.older_messages
+    newest = sorted(sent, key=lambda reminder: reminder.sent_at, reverse=True)[:INBOX_ROWS]
+    assert [m.item_id for m in short.inbox] == [reminder.item_id for reminder in newest]
+    full = load_page(session, access, now=CLOCK, words=ENGLISH, everything=True)
+    assert len(full.inbox) == len(sent) and not full.older_messages
 
 
 START_TOKYO = datetime(2027, 3, 8, 8, 0)  # local time in Tokyo

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from tracker.checklist import RULES
-from tracker.checklist_queries import ITEM_TIMES, ITEMS, PAGE_AND_INBOX, ItemRow
+from tracker.checklist_queries import INBOX_ROWS, ITEM_TIMES, ITEMS, PAGE_AND_INBOX, ItemRow
 from tracker.packed_rows import unpack
 from tracker.patient_links import EnrollmentRecord, LinkAccess
 from tracker.patient_plan import Plan, plan_for
@@ -79,6 +79,7 @@ class ChecklistPage:
     done: list[Entry] = field(default_factory=list)
     inbox: list[Message] = field(default_factory=list)
     hidden: int = 0  # items left out of the short lists (shown with everything=True)
+    older_messages: bool = False  # reminders older than the inbox shows (ditto)
 
 
 def load_page(
@@ -99,6 +100,7 @@ def load_page(
         "today_starts": reader.today_starts,
         "today_ends": reader.today_ends,
         "done_shown": 2**31 if everything else DONE_SHOWN,
+        "inbox_rows": 2**31 if everything else INBOX_ROWS + 1,  # one more: are there older?
     }
     steps = plan.steps
     now_rows: list[tuple[tuple[datetime, bool, int], ItemRow, str]] = []
@@ -109,6 +111,7 @@ def load_page(
     row = PAGE_AND_INBOX.first(session.connection(), params)
     assert row is not None  # a select of aggregates always has its one row
     packed_items, packed_inbox = row
+    sent = _newest_first(unpack(packed_inbox, (2,)))
     rows = [ItemRow._make(packed) for packed in unpack(packed_items, ITEM_TIMES)]
     counted = next(row for row in rows if row.part == "c")
     later, over = counted.id, counted.step_id  # coming later; every done or over one
@@ -143,8 +146,9 @@ def load_page(
         now=[reader.entry(row, status) for _, row, status in now_rows],
         coming=reader.days(_by_day_and_step(coming_rows)),
         done=[reader.entry(row, status) for _, row, status in done],
-        inbox=_inbox(unpack(packed_inbox, (2,)), reader),
+        inbox=_inbox(sent[:INBOX_ROWS] if not everything else sent, reader),
         hidden=later + over - len(done),
+        older_messages=not everything and len(sent) > INBOX_ROWS,
     )
 
 
@@ -346,12 +350,17 @@ def _countdown(enrollment: EnrollmentRecord, now: datetime, words: Words) -> str
     return words.get("countdown_after", span=words.span(now - enrollment.procedure_end))
 
 
+def _newest_first(sent: list[list[Any]]) -> list[list[Any]]:
+    """Sent reminder rows (item, purpose, sent at, step, id), newest first."""
+    sent.sort(key=lambda row: (row[2], row[4]), reverse=True)
+    return sent
+
+
 def _inbox(sent: list[list[Any]], reader: Reader) -> list[Message]:
     """Reminders sent for this enrollment, newest first; one per item and purpose (a reminder
     sent to the inbox and by email appears once, one for a cancelled item not at all)."""
     seen: set[tuple[int, str]] = set()
     messages = []
-    sent.sort(key=lambda row: (row[2], row[4]), reverse=True)
     for item_id, purpose, sent_at, step_id, _ in sent:
         if (item_id, purpose) in seen or step_id is None:
             continue

@@ -28,7 +28,7 @@ from tracker.driver_query import DriverQuery
 from tracker.models import ChecklistItem, Reminder
 from tracker.packed_rows import json_rows
 
-INBOX_ROWS = 20  # the latest reminder rows read for the inbox
+INBOX_ROWS = 20  # the latest reminder rows the short page shows (all of them on the full one)
 
 
 # Times come back naive (UTC) and skip the aware-datetime column type: the page compares
@@ -138,7 +138,7 @@ _SENT_ROWS = (
     )
     .where(col(Reminder.enrollment_id) == bindparam("enrollment"), col(Reminder.status) == "sent")
     .order_by(col(Reminder.sent_at).desc(), col(Reminder.id).desc())
-    .limit(INBOX_ROWS)
+    .limit(bindparam("inbox_rows"))
     .subquery("sent")
 )
 # The latest sent reminders with their item's step (None for a cancelled item).
@@ -164,5 +164,13 @@ PAGE_AND_INBOX = DriverQuery(
         sa_select(json_rows(*_PAGE.c)).scalar_subquery().label("items"),
         sa_select(json_rows(*_SENT.c)).scalar_subquery().label("inbox"),
     ),
-    required=("enrollment", "now", "week_ends", "today_starts", "today_ends", "done_shown"),
+    required=(
+        "enrollment",
+        "now",
+        "week_ends",
+        "today_starts",
+        "today_ends",
+        "done_shown",
+        "inbox_rows",
+    ),
 )

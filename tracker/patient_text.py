@@ -105,6 +105,7 @@ ENGLISH = Words(
         "done_heading": "Done",
         "done_empty": "Nothing ticked off yet.",
         "show_all": "Show everything ({count} more items)",
+        "show_all_messages": "Show all your messages",
         "show_short": "Show the short list",
         "inbox_heading": "Messages",
         "inbox_empty": "No reminders sent yet.",
