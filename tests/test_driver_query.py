@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from tests.conftest import POSTGRES_URL, postgres_schema
 from tests.enrollment_helpers import NOW, make_patient
 from tests.patient_helpers import Linked, linked
-from tracker import db
+from tracker import create_app, db
 from tracker.assets import static_url
 from tracker.driver_query import DriverQuery
 from tracker.models import Enrollment, Patient, PatientLink, Step
@@ -340,14 +340,35 @@ def test_static_url_follows_the_apps_static_path(app: Flask) -> None:
 def test_sqlite_engine_connections_map_memory_use_wal_and_enforce_foreign_keys(
     tmp_path: Path,
 ) -> None:
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}")
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}", mmap_bytes=1 << 20)
     try:
         # Two connections open at once: each new one gets the pragmas, not only the first.
         with engine.connect() as first, engine.connect() as second:
             for connection in (first, second):
                 pragma = connection.exec_driver_sql
-                assert pragma("PRAGMA mmap_size").scalar_one() > 0
+                assert pragma("PRAGMA mmap_size").scalar_one() == 1 << 20
                 assert pragma("PRAGMA journal_mode").scalar_one() == "wal"
                 assert pragma("PRAGMA foreign_keys").scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("config", "expected"), [({}, 1 << 30), ({"SQLITE_MMAP_BYTES": 0}, 0)])
+def test_the_web_app_maps_the_file_and_the_dispatcher_does_not(
+    tmp_path: Path, config: dict[str, Any], expected: int
+) -> None:
+    # The dispatcher (`tracker scheduler`) asks for no map: its outbox scans would count every
+    # page they read as resident memory of its own.
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'mapped.sqlite3'}",
+            "CHECK_SCHEMA": False,
+            **config,
+        }
+    )
+    engine = db.get_engine(app)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA mmap_size").scalar_one() == expected
     finally:
         engine.dispose()

@@ -30,6 +30,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "HTTPS": False,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # SQLite reads through a memory map of this many bytes (0: none). Web pages read one
+        # enrollment's rows from anywhere in the file; the dispatcher turns it off (its scans
+        # would count every page read as its own resident memory).
+        "SQLITE_MMAP_BYTES": 1 << 30,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +20,15 @@ from sqlmodel import Session, create_engine
 MIGRATIONS = Path(__file__).parent / "migrations"
 ENGINE_KEY = "tracker.engine"
 SQLITE_POOL_SIZE = 32
-SQLITE_MMAP_BYTES = 1 << 30
 
 
 class SchemaOutdated(RuntimeError):
     """The database is behind the code's migrations."""
 
 
-def make_engine(url: str) -> Engine:
-    """An engine; SQLite gets foreign keys, WAL and a busy timeout so readers never block."""
+def make_engine(url: str, *, mmap_bytes: int = 0) -> Engine:
+    """An engine; SQLite gets foreign keys, WAL and a busy timeout so readers never block, and
+    reads through a memory map of `mmap_bytes` (config SQLITE_MMAP_BYTES says when)."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -38,19 +39,20 @@ def make_engine(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=SQLITE_POOL_SIZE,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, mmap_bytes=mmap_bytes))
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: Any, _record: ConnectionPoolEntry, *, mmap_bytes: int
+) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # Read through a memory map instead of a read() call per page: the patient's page reads
-    # one enrollment's rows from anywhere in the file (1 GiB of address space, not memory).
-    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    # A memory map instead of a read() call per page: address space, not memory.
+    cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
     cursor.close()
 
 
@@ -88,7 +90,9 @@ def check_schema(engine: Engine) -> None:
 
 def init_app(app: Flask) -> None:
     """Create the engine, check the schema, close the request's session on teardown."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(
+        app.config["DATABASE_URL"], mmap_bytes=int(app.config["SQLITE_MMAP_BYTES"])
+    )
     app.extensions[ENGINE_KEY] = engine
     if app.config["CHECK_SCHEMA"]:
         check_schema(engine)

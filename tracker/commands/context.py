@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask
 
@@ -11,12 +12,12 @@ from tracker.cli import fail
 
 
 @contextmanager
-def app_context(*, check_schema: bool = True) -> Iterator[Flask]:
+def app_context(*, check_schema: bool = True, **config: Any) -> Iterator[Flask]:
     from tracker import create_app
     from tracker.db import SchemaOutdated
 
     try:
-        app = create_app({"CHECK_SCHEMA": check_schema})
+        app = create_app({"CHECK_SCHEMA": check_schema, **config})
     except SchemaOutdated as error:
         fail(f"tracker: {error}")
         raise  # unreachable: fail() exits

@@ -29,7 +29,8 @@ def scheduler(once: bool, at: str | None) -> None:
     from tracker.scheduler import EXTENSION, DispatcherLocked, ReminderScheduler
 
     now = _instant(at) if at else None
-    with app_context() as app:
+    # No memory map (config.py says why): the dispatcher's memory stays flat with the outbox.
+    with app_context(SQLITE_MMAP_BYTES=0) as app:
         running: ReminderScheduler | None = app.extensions.get(EXTENSION)
         try:
             if once:
