@@ -222,11 +222,7 @@ class Reader:
         """A reader at `now`; its today counts come from `rows` (or are filled by the caller)."""
         tz = ZoneInfo(enrollment.timezone)
         today = now.astimezone(tz).date()
-
-        def midnight(days: int) -> datetime:
-            return _naive(datetime.combine(today + timedelta(days=days), time(), tzinfo=tz))
-
-        starts, ends = midnight(0), midnight(1)
+        starts, ends, week_ends = _midnights(enrollment.timezone, today)
         counts: dict[int, tuple[int, int]] = {}
         for row in rows:
             if starts <= row.opens_at < ends and plan.steps[row.step_id].recurring:
@@ -238,7 +234,7 @@ class Reader:
             today,
             starts,
             ends,
-            midnight(COMING_DAYS),
+            week_ends,
             words,
             enrollment.state == "active",
             counts,
@@ -313,6 +309,18 @@ class Reader:
             times = ", ".join([clock(local) for _, local in rows])
             by_day.setdefault(day, []).append(Line(rows[0][0].id, times, step.text, step.critical))
         return [Day(self.day(day), lines) for day, lines in sorted(by_day.items())]
+
+
+@lru_cache(maxsize=4096)  # every patient in a zone shares its day; asked on every view
+def _midnights(zone: str, today: date) -> tuple[datetime, datetime, datetime]:
+    """Naive UTC instants of the local midnights that start today, tomorrow, and the day after
+    the `COMING_DAYS` the page lists."""
+    tz = ZoneInfo(zone)
+
+    def midnight(days: int) -> datetime:
+        return _naive(datetime.combine(today + timedelta(days=days), time(), tzinfo=tz))
+
+    return midnight(0), midnight(1), midnight(COMING_DAYS)
 
 
 def _by_day_and_step(
