@@ -3,8 +3,9 @@
 Flask-Limiter's decorators check and count around every request they guard; on the
 patient's checklist, which every patient opens many times a day, that bookkeeping cost more
 than reading the page's rows. These limits use the same limiter's storage and strategy (one
-setting, RATELIMIT_STORAGE_URI, shared by every web worker) directly: one cheap test before
-the work and a hit only when the attempt failed.
+setting, RATELIMIT_STORAGE_URI, shared by every web worker) directly. The caller decides
+when to test: before the work where a lucky guess could succeed (a date of birth), or only
+once an attempt has failed (a 256-bit link token); a hit is counted only for a failure.
 """
 
 from __future__ import annotations

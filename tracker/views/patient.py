@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 from datetime import date
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -89,17 +89,25 @@ def healthz() -> Response:
 
 
 def _open(token: str) -> LinkAccess:
-    """The link's access, or the calm page: 404 unknown, 410 revoked or expired, 429 after too
-    many refusals from this address."""
-    address = get_remote_address()
-    if LINK_ATTEMPTS.exceeded(address):
-        abort(HTTPStatus.TOO_MANY_REQUESTS)
+    """The link's access, or the calm page: 404 unknown, 410 revoked or expired (429 once this
+    address has had too many refusals)."""
     try:
         return open_link(session=get_session(), token=token, now=utcnow())
     except LinkNotFound:
-        status = HTTPStatus.NOT_FOUND
+        _refuse(HTTPStatus.NOT_FOUND)
     except LinkGone:
-        status = HTTPStatus.GONE
+        _refuse(HTTPStatus.GONE)
+
+
+def _refuse(status: int) -> NoReturn:
+    """Count a refusal against the sender's address; past the limit, say only "too many".
+
+    Only refusals are checked: a guessed 256-bit token cannot succeed by luck, so a working
+    link opens even from an address someone else on the same network has been probing from.
+    """
+    address = get_remote_address()
+    if LINK_ATTEMPTS.exceeded(address):
+        abort(HTTPStatus.TOO_MANY_REQUESTS)
     LINK_ATTEMPTS.failed(address)
     abort(status)
 
@@ -268,8 +276,7 @@ def item(token: str, item_id: int) -> ResponseReturnValue:
         session.commit()
     except ItemNotFound:  # another patient's item (or none): counted like a wrong link
         session.rollback()
-        LINK_ATTEMPTS.failed(get_remote_address())
-        abort(HTTPStatus.NOT_FOUND)
+        _refuse(HTTPStatus.NOT_FOUND)
     except InvalidInput as error:
         session.rollback()
         status, reason = HTTPStatus.CONFLICT, error.message
