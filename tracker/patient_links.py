@@ -95,6 +95,7 @@ def actor_for(link: PatientLink | LinkRecord) -> str:
     return f"link:{link.id}"
 
 
+@lru_cache(maxsize=4096)  # asked on every page view; the same link's token each time
 def form_token(secret: str, link_id: int, purpose: str) -> str:
     """The anti-forgery token of one link's forms ("items" or "dob"): an HMAC of the link and
     the purpose, so the patient's pages need no session cookie. A forged form must carry it,
