@@ -81,7 +81,7 @@ class Linked:
         return self.enrollment.id
 
     def access(self, session: Session, now: datetime = CLOCK) -> LinkAccess:
-        return open_link(session=session, token=self.token, now=now)
+        return open_link(db=session, token=self.token, now=now)
 
 
 def linked(session: Session, *, version: PathwayVersion | None = None, **overrides: Any) -> Linked:

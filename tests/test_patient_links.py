@@ -64,9 +64,9 @@ def test_link_lasts_for_the_plan_plus_thirty_days(session: Session) -> None:
         )
     )
     assert plan.link.expires_at == latest + GRACE
-    assert open_link(session=session, token=plan.token, now=latest + GRACE - timedelta(seconds=1))
+    assert open_link(db=session, token=plan.token, now=latest + GRACE - timedelta(seconds=1))
     with pytest.raises(LinkGone, match="expired"):
-        open_link(session=session, token=plan.token, now=latest + GRACE)
+        open_link(db=session, token=plan.token, now=latest + GRACE)
 
 
 def test_recurrences_past_the_horizon_count_too(session: Session) -> None:
@@ -97,8 +97,8 @@ def test_reissuing_revokes_the_old_link(session: Session) -> None:
     link, token = issue_link(session=session, enrollment=plan.enrollment, now=CLOCK, actor="u")
     session.commit()
     with pytest.raises(LinkGone, match="revoked"):
-        open_link(session=session, token=plan.token, now=CLOCK)
-    assert open_link(session=session, token=token, now=CLOCK).link.id == link.id
+        open_link(db=session, token=plan.token, now=CLOCK)
+    assert open_link(db=session, token=token, now=CLOCK).link.id == link.id
     old, new = links_of(session, plan.id)
     assert old.revoked_at == CLOCK and new.revoked_at is None
     actions = [
@@ -114,7 +114,7 @@ def test_revoked_link_is_gone(session: Session) -> None:
     session.commit()
     assert [r.id for r in revoked] == [plan.link.id]
     with pytest.raises(LinkGone):
-        open_link(session=session, token=plan.token, now=CLOCK)
+        open_link(db=session, token=plan.token, now=CLOCK)
     assert revoke_links(session=session, enrollment=plan.enrollment, now=CLOCK, actor="u") == []
 
 
@@ -124,13 +124,13 @@ def test_revoked_link_is_gone(session: Session) -> None:
 def test_forged_or_malformed_tokens_are_not_found(session: Session, token: str) -> None:
     linked(session)
     with pytest.raises(LinkNotFound):
-        open_link(session=session, token=token, now=CLOCK)
+        open_link(db=session, token=token, now=CLOCK)
 
 
 def test_hash_is_not_the_token(session: Session) -> None:
     plan = linked(session)
     with pytest.raises(LinkNotFound):  # the stored hash does not open anything either
-        open_link(session=session, token=hash_token(plan.token)[:43], now=CLOCK)
+        open_link(db=session, token=hash_token(plan.token)[:43], now=CLOCK)
 
 
 @pytest.mark.both_databases
@@ -146,7 +146,7 @@ def test_reschedule_later_keeps_the_link_working(session: Session) -> None:
     )
     session.commit()
     # Past the expiry stored at issue, the plan as it is now still needs the link.
-    assert open_link(session=session, token=plan.token, now=stored + timedelta(days=1))
+    assert open_link(db=session, token=plan.token, now=stored + timedelta(days=1))
     assert expiry_for(session, plan.enrollment) > stored
 
 
@@ -155,9 +155,9 @@ def test_a_finished_plan_ends_its_link_thirty_days_later(session: Session) -> No
     plan = linked(session)
     cancel_enrollment(session=session, enrollment=plan.enrollment, actor="test", now=NOW)
     session.commit()
-    assert open_link(session=session, token=plan.token, now=NOW + GRACE - timedelta(minutes=1))
+    assert open_link(db=session, token=plan.token, now=NOW + GRACE - timedelta(minutes=1))
     with pytest.raises(LinkGone):
-        open_link(session=session, token=plan.token, now=NOW + GRACE)
+        open_link(db=session, token=plan.token, now=NOW + GRACE)
     with pytest.raises(InvalidInput):
         issue_link(session=session, enrollment=plan.enrollment, now=NOW, actor="test")
 
@@ -202,17 +202,17 @@ def test_nurse_issues_prints_and_revokes(nurse: FlaskClient, session: Session) -
     sheet = nurse.get(response.headers["Location"]).get_data(as_text=True)
     new_token = re.search(r"/p/([A-Za-z0-9_-]{43})", sheet)
     assert new_token and "<svg" in sheet and 'class="qr"' in sheet
-    assert open_link(session=session, token=new_token.group(1), now=CLOCK)
+    assert open_link(db=session, token=new_token.group(1), now=CLOCK)
     session.expire_all()
     with pytest.raises(LinkGone):
-        open_link(session=session, token=plan.token, now=CLOCK)
+        open_link(db=session, token=plan.token, now=CLOCK)
     html = _patient_page(nurse, patient_id, plan.id)
     assert "Show and print the link" in html
     response = nurse.post(f"/nurse/links/enrollments/{plan.id}/revoke", data={"csrf_token": token})
     assert response.status_code == 303
     session.expire_all()
     with pytest.raises(LinkGone):
-        open_link(session=session, token=new_token.group(1), now=CLOCK)
+        open_link(db=session, token=new_token.group(1), now=CLOCK)
     html = _patient_page(nurse, patient_id, plan.id)
     assert "<strong>revoked</strong>" in html
     sheet = nurse.get(f"/nurse/links/{links_of(session, plan.id)[-1].id}").get_data(as_text=True)
@@ -239,7 +239,7 @@ def test_link_pages_are_staff_only_and_csrf_protected(
     assert client.get(f"/nurse/links/{plan.link.id}").status_code == 302
     assert client.post(f"/nurse/links/enrollments/{plan.id}/issue").status_code in (302, 400)
     assert nurse.post(f"/nurse/links/enrollments/{plan.id}/revoke").status_code == 400
-    assert open_link(session=session, token=plan.token, now=CLOCK)
+    assert open_link(db=session, token=plan.token, now=CLOCK)
     assert nurse.get("/nurse/links/999999").status_code == 404
     page = _patient_page(nurse, plan.enrollment.patient_id, plan.id)
     assert (

@@ -228,6 +228,18 @@ def test_patient_pages_set_no_cookie(client: FlaskClient, plan: Linked) -> None:
         assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_the_page_reads_without_a_session_and_returns_its_connection(
+    app: Flask, client: FlaskClient, plan: Linked
+) -> None:
+    # The checklist only reads: it uses a plain connection (tracker.db.get_connection), which
+    # goes back to the pool when the request ends, like the session's does.
+    engine = db.get_engine(app)
+    before = engine.pool.checkedout()  # type: ignore[attr-defined]
+    for _ in range(3):
+        page_of(client, plan)
+    assert engine.pool.checkedout() == before  # type: ignore[attr-defined]
+
+
 def test_unknown_action_is_a_bad_request(
     client: FlaskClient, plan: Linked, session: Session
 ) -> None:

@@ -13,10 +13,12 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from tracker.checklist import RULES
 from tracker.checklist_queries import INBOX_ROWS, ITEM_TIMES, ITEMS, PAGE_AND_INBOX, ItemRow
+from tracker.db import connection_of
 from tracker.packed_rows import unpack
 from tracker.patient_links import EnrollmentRecord, LinkAccess
 from tracker.patient_plan import Plan, plan_for
@@ -83,14 +85,19 @@ class ChecklistPage:
 
 
 def load_page(
-    session: Session, access: LinkAccess, *, now: datetime, words: Words, everything: bool = False
+    db: Session | Connection,
+    access: LinkAccess,
+    *,
+    now: datetime,
+    words: Words,
+    everything: bool = False,
 ) -> ChecklistPage:
     """The checklist of the link's enrollment at `now`: what is open now (most urgent first),
     what comes next (by day, the next `COMING_DAYS` unless `everything`), and what is done or
     over (latest first, the last `DONE_SHOWN` unless `everything`). One query returns only the
     rows shown (the database picks, sorts and counts the rest)."""
     enrollment = access.enrollment
-    plan = plan_for(session, enrollment.version_id)
+    plan = plan_for(db, enrollment.version_id)
     reader = Reader.of(plan, enrollment, now=now, words=words)
     utc_now = reader.now
     params = {
@@ -108,7 +115,7 @@ def load_page(
     done: list[tuple[datetime, ItemRow, str]] = []
     counts = reader.counts
     later = over = 0
-    row = PAGE_AND_INBOX.first(session.connection(), params)
+    row = PAGE_AND_INBOX.first(connection_of(db), params)
     assert row is not None  # a select of aggregates always has its one row
     packed_items, packed_inbox = row
     sent = _newest_first(unpack(packed_inbox, (2,)))

@@ -21,11 +21,12 @@ from xml.etree import ElementTree
 import qrcode  # type: ignore[import-untyped]
 from markupsafe import Markup
 from qrcode.image.svg import SvgPathImage  # type: ignore[import-untyped]
-from sqlalchemy import bindparam, func
+from sqlalchemy import Connection, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tracker import audit, localtime
+from tracker.db import connection_of, orm_session
 from tracker.driver_query import DriverQuery
 from tracker.models import ChecklistItem, Enrollment, Patient, PatientLink, Step
 from tracker.patients import InvalidInput
@@ -266,11 +267,12 @@ _BY_HASH = DriverQuery(
 )
 
 
-def open_link(*, session: Session, token: str, now: datetime) -> LinkAccess:
-    """The enrollment a token grants; LinkNotFound or LinkGone otherwise."""
+def open_link(*, db: Session | Connection, token: str, now: datetime) -> LinkAccess:
+    """The enrollment a token grants; LinkNotFound or LinkGone otherwise. `db` is a session, or
+    a plain connection for requests that only read."""
     if not isinstance(token, str) or not TOKEN_SHAPE.fullmatch(token):
         raise LinkNotFound("malformed token")
-    row = _BY_HASH.first(session.connection(), {"token_hash": hash_token(token)})
+    row = _BY_HASH.first(connection_of(db), {"token_hash": hash_token(token)})
     if row is None:
         raise LinkNotFound("unknown token")
     link = LinkRecord(*row[:_LINK_END])
@@ -278,8 +280,8 @@ def open_link(*, session: Session, token: str, now: datetime) -> LinkAccess:
     patient = PatientRecord(*row[_ENROLLMENT_END:])
     if link.revoked_at is not None:
         raise LinkGone("revoked")
-    if (link.expires_at <= now or enrollment.state != "active") and expiry_for(
-        session, _orm_enrollment(session, enrollment.id)
+    if (link.expires_at <= now or enrollment.state != "active") and _expiry(
+        db, enrollment.id
     ) <= now:
         # The stored expiry was right when issued; a later reschedule may have moved the plan
         # on, and a finished plan ends sooner, so the plan as it is now decides.
@@ -287,10 +289,11 @@ def open_link(*, session: Session, token: str, now: datetime) -> LinkAccess:
     return LinkAccess(link, enrollment, patient)
 
 
-def _orm_enrollment(session: Session, enrollment_id: int) -> Enrollment:
-    enrollment = session.get(Enrollment, enrollment_id)
-    assert enrollment is not None, enrollment_id
-    return enrollment
+def _expiry(db: Session | Connection, enrollment_id: int) -> datetime:
+    with orm_session(db) as session:
+        enrollment = session.get(Enrollment, enrollment_id)
+        assert enrollment is not None, enrollment_id
+        return expiry_for(session, enrollment)
 
 
 @lru_cache(maxsize=256)  # drawing a code takes milliseconds; links are reprinted

@@ -7,11 +7,12 @@ behind them and their flags are cached per database; drafts are read each time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from weakref import WeakKeyDictionary
 
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session, col, select
 
+from tracker.db import engine_of, orm_session
 from tracker.models import PathwayVersion, Step
 from tracker.review import source_sentences
 
@@ -36,15 +37,24 @@ class Plan:
 
 
 # Per database (engine): version id -> its Plan, for versions that can no longer change.
-_PLANS: WeakKeyDictionary[Any, dict[int, Plan]] = WeakKeyDictionary()
+_PLANS: WeakKeyDictionary[Engine, dict[int, Plan]] = WeakKeyDictionary()
 
 
-def plan_for(session: Session, version_id: int) -> Plan:
+def plan_for(db: Session | Connection, version_id: int) -> Plan:
     """The version's title and steps, read once per database for non-draft versions."""
-    cache = _PLANS.setdefault(session.get_bind(), {})
+    cache = _PLANS.setdefault(engine_of(db), {})
     plan = cache.get(version_id)
     if plan is not None:
         return plan
+    with orm_session(db) as session:
+        plan, final = _read_plan(session, version_id)
+    if final:
+        cache[version_id] = plan
+    return plan
+
+
+def _read_plan(session: Session, version_id: int) -> tuple[Plan, bool]:
+    """The version's plan, and whether it can no longer change (not a draft)."""
     version = session.get(PathwayVersion, version_id)
     assert version is not None, version_id
     sentences = source_sentences(version)
@@ -61,9 +71,7 @@ def plan_for(session: Session, version_id: int) -> Plan:
             if row.id is not None
         },
     )
-    if version.state != "draft":
-        cache[version_id] = plan
-    return plan
+    return plan, version.state != "draft"
 
 
 def _why(step: Step, sentences: dict[int, str]) -> str:
