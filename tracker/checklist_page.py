@@ -7,7 +7,6 @@ the cached plan. `Reader` turns rows into what the patient reads (also for the p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -18,25 +17,12 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from tracker.checklist import RULES
-from tracker.checklist_queries import (
-    INBOX_ROWS,
-    ITEM_TIMES,
-    ITEMS,
-    PAGE_AND_INBOX,
-    PAGE_BY_TOKEN,
-    ItemRow,
-)
+from tracker.checklist_queries import INBOX_ROWS, ITEM_TIMES, ITEMS, PAGE_AND_INBOX, ItemRow
 from tracker.db import connection_of
 from tracker.packed_rows import unpack
-from tracker.patient_links import (
-    RECORD_COLUMNS,
-    EnrollmentRecord,
-    LinkAccess,
-    access_from,
-    stored_hash,
-)
+from tracker.patient_links import EnrollmentRecord, LinkAccess
 from tracker.patient_plan import Plan, plan_for
-from tracker.patient_text import Words, words_for
+from tracker.patient_text import Words
 
 COMING_DAYS = 7  # "Coming up" covers this many days, today included
 DONE_SHOWN = 10  # the latest done or past items listed; the rest on the full list
@@ -113,83 +99,35 @@ def load_page(
     enrollment = access.enrollment
     plan = plan_for(db, enrollment.version_id)
     reader = Reader.of(plan, enrollment, now=now, words=words)
-    bounds = {
+    utc_now = reader.now
+    params = {
+        "enrollment": enrollment.id,
+        "now": utc_now,
         "week_ends": FAR if everything else reader.week_ends,
         "today_starts": reader.today_starts,
         "today_ends": reader.today_ends,
-    }
-    params = {"enrollment": enrollment.id, **_parameters(reader.now, everything), **bounds}
-    row = PAGE_AND_INBOX.first(connection_of(db), params)
-    assert row is not None  # a select of aggregates always has its one row
-    return _page(plan, reader, enrollment, row, everything=everything)
-
-
-def open_page(
-    db: Session | Connection, token: str, *, now: datetime, everything: bool = False
-) -> tuple[LinkAccess, ChecklistPage]:
-    """`open_link` and `load_page` (in the patient's language) in one query: the patient's
-    zone is not known before the link is read, so the database is asked for a little more
-    than the page's local days and the rows beyond them are sorted out here."""
-    utc_now = _naive(now)
-    params = {
-        "token_hash": stored_hash(token),
-        **_parameters(utc_now, everything),
-        # Local midnights are within a day and an hour of `now` (DST days last 25 hours).
-        "week_ends": FAR if everything else utc_now + timedelta(days=COMING_DAYS + 1),
-        "today_starts": utc_now - _NEAREST_MIDNIGHTS,
-        "today_ends": utc_now + _NEAREST_MIDNIGHTS,
-    }
-    row = PAGE_BY_TOKEN.first(connection_of(db), params)
-    access = access_from(db, row, now)
-    assert row is not None  # access_from refuses a missing link
-    enrollment = access.enrollment
-    plan = plan_for(db, enrollment.version_id)
-    words = words_for(access.patient.language)
-    reader = Reader.of(plan, enrollment, now=now, words=words)
-    page = _page(plan, reader, enrollment, row[RECORD_COLUMNS:], everything=everything)
-    return access, page
-
-
-_NEAREST_MIDNIGHTS = timedelta(hours=26)
-
-
-def _parameters(utc_now: datetime, everything: bool) -> dict[str, Any]:
-    return {
-        "now": utc_now,
         "done_shown": 2**31 if everything else DONE_SHOWN,
         "inbox_rows": 2**31 if everything else INBOX_ROWS + 1,  # one more: are there older?
     }
-
-
-def _page(
-    plan: Plan,
-    reader: Reader,
-    enrollment: EnrollmentRecord,
-    packed: Sequence[Any],
-    *,
-    everything: bool,
-) -> ChecklistPage:
-    """The page from the packed (items, inbox) the page queries return. Rows the database was
-    asked for beyond the reader's local days (open_page) are counted or left out here."""
-    words, utc_now, steps = reader.words, reader.now, plan.steps
+    steps = plan.steps
     now_rows: list[tuple[tuple[datetime, bool, int], ItemRow, str]] = []
     coming_rows: list[tuple[ItemRow, datetime]] = []
     done: list[tuple[datetime, ItemRow, str]] = []
     counts = reader.counts
-    packed_items, packed_inbox = packed
+    later = over = 0
+    row = PAGE_AND_INBOX.first(connection_of(db), params)
+    assert row is not None  # a select of aggregates always has its one row
+    packed_items, packed_inbox = row
     sent = _newest_first(unpack(packed_inbox, (2,)))
-    rows = [ItemRow._make(item) for item in unpack(packed_items, ITEM_TIMES)]
+    rows = [ItemRow._make(packed) for packed in unpack(packed_items, ITEM_TIMES)]
     counted = next(row for row in rows if row.part == "c")
     later, over = counted.id, counted.step_id  # coming later; every done or over one
     rows.remove(counted)
     rows.sort(key=lambda row: (row.due_at, row.id))  # due order: ties stay so
-    week_ends = FAR if everything else reader.week_ends
     for row in rows:
         part, step_id = row.part, row.step_id
         if part == "v":
-            if row.opens_at >= week_ends:
-                later += 1
-            elif utc_now < row.opens_at:
+            if utc_now < row.opens_at:
                 coming_rows.append((row, reader.local(row.opens_at)))
             else:
                 status = "overdue" if utc_now > row.due_at else "open"
@@ -202,14 +140,14 @@ def _page(
                     "missed" if row.status == "pending" else row.status,
                 )
             )
-        elif steps[step_id].recurring and reader.today_starts <= row.opens_at < reader.today_ends:
+        elif steps[step_id].recurring:
             _tally(counts, row)
     now_rows.sort(key=lambda triple: triple[0])
     done.sort(key=lambda triple: triple[0], reverse=True)
     return ChecklistPage(
         title=plan.title,
         procedure=words.full_date(enrollment.procedure_start.astimezone(reader.tz)),
-        countdown=_countdown(enrollment, reader.now.replace(tzinfo=UTC), words),
+        countdown=_countdown(enrollment, now, words),
         zone=words.zone(enrollment.timezone),
         state=enrollment.state,
         now=[reader.entry(row, status) for _, row, status in now_rows],

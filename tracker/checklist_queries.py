@@ -22,13 +22,11 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import select as sa_select
-from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import col
 
 from tracker.driver_query import DriverQuery
-from tracker.models import ChecklistItem, PatientLink, Reminder
+from tracker.models import ChecklistItem, Reminder
 from tracker.packed_rows import json_rows
-from tracker.patient_links import by_token
 
 INBOX_ROWS = 20  # the latest reminder rows the short page shows (all of them on the full one)
 
@@ -85,109 +83,94 @@ _PENDING = col(ChecklistItem.status) == "pending"
 _LIVE = _PENDING & (_EXPIRES.is_(None) | (_EXPIRES > _NOW))  # pending, not past its expiry
 
 
-_OVER = ~_PENDING | (_EXPIRES <= _NOW)  # done, not done, skipped or missed
-_NONE = type_coerce(null(), DateTime())
-_Id = Any  # the enrollment id: a bound parameter, or a subquery giving it
-
-
-def _part(enrollment: _Id, name: str, *where: Any) -> Select[Any]:
+def _part(name: str, *where: Any) -> Select[Any]:
     """The enrollment's (uncancelled) items matching `where`, tagged with a page part."""
     return sa_select(*ITEM_COLUMNS, literal_column(f"'{name}'").label("part")).where(
-        col(ChecklistItem.enrollment_id) == enrollment,
+        col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
         col(ChecklistItem.status) != "cancelled",
         *where,
     )
 
 
-def _page_rows(enrollment: _Id) -> ScalarSelect[Any]:
-    """Only the rows the page shows, packed: "v" open now or coming within the listed days,
-    "d" the latest done or over, "t" today's (for the "2 of 4 today" counts), and one "c" row
-    counting the rest: items coming later (in `id`), every done or over one (in `step_id`)."""
-    latest_over = (
-        _part(enrollment, "d", _OVER)
-        .order_by(func.coalesce(_ACTED, _EXPIRES, _DUE).desc(), _DUE, col(ChecklistItem.id))
-        .limit(bindparam("done_shown"))
-        .subquery("latest_over")
-    )
-    hidden: Select[Any] = sa_select(
-        func.count(case((_LIVE & (_OPENS >= _WEEK_ENDS), 1))),
-        func.count(case((_OVER, 1))),
-        _NONE,
-        _NONE,
-        _NONE,
-        null(),
-        null(),
-        _NONE,
-        literal_column("'c'").label("part"),
-    ).where(
-        col(ChecklistItem.enrollment_id) == enrollment,
-        col(ChecklistItem.status) != "cancelled",
-    )
-    page = union_all(
-        _part(enrollment, "v", _LIVE, _OPENS < _WEEK_ENDS),
-        sa_select(latest_over),
-        _part(enrollment, "t", _OPENS >= _TODAY_STARTS, _OPENS < _TODAY_ENDS),
-        hidden,
-    ).subquery("page_rows")
-    return sa_select(json_rows(*page.c)).scalar_subquery()
-
-
-def _inbox_rows(enrollment: _Id) -> ScalarSelect[Any]:
-    """The latest sent reminders with their item's step (None for a cancelled item), packed."""
-    sent = (
-        sa_select(
-            col(Reminder.item_id).label("item_id"),
-            col(Reminder.purpose).label("purpose"),
-            func.coalesce(
-                type_coerce(col(Reminder.sent_at), DateTime()),
-                type_coerce(col(Reminder.send_at), DateTime()),
-            ).label("at"),
-            col(Reminder.sent_at).label("sent_at"),
-            col(Reminder.id).label("id"),
-        )
-        .where(col(Reminder.enrollment_id) == enrollment, col(Reminder.status) == "sent")
-        .order_by(col(Reminder.sent_at).desc(), col(Reminder.id).desc())
-        .limit(bindparam("inbox_rows"))
-        .subquery("sent")
-    )
-    with_steps = (
-        sa_select(sent.c.item_id, sent.c.purpose, sent.c.at, col(ChecklistItem.step_id), sent.c.id)
-        .select_from(sent)
-        .outerjoin(
-            ChecklistItem,
-            (col(ChecklistItem.id) == sent.c.item_id) & (col(ChecklistItem.status) != "cancelled"),
-        )
-        .subquery("inbox_rows")
-    )
-    return sa_select(json_rows(*with_steps.c)).scalar_subquery()
-
-
-PAGE_PARAMETERS = (
-    "now",
-    "week_ends",
-    "today_starts",
-    "today_ends",
-    "done_shown",
-    "inbox_rows",
+_OVER = ~_PENDING | (_EXPIRES <= _NOW)  # done, not done, skipped or missed
+_LATEST_OVER = (
+    _part("d", _OVER)
+    .order_by(func.coalesce(_ACTED, _EXPIRES, _DUE).desc(), _DUE, col(ChecklistItem.id))
+    .limit(bindparam("done_shown"))
+    .subquery("latest_over")
 )
-# Built once: they run on every page view, one round trip, one row. By enrollment id (the
-# page's rows and the inbox, packed) ...
+_NONE = type_coerce(null(), DateTime())
+# The rest, counted: items coming later (in `id`) and every done or over one (in `step_id`).
+_HIDDEN: Select[Any] = sa_select(
+    func.count(case((_LIVE & (_OPENS >= _WEEK_ENDS), 1))),
+    func.count(case((_OVER, 1))),
+    _NONE,
+    _NONE,
+    _NONE,
+    null(),
+    null(),
+    _NONE,
+    literal_column("'c'").label("part"),
+).where(
+    col(ChecklistItem.enrollment_id) == bindparam("enrollment"),
+    col(ChecklistItem.status) != "cancelled",
+)
+# Built once: it runs on every page view. Only the rows the page shows come back, in due
+# order: "v" open now or coming within the listed days, "d" the latest done or over, "t"
+# today's (for the "2 of 4 today" counts), and one "c" row counting the rest; plain rows, no
+# ORM objects, one round trip.
+_PAGE = union_all(
+    _part("v", _LIVE, _OPENS < _WEEK_ENDS),
+    sa_select(_LATEST_OVER),
+    _part("t", _OPENS >= _TODAY_STARTS, _OPENS < _TODAY_ENDS),
+    _HIDDEN,
+).subquery("page_rows")
+_SENT_ROWS = (
+    sa_select(
+        col(Reminder.item_id).label("item_id"),
+        col(Reminder.purpose).label("purpose"),
+        func.coalesce(
+            type_coerce(col(Reminder.sent_at), DateTime()),
+            type_coerce(col(Reminder.send_at), DateTime()),
+        ).label("at"),
+        col(Reminder.sent_at).label("sent_at"),
+        col(Reminder.id).label("id"),
+    )
+    .where(col(Reminder.enrollment_id) == bindparam("enrollment"), col(Reminder.status) == "sent")
+    .order_by(col(Reminder.sent_at).desc(), col(Reminder.id).desc())
+    .limit(bindparam("inbox_rows"))
+    .subquery("sent")
+)
+# The latest sent reminders with their item's step (None for a cancelled item).
+_SENT = (
+    sa_select(
+        _SENT_ROWS.c.item_id,
+        _SENT_ROWS.c.purpose,
+        _SENT_ROWS.c.at,
+        col(ChecklistItem.step_id),
+        _SENT_ROWS.c.id,
+    )
+    .select_from(_SENT_ROWS)
+    .outerjoin(
+        ChecklistItem,
+        (col(ChecklistItem.id) == _SENT_ROWS.c.item_id)
+        & (col(ChecklistItem.status) != "cancelled"),
+    )
+    .subquery("inbox_rows")
+)
+# Built once: it runs on every page view. Both parts packed, one round trip, one row.
 PAGE_AND_INBOX = DriverQuery(
     sa_select(
-        _page_rows(bindparam("enrollment")).label("items"),
-        _inbox_rows(bindparam("enrollment")).label("inbox"),
+        sa_select(json_rows(*_PAGE.c)).scalar_subquery().label("items"),
+        sa_select(json_rows(*_SENT.c)).scalar_subquery().label("inbox"),
     ),
-    required=("enrollment", *PAGE_PARAMETERS),
-)
-# ... and by a link's token: the link, enrollment and patient first (tracker.patient_links),
-# so opening the page is a single query. The parts find the enrollment through the token
-# themselves (an uncorrelated subquery: the database looks it up once).
-_LINKED = (
-    sa_select(col(PatientLink.enrollment_id))
-    .where(col(PatientLink.token_hash) == bindparam("token_hash"))
-    .scalar_subquery()
-)
-PAGE_BY_TOKEN = DriverQuery(
-    by_token(_page_rows(_LINKED).label("items"), _inbox_rows(_LINKED).label("inbox")),
-    required=("token_hash", *PAGE_PARAMETERS),
+    required=(
+        "enrollment",
+        "now",
+        "week_ends",
+        "today_starts",
+        "today_ends",
+        "done_shown",
+        "inbox_rows",
+    ),
 )

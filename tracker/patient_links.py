@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -22,7 +21,7 @@ from xml.etree import ElementTree
 import qrcode  # type: ignore[import-untyped]
 from markupsafe import Markup
 from qrcode.image.svg import SvgPathImage  # type: ignore[import-untyped]
-from sqlalchemy import Connection, Select, bindparam, func
+from sqlalchemy import Connection, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -258,49 +257,27 @@ _RECORDS = (
 # Where each record's columns end in the row.
 _LINK_END = len(LinkRecord._fields)
 _ENROLLMENT_END = _LINK_END + len(EnrollmentRecord._fields)
-RECORD_COLUMNS = (
-    len(LinkRecord._fields) + len(EnrollmentRecord._fields) + len(PatientRecord._fields)
-)
-
-
-def by_token(*extra: Any) -> Select[Any]:
-    """The link with the :token_hash, its enrollment and patient (the records' columns, in
-    order), then the `extra` columns, which may refer to Enrollment.id."""
-    columns = [column for model, record in _RECORDS for column in _columns(model, record)]
-    return (
-        sa_select(*columns, *extra)
-        .join_from(PatientLink, Enrollment, col(Enrollment.id) == PatientLink.enrollment_id)
-        .join(Patient, col(Patient.id) == Enrollment.patient_id)
-        .where(col(PatientLink.token_hash) == bindparam("token_hash"))
-    )
-
-
 # Built once: it runs on every patient request.
-_BY_HASH = DriverQuery(by_token(), required=("token_hash",))
-
-
-def stored_hash(token: object) -> str:
-    """The hash to look a token up by; LinkNotFound for anything not shaped like a token."""
-    if not isinstance(token, str) or not TOKEN_SHAPE.fullmatch(token):
-        raise LinkNotFound("malformed token")
-    return hash_token(token)
+_BY_HASH = DriverQuery(
+    sa_select(*[column for model, record in _RECORDS for column in _columns(model, record)])
+    .join_from(PatientLink, Enrollment, col(Enrollment.id) == PatientLink.enrollment_id)
+    .join(Patient, col(Patient.id) == Enrollment.patient_id)
+    .where(col(PatientLink.token_hash) == bindparam("token_hash")),
+    required=("token_hash",),
+)
 
 
 def open_link(*, db: Session | Connection, token: str, now: datetime) -> LinkAccess:
     """The enrollment a token grants; LinkNotFound or LinkGone otherwise. `db` is a session, or
     a plain connection for requests that only read."""
-    row = _BY_HASH.first(connection_of(db), {"token_hash": stored_hash(token)})
-    return access_from(db, row, now)
-
-
-def access_from(db: Session | Connection, row: Sequence[Any] | None, now: datetime) -> LinkAccess:
-    """What a `by_token` row grants at `now`: LinkNotFound for no row, LinkGone for a revoked
-    or expired link."""
+    if not isinstance(token, str) or not TOKEN_SHAPE.fullmatch(token):
+        raise LinkNotFound("malformed token")
+    row = _BY_HASH.first(connection_of(db), {"token_hash": hash_token(token)})
     if row is None:
         raise LinkNotFound("unknown token")
     link = LinkRecord(*row[:_LINK_END])
     enrollment = EnrollmentRecord(*row[_LINK_END:_ENROLLMENT_END])
-    patient = PatientRecord(*row[_ENROLLMENT_END:RECORD_COLUMNS])
+    patient = PatientRecord(*row[_ENROLLMENT_END:])
     if link.revoked_at is not None:
         raise LinkGone("revoked")
     if (link.expires_at <= now or enrollment.state != "active") and _expiry(

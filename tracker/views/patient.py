@@ -31,13 +31,14 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Connection
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from tracker.attempt_limits import AttemptLimit
 from tracker.calendar_feed import build_feed
 from tracker.checklist import ACTIONS, ItemNotFound, act
-from tracker.checklist_page import Entry, load_entry, open_page
+from tracker.checklist_page import Entry, load_entry, load_page
 from tracker.clock import utcnow
 from tracker.db import get_connection, get_session
 from tracker.patient_links import (
@@ -88,11 +89,11 @@ def healthz() -> Response:
 # --- opening a link --------------------------------------------------------------------------
 
 
-def _open(token: str) -> LinkAccess:
+def _open(token: str, db: Connection | None = None) -> LinkAccess:
     """The link's access, or the calm page: 404 unknown, 410 revoked or expired (429 once this
     address has had too many refusals)."""
     try:
-        return open_link(db=get_session(), token=token, now=utcnow())
+        return open_link(db=db or get_session(), token=token, now=utcnow())
     except LinkNotFound:
         _refuse(HTTPStatus.NOT_FOUND)
     except LinkGone:
@@ -162,15 +163,10 @@ def _link_url(endpoint: str, token: str, **values: Any) -> str:
 
 @bp.get("/<token>")
 def checklist(token: str) -> Response:
-    everything = request.args.get("all") == "1"
-    try:  # one query: the link and the page (the page only reads: no session needed)
-        access, page = open_page(get_connection(), token, now=utcnow(), everything=everything)
-    except LinkNotFound:
-        _refuse(HTTPStatus.NOT_FOUND)
-    except LinkGone:
-        _refuse(HTTPStatus.GONE)
+    connection = get_connection()  # the page only reads: no session needed
+    access = _open(token, connection)
     words = words_for(access.patient.language)
-    if _needs_dob(access):  # the page read is simply not shown
+    if _needs_dob(access):
         return _render(
             "patient/dob.html",
             w=words,
@@ -179,6 +175,8 @@ def checklist(token: str) -> Response:
             values={},
             csrf=_form_token(access, "dob"),
         )
+    everything = request.args.get("all") == "1"
+    page = load_page(connection, access, now=utcnow(), words=words, everything=everything)
     # The page's own address is the one asked for (url_for would rebuild it through the URL
     # map); the other links are fixed paths below it.
     home = request.script_root + request.path
