@@ -40,7 +40,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -254,15 +254,57 @@ STOP_TIMEOUT = 10.0
 
 @dataclass(frozen=True)
 class Route:
-    """One route hammered for a while: 200 responses, other responses, seconds taken."""
+    """One route hammered for a while: 200 responses, other responses, seconds taken, and the
+    server's CPU seconds meanwhile."""
 
     ok: int
     bad: int
     elapsed: float
+    cpu: float = 0.0
 
     @property
     def rps(self) -> float:
         return self.ok / self.elapsed
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per answered request, in milliseconds."""
+        return 1000 * self.cpu / self.ok if self.ok else 0.0
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server: its port and its process (with any workers it forked)."""
+
+    port: int
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU of the process and its children so far (Linux /proc)."""
+        pids = [self.pid] + [
+            int(name)
+            for name in os.listdir("/proc")
+            if name.isdigit() and _parent(name) == self.pid
+        ]
+        return sum(_cpu(pid) for pid in pids)
+
+
+def _stat(pid: int | str) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rpartition(")")[2].split()
+    except OSError:
+        return []  # gone meanwhile
+
+
+def _parent(pid: str) -> int:
+    fields = _stat(pid)
+    return int(fields[1]) if fields else -1
+
+
+def _cpu(pid: int) -> float:
+    fields = _stat(pid)  # after the name: state, ppid, ... utime is the 12th, stime the 13th
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
 
 
 @dataclass(frozen=True)
@@ -288,6 +330,14 @@ class Rates:
     @property
     def failures(self) -> int:
         return sum(route.bad for route in self.pages + self.healths)
+
+    @property
+    def page_cpu_ms(self) -> float:
+        return statistics.median(route.cpu_ms for route in self.pages)
+
+    @property
+    def health_cpu_ms(self) -> float:
+        return statistics.median(route.cpu_ms for route in self.healths)
 
 
 def _free_port() -> int:
@@ -318,7 +368,7 @@ def _wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def _gunicorn(url: str, instance: str) -> Iterator[int]:
+def _gunicorn(url: str, instance: str) -> Iterator[Server]:
     """The production server as a subprocess, configured like production: by environment."""
     port = _free_port()
     env = {
@@ -331,7 +381,7 @@ def _gunicorn(url: str, instance: str) -> Iterator[int]:
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     try:
         _wait_healthy(port, process)
-        yield port
+        yield Server(port, process.pid)
     finally:
         process.terminate()  # SIGTERM: gunicorn's graceful shutdown of master and workers
         try:
@@ -361,14 +411,16 @@ def _serve(url: str, instance: str, ready: Any) -> None:
 
 
 @contextmanager
-def _werkzeug(url: str, instance: str) -> Iterator[int]:
+def _werkzeug(url: str, instance: str) -> Iterator[Server]:
     """The development server in a spawned process (a fresh interpreter, not a fork)."""
     context = multiprocessing.get_context("spawn")
     ready = context.Queue()
     server = context.Process(target=_serve, args=(url, instance, ready), daemon=True)
     server.start()
     try:
-        yield ready.get(timeout=START_TIMEOUT)
+        port = ready.get(timeout=START_TIMEOUT)
+        assert server.pid is not None
+        yield Server(port, server.pid)
     finally:
         server.terminate()
         server.join(timeout=STOP_TIMEOUT)
@@ -413,14 +465,15 @@ def _hammer(port: int, paths: list[str], seconds: float) -> Route:
     return Route(sum(c[0] for c in counts), sum(c[1] for c in counts), elapsed)
 
 
-def _measure(port: int, pages: list[str], seconds: float) -> Rates:
+def _measure(server: Server, pages: list[str], seconds: float) -> Rates:
     """Both routes on one server, in alternating rounds, each after its own warm-up."""
     rates = Rates([], [])
     for _ in range(ROUNDS):
-        _hammer(port, pages, WARM_UP)
-        rates.pages.append(_hammer(port, pages, seconds))
-        _hammer(port, ["/healthz"], WARM_UP)
-        rates.healths.append(_hammer(port, ["/healthz"], seconds))
+        for paths, routes in ((pages, rates.pages), (["/healthz"], rates.healths)):
+            _hammer(server.port, paths, WARM_UP)
+            before = server.cpu_seconds()
+            route = _hammer(server.port, paths, seconds)
+            routes.append(replace(route, cpu=server.cpu_seconds() - before))
     return rates
 
 
@@ -433,6 +486,13 @@ def _report(title: str, rates: Rates) -> None:
     each = ", ".join(f"{page.rps / health.rps:.2f}" for page, health in pairs)
     print(f"ratio:          {rates.ratio:8.2f} (target >= {TARGET_RATIO}; rounds: {each})")
     print(f"not 200:        {rates.failures:8d}")
+    # The clients share the machine: their CPU counts in both rates. The server's own CPU per
+    # request says what each route costs it alone.
+    page_ms, health_ms = rates.page_cpu_ms, rates.health_cpu_ms
+    print(
+        f"server CPU:     {page_ms:8.3f} ms per page, {health_ms:.3f} ms per /healthz "
+        f"(ratio {health_ms / page_ms:.2f})"
+    )
 
 
 def run(enrollments: int = ENROLLMENTS, seconds: float = SECONDS) -> dict[str, float]:
@@ -452,11 +512,11 @@ def run(enrollments: int = ENROLLMENTS, seconds: float = SECONDS) -> dict[str, f
         print(f"built in {time.perf_counter() - began:.1f} s")
         pages = [f"/p/{token}" for token in tokens]
         # One server at a time: both would otherwise compete for the same cores.
-        with _gunicorn(url, instance) as port:
-            production = _measure(port, pages, seconds)
+        with _gunicorn(url, instance) as server:
+            production = _measure(server, pages, seconds)
         _report(f"gunicorn (production, {WORKERS} sync workers): the target", production)
-        with _werkzeug(url, instance) as port:
-            development = _measure(port, pages, seconds)
+        with _werkzeug(url, instance) as server:
+            development = _measure(server, pages, seconds)
         _report("werkzeug dev server, threaded (information)", development)
     return {
         "checklist_rps": production.page,
