@@ -47,22 +47,25 @@ def test_migrations_upgrade_an_empty_database(kind: str, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
-def test_the_patient_page_index_goes_down_and_up_again(kind: str, tmp_path: Path) -> None:
+def test_the_patient_page_indexes_go_down_and_up_again(kind: str, tmp_path: Path) -> None:
     for url in _empty_url(kind, tmp_path):
         engine = db.make_engine(url)
         db.upgrade(engine)
-        assert "ix_item_page" in _item_indexes(engine)
+        assert "ix_item_page" in _indexes(engine, "checklistitem")
+        assert "ix_reminder_sent" in _indexes(engine, "reminder")
         command.downgrade(db.alembic_config(engine), "0001")
-        indexes = _item_indexes(engine)
+        indexes = _indexes(engine, "checklistitem")
         assert "ix_item_page" not in indexes and "ix_checklistitem_enrollment_id" in indexes
+        assert "ix_reminder_sent" not in _indexes(engine, "reminder")
         db.upgrade(engine)
         assert db.current_revision(engine) == db.head_revision()
-        assert "ix_item_page" in _item_indexes(engine)
+        assert "ix_item_page" in _indexes(engine, "checklistitem")
+        assert "ix_reminder_sent" in _indexes(engine, "reminder")
         engine.dispose()
 
 
-def _item_indexes(engine: Engine) -> set[str]:
-    return {index["name"] or "" for index in inspect(engine).get_indexes("checklistitem")}
+def _indexes(engine: Engine, table: str) -> set[str]:
+    return {index["name"] or "" for index in inspect(engine).get_indexes(table)}
 
 
 def test_app_refuses_an_outdated_schema_and_names_the_fix(tmp_path: Path) -> None:

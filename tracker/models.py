@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from tracker.dbtypes import UTCDateTime
@@ -143,7 +143,18 @@ class ChecklistItem(SQLModel, table=True):
 
 # Outbox row: one message to send for one item at one instant.
 class Reminder(SQLModel, table=True):
-    __table_args__ = (Index("ix_reminder_status_send_at", "status", "send_at"),)
+    __table_args__ = (
+        Index("ix_reminder_status_send_at", "status", "send_at"),
+        # The patient's inbox: an enrollment's sent reminders, newest first (migration 0002).
+        Index(
+            "ix_reminder_sent",
+            "enrollment_id",
+            "sent_at",
+            "id",
+            sqlite_where=text("status = 'sent'"),
+            postgresql_where=text("status = 'sent'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="checklistitem.id", index=True)
     enrollment_id: int = Field(foreign_key="enrollment.id", index=True)

@@ -1,4 +1,4 @@
-"""patient page index: one covering index for reading an enrollment's items
+"""patient page indexes: an enrollment's items covered, its sent reminders in order
 
 Revision ID: 0002
 Revises: 0001
@@ -8,10 +8,13 @@ The patient's checklist reads an enrollment's items four ways in one query (open
 latest done, today's, counts). With every column it reads in the index, each part is a scan
 of adjacent index entries instead of a table lookup per item. The index leads with
 enrollment_id, so the plain enrollment_id index it replaces has nothing left to do.
+The inbox reads an enrollment's sent reminders newest first: a partial index holds just those,
+in that order (only sent reminders are in it, so the dispatcher's other writes skip it).
 """
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
@@ -33,9 +36,20 @@ def upgrade() -> None:
             postgresql_include=["note"],
         )
         batch_op.drop_index("ix_checklistitem_enrollment_id")
+    sent = sa.text("status = 'sent'")
+    with op.batch_alter_table("reminder", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_reminder_sent",
+            ["enrollment_id", "sent_at", "id"],
+            unique=False,
+            sqlite_where=sent,
+            postgresql_where=sent,
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reminder", schema=None) as batch_op:
+        batch_op.drop_index("ix_reminder_sent")
     with op.batch_alter_table("checklistitem", schema=None) as batch_op:
         batch_op.create_index("ix_checklistitem_enrollment_id", ["enrollment_id"], unique=False)
         batch_op.drop_index("ix_item_page")
