@@ -482,8 +482,8 @@ def run_tracker(
     engines: list[Engine] = []
     make_engine = db.make_engine
 
-    def recording_make_engine(url: str) -> Engine:
-        engines.append(make_engine(url))
+    def recording_make_engine(url: str, **options: Any) -> Engine:
+        engines.append(make_engine(url, **options))
         return engines[-1]
 
     monkeypatch.setattr(db, "make_engine", recording_make_engine)
