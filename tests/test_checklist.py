@@ -424,6 +424,27 @@ def test_future_occurrences_cannot_be_ticked_early(session: Session) -> None:
         )
 
 
+def test_a_nurse_may_record_a_future_occurrence_done(session: Session) -> None:
+    # The patient cannot tick tomorrow's dose; a nurse told on the phone that it was taken
+    # early can record it (checklist.act with allow_early, as the nurse's page does).
+    plan = linked(session)
+    later = items_by_text(session, plan.id)[TEXTS["tablet"]][-1]
+    assert later.id is not None and later.opens_at > CLOCK
+    item = act(
+        session=session,
+        enrollment=plan.enrollment,
+        actor="user:1",
+        item_id=later.id,
+        action="done",
+        now=CLOCK,
+        allow_early=True,
+    )
+    session.commit()
+    assert (item.status, item.acted_by, item.acted_at) == ("done", "user:1", CLOCK)
+    reminders = reminders_of(session, later.id)
+    assert reminders and all(reminder.status == "cancelled" for reminder in reminders)
+
+
 @pytest.mark.both_databases
 def test_another_enrollments_item_is_not_found(session: Session) -> None:
     version = small_version(session)
