@@ -231,6 +231,14 @@ def current_staff() -> Staff | None:
     return user if isinstance(user, Staff) else None
 
 
+def staff_actor() -> str:
+    """How audit rows name the signed-in staff member ("user:<id>"); only for views behind
+    staff_required."""
+    staff = current_staff()
+    assert staff is not None  # the staff blueprints let only signed-in staff through
+    return staff.actor
+
+
 def sign_in_user(*, user: User) -> None:
     """Start a fresh session for `user` (nothing from the signed-out session carries over)."""
     session.clear()

@@ -36,12 +36,6 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["DEFAULT_ZONE"])
 
 
-def _actor() -> str:
-    staff = auth.current_staff()
-    assert staff is not None  # the blueprint lets only signed-in staff through
-    return staff.actor
-
-
 def get_or_404(model: type[T], row_id: int) -> T:
     row = get_session().get(model, row_id)
     if row is None:
@@ -133,7 +127,7 @@ def new_patient() -> ResponseReturnValue:
             patient = patients.register_patient(
                 session=session,
                 now=utcnow(),
-                actor=_actor(),
+                actor=auth.staff_actor(),
                 default_zone=config["DEFAULT_ZONE"],
                 **values,
             )
@@ -226,7 +220,7 @@ def enroll(patient_id: int) -> ResponseReturnValue:
                 version=version,
                 start=start,
                 now=utcnow(),
-                actor=_actor(),
+                actor=auth.staff_actor(),
                 timezone=zone_name,
                 fold=nurse_forms.fold(request.form),
                 confirm=sorted(chosen),
@@ -370,7 +364,7 @@ def reschedule_confirm(enrollment_id: int) -> ResponseReturnValue:
             enrollment=row,
             start=start,
             now=now,
-            actor=_actor(),
+            actor=auth.staff_actor(),
             fold=fold,
             allow_past=allow_past,
             reopen=reopen,
@@ -421,7 +415,9 @@ def finish(enrollment_id: int, action: str) -> ResponseReturnValue:
             form.add("confirm", f"tick the box to {action} this enrollment")
         else:
             try:
-                FINISHERS[action](session=session, enrollment=row, actor=_actor(), now=utcnow())
+                FINISHERS[action](
+                    session=session, enrollment=row, actor=auth.staff_actor(), now=utcnow()
+                )
                 session.commit()
                 flash(
                     f"Enrollment {'cancelled' if action == 'cancel' else 'completed'}.", "success"
@@ -447,12 +443,14 @@ def item(item_id: int) -> ResponseReturnValue:
     action = nurse_forms.item_action(request.form)
     try:
         if action == "reopen":
-            enrollment.reopen_item(session=session, item=row, actor=_actor(), now=utcnow())
+            enrollment.reopen_item(
+                session=session, item=row, actor=auth.staff_actor(), now=utcnow()
+            )
         else:
             checklist.act(
                 session=session,
                 enrollment=parent,
-                actor=_actor(),
+                actor=auth.staff_actor(),
                 item_id=item_id,
                 action=action,
                 now=utcnow(),

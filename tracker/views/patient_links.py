@@ -49,12 +49,6 @@ class Panel:
     can_show: bool  # the token is still in this nurse's session
 
 
-def _actor() -> str:
-    staff = auth.current_staff()
-    assert staff is not None  # the blueprint admits signed-in staff only
-    return staff.actor
-
-
 def _enrollment_or_404(enrollment_id: int) -> Enrollment:
     row = get_session().get(Enrollment, enrollment_id)
     if row is None:
@@ -107,7 +101,9 @@ def issue(enrollment_id: int) -> ResponseReturnValue:
     db = get_session()
     enrollment = _enrollment_or_404(enrollment_id)
     try:
-        link, token = issue_link(session=db, enrollment=enrollment, now=utcnow(), actor=_actor())
+        link, token = issue_link(
+            session=db, enrollment=enrollment, now=utcnow(), actor=auth.staff_actor()
+        )
     except InvalidInput as error:
         db.rollback()
         flash(f"No link made: {error.message}.", "error")
@@ -126,7 +122,9 @@ def issue(enrollment_id: int) -> ResponseReturnValue:
 def revoke(enrollment_id: int) -> ResponseReturnValue:
     db = get_session()
     enrollment = _enrollment_or_404(enrollment_id)
-    revoked = revoke_links(session=db, enrollment=enrollment, now=utcnow(), actor=_actor())
+    revoked = revoke_links(
+        session=db, enrollment=enrollment, now=utcnow(), actor=auth.staff_actor()
+    )
     db.commit()
     session.pop(SHOWN, None)
     flash(
