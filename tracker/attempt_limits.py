@@ -20,7 +20,7 @@ from tracker.security import limiter
 
 
 @lru_cache(maxsize=32)
-def _items(spec: str) -> tuple[RateLimitItem, ...]:
+def _parsed(spec: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(spec))
 
 
@@ -35,7 +35,7 @@ class AttemptLimit:
     def _items(self) -> tuple[RateLimitItem, ...]:
         if not current_app.config.get("RATELIMIT_ENABLED", True):
             return ()
-        return _items(str(current_app.config.get(self.config_key, self.default)))
+        return _parsed(str(current_app.config.get(self.config_key, self.default)))
 
     def exceeded(self, key: str) -> bool:
         """Whether `key` has used up its failures: refuse before doing the work."""

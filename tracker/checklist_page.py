@@ -1,4 +1,4 @@
-"""The patient's checklist page: now, coming up, done, the inbox, and the plan for paper.
+"""The patient's checklist page: now, coming up, done, and the inbox.
 
 `load_page` reads one enrollment in a single round trip (tracker.checklist_queries) and
 sorts the rows into the page's sections in the patient's zone and language; steps come from
@@ -114,7 +114,6 @@ def load_page(
     coming_rows: list[tuple[ItemRow, datetime]] = []
     done: list[tuple[datetime, ItemRow, str]] = []
     counts = reader.counts
-    later = over = 0
     row = PAGE_AND_INBOX.first(connection_of(db), params)
     assert row is not None  # a select of aggregates always has its one row
     packed_items, packed_inbox = row

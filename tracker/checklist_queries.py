@@ -60,7 +60,8 @@ class ItemRow(NamedTuple):
     part: str = ""
 
 
-ITEM_TIMES = (2, 3, 4, 7)  # where ItemRow's datetimes are
+# Where ItemRow's datetimes are (the packed rows carry them as text).
+ITEM_TIMES = tuple(n for n, name in enumerate(ItemRow._fields) if name.endswith("_at"))
 _ITEMS_OF = (
     sa_select(*ITEM_COLUMNS)
     .where(

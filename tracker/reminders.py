@@ -499,47 +499,34 @@ def alerts(
         .where(col(AuditEvent.at) >= since, col(Item.status).in_(UNTICKED))
     )
     escalated = _filtered(escalated, pathway_id, nurse_id)
-    found = [
-        Alert(
-            ESCALATED,
-            r[10],
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            "critical step not ticked",
-            r[9] or "",
-        )
-        for r in session.execute(escalated)
-    ]
+    found = [_alert(ESCALATED, r, "critical step not ticked") for r in session.execute(escalated)]
     failed = (
         _item_query(col(R.send_at), col(R.last_error), col(R.channel))
         .join(R, col(R.item_id) == col(Item.id))
         .where(col(R.status) == "failed", col(R.send_at) >= since)
     )
     failed = _filtered(failed, pathway_id, nurse_id)
-    found += [
-        Alert(
-            "reminder_failed",
-            r[10],
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            f"{r[12]}: {r[11]}",
-            r[9] or "",
-        )
-        for r in session.execute(failed)
-    ]
+    found += [_alert("reminder_failed", r, f"{r[12]}: {r[11]}") for r in session.execute(failed)]
     return sorted(found, key=lambda alert: (alert.at, alert.item_id), reverse=True)
+
+
+def _alert(kind: str, row: Any, detail: str) -> Alert:
+    """An alert from an `_item_query` row whose first extra column (row[10]) is its time."""
+    item_id, enrollment_id, patient_id, name, mrn, step, due_at, zone, _, nurse = row[:10]
+    return Alert(
+        kind,
+        row[10],
+        item_id,
+        enrollment_id,
+        patient_id,
+        name,
+        mrn,
+        step,
+        due_at,
+        zone,
+        detail,
+        nurse or "",
+    )
 
 
 def _filtered(query: Select[Any], pathway_id: int | None, nurse_id: int | None) -> Select[Any]:

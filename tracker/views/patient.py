@@ -129,7 +129,7 @@ def _needs_dob(access: LinkAccess) -> bool:
 
 
 def _form_token(access: LinkAccess, purpose: str) -> str:
-    return form_token(str(current_app.config["SECRET_KEY"]), access.link.id or 0, purpose)
+    return form_token(str(current_app.config["SECRET_KEY"]), access.link.id, purpose)
 
 
 def _check_form(access: LinkAccess, purpose: str) -> None:
@@ -152,10 +152,13 @@ def _render(template: str, status: int = HTTPStatus.OK, **context: Any) -> Respo
     return _private(make_response(render_template(template, **context), status))
 
 
+def _public(path: str) -> str:
+    """A path on the site's public address (as printed and sent to patients)."""
+    return str(current_app.config["BASE_URL"]).rstrip("/") + path
+
+
 def _link_url(endpoint: str, token: str, **values: Any) -> str:
-    """An absolute URL on the site's public address (as printed and sent to patients)."""
-    base = str(current_app.config["BASE_URL"]).rstrip("/")
-    return base + url_for(endpoint, token=token, **values)
+    return _public(url_for(endpoint, token=token, **values))
 
 
 # --- the checklist ---------------------------------------------------------------------------
@@ -180,7 +183,7 @@ def checklist(token: str) -> Response:
     # The page's own address is the one asked for (url_for would rebuild it through the URL
     # map); the other links are fixed paths below it.
     home = request.script_root + request.path
-    feed = str(current_app.config["BASE_URL"]).rstrip("/") + home + "/calendar.ics"
+    feed = _public(home + "/calendar.ics")
     return _render(
         "patient/checklist.html",
         w=words,
