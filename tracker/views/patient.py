@@ -38,6 +38,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from tracker.attempt_limits import AttemptLimit
 from tracker.calendar_feed import build_feed
 from tracker.checklist import ACTIONS, ItemNotFound, act
+from tracker.checklist_html import coming_html, entries_html, inbox_html
 from tracker.checklist_page import Entry, load_entry, load_page
 from tracker.clock import utcnow
 from tracker.db import get_connection, get_session
@@ -60,6 +61,8 @@ R = TypeVar("R", bound=BaseResponse)
 bp = Blueprint("patient", __name__, url_prefix="/p")
 csrf.exempt(bp)  # the link's own form tokens (_form_token) protect these forms: no session
 health = Blueprint("health", __name__)
+for _fragment in (entries_html, coming_html, inbox_html):  # the checklist template's loops
+    bp.add_app_template_global(_fragment)
 
 MAX_ID = 2**31 - 1  # ids are 32-bit; a longer number in a URL is simply not found
 LINK_LIMIT = "30 per minute;300 per day"  # refused tokens (404/410) per address
@@ -306,13 +309,7 @@ def _answer(
     if _wants_json():
         html = ""
         if entry is not None:
-            html = render_template(
-                "patient/_one.html",
-                e=entry,
-                w=words,
-                items=_items_url(token),
-                csrf=_form_token(access, "items"),
-            )
+            html = entries_html([entry], words, _items_url(token), _form_token(access, "items"))
         body = {"ok": status == HTTPStatus.OK, "message": message, "html": html}
         return _private(make_response(jsonify(body), status))
     flash(message, "success" if status == HTTPStatus.OK else "error")
