@@ -16,7 +16,9 @@ tests/test_checklist_html.py feeds markup through every field.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from html import escape
+from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -28,6 +30,31 @@ def _text(value: str) -> str:
     return escape(value, quote=True)
 
 
+class _Fixed(NamedTuple):
+    """A language's fixed pieces, escaped once."""
+
+    critical: str  # the badge
+    why: str  # the "why" paragraph up to the quoted sentence
+    done: str  # button labels...
+    undo: str
+    not_done: str
+    note_label: str
+    note_send: str
+
+
+@lru_cache(maxsize=16)  # a few languages; asked for on every page
+def _fixed(w: Words) -> _Fixed:
+    return _Fixed(
+        critical=f'<span class="badge critical">{_text(w["critical"])}</span>',
+        why=f'<p class="why"><span class="why-label">{_text(w["why"])}:</span> “',
+        done=_text(w["button_done"]),
+        undo=_text(w["button_undo"]),
+        not_done=_text(w["button_not_done"]),
+        note_label=_text(w["note_label"]),
+        note_send=_text(w["note_send"]),
+    )
+
+
 def entries_html(
     entries: Iterable[Entry], w: Words, items: str, csrf: str, compact: bool = False
 ) -> Markup:
@@ -35,8 +62,7 @@ def entries_html(
     appended), `csrf` the form token; `compact` (the done list) leaves out the explanation
     and "I couldn't do this"."""
     items, csrf = _text(items), _text(csrf)
-    critical = f'<span class="badge critical">{_text(w["critical"])}</span>'
-    why = f'<p class="why"><span class="why-label">{_text(w["why"])}:</span> “'  # + why”</p>
+    fixed = _fixed(w)
     done_class = "big secondary" if compact else "big"
     out: list[str] = []
     add = out.append
@@ -53,7 +79,7 @@ def entries_html(
             '  <p class="entry-when">'
         )
         if e.critical:
-            add(critical)
+            add(fixed.critical)
         if e.status == "done":
             add('<span class="tick-mark" aria-hidden="true">✓</span>')
         add(f"<strong>{_text(e.when)}</strong>")
@@ -66,7 +92,7 @@ def entries_html(
             add(f'<p class="note">{_text(w.get("your_note", note=e.note))}</p>')
         if not compact:
             if e.why:
-                add(f"{why}{_text(e.why)}”</p>")
+                add(f"{fixed.why}{_text(e.why)}”</p>")
             add(f'\n  <p class="from-section">{_text(e.origin)}</p>')
         if e.actions:
             # One form: the pressed button says what to do (the note goes with "not_done").
@@ -76,38 +102,39 @@ def entries_html(
             )
             for action in e.actions:
                 if action == "done":
-                    add(_button("done", done_class, i, w["button_done"]))
+                    add(_button("done", done_class, i, fixed.done))
                 elif action == "undo":
-                    add(_button("undo", "big secondary", i, w["button_undo"]))
+                    add(_button("undo", "big secondary", i, fixed.undo))
                 elif not compact:
-                    add(_not_done(i, w))
+                    add(_not_done(i, fixed))
             add("\n  </form>")
         add("\n</li>\n")
     return Markup("".join(out))
 
 
 def _button(action: str, classes: str, item_id: int, label: str) -> str:
+    """A submit button described by its item's text; `label` already escaped."""
     return (
         f'\n    <button type="submit" name="action" value="{action}" class="{classes}"'
-        f' aria-describedby="text-{item_id}">{_text(label)}</button>'
+        f' aria-describedby="text-{item_id}">{label}</button>'
     )
 
 
-def _not_done(item_id: int, w: Words) -> str:
+def _not_done(item_id: int, fixed: _Fixed) -> str:
     """ "I couldn't do this": opens to an optional note and its own submit button."""
     return (
         '\n    <details class="not-done">\n'
-        f"      <summary>{_text(w['button_not_done'])}</summary>\n"
-        f'      <label for="note-{item_id}">{_text(w["note_label"])}</label>\n'
+        f"      <summary>{fixed.not_done}</summary>\n"
+        f'      <label for="note-{item_id}">{fixed.note_label}</label>\n'
         f'      <textarea id="note-{item_id}" name="note" rows="2" maxlength="500"></textarea>'
-        + _button("not_done", "big secondary", item_id, w["note_send"])
+        + _button("not_done", "big secondary", item_id, fixed.note_send)
         + "\n    </details>"
     )
 
 
 def coming_html(days: Iterable[Day], w: Words) -> Markup:
     """Coming-up days: a heading per day and a line per step (its times that day)."""
-    critical = f' <span class="badge critical">{_text(w["critical"])}</span>'
+    critical = " " + _fixed(w).critical
     out: list[str] = []
     add = out.append
     for day in days:

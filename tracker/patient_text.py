@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 DEFAULT_LANGUAGE = "en"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one instance per language: hashed by identity, so cacheable
 class Words:
     """One language: page text by key, plus the pieces dates and durations are built from."""
 
