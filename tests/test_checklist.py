@@ -18,7 +18,7 @@ from tests.patient_helpers import (
     small_version,
 )
 from tracker.checklist import ItemNotFound, act
-from tracker.checklist_page import load_entry, load_page
+from tracker.checklist_page import ChecklistPage, load_entry, load_page
 from tracker.checklist_queries import INBOX_ROWS
 from tracker.enrollment import DUE_SOON_BEFORE, cancel_enrollment
 from tracker.models import AuditEvent, ChecklistItem, Reminder
@@ -65,6 +65,41 @@ def test_sections_now_coming_done(session: Session) -> None:
     assert done.count((TEXTS["tablet"], "missed")) == 4
     assert page.countdown == "It was 1 day 4 hours ago."
     assert page.procedure == "Monday 8 March 2027 at 08:00"
+
+
+def _items_shown(page: ChecklistPage) -> int:
+    coming = sum(len(line.times.split(", ")) for day in page.coming for line in day.lines)
+    return len(page.now) + coming + len(page.done)
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("moment", [NOW, CLOCK + timedelta(days=5)], ids=["later", "many_done"])
+def test_the_short_page_counts_what_it_leaves_out(session: Session, moment: datetime) -> None:
+    """Hidden: items coming after the listed days (at NOW), or done ones past the latest ten
+    (once the ride and the walk are ticked too, eleven are over)."""
+    plan = linked(session)
+    access = plan.access(session)
+    if moment > CLOCK:
+        for key in ("ride", "walk"):
+            item = item_id(session, plan.id, key)
+            act(
+                session=session,
+                enrollment=access.enrollment,
+                actor=access.actor,
+                item_id=item,
+                action="done",
+                now=moment,
+            )
+        session.commit()
+    short = load_page(session, access, now=moment, words=ENGLISH)
+    full = load_page(session, access, now=moment, words=ENGLISH, everything=True)
+    every = session.exec(
+        select(ChecklistItem).where(
+            ChecklistItem.enrollment_id == plan.id, ChecklistItem.status != "cancelled"
+        )
+    ).all()
+    assert _items_shown(full) == len(every) and full.hidden == 0
+    assert short.hidden == len(every) - _items_shown(short) > 0
 
 
 def test_recurring_items_show_todays_occurrences(session: Session) -> None:

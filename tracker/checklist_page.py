@@ -120,7 +120,6 @@ def load_page(
     sent = _newest_first(unpack(packed_inbox, (2,)))
     rows = [ItemRow._make(packed) for packed in unpack(packed_items, ITEM_TIMES)]
     counted = next(row for row in rows if row.part == "c")
-    later, over = counted.id, counted.step_id  # coming later; every done or over one
     rows.remove(counted)
     rows.sort(key=lambda row: (row.due_at, row.id))  # due order: ties stay so
     for row in rows:
@@ -153,7 +152,7 @@ def load_page(
         coming=reader.days(_by_day_and_step(coming_rows)),
         done=[reader.entry(row, status) for _, row, status in done],
         inbox=_inbox(sent[:INBOX_ROWS] if not everything else sent, reader),
-        hidden=later + over - len(done),
+        hidden=counted.id - len(now_rows) - len(coming_rows) - len(done),
         older_messages=not everything and len(sent) > INBOX_ROWS,
     )
 
