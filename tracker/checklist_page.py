@@ -197,9 +197,9 @@ def _status(row: ItemRow, now: datetime) -> str:
     return "overdue" if now > row.due_at else "open"
 
 
-@dataclass(frozen=True)
-class Reader:
-    """Turns rows into what the patient reads, in their zone and words."""
+class Reader(NamedTuple):
+    """Turns rows into what the patient reads, in their zone and words (a named tuple: one
+    is built per page view)."""
 
     plan: Plan
     tz: ZoneInfo
@@ -211,8 +211,8 @@ class Reader:
     words: Words
     active: bool
     counts: dict[int, tuple[int, int]]  # recurring step -> (done, total) starting today
-    origins: dict[str, str] = field(default_factory=dict)  # section -> "Part of: …", as met
-    labels: dict[date, str] = field(default_factory=dict)  # local day -> "Tomorrow", as met
+    origins: dict[str, str]  # section -> "Part of: …", as met
+    labels: dict[date, str]  # local day -> "Tomorrow", as met
 
     @classmethod
     def of(
@@ -243,6 +243,8 @@ class Reader:
             words,
             enrollment.state == "active",
             counts,
+            {},
+            {},
         )
 
     def local(self, moment: datetime) -> datetime:
@@ -282,18 +284,18 @@ class Reader:
         started_today = self.today_starts <= row.opens_at < self.today_ends
         if counted and (status in ("open", "overdue") or started_today):
             today = words.get("today_count", done=counted[0], total=counted[1])
-        return Entry(
-            item_id=row.id,
-            text=step.text,
-            why=step.why,
-            origin=self.origin(step.section),
-            critical=step.critical,
-            status=status,
-            when=when,
-            left=left,
-            today=today,
-            note=row.note if status == "not_done" else "",
-            actions=_actions(row.status, status, step.recurring, self.active),
+        return Entry(  # positional: a page builds several, and keywords cost twice as much
+            row.id,
+            step.text,
+            step.why,
+            self.origin(step.section),
+            step.critical,
+            status,
+            when,
+            left,
+            today,
+            row.note if status == "not_done" else "",
+            _actions(row.status, status, step.recurring, self.active),
         )
 
     def origin(self, section: str) -> str:
@@ -373,11 +375,15 @@ def _inbox(sent: list[list[Any]], reader: Reader) -> list[Message]:
     """Reminders sent for this enrollment, newest first; one per item and purpose (a reminder
     sent to the inbox and by email appears once, one for a cancelled item not at all)."""
     seen: set[tuple[int, str]] = set()
+    texts: dict[int, str] = {}  # step -> its message: a step's reminders repeat
     messages = []
     for item_id, purpose, sent_at, step_id, _ in sent:
         if (item_id, purpose) in seen or step_id is None:
             continue
         seen.add((item_id, purpose))
-        text = reader.words.get("inbox_entry", text=reader.plan.steps[step_id].text)
+        text = texts.get(step_id)
+        if text is None:
+            text = reader.words.get("inbox_entry", text=reader.plan.steps[step_id].text)
+            texts[step_id] = text
         messages.append(Message(reader.at(sent_at), text, item_id))
     return messages
