@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.checklist_html import coming_html, entries_html, inbox_html
-from tracker.checklist_page import Day, Entry, Line, Message
+from tracker.checklist_reader import Day, Entry, Line, Message
 from tracker.patient_text import ENGLISH
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\" <b>bold</b>"

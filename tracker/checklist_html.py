@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from markupsafe import Markup
 
-from tracker.checklist_page import Day, Entry, Message
+from tracker.checklist_reader import Day, Entry, Message
 from tracker.patient_text import Words
 
 

@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from tracker.checklist_page import Reader, item_rows
+from tracker.checklist_page import item_rows
 from tracker.checklist_queries import ItemRow
+from tracker.checklist_reader import Reader
 from tracker.patient_links import LinkAccess
 from tracker.patient_plan import plan_for
 from tracker.patient_text import Words

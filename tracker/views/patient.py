@@ -39,7 +39,8 @@ from tracker.attempt_limits import AttemptLimit
 from tracker.calendar_feed import build_feed
 from tracker.checklist import ACTIONS, ItemNotFound, act
 from tracker.checklist_html import coming_html, entries_html, inbox_html
-from tracker.checklist_page import Entry, load_entry, load_page
+from tracker.checklist_page import load_entry, load_page
+from tracker.checklist_reader import Entry
 from tracker.clock import utcnow
 from tracker.db import get_connection, get_session
 from tracker.patient_links import (
