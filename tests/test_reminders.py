@@ -25,8 +25,9 @@ from tests.reminder_helpers import (
 from tracker import dashboard, db, localtime
 from tracker.channels import Channel, Message, build_channels
 from tracker.dispatch import Dispatcher, Settings
+from tracker.escalation import alerts, escalate
 from tracker.models import AuditEvent, ChecklistItem, User
-from tracker.reminders import alerts, escalate, quiet_until, sweep
+from tracker.reminders import quiet_until, sweep
 from tracker.scheduler import (
     DispatcherLocked,
     ReminderScheduler,

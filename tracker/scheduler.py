@@ -28,8 +28,9 @@ from tracker.channels import Channel, DeliveryError, Message, build_channels
 from tracker.clock import utcnow
 from tracker.dispatch import Dispatcher, Settings
 from tracker.enrollment import HORIZON, extend_horizon
+from tracker.escalation import escalate, escalation_message
 from tracker.models import Enrollment
-from tracker.reminders import escalate, escalation_message, next_send_at, release_claims, sweep
+from tracker.reminders import next_send_at, release_claims, sweep
 
 log = logging.getLogger(__name__)
 EXTENSION = "tracker.scheduler"

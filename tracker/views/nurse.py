@@ -15,7 +15,16 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tracker import auth, checklist, enrollment, nurse_forms, patients, reminders, rescheduling
+from tracker import (
+    auth,
+    checklist,
+    choices,
+    enrollment,
+    escalation,
+    nurse_forms,
+    patients,
+    rescheduling,
+)
 from tracker import dashboard as queries
 from tracker.clock import utcnow
 from tracker.db import get_session
@@ -54,7 +63,7 @@ def dashboard() -> str:
     return render_template(
         "nurse/dashboard.html",
         pages=queries.dashboard(session, context),
-        alerts=reminders.alerts(
+        alerts=escalation.alerts(
             session, context.now, pathway_id=filters.pathway_id, nurse_id=filters.nurse_id
         ),
         context=context,
@@ -83,7 +92,7 @@ def work_list(name: str) -> str:
 
 def _filter_choices() -> dict[str, Any]:
     session = get_session()
-    return {"pathways": queries.pathway_choices(session), "nurses": queries.nurse_choices(session)}
+    return {"pathways": choices.pathway_choices(session), "nurses": choices.nurse_choices(session)}
 
 
 # --- patients ------------------------------------------------------------------------------
@@ -93,7 +102,7 @@ def _filter_choices() -> dict[str, Any]:
 def patient_list() -> str:
     text = nurse_forms.search_text(request.args)
     page_number = nurse_forms.page_number(request.args)
-    rows, total = queries.search_patients(
+    rows, total = choices.search_patients(
         get_session(), text, offset=(page_number - 1) * queries.PAGE_SIZE
     )
     return render_template(
@@ -185,7 +194,7 @@ def enroll(patient_id: int) -> ResponseReturnValue:
             "nurse/enroll_choose.html",
             patient=person,
             form=form,
-            versions=queries.published_versions(session),
+            versions=choices.published_versions(session),
         ), status
     conditional = [step for step in steps_of(session, version) if step.conditional]
 
@@ -196,7 +205,7 @@ def enroll(patient_id: int) -> ResponseReturnValue:
             version=version,
             form=form,
             conditional=conditional,
-            nurses=queries.nurse_choices(session),
+            nurses=choices.nurse_choices(session),
         ), status
 
     if request.method == "GET":
