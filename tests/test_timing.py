@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker import lexicon
+from tracker import clinical_defaults, data_files, lexicon
 from tracker.documents import DocumentError, parse_document, read_document
 from tracker.localtime import local_to_utc, occurrences, resolve, zone
 from tracker.timing import KINDS, Recurrence, RelTime, Step, derive, time_phrase
@@ -552,7 +552,7 @@ def test_bad_steps_are_refused(seed_path: Path) -> None:
 
 
 def test_data_files_load_into_typed_values() -> None:
-    lex, cfg = lexicon.lexicon(), lexicon.defaults()
+    lex, cfg = lexicon.lexicon(), clinical_defaults.defaults()
     assert {k.name for k in lex.kinds} == set(KINDS)
     assert all(v.reason for v in lex.vague) and all(d.source for d in cfg.steps.values())
     assert cfg.for_step("start", "fasting").rule == "default: fasting from midnight (ASA)"
@@ -575,19 +575,22 @@ def test_data_files_load_into_typed_values() -> None:
 def test_bad_data_files_are_refused_with_a_clear_error(
     tmp_path: Path, file: str, old: str, new: str, message: str
 ) -> None:
-    source = lexicon.DATA / file
+    source = data_files.DATA / file
     text = source.read_text()
     assert old in text
     target = tmp_path / file
     target.write_text(text.replace(old, new, 1))
-    read = lexicon.read_lexicon if file == "lexicon.toml" else lexicon.read_defaults
-    with pytest.raises(lexicon.LexiconError, match=message) as caught:
+    read = lexicon.read_lexicon if file == "lexicon.toml" else clinical_defaults.read_defaults
+    with pytest.raises(data_files.LexiconError, match=message) as caught:
         read(target)
     assert str(caught.value).startswith(file)
 
 
 def test_the_packaged_files_are_read_once() -> None:
-    assert lexicon.lexicon() is lexicon.lexicon() and lexicon.defaults() is lexicon.defaults()
+    assert (
+        lexicon.lexicon() is lexicon.lexicon()
+        and clinical_defaults.defaults() is clinical_defaults.defaults()
+    )
 
 
 # -- arbitrary text never breaks the reader

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from tracker.lexicon import clock_minutes, defaults
+from tracker.clinical_defaults import clock_minutes, defaults
 from tracker.timing import Recurrence, RelTime, Step
 
 MAX_OCCURRENCES = 5000  # a guard against a mistyped rule; real pathways stay far below it

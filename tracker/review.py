@@ -16,8 +16,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker import audit, pathways
+from tracker.clinical_defaults import defaults
 from tracker.documents import DocumentError, parse_document
-from tracker.lexicon import defaults
 from tracker.models import Pathway, PathwayVersion, Step
 from tracker.timing import KINDS, Recurrence, RelTime
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 from tracker import phrases
+from tracker.clinical_defaults import defaults
 from tracker.documents import Document, Entry, Section
-from tracker.lexicon import KINDS, defaults
+from tracker.lexicon import KINDS
 from tracker.phrases import Span
 from tracker.steps import REVIEW_THRESHOLD, Anchor, Derived, Recurrence, RelTime, Step, Timing
 from tracker.windows import daily, default_timing, time_phrase

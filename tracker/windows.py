@@ -1,8 +1,9 @@
 """One instruction's timing: which window its phrases state, or the clinical default.
 
-`time_phrase` reads the phrases `phrases` finds (an amount of time, a day, a clock time, a
-frequency, "after that") and applies the window rules: which end opens, which is due, how it
-repeats and how sure the reading is. Rule names and confidence factors come from the lexicon.
+`time_phrase` reads the phrases `phrases` and `frequencies` find (an amount of time, a day, a
+clock time, a frequency, "after that") and applies the window rules: which end opens, which
+is due, how it repeats and how sure the reading is. Rule names and confidence factors come
+from the lexicon.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cache
 
-from tracker import phrases
-from tracker.lexicon import DayPhrase, Default, KindRule, Offset, clock_minutes, defaults, lexicon
+from tracker import frequencies, phrases
+from tracker.clinical_defaults import Default, Offset, clock_minutes, defaults
+from tracker.lexicon import DayPhrase, KindRule, lexicon
 from tracker.phrases import Span
 from tracker.steps import Anchor, Recurrence, RelTime, Timing
 
@@ -155,7 +157,11 @@ def _overlaps(a: Span, b: Span) -> bool:
 
 
 def _window(
-    text: str, anchor: Anchor, state: bool, repeat: phrases.Repeat | None, previous: RelTime | None
+    text: str,
+    anchor: Anchor,
+    state: bool,
+    repeat: frequencies.Repeat | None,
+    previous: RelTime | None,
 ) -> _Window | None:
     """The window the text states, choosing among its timing phrases."""
     day, clock = phrases.day_phrase(text, anchor), phrases.clock_time(text)
@@ -193,7 +199,7 @@ def _window(
     return None
 
 
-def _rrule(repeat: phrases.Repeat) -> str:
+def _rrule(repeat: frequencies.Repeat) -> str:
     """The RFC 5545 RRULE body for a repeat."""
     cfg = defaults()
     parts = [f"FREQ={repeat.freq}"] + (
@@ -215,7 +221,7 @@ def _rrule(repeat: phrases.Repeat) -> str:
     return ";".join(parts)
 
 
-def _describe(repeat: phrases.Repeat) -> str:
+def _describe(repeat: frequencies.Repeat) -> str:
     minutes, per_week, per_day = repeat.every_minutes, repeat.times_per_week, repeat.times_per_day
     if repeat.during_sleep:
         how = "nightly"
@@ -268,7 +274,7 @@ def time_phrase(
         name, rules = rules.recovery, _kinds()[rules.recovery]
     critical = rules.critical == "always" or (rules.critical == "hold" and phrases.holds(text))
     conditional = phrases.hedged(text)
-    repeat = phrases.repeat(text)
+    repeat = frequencies.repeat(text)
     window, chosen = _window(text, anchor, rules.state, repeat, previous), None
     if window is None:
         window, chosen = _default_window(name, anchor)
@@ -280,7 +286,7 @@ def time_phrase(
     ongoing = rules.ongoing and window.days >= cfg.implied_daily_min_days
     if repeat is None and until is not None and (ongoing or (chosen and chosen.recurrence)):
         implied = _factor("implied_daily") if chosen is None else 1.0
-        repeat = phrases.Repeat((), "DAILY", times_per_day=1, confidence=implied)
+        repeat = frequencies.Repeat((), "DAILY", times_per_day=1, confidence=implied)
         rule = f"daily (implied); {rule}" if chosen is None else rule
     elif repeat is not None:
         if chosen is not None or until is None:
