@@ -156,6 +156,19 @@ def test_tick_with_javascript_returns_the_fresh_item(
     assert 'value="undo"' in body["html"] and 'value="done"' not in body["html"]
 
 
+def test_the_fresh_item_is_the_pages_own_markup(
+    client: FlaskClient, plan: Linked, session: Session
+) -> None:
+    """The in-place answer and the page build an entry the same way (checklist_html)."""
+    tablet = open_tablet(session, plan.id)
+    assert post_item(client, plan, tablet.id or 0, "done").status_code == 303
+    body = post_item(client, plan, tablet.id or 0, "undo", headers=JSON).get_json()
+    page = page_of(client, plan)
+    start = page.index(f'<li class="entry status-open" id="item-{tablet.id}">')
+    end = page.index("</li>", start) + len("</li>")
+    assert body["ok"] and page[start:end] == body["html"].strip()
+
+
 def test_ticking_cancels_the_items_reminders(
     client: FlaskClient, plan: Linked, session: Session
 ) -> None:
