@@ -30,7 +30,6 @@ from tests.enrollment_helpers import (
     rel,
 )
 from tracker.clock import utcnow
-from tracker.dashboard import PAGE_SIZE, day_bounds
 from tracker.db import get_engine
 from tracker.models import (
     AuditEvent,
@@ -43,6 +42,7 @@ from tracker.models import (
     User,
 )
 from tracker.patient_timeline import countdown, css_status, display_status
+from tracker.work_list_pages import PAGE_SIZE, day_bounds
 
 ZONE = ZoneInfo("America/New_York")
 SCRIPT = "<script>alert(1)</script>"

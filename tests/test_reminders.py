@@ -22,7 +22,7 @@ from tests.reminder_helpers import (
     seed_reminders,
     statuses,
 )
-from tracker import dashboard, db, localtime
+from tracker import dashboard, db, localtime, work_list_pages
 from tracker.channels import Channel, Message, build_channels
 from tracker.dispatch import Dispatcher, Settings
 from tracker.escalation import alerts, escalate
@@ -153,7 +153,7 @@ def test_six_hours_of_downtime_every_reminder_accounted_for(app: Flask, engine: 
     assert all(rows[i].status == "failed" for i in failing.reminder_ids)
     with Session(engine) as session:
         problems = dashboard.work_list(
-            session, "reminders", dashboard.Context(restart, ZoneInfo("America/New_York"))
+            session, "reminders", work_list_pages.Context(restart, ZoneInfo("America/New_York"))
         )
     shown = {row.reminder_id for row in problems.rows}  # type: ignore[union-attr]
     expired_ids = {i for i in useless.reminder_ids if rows[i].status == "expired"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
-from tracker import pathways, review
+from tracker import pathways, review, step_fields
 from tracker.auth import create_user
 from tracker.documents import read_document
 from tracker.models import (
@@ -21,7 +21,8 @@ from tracker.models import (
     Step,
     User,
 )
-from tracker.review import InvalidStep, ReviewError, StepFields, VersionFrozen
+from tracker.review import VersionFrozen
+from tracker.step_fields import InvalidStep, ReviewError, StepFields
 from tracker.timing import Recurrence, RelTime
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
@@ -138,7 +139,7 @@ def test_text_is_stored_exactly_as_typed(session: Session, draft: PathwayVersion
         ({"kind": "nonsense"}, "kind"),
         ({"section": "benefits"}, "section"),
         ({"text": "   "}, "text"),
-        ({"text": "x" * (review.MAX_TEXT + 1)}, "text"),
+        ({"text": "x" * (step_fields.MAX_TEXT + 1)}, "text"),
     ],
 )
 def test_fields_that_do_not_fit_are_refused_and_nothing_changes(
@@ -163,14 +164,14 @@ def test_clock_times_count_as_a_whole_day_when_ordering_the_window() -> None:
         opens=RelTime(anchor="start", days=-1, clock="21:00"),
         due=RelTime(anchor="start", minutes=-120),
     )
-    review.check_fields(fields, duration_minutes=60)
+    step_fields.check_fields(fields, duration_minutes=60)
     # Recovery anchored at the end is after a preparation step at the start.
-    review.check_fields(
+    step_fields.check_fields(
         _fields(opens=RelTime(anchor="start", minutes=-30), due=RelTime(anchor="end")),
         duration_minutes=60,
     )
     with pytest.raises(InvalidStep):
-        review.check_fields(
+        step_fields.check_fields(
             _fields(opens=RelTime(anchor="end"), due=RelTime(anchor="start", minutes=-1)),
             duration_minutes=60,
         )
@@ -346,18 +347,18 @@ def test_source_sentences_map_each_step_line_to_its_bullet(
 
 def test_repetition_follows_timings_rules_and_keeps_what_the_editor_cannot_show() -> None:
     until = RelTime(anchor="end", days=14)
-    assert review.repetition("times_per_week", 1, until=until).rule == "FREQ=WEEKLY"
-    assert review.repetition("times_per_week", 3, until=until).rule == (
+    assert step_fields.repetition("times_per_week", 1, until=until).rule == "FREQ=WEEKLY"
+    assert step_fields.repetition("times_per_week", 3, until=until).rule == (
         "FREQ=WEEKLY;BYDAY=MO,WE,FR"
     )
-    assert review.repetition("every_minutes", 120, until=until).every_minutes == 120
-    four = review.repetition("times_per_day", 4, until=until)
+    assert step_fields.repetition("every_minutes", 120, until=until).every_minutes == 120
+    four = step_fields.repetition("times_per_day", 4, until=until)
     assert (four.rule, four.times_per_day) == ("FREQ=DAILY;BYHOUR=8,12,16,20;BYMINUTE=0", 4)
 
     nightly = Recurrence("FREQ=DAILY;INTERVAL=2", 1, None, until, during_sleep=True)
-    assert review.repeat_choice(nightly) == ("times_per_day", 1)
+    assert step_fields.repeat_choice(nightly) == ("times_per_day", 1)
     later = RelTime(anchor="end", days=21)
-    kept = review.repetition("times_per_day", 1, until=later, keep=nightly)
+    kept = step_fields.repetition("times_per_day", 1, until=later, keep=nightly)
     assert kept == replace(nightly, until=later)
-    changed = review.repetition("times_per_day", 2, until=later, keep=nightly)
+    changed = step_fields.repetition("times_per_day", 2, until=later, keep=nightly)
     assert not changed.during_sleep and changed.times_per_day == 2

@@ -3,7 +3,8 @@
 Named for `Choice`, the option every pick list here returns: the dashboard's pathway and
 nurse filters, and the published versions a patient can be enrolled on. The patient search
 sits with them because it too serves a form (the register's search box), not a work list;
-the work lists are in tracker.dashboard, whose table handles and page size these share.
+the work lists are in tracker.dashboard. Both take their table handles and page size from
+tracker.work_list_pages.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from tracker.dashboard import ENROLLMENTS, PAGE_SIZE, PATHWAYS, PATIENTS, USERS, VERSIONS
+from tracker.work_list_pages import ENROLLMENTS, PAGE_SIZE, PATHWAYS, PATIENTS, USERS, VERSIONS
 
 _enr, _pat, _ver, _user = ENROLLMENTS.c, PATIENTS.c, VERSIONS.c, USERS.c
 

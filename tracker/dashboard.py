@@ -7,27 +7,33 @@ queries), so the dashboard stays fast with tens of thousands of active enrollmen
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
-from zoneinfo import ZoneInfo
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, case, func, or_, select
-from sqlmodel import Session, SQLModel
+from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlmodel import Session
 
-from tracker.models import (
-    ChecklistItem,
-    Enrollment,
-    Pathway,
-    PathwayVersion,
-    Patient,
-    Reminder,
-    Step,
-    User,
-)
 from tracker.patient_timeline import status_word
+from tracker.work_list_pages import (
+    ENROLLMENTS,
+    ITEMS,
+    PAGE_SIZE,
+    PATIENTS,
+    REMINDERS,
+    STEPS,
+    USERS,
+    VERSIONS,
+    Context,
+    ItemRow,
+    Page,
+    ProcedureRow,
+    ReminderRow,
+    WorkList,
+    day_bounds,
+    page,
+)
 
-PAGE_SIZE = 50
 PREVIEW_ROWS = 8  # rows of each list shown on the dashboard itself
 OVERDUE_STATUSES = ("pending", "not_done")  # not confirmed; "not_done" is the patient saying so
 UNCONFIRMED_STATUSES = ("pending", "not_done", "missed")
@@ -39,174 +45,13 @@ LIVE_STATES = ("active", "completed")  # procedures listed for a day: everything
 OVERDUE_LOOKBACK = timedelta(days=30)
 CRITICAL_LOOKBACK = timedelta(days=14)
 REMINDER_LOOKBACK = timedelta(days=14)
-RowKind = Literal["procedures", "items", "reminders"]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Dashboard filters from the query string; None means all."""
-
-    pathway_id: int | None = None
-    nurse_id: int | None = None
-
-    def args(self) -> dict[str, int]:
-        """As query-string arguments for `url_for`, leaving out the unset ones."""
-        pairs = {"pathway": self.pathway_id, "nurse": self.nurse_id}
-        return {name: value for name, value in pairs.items() if value is not None}
-
-
-@dataclass(frozen=True)
-class ProcedureRow:
-    """An enrollment whose procedure falls on the listed day."""
-
-    enrollment_id: int
-    patient_id: int
-    patient_name: str
-    mrn: str
-    pathway: str
-    starts_at: datetime
-    timezone: str
-    state: str
-    nurse: str
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    """A checklist item needing attention, with its patient and step."""
-
-    item_id: int
-    enrollment_id: int
-    patient_id: int
-    patient_name: str
-    mrn: str
-    pathway: str
-    step_text: str
-    kind: str
-    critical: bool
-    status: str
-    opens_at: datetime
-    due_at: datetime
-    expires_at: datetime | None
-    procedure_start: datetime
-    timezone: str
-    shown_status: str = ""  # as the patient page words it now: overdue, missed, not done…
-
-
-@dataclass(frozen=True)
-class ReminderRow:
-    """A reminder that failed or expired unsent."""
-
-    reminder_id: int
-    item_id: int
-    enrollment_id: int
-    patient_id: int
-    patient_name: str
-    mrn: str
-    pathway: str
-    step_text: str
-    channel: str
-    status: str
-    send_at: datetime
-    attempts: int
-    last_error: str
-    timezone: str
-
-
-Row = ProcedureRow | ItemRow | ReminderRow
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every list query needs: the instant, the dashboard's zone and the filters."""
-
-    now: datetime
-    zone: ZoneInfo
-    filters: Filters = field(default_factory=Filters)
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a work list and the list's total size."""
-
-    rows: list[Row]
-    total: int
-    offset: int
-    limit: int
-
-    @property
-    def has_more(self) -> bool:
-        return self.offset + len(self.rows) < self.total
-
-
-@dataclass(frozen=True)
-class WorkList:
-    """A dashboard list: its URL name, heading, row kind, and how to fetch a page of it."""
-
-    name: str
-    title: str
-    empty: str
-    kind: RowKind
-    fetch: Callable[[Session, Context, int, int], Page]
-
-
-def day_bounds(now: datetime, zone: ZoneInfo, days_ahead: int = 0) -> tuple[datetime, datetime]:
-    """UTC instants of local midnight starting the day `days_ahead` after today, and the next."""
-    today = now.astimezone(zone).date()
-    return _midnight(today + timedelta(days=days_ahead), zone), _midnight(
-        today + timedelta(days=days_ahead + 1), zone
-    )
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 # --- the queries ---------------------------------------------------------------------------
 
 
-def _table(model: type[SQLModel]) -> Table:
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return table
-
-
-ITEMS, ENROLLMENTS, PATIENTS = _table(ChecklistItem), _table(Enrollment), _table(Patient)
-VERSIONS, STEPS, REMINDERS = _table(PathwayVersion), _table(Step), _table(Reminder)
-USERS, PATHWAYS = _table(User), _table(Pathway)
 _item, _enr, _pat, _ver = ITEMS.c, ENROLLMENTS.c, PATIENTS.c, VERSIONS.c
 _step, _rem, _user = STEPS.c, REMINDERS.c, USERS.c
-
-
-def _filtered(query: Select[Any], filters: Filters, *, join_version: bool) -> Select[Any]:
-    """The pathway and nurse filters on a query over enrollments (joining versions if asked)."""
-    if filters.pathway_id is not None:
-        if join_version:
-            query = query.join(VERSIONS, _ver.id == _enr.version_id)
-        query = query.where(_ver.pathway_id == filters.pathway_id)
-    if filters.nurse_id is not None:
-        query = query.where(_enr.nurse_id == filters.nurse_id)
-    return query
-
-
-def _page(
-    session: Session,
-    context: Context,
-    rows: Select[Any],
-    count: Select[Any],
-    offset: int,
-    limit: int,
-    build: Callable[[Any], Row],
-) -> Page:
-    """A page of `rows` and, unless the page shows them all, the `count` of the whole list,
-    both narrowed by the context's filters."""
-    rows = _filtered(rows, context.filters, join_version=False)
-    count = _filtered(count, context.filters, join_version=True)
-    connection = session.connection()
-    found = [build(r) for r in connection.execute(rows.offset(offset).limit(limit))]
-    if offset == 0 and len(found) < limit:
-        total = len(found)
-    else:
-        total = int(connection.execute(count).scalar_one())
-    return Page(found, total, offset, limit)
 
 
 def _procedures_on(days_ahead: int) -> Callable[[Session, Context, int, int], Page]:
@@ -237,7 +82,7 @@ def _procedures_on(days_ahead: int) -> Callable[[Session, Context, int, int], Pa
             .order_by(_enr.procedure_start, _enr.id)
         )
         count = select(func.count()).select_from(ENROLLMENTS).where(*where)
-        return _page(
+        return page(
             session,
             context,
             rows,
@@ -296,7 +141,7 @@ def _items_page(
     if step_filter:
         count = count.join(STEPS, _step.id == _item.step_id)
     count = count.where(_enr.state == "active", *where)
-    return _page(
+    return page(
         session,
         context,
         rows,
@@ -406,7 +251,7 @@ def _reminder_problems(session: Session, context: Context, offset: int, limit: i
         .join(ENROLLMENTS, _enr.id == _rem.enrollment_id)
         .where(*where)
     )
-    return _page(
+    return page(
         session,
         context,
         rows,

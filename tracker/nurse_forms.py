@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from tracker.dashboard import Filters
 from tracker.patients import AUDITED_FIELDS, CHANNELS, InvalidInput, parse_birth_date
 from tracker.procedure_time import AmbiguousStart, NonexistentStart
+from tracker.work_list_pages import Filters
 
 T = TypeVar("T")
 MAX_SEARCH_LENGTH = 200

@@ -32,7 +32,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker.review import (
+from tracker.step_fields import (
     MAX_DAYS,
     MAX_MINUTES,
     MAX_TEXT,

@@ -5,23 +5,23 @@ Bad input is one line `tracker: --option: problem` and exit status 2, with nothi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import click
 
 from tracker.cli import fail
+from tracker.commands.patient_output import (
+    diff_json,
+    enrollment_json,
+    patient_json,
+    print_diff,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session
-
-    from tracker.localtime import Window
-    from tracker.models import ChecklistItem, Enrollment, Patient
-    from tracker.rescheduling import ItemChange, RescheduleDiff
 
 ACTOR = "cli"
 # Service field name -> the option that supplies it, for error lines.
@@ -78,9 +78,9 @@ def add(
             now=utcnow(),
             actor=ACTOR,
         )
-        result = _patient_json(row)
+        result = patient_json(row)
     if as_json:
-        _print_json(result)
+        print_json(result)
     else:
         click.echo(
             f"patient {result['id']}: MRN {result['mrn']} {result['name']} ({result['timezone']})"
@@ -153,11 +153,11 @@ def enroll(
                 f"{pathway.slug} v{version.number} has conditional steps, "
                 f"give --confirm-all or --drop-conditional: {listed}",
             ) from None
-        result = _enrollment_json(
+        result = enrollment_json(
             session, enrollment, person, slug=pathway.slug, version=version.number
         )
     if as_json:
-        _print_json(result)
+        print_json(result)
     else:
         counts = result["counts"]
         click.echo(
@@ -210,11 +210,11 @@ def reschedule(
             if apply_
             else service.preview_reschedule(**options)
         )
-        result = _diff_json(diff, applied=apply_)
+        result = diff_json(diff, applied=apply_)
     if as_json:
-        _print_json(result)
+        print_json(result)
     else:
-        _print_diff(result)
+        print_diff(result)
 
 
 # --- plumbing ----------------------------------------------------------------------------
@@ -253,152 +253,3 @@ def _whole_number(text: str, field: str) -> int:
     if not text.strip().isdigit():
         raise InvalidInput(field, f"{text!r} is not an id")
     return int(text)
-
-
-def _print_json(result: dict[str, Any]) -> None:
-    click.echo(json.dumps(result, indent=2, ensure_ascii=False))
-
-
-def _moment(moment: datetime | None, tz: ZoneInfo) -> dict[str, str] | None:
-    if moment is None:
-        return None
-    return {"utc": moment.isoformat(), "local": moment.astimezone(tz).isoformat()}
-
-
-def _patient_json(row: Patient) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "mrn": row.mrn,
-        "name": row.name,
-        "email": row.email,
-        "phone": row.phone,
-        "timezone": row.timezone,
-        "birth_date": row.birth_date.isoformat() if row.birth_date else None,
-        "reminder_hour": row.reminder_hour,
-        "channels": row.channels,
-        "language": row.language,
-    }
-
-
-def _enrollment_json(
-    session: Session, enrollment: Enrollment, person: Patient, *, slug: str, version: int
-) -> dict[str, Any]:
-    from tracker.localtime import zone
-    from tracker.models import PathwayVersion
-    from tracker.schedule_rows import items_of, reminders_of, version_plans
-
-    tz = zone(enrollment.timezone)
-    items = items_of(session, enrollment)
-    pinned = session.get_one(PathwayVersion, enrollment.version_id)
-    texts = {plan.id: plan.step.text for plan in version_plans(session, pinned)}
-    return {
-        "enrollment_id": enrollment.id,
-        "patient_id": person.id,
-        "mrn": person.mrn,
-        "pathway": slug,
-        "version": version,
-        "timezone": enrollment.timezone,
-        "start": _moment(enrollment.procedure_start, tz),
-        "end": _moment(enrollment.procedure_end, tz),
-        "horizon": _moment(enrollment.horizon, tz),
-        "dropped_steps": enrollment.dropped_steps,
-        "counts": {
-            "items": len(items),
-            "pending": sum(i.status == "pending" for i in items),
-            "missed": sum(i.status == "missed" for i in items),
-            "reminders": len(reminders_of(session, enrollment)),
-        },
-        "items": [_item_json(item, texts.get(item.step_id, ""), tz) for item in items],
-    }
-
-
-def _item_json(item: ChecklistItem, text: str, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "step_id": item.step_id,
-        "occurrence": item.occurrence,
-        "text": text,
-        "status": item.status,
-        "opens": _moment(item.opens_at, tz),
-        "due": _moment(item.due_at, tz),
-        "expires": _moment(item.expires_at, tz),
-    }
-
-
-def _window_json(window: Window | None, tz: ZoneInfo) -> dict[str, Any] | None:
-    if window is None:
-        return None
-    return {
-        "opens": _moment(window.opens, tz),
-        "due": _moment(window.due, tz),
-        "expires": _moment(window.expires, tz),
-    }
-
-
-def _diff_json(diff: RescheduleDiff, *, applied: bool) -> dict[str, Any]:
-    from tracker.localtime import zone
-
-    tz = zone(diff.timezone)
-    changes = diff.changes
-    return {
-        "enrollment_id": diff.enrollment_id,
-        "applied": applied,
-        "timezone": diff.timezone,
-        "old_start": _moment(diff.old_start, tz),
-        "new_start": _moment(diff.new_start, tz),
-        "old_end": _moment(diff.old_end, tz),
-        "new_end": _moment(diff.new_end, tz),
-        "horizon": _moment(diff.horizon, tz),
-        "counts": {
-            "moved": sum(c.item_id is not None and c.old != c.new for c in changes),
-            "added": sum(c.item_id is None for c in changes),
-            "missed": sum(c.new_status == "missed" and c.status != "missed" for c in changes),
-            "cancelled": sum(c.new_status == "cancelled" for c in changes),
-            "reopened": sum(c.reopen for c in changes),
-            "no_longer_counts": len(diff.no_longer_counts),
-            "unchanged": diff.unchanged,
-        },
-        "no_longer_counts": diff.no_longer_counts,
-        "changes": [_change_json(change, tz) for change in changes],
-    }
-
-
-def _change_json(change: ItemChange, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "item_id": change.item_id,
-        "step_id": change.step_id,
-        "occurrence": change.occurrence,
-        "text": change.text,
-        "status": change.status,
-        "new_status": change.new_status,
-        "old": _window_json(change.old, tz),
-        "new": _window_json(change.new, tz),
-        "no_longer_counts": change.no_longer_counts,
-        "reopen": change.reopen,
-    }
-
-
-def _print_diff(result: dict[str, Any]) -> None:
-    verb = "moved" if result["applied"] else "would move"
-    click.echo(
-        f"enrollment {result['enrollment_id']}: {result['old_start']['local']} → "
-        f"{result['new_start']['local']} ({result['timezone']}); {verb}:"
-    )
-    for change in result["changes"]:
-        label = "new" if change["item_id"] is None else f"#{change['item_id']}"
-        old, new = change["old"], change["new"]
-        before = old["opens"]["local"] if old else "—"
-        after = new["opens"]["local"] if new else "gone"
-        status = change["status"] or "new"
-        if change["new_status"] != change["status"]:
-            status += f" → {change['new_status']}"
-        flag = "  NO LONGER COUNTS (done for the old date)" if change["no_longer_counts"] else ""
-        click.echo(
-            f"  {label:>6} {change['text'][:50]:<50} opens {before} → {after}  [{status}]{flag}"
-        )
-    counts = result["counts"]
-    click.echo(
-        f"{counts['moved']} moved, {counts['added']} added, {counts['missed']} now missed, "
-        f"{counts['cancelled']} cancelled, {counts['unchanged']} unchanged"
-        + ("" if result["applied"] else "; add --apply to make the change")
-    )

@@ -10,13 +10,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from tracker import pathways, review, timeline, wording
+from tracker import pathways, review, step_fields, timeline, wording
 from tracker.auth import current_staff, require_admin_for_blueprint
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.models import Pathway, PathwayVersion, Step
-from tracker.review import StepFields
 from tracker.review_forms import StepForm, form_data
+from tracker.step_fields import StepFields
 from tracker.timing import REVIEW_THRESHOLD, RelTime
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -79,7 +79,7 @@ def edit_step(slug: str, number: int, step_id: int) -> str | Response | tuple[st
                 now=utcnow(),
             )
             return _done(found, f"Step {_position(found, step)} saved.", anchor=f"step-{step_id}")
-        except review.InvalidStep as error:
+        except step_fields.InvalidStep as error:
             _undo()
             form.add_error(error.field, error.message)
         except review.VersionFrozen as error:
@@ -102,7 +102,7 @@ def add_step(slug: str, number: int) -> Response | tuple[str, int]:
                 now=utcnow(),
             )
             return _done(found, "Step added.", anchor=f"step-{step.id}")
-        except review.InvalidStep as error:
+        except step_fields.InvalidStep as error:
             _undo()
             form.add_error(error.field, error.message)
         except review.VersionFrozen as error:
@@ -129,7 +129,7 @@ def publish(slug: str, number: int) -> Response:
         review.publish(session=get_session(), version=found, user_id=_user_id(), now=utcnow())
     except review.VersionFrozen as error:
         _conflict(error)
-    except review.ReviewError as error:
+    except step_fields.ReviewError as error:
         _undo()
         flash(str(error), "error")
         return redirect(url_for("admin.version", slug=slug, number=number), SEE_OTHER)
@@ -157,7 +157,7 @@ def start_draft(slug: str) -> Response:
         _undo()
         flash(str(error), "info")
         return redirect(url_for("admin.version", slug=slug, number=error.version.number), SEE_OTHER)
-    except review.ReviewError as error:
+    except step_fields.ReviewError as error:
         _undo()
         flash(str(error), "error")
         return redirect(url_for("admin.index"), SEE_OTHER)

@@ -32,6 +32,7 @@ from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient, U
 from tracker.nurse_forms import FormState
 from tracker.pathways import steps_of
 from tracker.patient_timeline import css_status, load, local_text, short_text
+from tracker.work_list_pages import PAGE_SIZE, Context
 
 bp = Blueprint("nurse", __name__, url_prefix="/nurse")
 auth.require_staff_for_blueprint(bp)
@@ -59,7 +60,7 @@ def get_or_404(model: type[T], row_id: int) -> T:
 def dashboard() -> str:
     session = get_session()
     filters = nurse_forms.filters(request.args)
-    context = queries.Context(utcnow(), _zone(), filters)
+    context = Context(utcnow(), _zone(), filters)
     return render_template(
         "nurse/dashboard.html",
         pages=queries.dashboard(session, context),
@@ -77,8 +78,8 @@ def work_list(name: str) -> str:
     session = get_session()
     filters = nurse_forms.filters(request.args)
     page_number = nurse_forms.page_number(request.args)
-    context = queries.Context(utcnow(), _zone(), filters)
-    offset = (page_number - 1) * queries.PAGE_SIZE
+    context = Context(utcnow(), _zone(), filters)
+    offset = (page_number - 1) * PAGE_SIZE
     page = queries.work_list(session, name, context, offset=offset)
     return render_template(
         "nurse/work_list.html",
@@ -102,16 +103,14 @@ def _filter_choices() -> dict[str, Any]:
 def patient_list() -> str:
     text = nurse_forms.search_text(request.args)
     page_number = nurse_forms.page_number(request.args)
-    rows, total = choices.search_patients(
-        get_session(), text, offset=(page_number - 1) * queries.PAGE_SIZE
-    )
+    rows, total = choices.search_patients(get_session(), text, offset=(page_number - 1) * PAGE_SIZE)
     return render_template(
         "nurse/patients.html",
         rows=rows,
         total=total,
         q=text,
         page_number=page_number,
-        page_size=queries.PAGE_SIZE,
+        page_size=PAGE_SIZE,
     )
 
 

@@ -1,0 +1,199 @@
+"""What a dashboard work list is made of, and how one page of it is read.
+
+The filters and context every list query takes, the row each kind of list returns, a page
+of rows, and `page`, which runs a list's query for one page and counts the whole list only
+when that page does not already hold all of it (a short list costs one query, not two).
+The queries themselves are in tracker.dashboard; tracker.choices shares the table handles
+and the page size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, Table
+from sqlmodel import Session, SQLModel
+
+from tracker.models import (
+    ChecklistItem,
+    Enrollment,
+    Pathway,
+    PathwayVersion,
+    Patient,
+    Reminder,
+    Step,
+    User,
+)
+
+PAGE_SIZE = 50
+RowKind = Literal["procedures", "items", "reminders"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Dashboard filters from the query string; None means all."""
+
+    pathway_id: int | None = None
+    nurse_id: int | None = None
+
+    def args(self) -> dict[str, int]:
+        """As query-string arguments for `url_for`, leaving out the unset ones."""
+        pairs = {"pathway": self.pathway_id, "nurse": self.nurse_id}
+        return {name: value for name, value in pairs.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class ProcedureRow:
+    """An enrollment whose procedure falls on the listed day."""
+
+    enrollment_id: int
+    patient_id: int
+    patient_name: str
+    mrn: str
+    pathway: str
+    starts_at: datetime
+    timezone: str
+    state: str
+    nurse: str
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """A checklist item needing attention, with its patient and step."""
+
+    item_id: int
+    enrollment_id: int
+    patient_id: int
+    patient_name: str
+    mrn: str
+    pathway: str
+    step_text: str
+    kind: str
+    critical: bool
+    status: str
+    opens_at: datetime
+    due_at: datetime
+    expires_at: datetime | None
+    procedure_start: datetime
+    timezone: str
+    shown_status: str = ""  # as the patient page words it now: overdue, missed, not done…
+
+
+@dataclass(frozen=True)
+class ReminderRow:
+    """A reminder that failed or expired unsent."""
+
+    reminder_id: int
+    item_id: int
+    enrollment_id: int
+    patient_id: int
+    patient_name: str
+    mrn: str
+    pathway: str
+    step_text: str
+    channel: str
+    status: str
+    send_at: datetime
+    attempts: int
+    last_error: str
+    timezone: str
+
+
+Row = ProcedureRow | ItemRow | ReminderRow
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every list query needs: the instant, the dashboard's zone and the filters."""
+
+    now: datetime
+    zone: ZoneInfo
+    filters: Filters = field(default_factory=Filters)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a work list and the list's total size."""
+
+    rows: list[Row]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.rows) < self.total
+
+
+@dataclass(frozen=True)
+class WorkList:
+    """A dashboard list: its URL name, heading, row kind, and how to fetch a page of it."""
+
+    name: str
+    title: str
+    empty: str
+    kind: RowKind
+    fetch: Callable[[Session, Context, int, int], Page]
+
+
+def day_bounds(now: datetime, zone: ZoneInfo, days_ahead: int = 0) -> tuple[datetime, datetime]:
+    """UTC instants of local midnight starting the day `days_ahead` after today, and the next."""
+    today = now.astimezone(zone).date()
+    return _midnight(today + timedelta(days=days_ahead), zone), _midnight(
+        today + timedelta(days=days_ahead + 1), zone
+    )
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+# --- table handles and paging --------------------------------------------------------------
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+ITEMS, ENROLLMENTS, PATIENTS = _table(ChecklistItem), _table(Enrollment), _table(Patient)
+VERSIONS, STEPS, REMINDERS = _table(PathwayVersion), _table(Step), _table(Reminder)
+USERS, PATHWAYS = _table(User), _table(Pathway)
+_enr, _ver = ENROLLMENTS.c, VERSIONS.c
+
+
+def _filtered(query: Select[Any], filters: Filters, *, join_version: bool) -> Select[Any]:
+    """The pathway and nurse filters on a query over enrollments (joining versions if asked)."""
+    if filters.pathway_id is not None:
+        if join_version:
+            query = query.join(VERSIONS, _ver.id == _enr.version_id)
+        query = query.where(_ver.pathway_id == filters.pathway_id)
+    if filters.nurse_id is not None:
+        query = query.where(_enr.nurse_id == filters.nurse_id)
+    return query
+
+
+def page(
+    session: Session,
+    context: Context,
+    rows: Select[Any],
+    count: Select[Any],
+    offset: int,
+    limit: int,
+    build: Callable[[Any], Row],
+) -> Page:
+    """A page of `rows` and, unless the page shows them all, the `count` of the whole list,
+    both narrowed by the context's filters."""
+    rows = _filtered(rows, context.filters, join_version=False)
+    count = _filtered(count, context.filters, join_version=True)
+    connection = session.connection()
+    found = [build(r) for r in connection.execute(rows.offset(offset).limit(limit))]
+    if offset == 0 and len(found) < limit:
+        total = len(found)
+    else:
+        total = int(connection.execute(count).scalar_one())
+    return Page(found, total, offset, limit)
