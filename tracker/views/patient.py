@@ -4,15 +4,15 @@ No account: the token in the URL is the key. Unknown tokens get 404, revoked or 
 410, both counted against the sender's address by the rate limiter; with PATIENT_DOB_CHECK
 on, a device must also confirm the date of birth once (a signed cookie remembers it).
 Without JavaScript every action is a plain form (POST-redirect-GET); static/patient.js posts
-the same forms with fetch and swaps the item in place from the JSON answer.
+the same forms with fetch and swaps the item in place from the JSON answer. Opening the link,
+the limits and the form tokens are in tracker.views.patient_access.
 """
 
 from __future__ import annotations
 
-import hmac
 from datetime import date
 from http import HTTPStatus
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -29,13 +29,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_limiter.util import get_remote_address
-from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from tracker.attempt_limits import AttemptLimit
 from tracker.calendar_feed import build_feed
 from tracker.checklist import ACTIONS, ItemNotFound, act
 from tracker.checklist_html import coming_html, entries_html, inbox_html
@@ -45,11 +41,7 @@ from tracker.clock import utcnow
 from tracker.db import get_connection, get_session
 from tracker.patient_links import (
     LinkAccess,
-    LinkGone,
-    LinkNotFound,
-    form_token,
     hash_token,
-    open_link,
     qr_svg,
 )
 from tracker.patient_plan import plan_for
@@ -57,19 +49,25 @@ from tracker.patient_text import ENGLISH, Words, words_for
 from tracker.patients import InvalidInput
 from tracker.printed_plan import printable
 from tracker.security import csrf
+from tracker.views.patient_access import (
+    DOB_ATTEMPTS,
+    DOB_COOKIE,
+    check_form,
+    dob_serializer,
+    link_form_token,
+    needs_dob,
+    open_or_refuse,
+    private,
+    refuse,
+)
 
-R = TypeVar("R", bound=BaseResponse)
 bp = Blueprint("patient", __name__, url_prefix="/p")
-csrf.exempt(bp)  # the link's own form tokens (_form_token) protect these forms: no session
+csrf.exempt(bp)  # link-bound form tokens (patient_access.check_form): no session
 health = Blueprint("health", __name__)
 for _fragment in (entries_html, coming_html, inbox_html):  # the checklist template's loops
     bp.add_app_template_global(_fragment)
 
 MAX_ID = 2**31 - 1  # ids are 32-bit; a longer number in a URL is simply not found
-LINK_LIMIT = "30 per minute;300 per day"  # refused tokens (404/410) per address
-DOB_LIMIT = "5 per 15 minutes"  # wrong dates of birth per link
-DOB_COOKIE = "tracker_dob_{link_id}"
-DOB_SALT = "patient-dob"
 ITEM = f"/<token>/items/<int(max={MAX_ID}):item_id>"
 MESSAGES: dict[int, tuple[str, str]] = {  # status -> (title key, body key) of the calm error page
     HTTPStatus.NOT_FOUND: ("missing_title", "missing_body"),
@@ -78,82 +76,14 @@ MESSAGES: dict[int, tuple[str, str]] = {  # status -> (title key, body key) of t
 }
 
 
-# Refused tokens (404/410) and other patients' item ids count per address; wrong dates of
-# birth per link. Successes cost nothing.
-LINK_ATTEMPTS = AttemptLimit("PATIENT_LINK_LIMIT", LINK_LIMIT, "patient-link")
-DOB_ATTEMPTS = AttemptLimit("PATIENT_DOB_LIMIT", DOB_LIMIT, "patient-dob")
-
-
 @health.get("/healthz")
 def healthz() -> Response:
     """Liveness for load balancers (and the benchmark's baseline)."""
     return Response("ok", mimetype="text/plain")
 
 
-# --- opening a link --------------------------------------------------------------------------
-
-
-def _open(token: str, db: Connection | None = None) -> LinkAccess:
-    """The link's access, or the calm page: 404 unknown, 410 revoked or expired (429 once this
-    address has had too many refusals)."""
-    try:
-        return open_link(db=db or get_session(), token=token, now=utcnow())
-    except LinkNotFound:
-        _refuse(HTTPStatus.NOT_FOUND)
-    except LinkGone:
-        _refuse(HTTPStatus.GONE)
-
-
-def _refuse(status: int) -> NoReturn:
-    """Count a refusal against the sender's address; past the limit, say only "too many".
-
-    Only refusals are checked: a guessed 256-bit token cannot succeed by luck, so a working
-    link opens even from an address someone else on the same network has been probing from.
-    """
-    address = get_remote_address()
-    if LINK_ATTEMPTS.exceeded(address):
-        abort(HTTPStatus.TOO_MANY_REQUESTS)
-    LINK_ATTEMPTS.failed(address)
-    abort(status)
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=DOB_SALT)
-
-
-def _needs_dob(access: LinkAccess) -> bool:
-    """Whether this device still has to confirm the patient's date of birth."""
-    if not current_app.config.get("PATIENT_DOB_CHECK", False) or access.patient.birth_date is None:
-        return False
-    cookie = request.cookies.get(DOB_COOKIE.format(link_id=access.link.id), "")
-    try:
-        return bool(_serializer().loads(cookie) != access.link.id)
-    except BadSignature:
-        return True
-
-
-def _form_token(access: LinkAccess, purpose: str) -> str:
-    return form_token(str(current_app.config["SECRET_KEY"]), access.link.id, purpose)
-
-
-def _check_form(access: LinkAccess, purpose: str) -> None:
-    """400 unless the form carries this link's token (form field, or the header fetch sends)."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return
-    sent = request.form.get("csrf_token") or request.headers.get("X-CSRFToken") or ""
-    if not hmac.compare_digest(sent.encode(), _form_token(access, purpose).encode()):
-        abort(HTTPStatus.BAD_REQUEST)
-
-
-def _private(response: R) -> R:
-    """Personal pages: never cached (shared devices), never indexed."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def _render(template: str, status: int = HTTPStatus.OK, **context: Any) -> Response:
-    return _private(make_response(render_template(template, **context), status))
+    return private(make_response(render_template(template, **context), status))
 
 
 def _public(path: str) -> str:
@@ -171,16 +101,16 @@ def _link_url(endpoint: str, token: str, **values: Any) -> str:
 @bp.get("/<token>")
 def checklist(token: str) -> Response:
     connection = get_connection()  # the page only reads: no session needed
-    access = _open(token, connection)
+    access = open_or_refuse(token, connection)
     words = words_for(access.patient.language)
-    if _needs_dob(access):
+    if needs_dob(access):
         return _render(
             "patient/dob.html",
             w=words,
             token=token,
             error="",
             values={},
-            csrf=_form_token(access, "dob"),
+            csrf=link_form_token(access, "dob"),
         )
     everything = request.args.get("all") == "1"
     page = load_page(connection, access, now=utcnow(), words=words, everything=everything)
@@ -195,7 +125,7 @@ def checklist(token: str) -> Response:
         everything=everything,
         home=home,
         items=home + "/items/",
-        csrf=_form_token(access, "items"),
+        csrf=link_form_token(access, "items"),
         webcal="" if current_app.config.get("PATIENT_DOB_CHECK") else _webcal(feed),
     )
 
@@ -212,14 +142,14 @@ def _webcal(url: str) -> str:
 @bp.post("/<token>/confirm")
 def confirm(token: str) -> BaseResponse:
     """Check the date of birth typed in; remember a match on this device."""
-    access = _open(token)
+    access = open_or_refuse(token)
     words = words_for(access.patient.language)
-    _check_form(access, "dob")
+    check_form(access, "dob")
     values = {name: request.form.get(name, "").strip()[:4] for name in ("day", "month", "year")}
     key = "dob:" + hash_token(token)
     if DOB_ATTEMPTS.exceeded(key):
         abort(HTTPStatus.TOO_MANY_REQUESTS)
-    if _needs_dob(access) and _typed_date(values) != access.patient.birth_date:
+    if needs_dob(access) and _typed_date(values) != access.patient.birth_date:
         DOB_ATTEMPTS.failed(key)
         error = words["dob_wrong"]
         return _render(
@@ -229,20 +159,20 @@ def confirm(token: str) -> BaseResponse:
             token=token,
             error=error,
             values=values,
-            csrf=_form_token(access, "dob"),
+            csrf=link_form_token(access, "dob"),
         )
     response = redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
     seconds = int((access.link.expires_at - utcnow()).total_seconds())
     response.set_cookie(
         DOB_COOKIE.format(link_id=access.link.id),
-        _serializer().dumps(access.link.id),
+        dob_serializer().dumps(access.link.id),
         max_age=max(seconds, 0),
         path=url_for("patient.checklist", token=token),
         secure=bool(current_app.config["HTTPS"]),
         httponly=True,
         samesite="Lax",
     )
-    return _private(response)
+    return private(response)
 
 
 def _typed_date(values: dict[str, str]) -> date | None:
@@ -261,10 +191,10 @@ def _wants_json() -> bool:
 @bp.post(ITEM)
 def item(token: str, item_id: int) -> ResponseReturnValue:
     """Tick, untick or "I couldn't do this" for one item of this link's plan."""
-    access = _open(token)
-    if _needs_dob(access):
+    access = open_or_refuse(token)
+    if needs_dob(access):
         return redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
-    _check_form(access, "items")
+    check_form(access, "items")
     words = words_for(access.patient.language)
     action = request.form.get("action", "")
     if action not in ACTIONS:
@@ -285,7 +215,7 @@ def item(token: str, item_id: int) -> ResponseReturnValue:
         session.commit()
     except ItemNotFound:  # another patient's item (or none): counted like a wrong link
         session.rollback()
-        _refuse(HTTPStatus.NOT_FOUND)
+        refuse(HTTPStatus.NOT_FOUND)
     except InvalidInput as error:
         session.rollback()
         status, reason = HTTPStatus.CONFLICT, error.message
@@ -310,9 +240,9 @@ def _answer(
     if _wants_json():
         html = ""
         if entry is not None:
-            html = entries_html([entry], words, _items_url(token), _form_token(access, "items"))
+            html = entries_html([entry], words, _items_url(token), link_form_token(access, "items"))
         body = {"ok": status == HTTPStatus.OK, "message": message, "html": html}
-        return _private(make_response(jsonify(body), status))
+        return private(make_response(jsonify(body), status))
     flash(message, "success" if status == HTTPStatus.OK else "error")
     target = url_for("patient.checklist", token=token, _anchor=f"item-{item_id}")
     return redirect(target, HTTPStatus.SEE_OTHER)
@@ -324,8 +254,8 @@ def _answer(
 @bp.get("/<token>/calendar.ics")
 def calendar(token: str) -> Response:
     """The plan as iCalendar: subscribed to (webcal) or downloaded (?download=1)."""
-    access = _open(token)
-    if _needs_dob(access):
+    access = open_or_refuse(token)
+    if needs_dob(access):
         abort(HTTPStatus.FORBIDDEN)
     words = words_for(access.patient.language)
     feed = build_feed(
@@ -335,7 +265,7 @@ def calendar(token: str) -> Response:
         words=words,
         page_url=_link_url("patient.checklist", token),
     )
-    response = _private(Response(feed, mimetype="text/calendar"))
+    response = private(Response(feed, mimetype="text/calendar"))
     response.mimetype_params["charset"] = "utf-8"
     if request.args.get("download"):
         response.headers["Content-Disposition"] = 'attachment; filename="care-plan.ics"'
@@ -344,8 +274,8 @@ def calendar(token: str) -> Response:
 
 @bp.get("/<token>/print")
 def print_plan(token: str) -> ResponseReturnValue:
-    access = _open(token)
-    if _needs_dob(access):
+    access = open_or_refuse(token)
+    if needs_dob(access):
         return redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
     words = words_for(access.patient.language)
     now = utcnow()
@@ -372,7 +302,7 @@ def print_plan(token: str) -> ResponseReturnValue:
 def _error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or HTTPStatus.INTERNAL_SERVER_ERROR
     if _wants_json():
-        return _private(make_response(jsonify({"ok": False, "message": error.name}), code))
+        return private(make_response(jsonify({"ok": False, "message": error.name}), code))
     words: Words = ENGLISH
     title, body = MESSAGES.get(code, ("problem_title", "problem_body"))
     token = (request.view_args or {}).get("token")
