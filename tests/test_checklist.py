@@ -22,7 +22,7 @@ from tracker.checklist_page import ChecklistPage, load_entry, load_page
 from tracker.checklist_queries import INBOX_ROWS
 from tracker.enrollment import DUE_SOON_BEFORE, cancel_enrollment
 from tracker.models import AuditEvent, ChecklistItem, Reminder
-from tracker.patient_links import actor_for
+from tracker.patient_links import LinkAccess, actor_for
 from tracker.patient_text import ENGLISH, words_for
 from tracker.patients import InvalidInput
 from tracker.printed_plan import printable
@@ -32,6 +32,19 @@ def reminders_of(session: Session, item: int) -> list[Reminder]:
     session.expire_all()
     query = select(Reminder).where(Reminder.item_id == item).order_by(col(Reminder.id))
     return list(session.exec(query))
+
+
+def tick(session: Session, access: LinkAccess, item: int, now: datetime) -> None:
+    """The patient ticks `item` done through their link (committed)."""
+    act(
+        session=session,
+        enrollment=access.enrollment,
+        actor=access.actor,
+        item_id=item,
+        action="done",
+        now=now,
+    )
+    session.commit()
 
 
 def audit_of(session: Session, item: int) -> list[AuditEvent]:
@@ -81,16 +94,7 @@ def test_the_short_page_counts_what_it_leaves_out(session: Session, moment: date
     access = plan.access(session)
     if moment > CLOCK:
         for key in ("ride", "walk"):
-            item = item_id(session, plan.id, key)
-            act(
-                session=session,
-                enrollment=access.enrollment,
-                actor=access.actor,
-                item_id=item,
-                action="done",
-                now=moment,
-            )
-        session.commit()
+            tick(session, access, item_id(session, plan.id, key), moment)
     short = load_page(session, access, now=moment, words=ENGLISH)
     full = load_page(session, access, now=moment, words=ENGLISH, everything=True)
     every = session.exec(
@@ -108,15 +112,7 @@ def test_recurring_items_show_todays_occurrences(session: Session) -> None:
     tablets = items_by_text(session, plan.id)[TEXTS["tablet"]]
     morning = next(t for t in tablets if t.opens_at == CLOCK - timedelta(hours=5))
     assert morning.id is not None
-    act(
-        session=session,
-        enrollment=access.enrollment,
-        actor=access.actor,
-        item_id=morning.id,
-        action="done",
-        now=CLOCK,
-    )
-    session.commit()
+    tick(session, access, morning.id, CLOCK)
     page = load_page(session, access, now=CLOCK, words=ENGLISH)
     tablet = next(e for e in page.now if e.text == TEXTS["tablet"])
     assert tablet.today == "1 of 4 today"
@@ -288,15 +284,7 @@ def test_tick_twice_changes_nothing_more(session: Session) -> None:
     ride = item_id(session, plan.id, "ride")
     access = plan.access(session)
     for _ in range(2):
-        act(
-            session=session,
-            enrollment=access.enrollment,
-            actor=access.actor,
-            item_id=ride,
-            action="done",
-            now=CLOCK,
-        )
-        session.commit()
+        tick(session, access, ride, CLOCK)
     assert len(audit_of(session, ride)) == 1
 
 
@@ -306,15 +294,7 @@ def test_untick_reopens_and_rearms_only_future_reminders(session: Session) -> No
     fast = item_id(session, plan.id, "fast")
     access = plan.access(session)
     evening = NOW + timedelta(days=6, hours=7)  # Sun 7 Mar 14:00 EST, before the fast opens
-    act(
-        session=session,
-        enrollment=access.enrollment,
-        actor=access.actor,
-        item_id=fast,
-        action="done",
-        now=evening,
-    )
-    session.commit()
+    tick(session, access, fast, evening)
     assert {r.status for r in reminders_of(session, fast)} == {"cancelled"}
     item = act(
         session=session,
