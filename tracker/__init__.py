@@ -20,7 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     from tracker import assets, auth, config, db, errors, scheduler, security
-    from tracker.views import admin, library, nurse, patient, patient_links
+    from tracker.views import admin, health, library, nurse, patient, patient_links
     from tracker.views import auth as auth_views
 
     config.load(app, test_config)
@@ -34,7 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(nurse.bp)
     app.register_blueprint(patient.bp)
-    app.register_blueprint(patient.health)
+    app.register_blueprint(health.bp)
     app.register_blueprint(patient_links.bp)
     scheduler.init_app(app)
     return app

@@ -63,7 +63,6 @@ from tracker.views.patient_access import (
 
 bp = Blueprint("patient", __name__, url_prefix="/p")
 csrf.exempt(bp)  # link-bound form tokens (patient_access.check_form): no session
-health = Blueprint("health", __name__)
 for _fragment in (entries_html, coming_html, inbox_html):  # the checklist template's loops
     bp.add_app_template_global(_fragment)
 
@@ -74,12 +73,6 @@ MESSAGES: dict[int, tuple[str, str]] = {  # status -> (title key, body key) of t
     HTTPStatus.GONE: ("gone_title", "gone_body"),
     HTTPStatus.TOO_MANY_REQUESTS: ("busy_title", "busy_body"),
 }
-
-
-@health.get("/healthz")
-def healthz() -> Response:
-    """Liveness for load balancers (and the benchmark's baseline)."""
-    return Response("ok", mimetype="text/plain")
 
 
 def _render(template: str, status: int = HTTPStatus.OK, **context: Any) -> Response:
