@@ -125,22 +125,7 @@ def escalate(
                 after={"kind": kind, "due_at": due_at.isoformat(), "nurse": nurse or ""},
             )
         )
-        alerts.append(
-            Alert(
-                ESCALATED,
-                now,
-                item_id,
-                enrollment_id,
-                patient_id,
-                name,
-                mrn,
-                step,
-                due_at,
-                zone,
-                f"not ticked {kind}",
-                nurse or "",
-            )
-        )
+        alerts.append(_alert(ESCALATED, row, now, f"not ticked {kind}"))
     session.flush()
     return alerts
 
@@ -170,23 +155,27 @@ def alerts(
         .where(col(AuditEvent.at) >= since, col(Item.status).in_(UNTICKED))
     )
     escalated = _filtered(escalated, pathway_id, nurse_id)
-    found = [_alert(ESCALATED, r, "critical step not ticked") for r in session.execute(escalated)]
+    found = [
+        _alert(ESCALATED, r, r[10], "critical step not ticked") for r in session.execute(escalated)
+    ]
     failed = (
         _item_query(col(R.send_at), col(R.last_error), col(R.channel))
         .join(R, col(R.item_id) == col(Item.id))
         .where(col(R.status) == "failed", col(R.send_at) >= since)
     )
     failed = _filtered(failed, pathway_id, nurse_id)
-    found += [_alert("reminder_failed", r, f"{r[12]}: {r[11]}") for r in session.execute(failed)]
+    found += [
+        _alert("reminder_failed", r, r[10], f"{r[12]}: {r[11]}") for r in session.execute(failed)
+    ]
     return sorted(found, key=lambda alert: (alert.at, alert.item_id), reverse=True)
 
 
-def _alert(kind: str, row: Any, detail: str) -> Alert:
-    """An alert from an `_item_query` row whose first extra column (row[10]) is its time."""
+def _alert(kind: str, row: Any, at: datetime, detail: str) -> Alert:
+    """An alert, raised or found `at`, from an `_item_query` row."""
     item_id, enrollment_id, patient_id, name, mrn, step, due_at, zone, _, nurse = row[:10]
     return Alert(
         kind,
-        row[10],
+        at,
         item_id,
         enrollment_id,
         patient_id,
