@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from tests.enrollment_helpers import NOW, custom_version, enroll_patient, make_step, rel
 from tracker import timing
+from tracker.checklist import act
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, PatientLink, Step
 from tracker.patient_links import LinkAccess, issue_link, open_link
 
@@ -120,3 +121,24 @@ def open_tablet(session: Session, enrollment_id: int, now: datetime = CLOCK) -> 
         if item.opens_at <= now < item.due_at:
             return item
     raise AssertionError("no tablet open at that time")
+
+
+def patient_acts(
+    session: Session, access: LinkAccess, item: int, action: str, now: datetime, **options: Any
+) -> ChecklistItem:
+    """`checklist.act` as the patient behind `access` (not committed)."""
+    return act(
+        session=session,
+        enrollment=access.enrollment,
+        actor=access.actor,
+        item_id=item,
+        action=action,
+        now=now,
+        **options,
+    )
+
+
+def tick(session: Session, access: LinkAccess, item: int, now: datetime) -> None:
+    """The patient ticks `item` done through their link (committed)."""
+    patient_acts(session, access, item, "done", now)
+    session.commit()

@@ -11,12 +11,10 @@ from flask.testing import FlaskClient
 from icalendar import Calendar, Event
 from sqlmodel import Session, col, select
 
-from tests.patient_helpers import CLOCK, NOW, TEXTS, Linked, item_id, linked
+from tests.patient_helpers import CLOCK, NOW, TEXTS, Linked, item_id, linked, patient_acts
 from tracker.calendar_feed import build_feed, item_uid, procedure_uid
-from tracker.checklist import act
 from tracker.enrollment import reschedule
 from tracker.models import ChecklistItem, Reminder
-from tracker.patient_links import actor_for
 from tracker.patient_text import ENGLISH
 
 PAGE = "https://care.example.org/p/token"
@@ -116,14 +114,7 @@ def test_a_ticked_item_loses_its_alarms(session: Session) -> None:
     plan = linked(session)
     walk = item_id(session, plan.id, "walk")
     assert fired_at(events(feed(session, plan))[item_uid(walk)])
-    act(
-        session=session,
-        enrollment=plan.access(session).enrollment,
-        actor=actor_for(plan.link),
-        item_id=walk,
-        action="done",
-        now=NOW,
-    )
+    patient_acts(session, plan.access(session), walk, "done", NOW)
     session.commit()
     assert fired_at(events(feed(session, plan))[item_uid(walk)]) == set()
 

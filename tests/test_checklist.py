@@ -15,14 +15,15 @@ from tests.patient_helpers import (
     items_by_text,
     linked,
     open_tablet,
+    patient_acts,
     small_version,
+    tick,
 )
 from tracker.checklist import ItemNotFound, act
 from tracker.checklist_page import ChecklistPage, load_entry, load_page
 from tracker.checklist_queries import INBOX_ROWS
 from tracker.enrollment import DUE_SOON_BEFORE, cancel_enrollment
 from tracker.models import AuditEvent, ChecklistItem, Reminder
-from tracker.patient_links import LinkAccess, actor_for
 from tracker.patient_text import ENGLISH, words_for
 from tracker.patients import InvalidInput
 from tracker.printed_plan import printable
@@ -32,19 +33,6 @@ def reminders_of(session: Session, item: int) -> list[Reminder]:
     session.expire_all()
     query = select(Reminder).where(Reminder.item_id == item).order_by(col(Reminder.id))
     return list(session.exec(query))
-
-
-def tick(session: Session, access: LinkAccess, item: int, now: datetime) -> None:
-    """The patient ticks `item` done through their link (committed)."""
-    act(
-        session=session,
-        enrollment=access.enrollment,
-        actor=access.actor,
-        item_id=item,
-        action="done",
-        now=now,
-    )
-    session.commit()
 
 
 def audit_of(session: Session, item: int) -> list[AuditEvent]:
@@ -123,28 +111,14 @@ def test_recurring_items_show_todays_occurrences(session: Session) -> None:
     assert upcoming and upcoming.status == "upcoming" and not upcoming.actions
     assert upcoming.today == "1 of 4 today"
     with pytest.raises(InvalidInput, match="not started"):
-        act(
-            session=session,
-            enrollment=access.enrollment,
-            actor=access.actor,
-            item_id=later.id,
-            action="done",
-            now=CLOCK,
-        )
+        patient_acts(session, access, later.id, "done", CLOCK)
 
 
 def test_ticking_one_occurrence_ticks_only_that_one(session: Session) -> None:
     plan = linked(session)
     current = open_tablet(session, plan.id)
     assert current.id is not None
-    act(
-        session=session,
-        enrollment=plan.access(session).enrollment,
-        actor=actor_for(plan.link),
-        item_id=current.id,
-        action="done",
-        now=CLOCK,
-    )
+    patient_acts(session, plan.access(session), current.id, "done", CLOCK)
     session.commit()
     statuses = {t.id: t.status for t in items_by_text(session, plan.id)[TEXTS["tablet"]]}
     assert statuses.pop(current.id) == "done"
@@ -261,14 +235,7 @@ def test_tick_records_who_when_and_cancels_waiting_reminders(session: Session) -
         )
     )
     session.commit()
-    item = act(
-        session=session,
-        enrollment=plan.access(session).enrollment,
-        actor=actor_for(plan.link),
-        item_id=ride,
-        action="done",
-        now=CLOCK,
-    )
+    item = patient_acts(session, plan.access(session), ride, "done", CLOCK)
     session.commit()
     assert (item.status, item.acted_at, item.acted_by) == ("done", CLOCK, f"link:{plan.link.id}")
     statuses = sorted(r.status for r in reminders_of(session, ride))
@@ -296,14 +263,7 @@ def test_untick_reopens_and_rearms_only_future_reminders(session: Session) -> No
     evening = NOW + timedelta(days=6, hours=7)  # Sun 7 Mar 14:00 EST, before the fast opens
     tick(session, access, fast, evening)
     assert {r.status for r in reminders_of(session, fast)} == {"cancelled"}
-    item = act(
-        session=session,
-        enrollment=access.enrollment,
-        actor=access.actor,
-        item_id=fast,
-        action="undo",
-        now=evening,
-    )
+    item = patient_acts(session, access, fast, "undo", evening)
     session.commit()
     assert (item.status, item.acted_at, item.acted_by) == ("pending", None, "")
     pending = [r for r in reminders_of(session, fast) if r.status == "pending"]
@@ -320,22 +280,8 @@ def test_untick_after_the_window_rearms_nothing(session: Session) -> None:
     plan = linked(session)
     ride = item_id(session, plan.id, "ride")
     access = plan.access(session)
-    act(
-        session=session,
-        enrollment=access.enrollment,
-        actor=access.actor,
-        item_id=ride,
-        action="done",
-        now=CLOCK,
-    )
-    item = act(
-        session=session,
-        enrollment=access.enrollment,
-        actor=access.actor,
-        item_id=ride,
-        action="undo",
-        now=CLOCK,
-    )
+    patient_acts(session, access, ride, "done", CLOCK)
+    item = patient_acts(session, access, ride, "undo", CLOCK)
     session.commit()
     assert item.status == "pending"  # no expiry: still worth doing
     assert {r.status for r in reminders_of(session, ride)} == {"cancelled"}
@@ -345,36 +291,16 @@ def test_untick_of_an_expired_item_makes_it_missed(session: Session) -> None:
     plan = linked(session)
     fast = item_id(session, plan.id, "fast")
     access = plan.access(session)
-    act(
-        session=session,
-        enrollment=access.enrollment,
-        actor=access.actor,
-        item_id=fast,
-        action="done",
-        now=CLOCK,
-    )
-    item = act(
-        session=session,
-        enrollment=access.enrollment,
-        actor=access.actor,
-        item_id=fast,
-        action="undo",
-        now=CLOCK,
-    )
+    patient_acts(session, access, fast, "done", CLOCK)
+    item = patient_acts(session, access, fast, "undo", CLOCK)
     assert item.status == "missed"
 
 
 def test_not_done_keeps_the_note_and_cancels_reminders(session: Session) -> None:
     plan = linked(session)
     walk = item_id(session, plan.id, "walk")
-    item = act(
-        session=session,
-        enrollment=plan.access(session).enrollment,
-        actor=actor_for(plan.link),
-        item_id=walk,
-        action="not_done",
-        note="  Too dizzy <b>today</b>  ",
-        now=CLOCK,
+    item = patient_acts(
+        session, plan.access(session), walk, "not_done", CLOCK, note="  Too dizzy <b>today</b>  "
     )
     session.commit()
     assert (item.status, item.note) == ("not_done", "Too dizzy <b>today</b>")
@@ -382,14 +308,7 @@ def test_not_done_keeps_the_note_and_cancels_reminders(session: Session) -> None
     entry = load_entry(session, plan.access(session), walk, now=CLOCK, words=ENGLISH)
     assert entry and entry.note == "Too dizzy <b>today</b>" and entry.actions == ("undo",)
     # Changing one's mind: "I did it after all" is allowed straight from not done.
-    act(
-        session=session,
-        enrollment=plan.access(session).enrollment,
-        actor=actor_for(plan.link),
-        item_id=walk,
-        action="done",
-        now=CLOCK,
-    )
+    patient_acts(session, plan.access(session), walk, "done", CLOCK)
     assert [e.action for e in audit_of(session, walk)] == ["item.not_done", "item.done"]
 
 
@@ -398,28 +317,13 @@ def test_bad_notes_are_refused(session: Session, note: object) -> None:
     plan = linked(session)
     walk = item_id(session, plan.id, "walk")
     with pytest.raises(InvalidInput):
-        act(
-            session=session,
-            enrollment=plan.access(session).enrollment,
-            actor=actor_for(plan.link),
-            item_id=walk,
-            action="not_done",
-            note=note,
-            now=CLOCK,
-        )
+        patient_acts(session, plan.access(session), walk, "not_done", CLOCK, note=note)
 
 
 def test_a_missed_item_can_still_be_recorded_as_done(session: Session) -> None:
     plan = linked(session)
     fast = item_id(session, plan.id, "fast")
-    item = act(
-        session=session,
-        enrollment=plan.access(session).enrollment,
-        actor=actor_for(plan.link),
-        item_id=fast,
-        action="done",
-        now=CLOCK,
-    )
+    item = patient_acts(session, plan.access(session), fast, "done", CLOCK)
     assert item.status == "done"
 
 
@@ -429,14 +333,7 @@ def test_future_occurrences_cannot_be_ticked_early(session: Session) -> None:
     later = tablets[-1]
     assert later.id is not None and later.opens_at > CLOCK
     with pytest.raises(InvalidInput, match="not started"):
-        act(
-            session=session,
-            enrollment=plan.access(session).enrollment,
-            actor=actor_for(plan.link),
-            item_id=later.id,
-            action="done",
-            now=CLOCK,
-        )
+        patient_acts(session, plan.access(session), later.id, "done", CLOCK)
 
 
 def test_a_nurse_may_record_a_future_occurrence_done(session: Session) -> None:
@@ -466,14 +363,7 @@ def test_another_enrollments_item_is_not_found(session: Session) -> None:
     mine, theirs = linked(session, version=version), linked(session, version=version)
     foreign = item_id(session, theirs.id, "ride")
     with pytest.raises(ItemNotFound):
-        act(
-            session=session,
-            enrollment=mine.access(session).enrollment,
-            actor=actor_for(mine.link),
-            item_id=foreign,
-            action="done",
-            now=CLOCK,
-        )
+        patient_acts(session, mine.access(session), foreign, "done", CLOCK)
     assert items_by_text(session, theirs.id)[TEXTS["ride"]][0].status == "pending"
 
 
@@ -482,31 +372,10 @@ def test_unknown_action_and_wrong_state_are_refused(session: Session) -> None:
     ride = item_id(session, plan.id, "ride")
     access = plan.access(session)
     with pytest.raises(InvalidInput):
-        act(
-            session=session,
-            enrollment=access.enrollment,
-            actor=access.actor,
-            item_id=ride,
-            action="delete",
-            now=CLOCK,
-        )
-    act(
-        session=session,
-        enrollment=access.enrollment,
-        actor=access.actor,
-        item_id=ride,
-        action="done",
-        now=CLOCK,
-    )
+        patient_acts(session, access, ride, "delete", CLOCK)
+    patient_acts(session, access, ride, "done", CLOCK)
     with pytest.raises(InvalidInput, match="done"):
-        act(
-            session=session,
-            enrollment=access.enrollment,
-            actor=access.actor,
-            item_id=ride,
-            action="not_done",
-            now=CLOCK,
-        )
+        patient_acts(session, access, ride, "not_done", CLOCK)
 
 
 def test_a_cancelled_plan_cannot_change(session: Session) -> None:
@@ -516,14 +385,7 @@ def test_a_cancelled_plan_cannot_change(session: Session) -> None:
     ride = item_id(session, plan.id, "ride")
     access = plan.access(session, now=CLOCK + timedelta(hours=1))
     with pytest.raises(InvalidInput, match="cancelled"):
-        act(
-            session=session,
-            enrollment=access.enrollment,
-            actor=access.actor,
-            item_id=ride,
-            action="done",
-            now=CLOCK,
-        )
+        patient_acts(session, access, ride, "done", CLOCK)
     page = load_page(session, access, now=CLOCK, words=ENGLISH)
     assert page.state == "cancelled"
     assert all(not entry.actions for entry in [*page.now, *page.done])
