@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from tracker.documents import parse_document
-from tracker.timing import derive
+from tracker.reading.documents import parse_document
+from tracker.reading.timing import derive
 
 ROOT = Path(__file__).resolve().parents[1]
 # The original seed (a copy kept with the tests) is the "seed-sized document" of the target.

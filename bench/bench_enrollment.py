@@ -11,11 +11,11 @@ from pathlib import Path
 from sqlmodel import Session, func, select
 
 from tracker import db
-from tracker.documents import read_document
-from tracker.enrollment import enroll
+from tracker.care.enrollment import enroll
+from tracker.care.patients import register_patient
+from tracker.library.pathways import get_pathway, import_document, steps_of, versions_of
 from tracker.models import ChecklistItem, PathwayVersion, Patient, Reminder
-from tracker.pathways import get_pathway, import_document, steps_of, versions_of
-from tracker.patients import register_patient
+from tracker.reading.documents import read_document
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "pathways" / "22868.txt"

@@ -49,12 +49,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Table, insert, select
 
 from tracker import create_app, db
+from tracker.care.enrollment import enroll
+from tracker.care.patients import register_patient
 from tracker.clock import utcnow
-from tracker.documents import read_document
-from tracker.enrollment import enroll
+from tracker.library.pathways import get_pathway, import_document, slug_for, steps_of, versions_of
 from tracker.models import ChecklistItem, Enrollment, Patient, PatientLink, Reminder
-from tracker.pathways import get_pathway, import_document, slug_for, steps_of, versions_of
-from tracker.patients import register_patient
+from tracker.reading.documents import read_document
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "pathways" / "22868.txt"

@@ -31,9 +31,9 @@ from sqlalchemy import Engine, bindparam, func, select, update  # noqa: E402
 
 from tests.reminder_helpers import seed_reminders  # noqa: E402
 from tracker import create_app, db  # noqa: E402
-from tracker.channels import build_channels  # noqa: E402
-from tracker.dispatch import Dispatcher, Settings  # noqa: E402
 from tracker.models import Reminder  # noqa: E402
+from tracker.reminders.channels import build_channels  # noqa: E402
+from tracker.reminders.dispatch import Dispatcher, Settings  # noqa: E402
 
 NOW = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)
 DUE = 100_000
@@ -175,7 +175,7 @@ def postgres_rate() -> float | None:
 
 def lateness(directory: str) -> tuple[float, float]:
     """p50 and p99 delay from due to hand-off, wall seconds, under the real scheduler."""
-    from tracker.scheduler import ReminderScheduler
+    from tracker.reminders.scheduler import ReminderScheduler
 
     url, engine = _sqlite(directory, "lateness")
     wall0 = datetime.now(UTC) + timedelta(seconds=1)

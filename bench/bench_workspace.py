@@ -26,9 +26,18 @@ from sqlmodel import select as sqlmodel_select
 
 from tracker import create_app, db
 from tracker.auth import create_user
+from tracker.care.enrollment import enroll
+from tracker.care.patients import register_patient
+from tracker.care.schedule_rows import items_of
 from tracker.clock import utcnow
-from tracker.documents import read_document
-from tracker.enrollment import enroll
+from tracker.library.pathways import (
+    get_pathway,
+    import_document,
+    read_all,
+    slug_for,
+    steps_of,
+    versions_of,
+)
 from tracker.models import (
     AuditEvent,
     ChecklistItem,
@@ -39,16 +48,7 @@ from tracker.models import (
     Step,
     User,
 )
-from tracker.pathways import (
-    get_pathway,
-    import_document,
-    read_all,
-    slug_for,
-    steps_of,
-    versions_of,
-)
-from tracker.patients import register_patient
-from tracker.schedule_rows import items_of
+from tracker.reading.documents import read_document
 
 ROOT = Path(__file__).resolve().parents[1]
 PATHWAYS = ROOT / "pathways"

@@ -14,12 +14,12 @@ from typing import Any
 from sqlmodel import Session
 
 from tests.conftest import SEED
-from tracker import timing
-from tracker.documents import read_document
-from tracker.enrollment import enroll
+from tracker.care.enrollment import enroll
+from tracker.care.patients import register_patient
+from tracker.library.pathways import get_pathway, import_document, step_row, steps_of, versions_of
 from tracker.models import Enrollment, Pathway, PathwayVersion, Patient, Step
-from tracker.pathways import get_pathway, import_document, step_row, steps_of, versions_of
-from tracker.patients import register_patient
+from tracker.reading import timing
+from tracker.reading.documents import read_document
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)  # the injected clock most tests use
 # Local (EST) procedure time a week after NOW, so recurring items fit the horizon.

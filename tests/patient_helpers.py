@@ -18,10 +18,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tests.enrollment_helpers import NOW, custom_version, enroll_patient, make_step, rel
-from tracker import timing
-from tracker.checklist import act
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, PatientLink, Step
-from tracker.patient_links import LinkAccess, issue_link, open_link
+from tracker.patient.links import LinkAccess, issue_link, open_link
+from tracker.patient.ticking import act
+from tracker.reading import timing
 
 CLOCK = datetime(2027, 3, 9, 18, 0, tzinfo=UTC)  # Tue 9 Mar 13:00 EST
 TEXTS = {

@@ -23,7 +23,7 @@ from tracker import auth, create_app, db
 from tracker.cli import cli
 from tracker.clock import utcnow
 from tracker.models import User
-from tracker.views.auth import TOO_MANY_ATTEMPTS, WRONG_CREDENTIALS
+from tracker.web.auth import TOO_MANY_ATTEMPTS, WRONG_CREDENTIALS
 
 SIGN_IN = "/auth/sign-in"
 SIGN_OUT = "/auth/sign-out"

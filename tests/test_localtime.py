@@ -15,7 +15,7 @@ from tracker.localtime import (
     resolve,
     zone,
 )
-from tracker.timing import Recurrence, RelTime, Step, time_phrase
+from tracker.reading.timing import Recurrence, RelTime, Step, time_phrase
 
 NY, BERLIN = zone("America/New_York"), zone("Europe/Berlin")
 

@@ -19,9 +19,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    from tracker import assets, auth, config, db, errors, scheduler, security
-    from tracker.views import admin, health, library, nurse, patient, patient_links
-    from tracker.views import auth as auth_views
+    from tracker import auth, config, db
+    from tracker.reminders import scheduler
+    from tracker.web import admin, assets, health, library, nurse, patient, patient_links, security
+    from tracker.web import auth as auth_views
+    from tracker.web import error_pages as errors
 
     config.load(app, test_config)
     db.init_app(app)

@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from tracker.clinical_defaults import clock_minutes, defaults
-from tracker.timing import Recurrence, RelTime, Step
+from tracker.reading.clinical_defaults import clock_minutes, defaults
+from tracker.reading.timing import Recurrence, RelTime, Step
 
 MAX_OCCURRENCES = 5000  # a guard against a mistyped rule; real pathways stay far below it
 MAX_DAYS = 3660  # how far a series may run (ten years)

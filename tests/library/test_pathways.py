@@ -1,0 +1,124 @@
+"""Importing documents into versioned pathways, through the service and the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from tracker.cli import cli
+from tracker.clock import utcnow
+from tracker.library import pathways
+from tracker.models import Pathway, PathwayVersion, Step
+from tracker.reading.documents import read_document
+from tracker.reading.timing import RelTime
+
+
+def _run(args: list[str], database_url: str, tmp_path: Path):
+    env = {"TRACKER_DATABASE_URL": database_url, "TRACKER_INSTANCE_PATH": str(tmp_path / "inst")}
+    return CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+
+
+@pytest.mark.both_databases
+def test_import_stores_relative_steps_and_skips_an_unchanged_document(
+    session: Session, seed_path: Path
+) -> None:
+    document = read_document(seed_path)
+    first = pathways.import_document(session=session, document=document, now=utcnow())
+    session.commit()
+    assert (first.status, first.version) == ("created", 1)
+    assert first.slug.startswith("22868-")
+    rows = session.exec(select(Step)).all()
+    assert len(rows) == first.steps >= 7
+    # Stored relative to the procedure, never as absolute times.
+    for row in rows:
+        assert RelTime.from_dict(row.opens).anchor in {"start", "end"}
+    assert {row.section for row in rows} <= {
+        "preparation",
+        "recovery",
+        "patient experience",
+        "risks and complications",
+    }
+
+    again = pathways.import_document(session=session, document=document, now=utcnow())
+    session.commit()
+    assert (again.status, again.version) == ("unchanged", 1)
+    assert len(session.exec(select(PathwayVersion)).all()) == 1
+
+
+@pytest.mark.both_databases
+def test_a_changed_document_becomes_a_new_draft_version(
+    session: Session, seed_path: Path, tmp_path: Path
+) -> None:
+    pathways.import_document(session=session, document=read_document(seed_path), now=utcnow())
+    changed = tmp_path / "22868.txt"
+    changed.write_text(seed_path.read_text().replace("within a few hours", "within 4 hours"))
+    result = pathways.import_document(
+        session=session, document=read_document(changed), now=utcnow()
+    )
+    session.commit()
+    assert (result.status, result.version) == ("new version", 2)
+    versions = session.exec(select(PathwayVersion).order_by(PathwayVersion.number)).all()
+    assert [(v.number, v.state) for v in versions] == [(1, "draft"), (2, "draft")]
+    assert len(session.exec(select(Pathway)).all()) == 1
+    walking = [s for s in pathways.steps_of(session, versions[1]) if "walk" in s.text.lower()]
+    assert walking and RelTime.from_dict(walking[0].due).minutes == 4 * 60
+
+
+@pytest.mark.both_databases
+def test_import_command_reports_a_bad_file_and_imports_the_others(
+    database_url: str, tmp_path: Path, seed_path: Path
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "22868.txt").write_text(seed_path.read_text())
+    (folder / "99999.txt").write_bytes(b"\x00\x01binary")
+    result = _run(["import", str(folder)], database_url, tmp_path)
+    assert result.exit_code == 2
+    assert "22868.txt" in result.stdout and "created" in result.stdout
+    assert "99999.txt:" in result.stderr and "Traceback" not in result.output
+    listing = _run(["pathways"], database_url, tmp_path)
+    assert listing.exit_code == 0
+    assert "22868-" in listing.stdout and "v1" in listing.stdout and "draft" in listing.stdout
+    again = _run(["import", str(folder / "22868.txt")], database_url, tmp_path)
+    assert again.exit_code == 0 and "unchanged" in again.stdout
+
+
+def test_import_of_a_missing_path_is_one_line_and_status_2(
+    database_url: str, tmp_path: Path
+) -> None:
+    result = _run(["import", str(tmp_path / "nope")], database_url, tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "nope" in result.stderr
+
+
+def test_every_team_document_imports_and_previews_without_warnings(
+    database_url: str, tmp_path: Path
+) -> None:
+    folder = Path(__file__).resolve().parents[2] / "pathways"
+    documents = sorted(folder.glob("*.txt"))
+    assert len(documents) >= 8
+    result = _run(["import", str(folder)], database_url, tmp_path)
+    assert result.exit_code == 0, result.output
+    for path in documents:
+        shown = _run(
+            [
+                "preview",
+                str(path),
+                "--start",
+                "2027-03-15T08:00",
+                "--tz",
+                "America/New_York",
+                "--json",
+            ],
+            database_url,
+            tmp_path,
+        )
+        assert shown.exit_code == 0, shown.output
+        preview = json.loads(shown.stdout)
+        assert preview["warnings"] == [], (path.name, preview["warnings"])
+        assert preview["items"], path.name

@@ -1,0 +1,300 @@
+"""Enrollment: a patient on a published pathway version, as UTC checklist items and reminder rows.
+
+Enroll, cancel, complete, reopen an item, roll recurring items forward. The procedure time
+is read in tracker.procedure_time, the rows are built in tracker.schedule_rows and a new
+procedure time is applied in tracker.rescheduling.
+Service functions never commit: the caller's transaction makes each call all-or-nothing
+(views and commands use `session_scope`; an exception there rolls everything back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from tracker import audit
+from tracker.care.patients import InvalidInput
+from tracker.care.procedure_time import check_start, procedure_instant, zone
+from tracker.care.rescheduling import reschedule
+from tracker.care.schedule_rows import (
+    ACTED,
+    DUE_SOON_BEFORE,
+    HORIZON,
+    ITEM_FIELDS,
+    WAITING,
+    EnrollmentContext,
+    StepPlan,
+    channels_for,
+    closed,
+    context_of,
+    items_of,
+    occurrences,
+    require_active,
+    set_status,
+    sync_reminders,
+    version_plans,
+    waiting_reminders,
+    window_of,
+    write_items,
+)
+from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient
+
+# The service API, and names callers import from here that live elsewhere: DUE_SOON_BEFORE,
+# HORIZON, WAITING and channels_for (tracker.schedule_rows), reschedule (tracker.rescheduling).
+__all__ = [
+    "DUE_SOON_BEFORE",
+    "HORIZON",
+    "WAITING",
+    "UndecidedSteps",
+    "cancel_enrollment",
+    "channels_for",
+    "complete_enrollment",
+    "enroll",
+    "extend_horizon",
+    "reopen_item",
+    "reschedule",
+]
+
+CREATED_FIELDS = (
+    "version_id",
+    "procedure_start",
+    "procedure_end",
+    "timezone",
+    "dropped_steps",
+    "horizon",
+)
+
+
+class UndecidedSteps(InvalidInput):
+    """Conditional steps the nurse has neither confirmed nor dropped."""
+
+    def __init__(self, steps: list[tuple[int, str]]) -> None:
+        self.steps = steps  # (step id, text)
+        listed = "; ".join(f"[{step_id}] {text}" for step_id, text in steps)
+        super().__init__("conditional", f"confirm or drop each conditional step: {listed}")
+
+
+# --- enroll ------------------------------------------------------------------------------
+
+
+def enroll(
+    *,
+    session: Session,
+    patient: Patient,
+    version: PathwayVersion,
+    start: datetime,
+    now: datetime,
+    actor: str,
+    timezone: str | None = None,
+    fold: int | None = None,
+    confirm: Collection[int] = (),
+    drop: Collection[int] = (),
+    allow_past: bool = False,
+    nurse_id: int | None = None,
+    horizon: timedelta = HORIZON,
+) -> Enrollment:
+    """Put `patient` on `version` for a procedure at local `start`; items and reminders in one go.
+
+    Every conditional step must be in `confirm` or `drop`. Items whose window has already
+    closed are `missed` and get no reminders; recurring steps are written up to the horizon.
+    """
+    if version.state != "published":
+        raise InvalidInput("version", f"version {version.number} is {version.state}, not published")
+    if patient.id is None:
+        raise InvalidInput("patient", "is not saved yet")
+    zone_name = patient.timezone if timezone is None else timezone.strip()
+    tz = zone(zone_name)
+    start_utc = procedure_instant(start, tz, fold=fold)
+    check_start(start_utc, now=now, allow_past=allow_past)
+    plans = version_plans(session, version)
+    dropped = _decide(plans, confirm=confirm, drop=drop)
+    assert version.id is not None
+    enrollment = Enrollment(
+        patient_id=patient.id,
+        version_id=version.id,
+        nurse_id=nurse_id,
+        procedure_start=start_utc,
+        procedure_end=start_utc + timedelta(minutes=version.duration_minutes),
+        timezone=zone_name,
+        dropped_steps=sorted(dropped),
+        horizon=now + horizon,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(enrollment)
+    session.flush()
+    kept = [plan for plan in plans if plan.id not in dropped]
+    context = EnrollmentContext(enrollment, patient, kept, tz, channels_for(patient))
+    items = write_items(session, context, occurrences(context, horizon=enrollment.horizon), now)
+    missed = sum(row["status"] == "missed" for row in items)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="enrollment.create",
+        subject=enrollment,
+        before=None,
+        after=audit.snapshot(enrollment, CREATED_FIELDS) | {"items": len(items), "missed": missed},
+        patient_id=patient.id,
+        now=now,
+    )
+    return enrollment
+
+
+def _decide(
+    plans: Sequence[StepPlan], *, confirm: Collection[int], drop: Collection[int]
+) -> set[int]:
+    """The dropped step ids, once every conditional step has been confirmed or dropped."""
+    conditional = {plan.id for plan in plans if plan.step.conditional}
+    confirmed, dropped = set(confirm), set(drop)
+    strangers = sorted((confirmed | dropped) - conditional)
+    if strangers:
+        raise InvalidInput("conditional", f"step {strangers[0]} is not conditional in this version")
+    both = sorted(confirmed & dropped)
+    if both:
+        raise InvalidInput("conditional", f"step {both[0]} is both confirmed and dropped")
+    undecided = [
+        (plan.id, plan.step.text)
+        for plan in plans
+        if plan.step.conditional and plan.id not in confirmed | dropped
+    ]
+    if undecided:
+        raise UndecidedSteps(undecided)
+    return dropped
+
+
+# --- cancel, complete, reopen, roll forward ---------------------------------------------
+
+
+def cancel_enrollment(
+    *, session: Session, enrollment: Enrollment, actor: str, now: datetime
+) -> Enrollment:
+    """Stop the pathway: waiting reminders and pending items are cancelled; nothing is deleted."""
+    return _finish(session, enrollment, "cancelled", actor=actor, now=now)
+
+
+def complete_enrollment(
+    *, session: Session, enrollment: Enrollment, actor: str, now: datetime
+) -> Enrollment:
+    """Close the pathway as done: waiting reminders are cancelled, items keep their status."""
+    return _finish(session, enrollment, "completed", actor=actor, now=now)
+
+
+FINISH_ACTIONS = {"cancelled": "enrollment.cancel", "completed": "enrollment.complete"}
+
+
+def _finish(
+    session: Session, enrollment: Enrollment, state: str, *, actor: str, now: datetime
+) -> Enrollment:
+    require_active(enrollment)
+    reminders = [r for rows in waiting_reminders(session, enrollment).values() for r in rows]
+    for reminder in reminders:
+        reminder.status = "cancelled"
+    items = []
+    if state == "cancelled":
+        items = [i for i in items_of(session, enrollment) if i.status == "pending"]
+        for item in items:
+            set_status(item, "cancelled", actor=actor, now=now)
+    enrollment.state, enrollment.updated_at = state, now
+    session.add_all([*reminders, *items, enrollment])
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action=FINISH_ACTIONS[state],
+        subject=enrollment,
+        before={"state": "active"},
+        patient_id=enrollment.patient_id,
+        now=now,
+        after={
+            "state": state,
+            "reminders_cancelled": len(reminders),
+            "items_cancelled": len(items),
+        },
+    )
+    return enrollment
+
+
+def reopen_item(
+    *, session: Session, item: ChecklistItem, actor: str, now: datetime
+) -> ChecklistItem:
+    """Undo done, skipped or not-done: pending again (missed if its window has closed)."""
+    enrollment = session.get(Enrollment, item.enrollment_id)
+    assert enrollment is not None
+    require_active(enrollment)
+    if item.status not in ACTED:
+        raise InvalidInput("item", f"item {item.id} is {item.status}, nothing to reopen")
+    context = context_of(session, enrollment)
+    critical = next(plan.step.critical for plan in context.plans if plan.id == item.step_id)
+    assert item.id is not None
+    before = audit.snapshot(item, ITEM_FIELDS + ("acted_at", "acted_by"))
+    set_status(
+        item, "missed" if closed(window_of(item), now) else "pending", actor="system", now=now
+    )
+    session.add(item)
+    sync_reminders(
+        session,
+        item,
+        critical=critical,
+        waiting=waiting_reminders(session, enrollment).get(item.id, []),
+        context=context,
+        now=now,
+    )
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="item.reopen",
+        subject=item,
+        before=before,
+        after=audit.snapshot(item, ITEM_FIELDS + ("acted_at", "acted_by")),
+        patient_id=enrollment.patient_id,
+        now=now,
+    )
+    return item
+
+
+def extend_horizon(
+    *,
+    session: Session,
+    enrollment: Enrollment,
+    until: datetime,
+    now: datetime,
+    actor: str = "system",
+) -> int:
+    """Write recurring occurrences up to `until` that do not exist yet; returns how many.
+
+    Idempotent: a second call with the same `until` adds nothing; UNIQUE(enrollment, step,
+    occurrence) stops two concurrent callers from writing the same occurrence twice.
+    """
+    if enrollment.state != "active" or (enrollment.horizon and until <= enrollment.horizon):
+        return 0
+    context = context_of(session, enrollment)
+    recurring = [plan for plan in context.plans if plan.step.recurrence is not None]
+    query = select(ChecklistItem.step_id, ChecklistItem.occurrence).where(
+        ChecklistItem.enrollment_id == enrollment.id
+    )
+    existing = {(step_id, number) for step_id, number in session.exec(query)}
+    missing = [
+        (plan, number, window)
+        for plan, number, window in occurrences(context, horizon=until, plans=recurring)
+        if (plan.id, number) not in existing
+    ]
+    before = audit.snapshot(enrollment, ("horizon",))
+    enrollment.horizon = until
+    session.add(enrollment)
+    if missing:
+        write_items(session, context, missing, now)
+        audit.record(
+            session=session,
+            actor=actor,
+            action="enrollment.extend_horizon",
+            subject=enrollment,
+            before=before,
+            after=audit.snapshot(enrollment, ("horizon",)) | {"added": len(missing)},
+            patient_id=enrollment.patient_id,
+            now=now,
+        )
+    session.flush()
+    return len(missing)

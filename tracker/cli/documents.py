@@ -1,0 +1,110 @@
+"""`tracker preview`, `tracker import`, `tracker pathways`: documents in, pathways out."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from tracker.cli import fail
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--start", required=True, help="Procedure start in local time, e.g. 2027-03-15T08:00."
+)
+@click.option(
+    "--tz",
+    "zone_name",
+    default="America/New_York",
+    show_default=True,
+    help="The patient's IANA time zone.",
+)
+@click.option("--code", default=None, help="Procedure code, when the file name is not one.")
+@click.option(
+    "--reminder-hour",
+    default=9,
+    show_default=True,
+    type=click.IntRange(0, 23),
+    help="Local hour for steps that only name a day.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def preview(
+    file: Path, start: str, zone_name: str, code: str | None, reminder_hour: int, as_json: bool
+) -> None:
+    """The schedule FILE gives a patient whose procedure starts at --start."""
+    from tracker import localtime
+    from tracker.library.preview import build_preview, render_table
+    from tracker.reading.documents import DocumentError, read_document
+
+    try:
+        start_local = datetime.fromisoformat(start)
+    except ValueError:
+        fail(f"--start: {start!r} is not a local date and time like 2027-03-15T08:00")
+    if start_local.tzinfo is not None:
+        fail(f"--start: give local time without an offset (the zone comes from --tz): {start!r}")
+    try:
+        tz = localtime.zone(zone_name)
+    except ValueError as error:
+        fail(f"--tz: {error}")
+    try:
+        document = read_document(file, code=code)
+    except DocumentError as error:
+        fail(str(error))
+    result = build_preview(document, start_local=start_local, tz=tz, reminder_hour=reminder_hour)
+    click.echo(
+        json.dumps(result, indent=2, ensure_ascii=False) if as_json else render_table(result)
+    )
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--code", default=None, help="Procedure code, when the file name is not one.")
+def import_(path: Path, code: str | None) -> None:
+    """Store each document in PATH (a file or a folder) as a draft pathway version."""
+    from tracker.cli.context import app_context
+    from tracker.clock import utcnow
+    from tracker.db import get_engine, session_scope
+    from tracker.library.pathways import import_document, read_all
+    from tracker.reading.documents import DocumentError
+
+    failures = 0
+    with app_context() as app:
+        for outcome in read_all(path, code=code):
+            if isinstance(outcome, DocumentError):
+                click.echo(str(outcome), err=True)
+                failures += 1
+                continue
+            with session_scope(get_engine(app)) as session:
+                result = import_document(session=session, document=outcome, now=utcnow())
+            review = f", {result.needs_review} to review" if result.needs_review else ""
+            click.echo(
+                f"{result.path}: {result.slug} v{result.version} {result.status} "
+                f"({result.steps} steps{review})"
+            )
+    if failures:
+        raise SystemExit(2)
+
+
+@click.command()
+def pathways() -> None:
+    """Pathways, their versions and states, step counts and steps needing review."""
+    from tracker.cli.context import app_context
+    from tracker.db import get_engine, session_scope
+    from tracker.library.pathways import summaries
+
+    with app_context() as app, session_scope(get_engine(app)) as session:
+        rows = summaries(session)
+        if not rows:
+            click.echo("no pathways yet: run `tracker import pathways/`")
+        for summary in rows:
+            click.echo(f"{summary.pathway.slug}  {summary.pathway.short_name[:60]}")
+            for version in summary.versions:
+                steps, review = summary.step_counts.get(version.id or 0, (0, 0))
+                click.echo(
+                    f"  v{version.number:<3} {version.state:<10} {steps:>3} steps  "
+                    f"{review:>2} need review"
+                )

@@ -1,1 +1,0 @@
-"""Subcommands of `tracker`, one module per area; see tracker.cli.COMMANDS."""

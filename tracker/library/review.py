@@ -1,0 +1,270 @@
+"""Reviewing a pathway version before anyone is enrolled: edit its steps, publish, retire.
+
+Only drafts change. Publishing freezes a version and retires the pathway's previously
+published one; editing a published pathway starts a new draft from a copy of its steps.
+Every change adds an audit row; callers commit (views and commands own the transaction).
+The fields an admin sets on a step, and the rules they keep, are in tracker.step_fields.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from tracker import audit
+from tracker.library import pathways
+from tracker.library.step_fields import ReviewError, StepFields, check_fields
+from tracker.models import Pathway, PathwayVersion, Step
+from tracker.reading.documents import DocumentError, parse_document
+
+EDITED_RULE = "edited by admin"
+ADDED_RULE = "added by admin"
+ADMIN_CONFIDENCE = 1.0
+DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
+STEP_FIELDS = (
+    "position",
+    "section",
+    "line",
+    "text",
+    "kind",
+    "critical",
+    "conditional",
+    "opens",
+    "due",
+    "expires",
+    "recurrence",
+    "evidence",
+    "rule",
+    "confidence",
+)
+VERSION_FIELDS = ("number", "state", "published_at", "published_by")
+
+
+class VersionFrozen(ReviewError):
+    """The version is not a draft: published and retired versions never change."""
+
+
+class DraftExists(ReviewError):
+    """The pathway already has a draft; edit that one instead of starting another."""
+
+    def __init__(self, version: PathwayVersion) -> None:
+        super().__init__(f"v{version.number} is already a draft: edit it instead")
+        self.version = version
+
+
+def frozen(version: PathwayVersion) -> VersionFrozen:
+    """The refusal to change a version that is no longer a draft."""
+    return VersionFrozen(
+        f"v{version.number} is {version.state}: published versions never change. "
+        "Start a new draft to make changes."
+    )
+
+
+def actor_for(user_id: int | None) -> str:
+    """How audit rows name who acted: a staff member, or the system (commands, jobs)."""
+    return f"user:{user_id}" if user_id is not None else "system"
+
+
+def update_step(
+    *, session: Session, step: Step, fields: StepFields, user_id: int | None, now: datetime
+) -> Step:
+    """Change a draft's step; the admin's word makes it certain (confidence 1.0)."""
+    version = _lock_draft(session, step.version_id)
+    check_fields(fields, duration_minutes=version.duration_minutes)
+    before = audit.snapshot(step, STEP_FIELDS)
+    for name, value in fields.columns().items():
+        setattr(step, name, value)
+    step.rule = EDITED_RULE
+    step.confidence = ADMIN_CONFIDENCE
+    session.add(step)
+    session.flush()
+    old, new = audit.changes(before, audit.snapshot(step, STEP_FIELDS))
+    _record(session, user_id, "step.update", step, old, new, now)
+    return step
+
+
+def add_step(
+    *,
+    session: Session,
+    version: PathwayVersion,
+    fields: StepFields,
+    user_id: int | None,
+    now: datetime,
+) -> Step:
+    """Append a step to a draft."""
+    assert version.id is not None
+    _lock_draft(session, version.id)
+    check_fields(fields, duration_minutes=version.duration_minutes)
+    query = select(func.max(Step.position)).where(Step.version_id == version.id)
+    last = session.exec(query).one()
+    position = 0 if last is None else last + 1
+    step = Step(
+        version_id=version.id,
+        position=position,
+        line=0,
+        evidence="",
+        rule=ADDED_RULE,
+        confidence=ADMIN_CONFIDENCE,
+        **fields.columns(),
+    )
+    session.add(step)
+    session.flush()
+    _record(session, user_id, "step.add", step, None, audit.snapshot(step, STEP_FIELDS), now)
+    return step
+
+
+def remove_step(*, session: Session, step: Step, user_id: int | None, now: datetime) -> None:
+    """Delete a draft's step (drafts have no enrollments, so nothing points at it)."""
+    _lock_draft(session, step.version_id)
+    _record(session, user_id, "step.remove", step, audit.snapshot(step, STEP_FIELDS), None, now)
+    session.delete(step)
+    session.flush()
+
+
+def publish(
+    *, session: Session, version: PathwayVersion, user_id: int | None, now: datetime
+) -> PathwayVersion:
+    """Freeze a draft for enrollment; the pathway's previously published version retires."""
+    assert version.id is not None
+    _lock_pathway(session, version.pathway_id)
+    _lock_draft(session, version.id)
+    if not pathways.steps_of(session, version):
+        raise ReviewError(f"v{version.number} has no steps: add one before publishing")
+    pathway = session.get(Pathway, version.pathway_id)
+    assert pathway is not None
+    previous = pathways.published_version(session, pathway)
+    if previous is not None:
+        _set_state(session, previous, RETIRED, user_id, now, action="version.retire")
+    changes = {"published_at": now, "published_by": user_id}
+    return _set_state(
+        session, version, PUBLISHED, user_id, now, action="version.publish", **changes
+    )
+
+
+def retire(
+    *, session: Session, version: PathwayVersion, user_id: int | None, now: datetime
+) -> PathwayVersion:
+    """Hide a version from enrollment for good; enrollments already on it keep it."""
+    _lock_pathway(session, version.pathway_id)
+    session.refresh(version)
+    if version.state == RETIRED:
+        raise VersionFrozen(f"v{version.number} is already retired")
+    return _set_state(session, version, RETIRED, user_id, now, action="version.retire")
+
+
+def start_draft(
+    *, session: Session, pathway: Pathway, user_id: int | None, now: datetime
+) -> PathwayVersion:
+    """A new draft copying the published version's steps (else the latest version's)."""
+    assert pathway.id is not None
+    _lock_pathway(session, pathway.id)
+    versions = pathways.versions_of(session, pathway)
+    if not versions:
+        raise ReviewError(f"{pathway.slug} has no versions to copy: import its document")
+    draft = next((v for v in versions if v.state == DRAFT), None)
+    if draft is not None:
+        raise DraftExists(draft)
+    source = pathways.published_version(session, pathway) or versions[-1]
+    version = PathwayVersion(
+        pathway_id=pathway.id,
+        number=versions[-1].number + 1,
+        state=DRAFT,
+        title=source.title,
+        source_name=source.source_name,
+        source_text=source.source_text,
+        source_hash=source.source_hash,
+        duration_minutes=source.duration_minutes,
+        warnings=list(source.warnings),
+        created_at=now,
+        created_by=user_id,
+    )
+    session.add(version)
+    session.flush()
+    assert version.id is not None
+    copies = [
+        Step(version_id=version.id, **{name: getattr(step, name) for name in STEP_FIELDS})
+        for step in pathways.steps_of(session, source)
+    ]
+    session.add_all(copies)
+    session.flush()
+    after = {
+        "number": version.number,
+        "state": DRAFT,
+        "copied_from": source.number,
+        "steps": len(copies),
+    }
+    _record(session, user_id, "version.draft", version, None, after, now)
+    return version
+
+
+def source_sentences(version: PathwayVersion) -> dict[int, str]:
+    """Each document line that starts a bullet or paragraph -> its full (joined) text."""
+    try:
+        document = parse_document(version.source_text, path=version.source_name or "<source>")
+    except DocumentError:
+        document = None
+    if document is not None:
+        headings = {section.line: section.name for section in document.sections}
+        entries = {e.line: e.text for section in document.sections for e in section.entries}
+        return headings | entries
+    lines = version.source_text.split("\n")
+    return {number: text.strip() for number, text in enumerate(lines, start=1) if text.strip()}
+
+
+def _lock_pathway(session: Session, pathway_id: int) -> None:
+    """Serialise publishing and drafting per pathway (row lock; SQLite serialises writers)."""
+    session.exec(select(Pathway.id).where(Pathway.id == pathway_id).with_for_update()).one()
+
+
+def _lock_draft(session: Session, version_id: int) -> PathwayVersion:
+    """The version, locked and re-read; only a draft may change."""
+    query = select(PathwayVersion).where(PathwayVersion.id == version_id).with_for_update()
+    version = session.exec(query.execution_options(populate_existing=True)).one()
+    if version.state != DRAFT:
+        raise frozen(version)
+    return version
+
+
+def _set_state(
+    session: Session,
+    version: PathwayVersion,
+    state: str,
+    user_id: int | None,
+    now: datetime,
+    *,
+    action: str,
+    **changes: Any,
+) -> PathwayVersion:
+    before = audit.snapshot(version, VERSION_FIELDS)
+    version.state = state
+    for name, value in changes.items():
+        setattr(version, name, value)
+    session.add(version)
+    session.flush()
+    old, new = audit.changes(before, audit.snapshot(version, VERSION_FIELDS))
+    _record(session, user_id, action, version, old, new, now)
+    return version
+
+
+def _record(
+    session: Session,
+    user_id: int | None,
+    action: str,
+    subject: Step | PathwayVersion,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    audit.record(
+        session=session,
+        actor=actor_for(user_id),
+        action=action,
+        subject=subject,
+        before=before,
+        after=after,
+        patient_id=None,
+        now=now,
+    )

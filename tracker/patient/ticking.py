@@ -1,0 +1,181 @@
+"""Ticking: a patient (through their link) or a nurse on their behalf marks an item done,
+not done, or reopens it.
+
+The item must belong to the enrollment, every change is recorded on the item and as an
+AuditEvent, and nothing is deleted; reminders follow the item (cancelled when it is done,
+re-armed when it is reopened). Service functions never commit: the caller does. The page
+the patient ticks on is read in tracker.checklist_page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from sqlmodel import Session, col, select
+
+from tracker import audit
+from tracker.care.enrollment import DUE_SOON_BEFORE, WAITING, channels_for
+from tracker.care.patients import InvalidInput, clean_text
+from tracker.library.patient_plan import plan_for
+from tracker.models import ChecklistItem, Patient, Reminder
+
+MAX_NOTE = 500
+AUDITED = ("status", "note", "acted_at", "acted_by")
+# Action -> (statuses it may start from, status it sets). "undo" sets pending (or missed).
+RULES: dict[str, tuple[frozenset[str], str]] = {
+    "done": (frozenset({"pending", "missed", "not_done"}), "done"),
+    "not_done": (frozenset({"pending", "missed"}), "not_done"),
+    "undo": (frozenset({"done", "not_done"}), "pending"),
+}
+ACTIONS = tuple(RULES)
+AUDIT_ACTIONS = {"done": "item.done", "not_done": "item.not_done", "undo": "item.reopen"}
+
+
+class Enrollment(Protocol):
+    """What ticking reads of an enrollment: a models.Enrollment, or the record a patient's
+    link opened (tracker.patient_links.EnrollmentRecord)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def patient_id(self) -> int: ...
+
+    @property
+    def version_id(self) -> int: ...
+
+    @property
+    def state(self) -> str: ...
+
+
+class ItemNotFound(LookupError):
+    """No item with that id in this enrollment (another patient's ids included)."""
+
+
+def find_item(session: Session, *, enrollment_id: int, item_id: int) -> ChecklistItem:
+    """The item, only if it belongs to this enrollment."""
+    item = session.get(ChecklistItem, item_id)
+    if item is None or item.enrollment_id != enrollment_id:
+        raise ItemNotFound(item_id)
+    return item
+
+
+def act(
+    *,
+    session: Session,
+    enrollment: Enrollment,
+    actor: str,
+    item_id: int,
+    action: str,
+    now: datetime,
+    note: object = "",
+    allow_early: bool = False,
+) -> ChecklistItem:
+    """Tick ("done"), untick ("undo") or mark "not_done" (with an optional note; None keeps
+    the item's note) one item of the enrollment, for the patient behind a link
+    (actor "link:<id>") or a nurse on their behalf ("user:<id>"). Repeating an action changes
+    nothing; an action the item's state does not allow raises InvalidInput. Reminders follow:
+    see `_RELATED`. Patients cannot tick a repeating occurrence before it opens; a nurse
+    (`allow_early`) can record one done ahead."""
+    if action not in RULES:
+        raise InvalidInput("action", f"{action!r} is not one of {', '.join(ACTIONS)}")
+    assert enrollment.id is not None
+    item = find_item(session, enrollment_id=enrollment.id, item_id=item_id)
+    text = (
+        clean_text(note, "note", max_length=MAX_NOTE)
+        if action == "not_done" and note is not None
+        else item.note
+    )
+    starts, target = RULES[action]
+    if enrollment.state != "active":
+        raise InvalidInput("item", f"the plan is {enrollment.state}")
+    if item.status == target or (action == "undo" and item.status in ("pending", "missed")):
+        return item  # a double tap, or a page open in two tabs: already so
+    if item.status not in starts:
+        raise InvalidInput("item", f"this item is {item.status.replace('_', ' ')}: reopen it first")
+    step = plan_for(session, enrollment.version_id).steps[item.step_id]
+    if step.recurring and now < item.opens_at and not allow_early:
+        raise InvalidInput("item", "this one has not started yet")
+    before = audit.snapshot(item, AUDITED)
+    if target == "pending":
+        # Past its deadline but not its expiry, an item is still worth doing (overdue).
+        closed = item.expires_at is not None and item.expires_at <= now
+        item.status, item.acted_at, item.acted_by = ("missed" if closed else "pending"), None, ""
+    else:
+        item.status, item.acted_at, item.acted_by = target, now, actor
+    item.note = text
+    session.add(item)
+    effect = _RELATED[action](session, item, enrollment, step.critical, now)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action=AUDIT_ACTIONS[action],
+        subject=item,
+        before=before,
+        after=audit.snapshot(item, AUDITED) | effect,
+        patient_id=enrollment.patient_id,
+        now=now,
+    )
+    return item
+
+
+def _cancel_reminders(
+    session: Session, item: ChecklistItem, _enrollment: Enrollment, _critical: bool, _now: datetime
+) -> dict[str, int]:
+    """A ticked (or given-up) item is never reminded of again."""
+    waiting = session.exec(
+        select(Reminder).where(Reminder.item_id == item.id, col(Reminder.status).in_(WAITING))
+    ).all()
+    for reminder in waiting:
+        reminder.status = "cancelled"
+        session.add(reminder)
+    return {"reminders_cancelled": len(waiting)}
+
+
+def _rearm_reminders(
+    session: Session, item: ChecklistItem, enrollment: Enrollment, critical: bool, now: datetime
+) -> dict[str, int]:
+    """Untick: new reminders for the item's times still ahead; nothing is sent for times that
+    have passed (the patient is looking at the item right now)."""
+    if item.status != "pending":
+        return {"reminders_rearmed": 0}
+    times = {"opens": item.opens_at}
+    if critical:
+        times["due_soon"] = item.due_at - DUE_SOON_BEFORE
+    waiting = {
+        (reminder.purpose, reminder.channel)
+        for reminder in session.exec(
+            select(Reminder).where(Reminder.item_id == item.id, col(Reminder.status).in_(WAITING))
+        )
+    }
+    patient = session.get(Patient, enrollment.patient_id)
+    assert item.id is not None and patient is not None
+    rows = [
+        Reminder(
+            item_id=item.id,
+            enrollment_id=item.enrollment_id,
+            send_at=send_at,
+            purpose=purpose,
+            channel=channel,
+            idempotency_key=uuid.uuid4().hex,
+        )
+        for purpose, send_at in times.items()
+        if send_at > now and (purpose == "opens" or send_at > item.opens_at)
+        for channel in channels_for(patient)
+        if (purpose, channel) not in waiting
+    ]
+    session.add_all(rows)
+    return {"reminders_rearmed": len(rows)}
+
+
+_RELATED: dict[
+    str, Callable[[Session, ChecklistItem, Enrollment, bool, datetime], dict[str, int]]
+] = {
+    "done": _cancel_reminders,
+    "not_done": _cancel_reminders,
+    "undo": _rearm_reminders,
+}

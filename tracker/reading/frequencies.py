@@ -1,0 +1,128 @@
+"""How often one instruction asks for something: "three times a day", "every 4 hours", "nightly".
+
+`repeat` reads the text's frequency, with its 'while awake' / 'while sleeping' flags, as a
+`Repeat`; `windows` turns it into the step's recurrence. Matching only, like `phrases`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracker.reading.phrase_grammar import compiled_grammar, number, vague_phrase
+from tracker.reading.phrases import Amount, Duration, Span
+
+
+@dataclass(frozen=True)
+class Repeat:
+    spans: tuple[Span, ...]
+    freq: str  # DAILY | HOURLY | MINUTELY | WEEKLY
+    interval: int = 1
+    times_per_day: int | None = None
+    times_per_week: int | None = None
+    every_minutes: int | None = None
+    while_awake: bool = False
+    during_sleep: bool = False
+    confidence: float = 1.0
+    ranged: bool = False
+
+
+def _times(match: re.Match[str]) -> Repeat | None:
+    counts = [match["c1"], match["c2"]] if match["c2"] else [match["c1"]]
+    lex = compiled_grammar().lex
+    if not match["x"] and match["c1"].lower() not in lex.counts:
+        return None  # "2 daily" is not a frequency; "twice daily" and "2 times daily" are
+    vague = [v for v in map(vague_phrase, counts) if v]
+    n = int(max(number(c) for c in counts))
+    per = (match["per"] or match["ly"]).lower()
+    confidence = min((v.confidence for v in vague), default=1.0)
+    spans, ranged = ((match.start(), match.end()),), len(counts) > 1
+    if n <= 0 or n > 24:
+        return None
+    if per.startswith("week") and n < 7:
+        return Repeat(spans, "WEEKLY", times_per_week=n, confidence=confidence, ranged=ranged)
+    if per.startswith("night"):
+        return Repeat(spans, "DAILY", times_per_day=1, during_sleep=True, confidence=confidence)
+    per_day = n if per.startswith("da") else 1
+    return Repeat(spans, "DAILY", times_per_day=per_day, confidence=confidence, ranged=ranged)
+
+
+def _every(match: re.Match[str]) -> Repeat | None:
+    grammar, spans = compiled_grammar(), ((match.start(), match.end()),)
+    if match["other"]:
+        return Repeat(spans, "WEEKLY" if match["ounit"].lower() == "week" else "DAILY", 2)
+    if match["single"]:
+        word = match["single"].lower()
+        if word == "night":
+            return Repeat(spans, "DAILY", times_per_day=1, during_sleep=True)
+        if word in ("minute", "hour"):
+            return Repeat(spans, "HOURLY", every_minutes=60) if word == "hour" else None
+        return Repeat(spans, "WEEKLY" if word == "week" else "DAILY", times_per_day=None)
+    vague = vague_phrase(match["vague"])
+    value = (
+        float(vague.value) if vague else max(map(number, filter(None, (match["lo"], match["hi"]))))
+    )
+    unit = grammar.units[match["unit"].lower()]
+    confidence = vague.confidence if vague else 1.0
+    size = Duration(Amount(value, value, vague, False), unit).size(value)
+    if size <= 0 or (unit.minutes is not None and size < 5):
+        return None
+    if unit.minutes is not None:
+        freq = "HOURLY" if size % 60 == 0 else "MINUTELY"
+        return Repeat(
+            spans,
+            freq,
+            size // 60 if freq == "HOURLY" else size,
+            every_minutes=size,
+            confidence=confidence,
+            ranged=bool(match["hi"]),
+        )
+    weekly = size % 7 == 0
+    return Repeat(
+        spans, "WEEKLY" if weekly else "DAILY", size // 7 if weekly else size, confidence=confidence
+    )
+
+
+def repeat(text: str) -> Repeat | None:
+    """The frequency the text asks for, with its 'while awake' / 'while sleeping' flags."""
+    grammar = compiled_grammar()
+    found: list[Repeat] = []
+    for pattern, parse in ((grammar.times, _times), (grammar.every, _every)):
+        found += [r for m in pattern.finditer(text) if (r := parse(m)) is not None]
+    flags: dict[str, Span] = {}
+    for pattern, rule, confidence in grammar.frequencies:
+        for m in pattern.finditer(text):
+            span = (m.start(), m.end())
+            if rule in ("awake", "sleep"):
+                flags.setdefault(rule, span)
+            elif not any(s[0] <= span[0] < s[1] for r in found for s in r.spans):
+                every = {"hourly": ("HOURLY", 60), "weekly": ("WEEKLY", None)}.get(rule)
+                freq, minutes = every or ("DAILY", None)
+                found.append(
+                    Repeat(
+                        (span,),
+                        freq,
+                        every_minutes=minutes,
+                        confidence=confidence,
+                        times_per_week=1 if freq == "WEEKLY" else None,
+                        times_per_day=1 if freq == "DAILY" else None,
+                    )
+                )
+    if not found and "sleep" in flags:
+        found.append(Repeat((flags["sleep"],), "DAILY", times_per_day=1, during_sleep=True))
+    if not found:
+        return None
+    first = min(found, key=lambda r: r.spans[0])
+    extra = tuple(flags[k] for k in ("awake", "sleep") if k in flags and flags[k] != first.spans[0])
+    return Repeat(
+        first.spans + extra,
+        first.freq,
+        first.interval,
+        first.times_per_day,
+        first.times_per_week,
+        first.every_minutes,
+        "awake" in flags,
+        first.during_sleep or "sleep" in flags,
+        first.confidence,
+        first.ranged,
+    )

@@ -1,0 +1,186 @@
+"""What one instruction says about time, as spans of its text: amounts, relations, day
+phrases, clock times, hedges and kind keywords. Matching only, driven by the lexicon (see
+`phrase_grammar`); `frequencies` reads how often, and `windows` turns what is found into windows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracker.reading.lexicon import DayPhrase, Unit, Vague
+from tracker.reading.phrase_grammar import compiled_grammar, number, vague_phrase
+
+Span = tuple[int, int]
+_REFERENCE = re.compile(r"\b(?:after that|after this|afterwards?|after which)\b", re.IGNORECASE)
+_NEXT_WORD = re.compile(r"\s*([A-Za-z][\w-]*)")
+_CLOCK = re.compile(
+    r"\b(?:(?P<rel>by|at|before|after|from|until|no later than)\s+)?(?:(?P<h>1[0-2]|0?[1-9])"
+    r"(?::(?P<m>[0-5]\d))?\s*(?P<ap>[ap])\.?\s?m\b\.?|(?P<noon>noon|midday)"
+    r"|(?<=by |at )(?P<H>[01]?\d|2[0-3]):(?P<M>[0-5]\d)\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Amount:
+    low: float
+    high: float
+    vague: Vague | None  # the vague phrase used, if any
+    ranged: bool
+
+
+@dataclass(frozen=True)
+class Duration:
+    amount: Amount
+    unit: Unit
+
+    @property
+    def exact(self) -> bool:
+        """Minutes and hours are exact; days, weeks and months are calendar days."""
+        return self.unit.minutes is not None
+
+    def size(self, value: float) -> int:
+        """The value in this duration's measure (minutes when exact, else days)."""
+        return int(value * (self.unit.minutes or self.unit.days or 0) + 0.5)
+
+
+@dataclass(frozen=True)
+class Relation:
+    span: Span
+    name: str  # within | for | until | at least | point | bare
+    direction: str | None  # before | after | wait | other | None (not said)
+    duration: Duration
+    modified: bool  # "about", "approximately"
+
+
+@dataclass(frozen=True)
+class DayMatch:
+    span: Span
+    phrase: DayPhrase
+
+
+@dataclass(frozen=True)
+class ClockMatch:
+    span: Span
+    clock: str  # "HH:MM"
+    relation: str  # by | at | after
+
+
+def _amount(match: re.Match[str]) -> tuple[Amount, Unit]:
+    grammar = compiled_grammar()
+    if match["vague"]:
+        vague = vague_phrase(match["vague"])
+        assert vague is not None
+        value = float(vague.value)
+        return Amount(value, value, vague, False), grammar.units[match["vunit"].lower()]
+    if match["aunit"]:
+        return Amount(1, 2, None, True), grammar.units[match["aunit"].lower()]
+    if match["half"]:
+        return Amount(30, 30, None, False), grammar.units["minutes"]
+    if match["sunit"]:
+        return Amount(1, 1, None, False), grammar.units[match["sunit"].lower()]
+    low = number(match["lo"])
+    high = number(match["hi"]) if match["hi"] else low
+    return Amount(min(low, high), max(low, high), None, high != low), grammar.units[
+        match["unit"].lower()
+    ]
+
+
+def _direction(text: str, match: re.Match[str]) -> str | None:
+    """Which way from the procedure the amount points, or "other" for another event."""
+    said = match["before"] or match["after"]
+    if not said:
+        return None
+    way = "before" if match["before"] else "after"
+    if " ".join(said.lower().split()) not in compiled_grammar().lex.connectives or match["event"]:
+        return way
+    word = _NEXT_WORD.match(text, match.end())
+    if word is None or text[match.end() : word.start(1)].strip():  # punctuation or the end
+        return way
+    if word[1].lower() in ("and", "or", "then", "so", "to", "if", "when", "as"):
+        return way
+    return "wait" if way == "before" and word[1].lower().endswith("ing") else "other"
+
+
+def relations(text: str) -> list[Relation]:
+    """Every amount of time in the text with the words around it."""
+    grammar, found = compiled_grammar(), []
+    names = grammar.relation_names
+    for match in grammar.relation.finditer(text):
+        amount, unit = _amount(match)
+        if amount.high <= 0:
+            continue
+        rel = " ".join(match["rel"].lower().split()) if match["rel"] else None
+        direction = _direction(text, match)
+        if rel is not None:
+            name = names[rel]
+        elif match["first"] or match["sunit"]:
+            name = "for"
+        else:
+            name = "point" if direction else "bare"
+        if (match["first"] or match["sunit"]) and direction is None:
+            direction = "after"  # "the first 3 days" counts from the end
+        span = (match.start(), match.end())
+        found.append(Relation(span, name, direction, Duration(amount, unit), bool(match["mod"])))
+    return found
+
+
+def day_phrase(text: str, side: str) -> DayMatch | None:
+    """The first day-relative phrase of this side, by lexicon priority."""
+    grammar = compiled_grammar()
+    if grammar.any_day.search(text) is None:  # most clauses name no day: one pass decides
+        return None
+    for pattern, phrase in grammar.days:
+        match = pattern.search(text) if phrase.side == side else None
+        if match:
+            return DayMatch((match.start(), match.end()), phrase)
+    return None
+
+
+def clock_time(text: str) -> ClockMatch | None:
+    """A clock time ("by 3 pm", "at 14:00", "noon")."""
+    match = _CLOCK.search(text)
+    if match is None:
+        return None
+    if match["noon"]:
+        hour, minute = 12, 0
+    elif match["H"]:
+        hour, minute = int(match["H"]), int(match["M"])
+    else:
+        hour, minute = int(match["h"]) % 12, int(match["m"] or 0)
+        hour += 12 if match["ap"].lower() == "p" else 0
+    rel = (match["rel"] or "at").lower()
+    relation = "after" if rel in ("after", "from") else "at" if rel == "at" else "by"
+    return ClockMatch((match.start(), match.end()), f"{hour:02d}:{minute:02d}", relation)
+
+
+def hedged(text: str) -> bool:
+    """The text hedges ("may be required", "if advised", "as directed")."""
+    return compiled_grammar().any_hedge.search(text) is not None
+
+
+def holds(text: str) -> bool:
+    """The text stops, pauses or changes a medication (and does not say 'never stop')."""
+    lex = compiled_grammar().lex
+    for pattern in lex.holds:
+        for match in pattern.finditer(text):
+            before = text[: match.start()].lower().split()[-2:]
+            if not any(" ".join(before[i:]) in lex.negations for i in range(len(before))):
+                return True
+    return False
+
+
+def kind(text: str) -> str | None:
+    """The kind whose keyword comes first in the text (ties: lexicon order), if any."""
+    grammar = compiled_grammar()
+    match = grammar.any_kind.search(text)
+    if match is None or match.lastindex is None:
+        return None
+    return grammar.kinds[match.lastindex - 1][1]
+
+
+def refers_back(text: str) -> Span | None:
+    """'after that': the clause times itself from the clause before."""
+    match = _REFERENCE.search(text)
+    return (match.start(), match.end()) if match else None

@@ -1,0 +1,330 @@
+"""One instruction's timing: which window its phrases state, or the clinical default.
+
+`time_phrase` reads the phrases `phrases` and `frequencies` find (an amount of time, a day, a
+clock time, a frequency, "after that") and applies the window rules: which end opens, which
+is due, how it repeats and how sure the reading is. Rule names and confidence factors come
+from the lexicon.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cache
+
+from tracker.reading import frequencies, phrases
+from tracker.reading.clinical_defaults import Default, Offset, clock_minutes, defaults
+from tracker.reading.lexicon import DayPhrase, KindRule, lexicon
+from tracker.reading.phrases import Span
+from tracker.reading.steps import Anchor, Recurrence, RelTime, Timing
+
+__all__ = ["daily", "default_timing", "rel", "time_phrase"]
+
+
+def rel(anchor: Anchor, offset: Offset) -> RelTime:
+    """A data-file offset on an anchor."""
+    return RelTime(anchor, offset.days, offset.minutes, offset.clock, offset.reminder)
+
+
+def default_timing(kind: str, anchor: Anchor) -> tuple[Default, RelTime, RelTime, RelTime | None]:
+    """The clinical default for a kind: the default itself, opens, due, expires."""
+    chosen = defaults().for_step(anchor, kind)
+    expires = rel(anchor, chosen.expires) if chosen.expires else None
+    return chosen, rel(anchor, chosen.opens), rel(anchor, chosen.due), expires
+
+
+_WORDS = {"within": "within ", "for": "for ", "until": "until ", "at least": "at least "}
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A window found in the text, before recurrence and clamping."""
+
+    opens: RelTime
+    due: RelTime
+    mark: RelTime
+    until: RelTime | None  # where a repeat would end, when the text says
+    days: float  # how long a "for N" span lasts, in days (0 for points)
+    rule: str
+    confidence: float
+    spans: tuple[Span, ...]
+
+
+@cache
+def _kinds() -> dict[str, KindRule]:
+    return {k.name: k for k in lexicon().kinds}
+
+
+def _factor(name: str) -> float:
+    return lexicon().confidence[name].value
+
+
+def _from_relation(found: phrases.Relation, anchor: Anchor, state: bool) -> _Window:
+    """Window rules for an amount of time: which end opens, which is due, per side."""
+    span, cfg = found.duration, defaults()
+    low, high = span.size(span.amount.low), span.size(span.amount.high)
+
+    def at(n: int) -> RelTime:
+        return RelTime(anchor, minutes=n) if span.exact else RelTime(anchor, n, reminder_hour=True)
+
+    def plain(n: int) -> RelTime:
+        return RelTime(anchor, minutes=n) if span.exact else RelTime(anchor, n)
+
+    def end_of(n: int) -> RelTime:  # the end of that calendar day (exact: the moment)
+        return RelTime(anchor, minutes=n) if span.exact else RelTime(anchor, n + 1, clock="00:00")
+
+    here, name = RelTime(anchor), "point" if found.direction == "wait" else found.name
+    until: RelTime | None = None
+    if anchor == "start":
+        if name in ("within", "for"):
+            opens, due = at(-high), here
+        elif span.exact:  # an exact deadline is reminded a little ahead
+            lead = cfg.deadline_lead_minutes if low == high and not state else 0
+            opens, due = at(-high - lead), here if state else at(-low)
+        else:
+            opens, due = at(-high), here if state else end_of(-low)
+        mark, until = at(-high), here
+    elif name in ("within", "for", "until") or state:
+        opens, due = here, plain(high)
+        mark = until = due
+    else:  # "after N": not before then, due a little later
+        grace = cfg.after_grace_minutes if low == high and span.exact else 0
+        opens, due, mark = at(low), end_of(high + grace), at(low)
+    unit = span.unit.name + "s"
+    way = "before" if anchor == "start" else "after"
+    rule = f"{_WORDS.get(name, '')}N {unit} {way}"
+    if found.direction == "wait" or found.name == "bare":
+        rule += " (waiting)" if found.direction == "wait" else " (no preposition)"
+    confidence = _factor("bare" if found.name == "bare" else "explicit")
+    if span.amount.ranged:
+        confidence = min(confidence, _factor("range"))
+    if found.modified:
+        confidence *= _factor("modifier")
+    if span.amount.vague:
+        confidence = min(confidence, span.amount.vague.confidence)
+        rule += f" ({span.amount.vague.phrase!r} = {span.amount.vague.value})"
+    days = high / 1440 if span.exact else high
+    length = days if name == "for" or (name == "until" and anchor == "end") else 0
+    return _Window(opens, due, mark, until, length, rule, confidence, (found.span,))
+
+
+def _from_day(
+    day: phrases.DayMatch | None, clock: phrases.ClockMatch | None, anchor: Anchor, state: bool
+) -> _Window:
+    """Window rules for "the evening before", "the next day", "by 3 pm the day before"."""
+    here, lead = RelTime(anchor), defaults().deadline_lead_minutes
+    phrase = (
+        day.phrase
+        if day
+        else DayPhrase(
+            (), anchor, -1 if anchor == "start" else 0, None, False, "day", "a clock time alone"
+        )
+    )
+    moment = RelTime(
+        anchor,
+        phrase.days,
+        0,
+        clock.clock if clock else phrase.clock,
+        phrase.reminder and clock is None,
+    )
+    until: RelTime | None = here if anchor == "start" else None
+    if phrase.span == "from-anchor":
+        opens, due = here, RelTime(anchor, phrase.days)
+        mark = until = due
+    elif clock and clock.relation != "after":
+        opens, due, mark = moment.shifted(minutes=-lead), moment, moment
+    elif phrase.span == "to-anchor" or (anchor == "start" and (state or phrase.days == 0)):
+        opens, due, mark = moment, here, moment
+    else:
+        opens, due, mark = moment, RelTime(anchor, phrase.days + 1, clock="00:00"), moment
+    parts = [f"day: {phrase.phrases[0]}"] if day else []
+    parts += [f"clock: {clock.relation} {clock.clock}"] if clock else []
+    confidence = _factor("clock" if clock else "day") * (1.0 if day else _factor("bare"))
+    spans = tuple(m.span for m in (day, clock) if m is not None)
+    return _Window(
+        opens,
+        due,
+        mark,
+        until,
+        phrase.days if phrase.span == "from-anchor" else 0,
+        ", ".join(parts),
+        confidence,
+        spans,
+    )
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _window(
+    text: str,
+    anchor: Anchor,
+    state: bool,
+    repeat: frequencies.Repeat | None,
+    previous: RelTime | None,
+) -> _Window | None:
+    """The window the text states, choosing among its timing phrases."""
+    day, clock = phrases.day_phrase(text, anchor), phrases.clock_time(text)
+    taken = [*(repeat.spans if repeat else ()), *(m.span for m in (day, clock) if m)]
+    ways = ("before", None) if anchor == "start" else ("after", "wait", None)
+    found = [
+        r
+        for r in phrases.relations(text)
+        if r.direction in ways and not any(_overlaps(r.span, s) for s in taken)
+    ]
+    if repeat:  # "walk for 10 minutes three times a day": the 10 minutes is not the schedule
+        found = [r for r in found if r.span[0] > repeat.spans[0][0] or not r.duration.exact]
+    found.sort(key=lambda r: (r.direction is None, r.name == "bare"))
+    several = _factor("several") if len(found) > 1 else 1.0
+    if found and (found[0].direction is not None or not (day or clock)):
+        chosen = _from_relation(found[0], anchor, state)
+        return replace(chosen, confidence=chosen.confidence * several)
+    if day or clock:
+        return _from_day(day, clock, anchor, state)
+    reference = phrases.refers_back(text)
+    if previous is not None and reference is not None:
+        here = RelTime(anchor)
+        due = here if anchor == "start" else previous.shifted(days=1)
+        until = here if anchor == "start" else None
+        return _Window(
+            previous,
+            due,
+            previous,
+            until,
+            0,
+            "after the clause before",
+            _factor("reference"),
+            (reference,),
+        )
+    return None
+
+
+def _rrule(repeat: frequencies.Repeat) -> str:
+    """The RFC 5545 RRULE body for a repeat."""
+    cfg = defaults()
+    parts = [f"FREQ={repeat.freq}"] + (
+        [f"INTERVAL={repeat.interval}"] if repeat.interval > 1 else []
+    )
+    if repeat.during_sleep:
+        hours = [clock_minutes(cfg.sleep)]
+    elif repeat.times_per_day and repeat.times_per_day > 1:
+        hours = list(cfg.dose_minutes(repeat.times_per_day))
+    elif repeat.while_awake and repeat.freq == "HOURLY" and repeat.interval == 1:
+        first, last = (clock_minutes(c) for c in cfg.waking)
+        hours = list(range(first - first % 60, last, 60))
+    else:
+        hours = []
+    if hours and len({m % 60 for m in hours}) == 1:
+        parts += [f"BYHOUR={','.join(str(m // 60) for m in hours)}", f"BYMINUTE={hours[0] % 60}"]
+    if repeat.times_per_week and repeat.times_per_week > 1:
+        parts.append("BYDAY=" + ",".join(cfg.weekdays[repeat.times_per_week - 1]))
+    return ";".join(parts)
+
+
+def _describe(repeat: frequencies.Repeat) -> str:
+    minutes, per_week, per_day = repeat.every_minutes, repeat.times_per_week, repeat.times_per_day
+    if repeat.during_sleep:
+        how = "nightly"
+    elif minutes:
+        hours = minutes // 60
+        how = f"every {minutes} minutes" if minutes % 60 else f"every {hours} hours"
+        how = "every hour" if minutes == 60 else how
+    elif per_week and per_week > 1:
+        how = f"{per_week} times a week"
+    elif per_day and per_day > 1:
+        how = f"{per_day} times a day"
+    else:
+        unit = "weeks" if repeat.freq == "WEEKLY" else "days"
+        how = f"every {repeat.interval} {unit}" if repeat.interval > 1 else unit[:-1] + "ly"
+    return (how + (" while awake" if repeat.while_awake else "")).replace("dayly", "daily")
+
+
+def daily(until: RelTime) -> Recurrence:
+    """Once a day, at the clock time the step opens, until `until`."""
+    return Recurrence("FREQ=DAILY", 1, None, until)
+
+
+def _after_start(point: RelTime) -> bool:
+    """Always after the procedure start, whatever its clock time (a preparation step can't)."""
+    exact = point.clock is None and not point.reminder_hour
+    return point.anchor == "start" and (
+        point.days > 0 or (point.days == 0 and exact and point.minutes > 0)
+    )
+
+
+def _default_window(kind: str, anchor: Anchor) -> tuple[_Window, Default]:
+    """The clinical default as a window (a default that repeats ends at its due time)."""
+    chosen, opens, due, _ = default_timing(kind, anchor)
+    until = due if chosen.recurrence else None
+    return _Window(opens, due, opens, until, 0, chosen.rule, chosen.confidence, ()), chosen
+
+
+def time_phrase(
+    text: str, *, anchor: Anchor, kind: str | None = None, previous: RelTime | None = None
+) -> Timing:
+    """Read one instruction: its kind, flags, window, recurrence, evidence and confidence.
+
+    `kind` overrides the keyword reading; `previous` is the moment the clause before named,
+    for "after that".
+    """
+    lex, cfg, here = lexicon(), defaults(), RelTime(anchor)
+    name = kind or phrases.kind(text) or lex.fallback[anchor]
+    rules = _kinds()[name]
+    if anchor == "end" and rules.recovery:  # no fasting after the procedure: that is diet
+        name, rules = rules.recovery, _kinds()[rules.recovery]
+    critical = rules.critical == "always" or (rules.critical == "hold" and phrases.holds(text))
+    conditional = phrases.hedged(text)
+    repeat = frequencies.repeat(text)
+    window, chosen = _window(text, anchor, rules.state, repeat, previous), None
+    if window is None:
+        window, chosen = _default_window(name, anchor)
+        conditional = conditional or chosen.conditional
+    opens, due, until = window.opens, window.due, window.until
+    rule, confidence, spans = window.rule, window.confidence, window.spans
+    expires = rel(anchor, chosen.expires) if chosen and chosen.expires else None
+    expires = expires or (here if anchor == "start" else None)
+    ongoing = rules.ongoing and window.days >= cfg.implied_daily_min_days
+    if repeat is None and until is not None and (ongoing or (chosen and chosen.recurrence)):
+        implied = _factor("implied_daily") if chosen is None else 1.0
+        repeat = frequencies.Repeat((), "DAILY", times_per_day=1, confidence=implied)
+        rule = f"daily (implied); {rule}" if chosen is None else rule
+    elif repeat is not None:
+        if chosen is not None or until is None:
+            confidence *= _factor("default_until")
+        if until is None:
+            until = here if anchor == "start" else RelTime(anchor, opens.days + cfg.until_days)
+            rule += f"; until: default {cfg.until_days} days" if anchor == "end" else ""
+        confidence = min(confidence, _factor("range") if repeat.ranged else 1.0)
+        rule = f"{_describe(repeat)}; {rule}"
+    recurrence = None
+    if repeat is not None and until is not None:
+        confidence = min(confidence, repeat.confidence)
+        recurrence = Recurrence(
+            _rrule(repeat),
+            repeat.times_per_day,
+            repeat.every_minutes,
+            until,
+            repeat.times_per_week,
+            repeat.while_awake,
+            repeat.during_sleep,
+        )
+        spans, due = spans + repeat.spans, until
+    if anchor == "start" and (_after_start(opens) or _after_start(due)):
+        opens, due = (here if _after_start(opens) else opens), (here if _after_start(due) else due)
+        rule += "; clamped to the start"
+        confidence *= _factor("clamped")
+    evidence = text[min(s[0] for s in spans) : max(s[1] for s in spans)] if spans else ""
+    confidence = round(min(max(confidence, 0.0), 1.0), 2)
+    return Timing(
+        name,
+        critical,
+        conditional,
+        opens,
+        due,
+        expires,
+        recurrence,
+        evidence,
+        rule[:200],
+        confidence,
+        window.mark,
+    )

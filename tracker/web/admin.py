@@ -1,0 +1,290 @@
+"""Admin review: check the steps derived from each document, edit them, publish or retire."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NoReturn
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
+from werkzeug.wrappers import Response
+
+from tracker.auth import current_staff, require_admin_for_blueprint
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.library import pathways, review, step_fields
+from tracker.library.step_fields import StepFields
+from tracker.models import Pathway, PathwayVersion, Step
+from tracker.reading import wording
+from tracker.reading.timing import REVIEW_THRESHOLD, RelTime
+from tracker.web.review_forms import StepForm, form_data
+from tracker.workspace import timeline
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+require_admin_for_blueprint(bp)
+
+UNPROCESSABLE = 422
+SEE_OTHER = 303
+# What a new step's editor starts with: the day before, at the reminder hour, due at the start.
+NEW_STEP = StepFields(
+    section="preparation",
+    text="",
+    kind="logistics",
+    critical=False,
+    conditional=False,
+    opens=RelTime(anchor="start", days=-1, reminder_hour=True),
+    due=RelTime(anchor="start"),
+    expires=None,
+    recurrence=None,
+)
+
+
+@dataclass(frozen=True)
+class StepView:
+    """A step as the review table shows it."""
+
+    step: Step
+    number: int
+    window: str
+    source: Markup | None  # the document's sentence, the evidence marked
+    needs_review: bool
+
+
+@bp.get("/pathways")
+def index() -> str:
+    return render_template("admin/index.html", summaries=pathways.summaries(get_session()))
+
+
+@bp.get("/pathways/<slug>/v<int:number>")
+def version(slug: str, number: int) -> str:
+    pathway, found = _version_or_404(slug, number)
+    return _review_page(pathway, found, _new_step_form())
+
+
+@bp.route("/pathways/<slug>/v<int:number>/steps/<int:step_id>/edit", methods=["GET", "POST"])
+def edit_step(slug: str, number: int, step_id: int) -> str | Response | tuple[str, int]:
+    pathway, found = _version_or_404(slug, number)
+    step = _step_or_404(found, step_id)
+    _refuse_unless_draft(found)
+    if request.method == "GET":
+        form = StepForm(data=form_data(StepFields.of(step)))
+        return _edit_page(pathway, found, step, form)
+    form = _submitted_form()
+    if form.validate():
+        try:
+            review.update_step(
+                session=get_session(),
+                step=step,
+                fields=form.fields(StepFields.of(step)),
+                user_id=_user_id(),
+                now=utcnow(),
+            )
+            return _done(found, f"Step {_position(found, step)} saved.", anchor=f"step-{step_id}")
+        except step_fields.InvalidStep as error:
+            _undo()
+            form.add_error(error.field, error.message)
+        except review.VersionFrozen as error:
+            _conflict(error)
+    return _edit_page(pathway, found, step, form), UNPROCESSABLE
+
+
+@bp.post("/pathways/<slug>/v<int:number>/steps/new")
+def add_step(slug: str, number: int) -> Response | tuple[str, int]:
+    pathway, found = _version_or_404(slug, number)
+    _refuse_unless_draft(found)
+    form = _submitted_form()
+    if form.validate():
+        try:
+            step = review.add_step(
+                session=get_session(),
+                version=found,
+                fields=form.fields(),
+                user_id=_user_id(),
+                now=utcnow(),
+            )
+            return _done(found, "Step added.", anchor=f"step-{step.id}")
+        except step_fields.InvalidStep as error:
+            _undo()
+            form.add_error(error.field, error.message)
+        except review.VersionFrozen as error:
+            _conflict(error)
+    return _review_page(pathway, found, form), UNPROCESSABLE
+
+
+@bp.post("/pathways/<slug>/v<int:number>/steps/<int:step_id>/remove")
+def remove_step(slug: str, number: int, step_id: int) -> Response:
+    _, found = _version_or_404(slug, number)
+    step = _step_or_404(found, step_id)
+    position = _position(found, step)
+    try:
+        review.remove_step(session=get_session(), step=step, user_id=_user_id(), now=utcnow())
+    except review.VersionFrozen as error:
+        _conflict(error)
+    return _done(found, f"Step {position} removed.")
+
+
+@bp.post("/pathways/<slug>/v<int:number>/publish")
+def publish(slug: str, number: int) -> Response:
+    _, found = _version_or_404(slug, number)
+    try:
+        review.publish(session=get_session(), version=found, user_id=_user_id(), now=utcnow())
+    except review.VersionFrozen as error:
+        _conflict(error)
+    except step_fields.ReviewError as error:
+        _undo()
+        flash(str(error), "error")
+        return redirect(url_for("admin.version", slug=slug, number=number), SEE_OTHER)
+    return _done(found, f"v{number} published: new enrollments use it from now on.")
+
+
+@bp.post("/pathways/<slug>/v<int:number>/retire")
+def retire(slug: str, number: int) -> Response:
+    _, found = _version_or_404(slug, number)
+    try:
+        review.retire(session=get_session(), version=found, user_id=_user_id(), now=utcnow())
+    except review.VersionFrozen as error:
+        _conflict(error)
+    return _done(found, f"v{number} retired: no new enrollments; existing ones keep it.")
+
+
+@bp.post("/pathways/<slug>/draft")
+def start_draft(slug: str) -> Response:
+    pathway = pathways.get_pathway(get_session(), slug) or abort(404)
+    try:
+        draft = review.start_draft(
+            session=get_session(), pathway=pathway, user_id=_user_id(), now=utcnow()
+        )
+    except review.DraftExists as error:
+        _undo()
+        flash(str(error), "info")
+        return redirect(url_for("admin.version", slug=slug, number=error.version.number), SEE_OTHER)
+    except step_fields.ReviewError as error:
+        _undo()
+        flash(str(error), "error")
+        return redirect(url_for("admin.index"), SEE_OTHER)
+    return _done(draft, f"v{draft.number} started as a draft copy: edit it, then publish.")
+
+
+def highlight(sentence: str, evidence: str) -> Markup:
+    """The sentence, escaped, with the evidence phrase inside `<mark>` (first match, any case)."""
+    match = re.search(re.escape(evidence), sentence, re.IGNORECASE) if evidence else None
+    if match is None:
+        return escape(sentence)
+    start, end = match.span()
+    marked = Markup("<mark>{}</mark>").format(sentence[start:end])
+    return escape(sentence[:start]) + marked + escape(sentence[end:])
+
+
+def step_views(version: PathwayVersion, steps: list[Step]) -> list[StepView]:
+    """The review table's rows: wording, the source sentence, whether to look closely."""
+    sentences = review.source_sentences(version)
+    views = []
+    for number, step in enumerate(steps, start=1):
+        sentence = sentences.get(step.line) if step.line else None
+        views.append(
+            StepView(
+                step=step,
+                number=number,
+                window=wording.step_window(step),
+                source=highlight(sentence, step.evidence) if sentence else None,
+                needs_review=step.confidence < REVIEW_THRESHOLD,
+            )
+        )
+    return views
+
+
+def _review_page(pathway: Pathway, found: PathwayVersion, form: StepForm) -> str:
+    session = get_session()
+    steps = pathways.steps_of(session, found)
+    chart = timeline.step_timeline(
+        steps,
+        duration_minutes=found.duration_minutes,
+        title=f"Timeline of {pathway.short_name or pathway.slug}, v{found.number}",
+    )
+    views = step_views(found, steps)
+    return render_template(
+        "admin/version.html",
+        pathway=pathway,
+        version=found,
+        versions=pathways.versions_of(session, pathway),
+        steps=views,
+        chart=chart,
+        form=form,
+        flagged=sum(view.needs_review for view in views),
+    )
+
+
+def _edit_page(pathway: Pathway, found: PathwayVersion, step: Step, form: StepForm) -> str:
+    [view] = [
+        v
+        for v in step_views(found, pathways.steps_of(get_session(), found))
+        if v.step.id == step.id
+    ]
+    return render_template(
+        "admin/edit_step.html", pathway=pathway, version=found, view=view, form=form
+    )
+
+
+def _new_step_form() -> StepForm:
+    return StepForm(formdata=None, data=form_data(NEW_STEP))
+
+
+def _submitted_form() -> StepForm:
+    """The posted step form; a request missing fields a browser always sends is malformed."""
+    form = StepForm()
+    missing = form.missing(request.form)
+    if missing:
+        abort(400, description="The form is incomplete (missing " + ", ".join(missing) + ").")
+    return form
+
+
+def _version_or_404(slug: str, number: int) -> tuple[Pathway, PathwayVersion]:
+    session = get_session()
+    pathway = pathways.get_pathway(session, slug) or abort(404)
+    found = next((v for v in pathways.versions_of(session, pathway) if v.number == number), None)
+    return pathway, found or abort(404)
+
+
+def _step_or_404(found: PathwayVersion, step_id: int) -> Step:
+    step = get_session().get(Step, step_id)
+    if step is None or step.version_id != found.id:
+        abort(404)
+    return step
+
+
+def _refuse_unless_draft(found: PathwayVersion) -> None:
+    if found.state != review.DRAFT:
+        abort(409, description=str(review.frozen(found)))
+
+
+def _position(found: PathwayVersion, step: Step) -> int:
+    ids = [s.id for s in pathways.steps_of(get_session(), found)]
+    return ids.index(step.id) + 1 if step.id in ids else 0
+
+
+def _user_id() -> int:
+    staff = current_staff()
+    assert staff is not None, "the blueprint requires a signed-in admin"
+    return staff.id
+
+
+def _undo() -> None:
+    get_session().rollback()
+
+
+def _conflict(error: review.VersionFrozen) -> NoReturn:
+    """The version stopped being editable under the change: roll back and answer 409."""
+    _undo()
+    abort(409, description=str(error))
+
+
+def _done(found: PathwayVersion, message: str, *, anchor: str | None = None) -> Response:
+    """Commit the change and send the admin back to the version (POST, redirect, GET)."""
+    session = get_session()
+    session.commit()
+    pathway = session.get(Pathway, found.pathway_id)
+    assert pathway is not None
+    flash(message, "success")
+    target = url_for("admin.version", slug=pathway.slug, number=found.number, _anchor=anchor)
+    return redirect(target, SEE_OTHER)

@@ -1,0 +1,16 @@
+"""The nurse workspace: dashboard, work lists, patients, enrollment and its changes.
+
+Views parse (tracker.nurse_forms), call services, commit, flash and redirect; a service's
+InvalidInput rolls the request's transaction back and re-renders the form with status 422.
+One blueprint, its routes in a module per job: `bp` lives in .blueprint, which the route
+modules import (never this package), and importing them here puts their routes on it, each
+still named "nurse.<view>".
+"""
+
+from __future__ import annotations
+
+# Imported for their routes.
+from tracker.web.nurse import dashboard, enroll, enrollment_changes, patients  # noqa: F401
+from tracker.web.nurse.blueprint import bp
+
+__all__ = ["bp"]

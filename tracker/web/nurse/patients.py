@@ -1,0 +1,122 @@
+"""Patients in the nurse workspace: the search, registration, the patient page, and ticking
+items on a patient's behalf (whose refusals are shown on that page)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from tracker import auth
+from tracker.care import enrollment, patients
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.models import ChecklistItem, Enrollment, Patient
+from tracker.patient import ticking as checklist
+from tracker.web.nurse import forms as nurse_forms
+from tracker.web.nurse.blueprint import UNPROCESSABLE, bp, get_or_404
+from tracker.web.nurse.forms import FormState
+from tracker.workspace import choices
+from tracker.workspace.patient_timeline import load
+from tracker.workspace.work_list_pages import PAGE_SIZE
+
+
+@bp.get("/patients")
+def patient_list() -> str:
+    text = nurse_forms.search_text(request.args)
+    page_number = nurse_forms.page_number(request.args)
+    rows, total = choices.search_patients(get_session(), text, offset=(page_number - 1) * PAGE_SIZE)
+    return render_template(
+        "nurse/patients.html",
+        rows=rows,
+        total=total,
+        q=text,
+        page_number=page_number,
+        page_size=PAGE_SIZE,
+    )
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+def new_patient() -> ResponseReturnValue:
+    config = current_app.config
+    if request.method == "GET":
+        form = FormState(
+            values={
+                "timezone": config["DEFAULT_ZONE"],
+                "reminder_hour": str(config["REMINDER_HOUR"]),
+                "quiet_start": config["QUIET_START"],
+                "quiet_end": config["QUIET_END"],
+                "language": "en",
+            }
+        )
+        return render_template("nurse/patient_new.html", form=form)
+    form, values = nurse_forms.patient_form(request.form)
+    session = get_session()
+    if form.ok:
+        try:
+            patient = patients.register_patient(
+                session=session,
+                now=utcnow(),
+                actor=auth.staff_actor(),
+                default_zone=config["DEFAULT_ZONE"],
+                **values,
+            )
+            session.commit()
+            flash(f"Registered {patient.name} (MRN {patient.mrn}).", "success")
+            return redirect(url_for("nurse.patient", patient_id=patient.id))
+        except patients.InvalidInput as error:
+            session.rollback()
+            form.add_invalid(error)
+    return render_template("nurse/patient_new.html", form=form), UNPROCESSABLE
+
+
+@bp.get("/patients/<int:patient_id>")
+def patient(patient_id: int) -> str:
+    return _patient_page(patient_id)
+
+
+def _patient_page(
+    patient_id: int, *, item_errors: dict[int, str] | None = None, enrollment_id: int | None = None
+) -> str:
+    session = get_session()
+    row = get_or_404(Patient, patient_id)
+    if enrollment_id is None:
+        enrollment_id = nurse_forms.optional_int(request.args, "enrollment")
+    now = utcnow()
+    page = load(session, row, now=now, enrollment_id=enrollment_id)
+    if page is None:
+        abort(404)
+    return render_template("nurse/patient.html", page=page, item_errors=item_errors or {}, now=now)
+
+
+@bp.post("/items/<int:item_id>")
+def item(item_id: int) -> ResponseReturnValue:
+    session = get_session()
+    row = get_or_404(ChecklistItem, item_id)
+    parent = get_or_404(Enrollment, row.enrollment_id)
+    action = nurse_forms.item_action(request.form)
+    try:
+        if action == "reopen":
+            enrollment.reopen_item(
+                session=session, item=row, actor=auth.staff_actor(), now=utcnow()
+            )
+        else:
+            checklist.act(
+                session=session,
+                enrollment=parent,
+                actor=auth.staff_actor(),
+                item_id=item_id,
+                action=action,
+                now=utcnow(),
+                note=None,  # a nurse's tick leaves the patient's note as it is
+                allow_early=True,  # as before: nurses may record an occurrence done ahead
+            )
+    except patients.InvalidInput as error:
+        session.rollback()
+        return _patient_page(
+            parent.patient_id, item_errors={item_id: error.message}, enrollment_id=parent.id
+        ), UNPROCESSABLE
+    session.commit()
+    words = {"done": "marked done", "not_done": "marked not done", "reopen": "reopened"}
+    flash(f"Item {words[action]}.", "success")
+    target = url_for("nurse.patient", patient_id=parent.patient_id, enrollment=parent.id)
+    return redirect(f"{target}#item-{item_id}")

@@ -1,0 +1,95 @@
+"""Opening a patient's link in a request: refusals and their limits, the date-of-birth check,
+the link-bound form tokens, and the headers of personal pages.
+
+The views in tracker.views.patient call these first; tracker.patient_links holds the
+services underneath (tokens, hashes, what a link grants).
+"""
+
+from __future__ import annotations
+
+import hmac
+from http import HTTPStatus
+from typing import NoReturn, TypeVar
+
+from flask import abort, current_app, request
+from flask_limiter.util import get_remote_address
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Connection
+from werkzeug.wrappers import Response as BaseResponse
+
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.patient.links import LinkAccess, LinkGone, LinkNotFound, form_token, open_link
+from tracker.web.attempt_limits import AttemptLimit
+
+R = TypeVar("R", bound=BaseResponse)
+LINK_LIMIT = "30 per minute;300 per day"  # refused tokens (404/410) per address
+DOB_LIMIT = "5 per 15 minutes"  # wrong dates of birth per link
+DOB_COOKIE = "tracker_dob_{link_id}"
+DOB_SALT = "patient-dob"
+
+# Refused tokens (404/410) and other patients' item ids count per address; wrong dates of
+# birth per link. Successes cost nothing.
+LINK_ATTEMPTS = AttemptLimit("PATIENT_LINK_LIMIT", LINK_LIMIT, "patient-link")
+DOB_ATTEMPTS = AttemptLimit("PATIENT_DOB_LIMIT", DOB_LIMIT, "patient-dob")
+
+
+def open_or_refuse(token: str, db: Connection | None = None) -> LinkAccess:
+    """The link's access, or the calm page: 404 unknown, 410 revoked or expired (429 once this
+    address has had too many refusals)."""
+    try:
+        return open_link(db=db or get_session(), token=token, now=utcnow())
+    except LinkNotFound:
+        refuse(HTTPStatus.NOT_FOUND)
+    except LinkGone:
+        refuse(HTTPStatus.GONE)
+
+
+def refuse(status: int) -> NoReturn:
+    """Count a refusal against the sender's address; past the limit, say only "too many".
+
+    Only refusals are checked: a guessed 256-bit token cannot succeed by luck, so a working
+    link opens even from an address someone else on the same network has been probing from.
+    """
+    address = get_remote_address()
+    if LINK_ATTEMPTS.exceeded(address):
+        abort(HTTPStatus.TOO_MANY_REQUESTS)
+    LINK_ATTEMPTS.failed(address)
+    abort(status)
+
+
+def dob_serializer() -> URLSafeSerializer:
+    """Signs the cookie that remembers a device's confirmed date of birth."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=DOB_SALT)
+
+
+def needs_dob(access: LinkAccess) -> bool:
+    """Whether this device still has to confirm the patient's date of birth."""
+    if not current_app.config.get("PATIENT_DOB_CHECK", False) or access.patient.birth_date is None:
+        return False
+    cookie = request.cookies.get(DOB_COOKIE.format(link_id=access.link.id), "")
+    try:
+        return bool(dob_serializer().loads(cookie) != access.link.id)
+    except BadSignature:
+        return True
+
+
+def link_form_token(access: LinkAccess, purpose: str) -> str:
+    """The token this link's forms carry for `purpose` ("items" or "dob")."""
+    return form_token(str(current_app.config["SECRET_KEY"]), access.link.id, purpose)
+
+
+def check_form(access: LinkAccess, purpose: str) -> None:
+    """400 unless the form carries this link's token (form field, or the header fetch sends)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRFToken") or ""
+    if not hmac.compare_digest(sent.encode(), link_form_token(access, purpose).encode()):
+        abort(HTTPStatus.BAD_REQUEST)
+
+
+def private(response: R) -> R:
+    """Personal pages: never cached (shared devices), never indexed."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -1,0 +1,168 @@
+"""Nurses issue, revoke and print patients' personal links (staff only).
+
+Only a token's hash is stored, so the link itself can be shown only when it is made: the
+new token waits in the nurse's signed session cookie for the printable sheet (and is
+dropped when the link is revoked or replaced, or the nurse signs out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+
+from tracker import auth
+from tracker.care.patients import InvalidInput
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.models import Enrollment, Patient, PatientLink
+from tracker.patient.links import issue_link, latest_link, qr_svg, revoke_links
+from tracker.workspace.patient_timeline import local_text
+
+bp = Blueprint("links", __name__, url_prefix="/nurse/links")
+auth.require_staff_for_blueprint(bp)
+
+SHOWN = "patient_link_shown"  # session key: {"id": link id, "token": the token, once}
+MAIL_SUBJECT = "Your care plan"
+MAIL_BODY = (
+    "Hello {name},\n\nThis is your personal link to your care plan checklist:\n{url}\n\n"
+    "Please keep it private. It works until {expires}.\n"
+)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What the nurse's patient page shows about the current enrollment's link."""
+
+    enrollment_id: int
+    state: str  # none | active | revoked | expired
+    link_id: int | None
+    created: str
+    expires: str
+    can_issue: bool
+    can_show: bool  # the token is still in this nurse's session
+
+
+def _enrollment_or_404(enrollment_id: int) -> Enrollment:
+    row = get_session().get(Enrollment, enrollment_id)
+    if row is None:
+        abort(HTTPStatus.NOT_FOUND)
+    return row
+
+
+def _shown_token(link: PatientLink) -> str | None:
+    shown = session.get(SHOWN)
+    if isinstance(shown, dict) and shown.get("id") == link.id:
+        token = shown.get("token")
+        return token if isinstance(token, str) else None
+    return None
+
+
+def _state(link: PatientLink | None, now: datetime) -> str:
+    if link is None:
+        return "none"
+    if link.revoked_at is not None:
+        return "revoked"
+    return "active" if link.expires_at > now else "expired"
+
+
+@bp.app_template_global("patient_link_panel")
+def panel(enrollment: Enrollment) -> Panel:
+    """The link panel of the nurse's patient page (one indexed query)."""
+    assert enrollment.id is not None
+    now = utcnow()
+    link = latest_link(get_session(), enrollment.id)
+    state = _state(link, now)
+    zone = ZoneInfo(enrollment.timezone)
+    return Panel(
+        enrollment_id=enrollment.id,
+        state=state,
+        link_id=link.id if link else None,
+        created=local_text(link.created_at, zone) if link else "",
+        expires=local_text(link.expires_at, zone) if link else "",
+        can_issue=enrollment.state == "active",
+        can_show=link is not None and state == "active" and _shown_token(link) is not None,
+    )
+
+
+def _patient_page(enrollment: Enrollment) -> str:
+    return url_for("nurse.patient", patient_id=enrollment.patient_id, enrollment=enrollment.id)
+
+
+@bp.post("/enrollments/<int:enrollment_id>/issue")
+def issue(enrollment_id: int) -> ResponseReturnValue:
+    """Make a new link (the previous one stops working) and show it for printing."""
+    db = get_session()
+    enrollment = _enrollment_or_404(enrollment_id)
+    try:
+        link, token = issue_link(
+            session=db, enrollment=enrollment, now=utcnow(), actor=auth.staff_actor()
+        )
+    except InvalidInput as error:
+        db.rollback()
+        flash(f"No link made: {error.message}.", "error")
+        return redirect(_patient_page(enrollment), HTTPStatus.SEE_OTHER)
+    db.commit()
+    session[SHOWN] = {"id": link.id, "token": token}
+    flash(
+        "A new personal link is ready. Print it or send it now: for privacy it is shown "
+        "only to you, until you replace or revoke it.",
+        "success",
+    )
+    return redirect(url_for("links.sheet", link_id=link.id), HTTPStatus.SEE_OTHER)
+
+
+@bp.post("/enrollments/<int:enrollment_id>/revoke")
+def revoke(enrollment_id: int) -> ResponseReturnValue:
+    db = get_session()
+    enrollment = _enrollment_or_404(enrollment_id)
+    revoked = revoke_links(
+        session=db, enrollment=enrollment, now=utcnow(), actor=auth.staff_actor()
+    )
+    db.commit()
+    session.pop(SHOWN, None)
+    flash(
+        "The personal link no longer works." if revoked else "There was no working link.", "success"
+    )
+    return redirect(_patient_page(enrollment), HTTPStatus.SEE_OTHER)
+
+
+@bp.get("/<int:link_id>")
+def sheet(link_id: int) -> ResponseReturnValue:
+    """A printable sheet with the link and its QR code, while the token is in the session."""
+    db = get_session()
+    link = db.get(PatientLink, link_id)
+    if link is None:
+        abort(HTTPStatus.NOT_FOUND)
+    enrollment = db.get(Enrollment, link.enrollment_id)
+    assert enrollment is not None
+    patient = db.get(Patient, enrollment.patient_id)
+    assert patient is not None
+    token = _shown_token(link) if _state(link, utcnow()) == "active" else None
+    url, qr, mail = "", Markup(""), ""
+    zone = ZoneInfo(enrollment.timezone)
+    expires = local_text(link.expires_at, zone)
+    if token:
+        base = str(current_app.config["BASE_URL"]).rstrip("/")
+        url = base + url_for("patient.checklist", token=token)
+        qr = qr_svg(url, label=f"QR code of {patient.name}'s personal link")
+        body = MAIL_BODY.format(name=patient.name, url=url, expires=expires)
+        mail = f"mailto:{quote(patient.email)}?subject={quote(MAIL_SUBJECT)}&body={quote(body)}"
+    return render_template(
+        "links/sheet.html",
+        link=link,
+        enrollment=enrollment,
+        patient=patient,
+        procedure=local_text(enrollment.procedure_start, zone),
+        expires=expires,
+        url=url,
+        qr=qr,
+        mail=mail,
+        back=_patient_page(enrollment),
+    )

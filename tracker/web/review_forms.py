@@ -1,0 +1,250 @@
+"""The step editor's form: parses and checks each field; `review` checks how they fit together."""
+
+# Flask-WTF and WTForms ship no type information.
+# mypy: disable-error-code="import-untyped"
+# mypy: allow-subclassing-any
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import Field
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from tracker.library.step_fields import (
+    MAX_DAYS,
+    MAX_MINUTES,
+    MAX_TEXT,
+    REPEATS,
+    SECTIONS,
+    StepFields,
+    repeat_choice,
+    repetition,
+)
+from tracker.reading.timing import KINDS, RelTime
+
+CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+BAD_CLOCK = "Enter a time as HH:MM, 00:00–23:59."
+NOT_WHOLE = "Enter a whole number, like 0, 2 or -7."
+CLOCK_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
+ANCHORS = (SelectChoice("start", "procedure start"), SelectChoice("end", "procedure end"))
+REPEAT_CHOICES = (
+    SelectChoice("none", "Does not repeat"),
+    SelectChoice("times_per_day", "Times per day"),
+    SelectChoice("every_minutes", "Every N minutes"),
+    SelectChoice("times_per_week", "Times per week"),
+)
+# Absent from a browser's submission only when unchecked; every other field is always sent.
+CHECKBOXES = ("critical", "conditional", "has_expiry", "while_awake", "reminder_hour")
+
+
+def _between(low: int, high: int, what: str) -> Any:
+    def check(_form: Form, field: Field) -> None:
+        if field.data is not None and not low <= field.data <= high:
+            raise ValidationError(f"{what.capitalize()} must be between {low} and {high}.")
+
+    return check
+
+
+def _plain_text(_form: Form, field: Field) -> None:
+    if field.data and CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError("Remove the control characters (only line breaks are allowed).")
+
+
+def _whole(label: str, low: int, high: int, what: str) -> IntegerField:
+    return IntegerField(
+        label,
+        invalid_value_message=NOT_WHOLE,
+        validators=[InputRequired(f"Enter {what} as a whole number."), _between(low, high, what)],
+    )
+
+
+class PointForm(Form):
+    """One relative time: signed days and minutes from an anchor, optionally at a clock time."""
+
+    days = _whole("Days", -MAX_DAYS, MAX_DAYS, "days")
+    minutes = _whole("Minutes", -MAX_MINUTES, MAX_MINUTES, "minutes")
+    anchor = SelectField(
+        "From when",
+        choices=ANCHORS,
+        validate_choice=False,
+        validators=[AnyOf([a.value for a in ANCHORS], "Choose the procedure start or its end.")],
+    )
+    clock = StringField(
+        "Clock time (HH:MM)",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Optional(), Regexp(CLOCK_PATTERN, message=BAD_CLOCK)],
+    )
+    reminder_hour = BooleanField("Or at the reminder hour")
+
+    def validate_reminder_hour(self, field: Field) -> None:
+        if field.data and self.clock.data:
+            self.form_errors.append("Choose a clock time or the reminder hour, not both.")
+
+    def point(self) -> RelTime:
+        return RelTime(
+            anchor=self.anchor.data,
+            days=self.days.data,
+            minutes=self.minutes.data,
+            clock=self.clock.data or None,
+            reminder_hour=bool(self.reminder_hour.data),
+        )
+
+    @staticmethod
+    def values(point: RelTime) -> dict[str, Any]:
+        return {
+            "days": point.days,
+            "minutes": point.minutes,
+            "anchor": point.anchor,
+            "clock": point.clock or "",
+            "reminder_hour": point.reminder_hour,
+        }
+
+
+class StepForm(FlaskForm):
+    """Everything an admin sets on a step; unchecked options skip their own sub-fields."""
+
+    text = TextAreaField(
+        "Instruction",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired("Enter the instruction."),
+            Length(min=1, max=MAX_TEXT, message=f"Use 1 to {MAX_TEXT} characters."),
+            _plain_text,
+        ],
+    )
+    section = SelectField(
+        "Section",
+        choices=[SelectChoice(s, s.capitalize()) for s in SECTIONS],
+        validate_choice=False,
+        validators=[AnyOf(SECTIONS, "Choose one of the listed sections.")],
+    )
+    kind = SelectField(
+        "Kind",
+        choices=[SelectChoice(k, k.capitalize()) for k in KINDS],
+        validate_choice=False,
+        validators=[AnyOf(KINDS, "Choose one of the listed kinds.")],
+    )
+    critical = BooleanField("Critical (reminders ignore quiet hours)")
+    conditional = BooleanField("Conditional (the nurse confirms it at enrollment)")
+    opens = FormField(PointForm, "Opens")
+    due = FormField(PointForm, "Due")
+    has_expiry = BooleanField("Expires (no reminders after this)")
+    expires = FormField(PointForm, "Expires")
+    repeat = SelectField(
+        "Repeats",
+        choices=REPEAT_CHOICES,
+        validate_choice=False,
+        validators=[AnyOf([r.value for r in REPEAT_CHOICES], "Choose how the step repeats.")],
+    )
+    count = IntegerField("How many, or minutes between", invalid_value_message=NOT_WHOLE)
+    while_awake = BooleanField("Only while awake")
+    until = FormField(PointForm, "Repeats until")
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """Check every field in use: expiry and repetition fields only when switched on."""
+        skipped = set()
+        if not self.has_expiry.data:
+            skipped.add("expires")
+        if self.repeat.data not in REPEATS:
+            skipped |= {"count", "until", "while_awake"}
+        valid = True
+        for name, field in self._fields.items():
+            if name in skipped:
+                continue
+            inline = getattr(type(self), f"validate_{name}", None)
+            extra = [inline] if inline is not None else []
+            if not field.validate(self, extra):
+                valid = False
+        return valid and not self.errors
+
+    def validate_count(self, field: Field) -> None:
+        low, high, what = REPEATS[self.repeat.data]
+        if not field.raw_data or not field.raw_data[0].strip():
+            field.errors[:] = [f"Enter {what} as a whole number."]
+        elif field.data is not None and not low <= field.data <= high:
+            field.errors.append(f"{what.capitalize()} must be between {low} and {high}.")
+
+    def fields(self, current: StepFields | None = None) -> StepFields:
+        """The validated form as typed step fields; `current` keeps what the form can't show."""
+        recurrence = None
+        if self.repeat.data in REPEATS:
+            recurrence = repetition(
+                self.repeat.data,
+                self.count.data,
+                until=self.until.form.point(),
+                while_awake=bool(self.while_awake.data),
+                keep=current.recurrence if current else None,
+            )
+        return StepFields(
+            section=self.section.data,
+            text=self.text.data,
+            kind=self.kind.data,
+            critical=bool(self.critical.data),
+            conditional=bool(self.conditional.data),
+            opens=self.opens.form.point(),
+            due=self.due.form.point(),
+            expires=self.expires.form.point() if self.has_expiry.data else None,
+            recurrence=recurrence,
+        )
+
+    def add_error(self, field: str, message: str) -> None:
+        """Show a service's refusal beside the field it names."""
+        target = self._fields.get(field)
+        if isinstance(target, FormField):
+            target.form.form_errors.append(message)
+        elif target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            self.form_errors.append(message)
+
+    def missing(self, form: Mapping[str, str]) -> list[str]:
+        """Field names a browser always sends but this request lacks (a malformed request)."""
+        names = []
+        for field in self:
+            subfields = field.form if isinstance(field, FormField) else [field]
+            names += [sub.name for sub in subfields if sub.short_name not in CHECKBOXES]
+        return [name for name in names if name not in form and name != "csrf_token"]
+
+
+def form_data(fields: StepFields) -> dict[str, Any]:
+    """A step's current values, to fill the editor."""
+    rule = fields.recurrence
+    repeat, count = repeat_choice(rule) if rule else ("none", None)
+    blank = PointForm.values(fields.due)
+    return {
+        "text": fields.text,
+        "section": fields.section,
+        "kind": fields.kind,
+        "critical": fields.critical,
+        "conditional": fields.conditional,
+        "opens": PointForm.values(fields.opens),
+        "due": PointForm.values(fields.due),
+        "has_expiry": fields.expires is not None,
+        "expires": PointForm.values(fields.expires) if fields.expires else blank,
+        "repeat": repeat,
+        "count": count,
+        "while_awake": bool(rule and rule.while_awake),
+        "until": PointForm.values(rule.until) if rule else blank,
+    }
