@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.enrollment_helpers import NOW, make_patient
-from tracker import audit
+from tracker import audit, errors
 from tracker.models import AuditEvent, Patient
 
 
@@ -51,12 +51,12 @@ def test_audit_rows_can_be_neither_updated_nor_deleted(session: Session) -> None
     row = session.exec(select(AuditEvent)).one()
     row.actor = "someone else"
     session.add(row)
-    with pytest.raises(audit.AuditRowChanged):
+    with pytest.raises(errors.AuditRowChanged):
         session.flush()
     session.rollback()
     row = session.exec(select(AuditEvent)).one()
     session.delete(row)
-    with pytest.raises(audit.AuditRowChanged):
+    with pytest.raises(errors.AuditRowChanged):
         session.flush()
     session.rollback()
     assert session.exec(select(AuditEvent)).one().actor == "test"

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from tests.auth_helpers import PASSWORD, create_staff, csrf_token, get_user, sign_in
-from tracker import auth, create_app, db
+from tracker import auth, create_app, db, errors
 from tracker.cli import cli
 from tracker.clock import utcnow
 from tracker.models import User
@@ -108,7 +108,7 @@ def test_create_user_refuses_bad_input(
 ) -> None:
     auth.create_user(session=session, email="taken@example.org", role="nurse", now=utcnow())
     session.commit()
-    with pytest.raises(auth.AccountError) as raised:
+    with pytest.raises(errors.AccountError) as raised:
         auth.create_user(session=session, email=email, role=role, password=password, now=utcnow())
     assert raised.value.field == field
     assert len(session.exec(select(User)).all()) == 1

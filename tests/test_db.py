@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import Engine, inspect
 
 from tests.conftest import POSTGRES_URL, postgres_schema
-from tracker import create_app, db
+from tracker import create_app, db, errors
 
 TABLES = {
     "user",
@@ -70,7 +70,7 @@ def _indexes(engine: Engine, table: str) -> set[str]:
 
 def test_app_refuses_an_outdated_schema_and_names_the_fix(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'stale.sqlite3'}"
-    with pytest.raises(db.SchemaOutdated, match="run `tracker db upgrade`"):
+    with pytest.raises(errors.SchemaOutdated, match="run `tracker db upgrade`"):
         create_app({"DATABASE_URL": url, "SECRET_KEY": "x"})
     db.upgrade(db.make_engine(url))
     assert create_app({"DATABASE_URL": url, "SECRET_KEY": "x"}).name == "tracker"

@@ -6,15 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tracker.localtime import (
-    AmbiguousLocalTime,
-    NonexistentLocalTime,
-    Window,
-    local_to_utc,
-    occurrences,
-    resolve,
-    zone,
-)
+from tracker.errors import AmbiguousLocalTime, NonexistentLocalTime
+from tracker.localtime import Window, local_to_utc, occurrences, resolve, zone
 from tracker.reading.timing import Recurrence, RelTime, Step, time_phrase
 
 NY, BERLIN = zone("America/New_York"), zone("Europe/Berlin")

@@ -11,11 +11,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper
 from sqlmodel import Session, SQLModel, col, select
 
+from tracker.errors import AuditRowChanged
 from tracker.models import AuditEvent
-
-
-class AuditRowChanged(RuntimeError):
-    """Someone tried to update or delete an audit row; history is append-only."""
 
 
 def record(

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
 from tracker.db import get_session
+from tracker.errors import AccountError
 from tracker.models import User
 
 P = ParamSpec("P")
@@ -52,15 +53,6 @@ _hasher = PasswordHasher()
 # protect nothing; the price is signing in again when a nurse's address changes.
 login_manager = LoginManager()
 login_manager.session_protection = "strong"
-
-
-class AccountError(ValueError):
-    """A staff account request the rules refuse; `field` names the offending input."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,11 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
+from tracker.errors import SchemaOutdated
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 ENGINE_KEY = "tracker.engine"
 SQLITE_POOL_SIZE = 32
-
-
-class SchemaOutdated(RuntimeError):
-    """The database is behind the code's migrations."""
 
 
 def make_engine(url: str, *, mmap_bytes: int = 0) -> Engine:

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from tracker.errors import AmbiguousLocalTime, NonexistentLocalTime
 from tracker.reading.clinical_defaults import clock_minutes, defaults
 from tracker.reading.timing import Recurrence, RelTime, Step
 
@@ -21,14 +22,6 @@ MAX_DAYS = 3660  # how far a series may run (ten years)
 _ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
 _NOT_ZONES = {"localtime", "posixrules", "factory"}
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-class NonexistentLocalTime(ValueError):
-    """A local time skipped when clocks move forward (enrollment asks the nurse which)."""
-
-
-class AmbiguousLocalTime(ValueError):
-    """A local time that happens twice when clocks move back."""
 
 
 @dataclass(frozen=True)

@@ -27,17 +27,16 @@ from tests.enrollment_helpers import (
 from tracker import audit, db
 from tracker.care import enrollment, schedule_rows
 from tracker.care.enrollment import (
-    UndecidedSteps,
     cancel_enrollment,
     complete_enrollment,
     extend_horizon,
     reopen_item,
 )
-from tracker.care.patients import InvalidInput
 from tracker.care.procedure_time import AmbiguousStart, NonexistentStart, parse_local_start
 from tracker.care.rescheduling import preview_reschedule, reschedule
 from tracker.care.schedule_rows import items_of, reminders_of
 from tracker.cli import cli
+from tracker.errors import InvalidInput, UndecidedSteps
 from tracker.models import (
     AuditEvent,
     ChecklistItem,

@@ -13,8 +13,9 @@ from sqlmodel import Session, func, select
 
 from tests.enrollment_helpers import NOW, make_patient
 from tracker import audit
-from tracker.care.patients import InvalidInput, parse_birth_date, register_patient, update_patient
+from tracker.care.patients import parse_birth_date, register_patient, update_patient
 from tracker.cli import cli
+from tracker.errors import InvalidInput
 from tracker.models import AuditEvent, Patient
 
 

@@ -1,4 +1,4 @@
-"""Tests for tracker.preview: the JSON shape on the seed, acceptance times, the table."""
+"""Tests for tracker.library.preview: the JSON shape on the seed, acceptance times, the table."""
 
 from __future__ import annotations
 

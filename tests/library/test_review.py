@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
+from tracker import errors
 from tracker.auth import create_user
+from tracker.errors import InvalidStep, ReviewError, VersionFrozen
 from tracker.library import pathways, review, step_fields
-from tracker.library.review import VersionFrozen
-from tracker.library.step_fields import InvalidStep, ReviewError, StepFields
+from tracker.library.step_fields import StepFields
 from tracker.models import (
     AuditEvent,
     ChecklistItem,
@@ -257,7 +258,7 @@ def test_start_draft_copies_the_published_steps_and_publishing_it_retires_the_ol
     [event] = _events(session, "version.draft")
     assert event.after == {"number": 2, "state": "draft", "copied_from": 1, "steps": len(old_steps)}
 
-    with pytest.raises(review.DraftExists) as exists:
+    with pytest.raises(errors.DraftExists) as exists:
         review.start_draft(session=session, pathway=pathway, user_id=None, now=LATER)
     assert exists.value.version.id == v2.id
     session.rollback()

@@ -20,13 +20,13 @@ from tests.patient_helpers import (
     tick,
 )
 from tracker.care.enrollment import DUE_SOON_BEFORE, cancel_enrollment
-from tracker.care.patients import InvalidInput
+from tracker.errors import InvalidInput, ItemNotFound
 from tracker.models import AuditEvent, ChecklistItem, Reminder
 from tracker.patient.page import ChecklistPage, load_entry, load_page
 from tracker.patient.printed_plan import printable
 from tracker.patient.queries import INBOX_ROWS
 from tracker.patient.text import ENGLISH, words_for
-from tracker.patient.ticking import ItemNotFound, act
+from tracker.patient.ticking import act
 
 
 def reminders_of(session: Session, item: int) -> list[Reminder]:

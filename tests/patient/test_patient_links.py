@@ -19,12 +19,10 @@ from tests.auth_helpers import csrf_token, sign_in_as
 from tests.enrollment_helpers import custom_version, make_step, rel
 from tests.patient_helpers import CLOCK, NOW, linked
 from tracker.care.enrollment import cancel_enrollment, reschedule
-from tracker.care.patients import InvalidInput
+from tracker.errors import InvalidInput, LinkGone, LinkNotFound
 from tracker.models import AuditEvent, ChecklistItem, PatientLink
 from tracker.patient.links import (
     GRACE,
-    LinkGone,
-    LinkNotFound,
     expiry_for,
     hash_token,
     issue_link,

@@ -1,4 +1,4 @@
-"""Tests for tracker.documents: the seed read fully, export tolerances, refusals, fuzzing."""
+"""Tests for reading.documents: the seed read fully, export tolerances, refusals, fuzzing."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tracker.errors import DocumentError
 from tracker.reading.documents import (
     KNOWN_SECTIONS,
     MAX_BYTES,
     Document,
-    DocumentError,
     Entry,
     parse_document,
     read_document,

@@ -1,4 +1,4 @@
-"""Tests for tracker.timing (and phrases, lexicon): the phrase table, documents, defaults, data."""
+"""Tests for reading.timing (and phrases, lexicon): the phrase table, documents, defaults, data."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tracker import errors
+from tracker.errors import DocumentError
 from tracker.localtime import local_to_utc, occurrences, resolve, zone
 from tracker.reading import clinical_defaults, data_files, lexicon
-from tracker.reading.documents import DocumentError, parse_document, read_document
+from tracker.reading.documents import parse_document, read_document
 from tracker.reading.timing import KINDS, Recurrence, RelTime, Step, derive, time_phrase
 
 NY = zone("America/New_York")
@@ -581,7 +583,7 @@ def test_bad_data_files_are_refused_with_a_clear_error(
     target = tmp_path / file
     target.write_text(text.replace(old, new, 1))
     read = lexicon.read_lexicon if file == "lexicon.toml" else clinical_defaults.read_defaults
-    with pytest.raises(data_files.LexiconError, match=message) as caught:
+    with pytest.raises(errors.LexiconError, match=message) as caught:
         read(target)
     assert str(caught.value).startswith(file)
 

@@ -12,12 +12,11 @@ from tests.reminder_helpers import (
     WebhookReceiver,
     free_port,
 )
+from tracker.errors import PermanentFailure, TemporaryFailure
 from tracker.reminders.channels import (
     EmailChannel,
     LogChannel,
     Message,
-    PermanentFailure,
-    TemporaryFailure,
     WebhookChannel,
     build_channels,
 )

@@ -23,13 +23,13 @@ from tests.reminder_helpers import (
     statuses,
 )
 from tracker import db, localtime
+from tracker.errors import DispatcherLocked
 from tracker.models import AuditEvent, ChecklistItem, User
 from tracker.reminders.channels import Channel, Message, build_channels
 from tracker.reminders.dispatch import Dispatcher, Settings
 from tracker.reminders.escalation import alerts, escalate
 from tracker.reminders.rules import quiet_until, sweep
 from tracker.reminders.scheduler import (
-    DispatcherLocked,
     ReminderScheduler,
     acquire_lock,
     notify_new_reminder,

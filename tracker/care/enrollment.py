@@ -1,8 +1,8 @@
 """Enrollment: a patient on a published pathway version, as UTC checklist items and reminder rows.
 
 Enroll, cancel, complete, reopen an item, roll recurring items forward. The procedure time
-is read in tracker.procedure_time, the rows are built in tracker.schedule_rows and a new
-procedure time is applied in tracker.rescheduling.
+is read in tracker.care.procedure_time, the rows are built in tracker.care.schedule_rows and a new
+procedure time is applied in tracker.care.rescheduling.
 Service functions never commit: the caller's transaction makes each call all-or-nothing
 (views and commands use `session_scope`; an exception there rolls everything back).
 """
@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from tracker import audit
-from tracker.care.patients import InvalidInput
 from tracker.care.procedure_time import check_start, procedure_instant, zone
 from tracker.care.rescheduling import reschedule
 from tracker.care.schedule_rows import (
@@ -39,10 +38,11 @@ from tracker.care.schedule_rows import (
     window_of,
     write_items,
 )
+from tracker.errors import InvalidInput, UndecidedSteps
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient
 
 # The service API, and names callers import from here that live elsewhere: DUE_SOON_BEFORE,
-# HORIZON, WAITING and channels_for (tracker.schedule_rows), reschedule (tracker.rescheduling).
+# HORIZON, WAITING and channels_for (care.schedule_rows), reschedule (care.rescheduling).
 __all__ = [
     "DUE_SOON_BEFORE",
     "HORIZON",
@@ -65,15 +65,6 @@ CREATED_FIELDS = (
     "dropped_steps",
     "horizon",
 )
-
-
-class UndecidedSteps(InvalidInput):
-    """Conditional steps the nurse has neither confirmed nor dropped."""
-
-    def __init__(self, steps: list[tuple[int, str]]) -> None:
-        self.steps = steps  # (step id, text)
-        listed = "; ".join(f"[{step_id}] {text}" for step_id, text in steps)
-        super().__init__("conditional", f"confirm or drop each conditional step: {listed}")
 
 
 # --- enroll ------------------------------------------------------------------------------

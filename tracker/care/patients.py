@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from tracker import audit
 from tracker.config import DEFAULT_ZONE
+from tracker.errors import InvalidInput
 from tracker.models import Patient
 
 CHANNELS = ("inapp", "email", "webhook")  # "inapp" is always used; the others are opt-in
@@ -40,14 +41,6 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s.][^@\s]*\.[^@\s.]+")
 _PHONE = re.compile(r"\+?[0-9][0-9 ().-]*")
 _CLOCK = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
-
-
-class InvalidInput(Exception):
-    """Input a person can fix: `field` names it (as the service calls it), `message` says how."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field, self.message = field, message
-        super().__init__(f"{field}: {message}")
 
 
 class PatientChanges(TypedDict, total=False):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from tracker import localtime
-from tracker.care.patients import InvalidInput
+from tracker import errors, localtime
+from tracker.errors import InvalidInput
 
 EXAMPLE = "2027-03-15T08:00"
 
@@ -72,9 +72,9 @@ def procedure_instant(local: datetime, tz: ZoneInfo, *, fold: int | None = None)
         raise InvalidInput("fold", "must be 0 (the first of a repeated hour) or 1 (the second)")
     try:
         return localtime.local_to_utc(local, tz, strict=True)
-    except localtime.NonexistentLocalTime:
+    except errors.NonexistentLocalTime:
         raise NonexistentStart(local, tz, _candidates(local, tz)) from None
-    except localtime.AmbiguousLocalTime:
+    except errors.AmbiguousLocalTime:
         if fold is None:
             raise AmbiguousStart(local, tz, _candidates(local, tz)) from None
         return local.replace(tzinfo=tz, fold=fold).astimezone(UTC)

@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlmodel import Session
 
 from tracker import audit
-from tracker.care.patients import InvalidInput
 from tracker.care.procedure_time import check_start, procedure_instant
 from tracker.care.schedule_rows import (
     ACTED,
@@ -32,6 +31,7 @@ from tracker.care.schedule_rows import (
     windows,
     write_items,
 )
+from tracker.errors import InvalidInput
 from tracker.localtime import Window
 from tracker.models import ChecklistItem, Enrollment, Step
 from tracker.reading import timing

@@ -19,8 +19,8 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from tracker import localtime
-from tracker.care.patients import InvalidInput
 from tracker.care.procedure_time import zone
+from tracker.errors import InvalidInput
 from tracker.library.pathways import steps_of, timing_step
 from tracker.localtime import Window
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient, Reminder, Step

@@ -14,7 +14,7 @@ from tracker.cli import fail
 @contextmanager
 def app_context(*, check_schema: bool = True, **config: Any) -> Iterator[Flask]:
     from tracker import create_app
-    from tracker.db import SchemaOutdated
+    from tracker.errors import SchemaOutdated
 
     try:
         app = create_app({"CHECK_SCHEMA": check_schema, **config})

@@ -37,8 +37,9 @@ def preview(
 ) -> None:
     """The schedule FILE gives a patient whose procedure starts at --start."""
     from tracker import localtime
+    from tracker.errors import DocumentError
     from tracker.library.preview import build_preview, render_table
-    from tracker.reading.documents import DocumentError, read_document
+    from tracker.reading.documents import read_document
 
     try:
         start_local = datetime.fromisoformat(start)
@@ -68,8 +69,8 @@ def import_(path: Path, code: str | None) -> None:
     from tracker.cli.context import app_context
     from tracker.clock import utcnow
     from tracker.db import get_engine, session_scope
+    from tracker.errors import DocumentError
     from tracker.library.pathways import import_document, read_all
-    from tracker.reading.documents import DocumentError
 
     failures = 0
     with app_context() as app:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from tracker import errors
 from tracker.cli import fail
 from tracker.cli.patient_output import (
     diff_json,
@@ -110,10 +111,11 @@ def enroll(
 ) -> None:
     """Enroll a patient on a pathway: checklist items and reminders in local time."""
     from tracker.care import enrollment as service
-    from tracker.care.patients import InvalidInput, find_patient
+    from tracker.care.patients import find_patient
     from tracker.care.procedure_time import parse_local_start
     from tracker.care.schedule_rows import version_plans
     from tracker.clock import utcnow
+    from tracker.errors import InvalidInput
     from tracker.library.pathways import get_pathway, versions_of
 
     if confirm_all and drop_conditional:
@@ -146,7 +148,7 @@ def enroll(
                 confirm=conditional if confirm_all else (),
                 drop=conditional if drop_conditional else (),
             )
-        except service.UndecidedSteps as error:
+        except errors.UndecidedSteps as error:
             listed = "; ".join(f"[{step_id}] {text}" for step_id, text in error.steps)
             raise InvalidInput(
                 "conditional",
@@ -187,9 +189,9 @@ def reschedule(
 ) -> None:
     """Show what a new procedure time moves; with --apply, move it."""
     from tracker.care import rescheduling as service
-    from tracker.care.patients import InvalidInput
     from tracker.care.procedure_time import parse_local_start
     from tracker.clock import utcnow
+    from tracker.errors import InvalidInput
     from tracker.models import Enrollment
 
     with _transaction() as (_app, session):
@@ -223,9 +225,9 @@ def reschedule(
 @contextmanager
 def _transaction() -> Iterator[tuple[Any, Session]]:
     """An app and a session committed at the end; InvalidInput becomes the one-line error."""
-    from tracker.care.patients import InvalidInput
     from tracker.cli.context import app_context
     from tracker.db import get_engine, session_scope
+    from tracker.errors import InvalidInput
 
     with app_context() as app:
         try:
@@ -238,7 +240,7 @@ def _transaction() -> Iterator[tuple[Any, Session]]:
 
 
 def _fold(text: str | None) -> int | None:
-    from tracker.care.patients import InvalidInput
+    from tracker.errors import InvalidInput
 
     if text is None:
         return None
@@ -248,7 +250,7 @@ def _fold(text: str | None) -> int | None:
 
 
 def _whole_number(text: str, field: str) -> int:
-    from tracker.care.patients import InvalidInput
+    from tracker.errors import InvalidInput
 
     if not text.strip().isdigit():
         raise InvalidInput(field, f"{text!r} is not an id")

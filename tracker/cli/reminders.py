@@ -26,7 +26,8 @@ BARRIER_TIMEOUT_SECONDS = 120
 @click.option("--now", "at", default=None, help="Act as if it were this UTC instant (tests).")
 def scheduler(once: bool, at: str | None) -> None:
     """Run the reminder dispatcher alone (production); SIGTERM stops it after its batch."""
-    from tracker.reminders.scheduler import EXTENSION, DispatcherLocked, ReminderScheduler
+    from tracker.errors import DispatcherLocked
+    from tracker.reminders.scheduler import EXTENSION, ReminderScheduler
 
     now = _instant(at) if at else None
     # No memory map (config.py says why): the dispatcher's memory stays flat with the outbox.

@@ -27,10 +27,11 @@ def user() -> None:
 )
 def add(email: str, role: str | None, name: str, password_stdin: bool) -> None:
     """Create an account for EMAIL and print its password (shown only once)."""
-    from tracker.auth import ROLES, AccountError, create_user
+    from tracker.auth import ROLES, create_user
     from tracker.cli.context import app_context
     from tracker.clock import utcnow
     from tracker.db import get_engine, session_scope
+    from tracker.errors import AccountError
 
     if role is None:
         fail(f"tracker: --role is required ({' or '.join(ROLES)})")

@@ -12,9 +12,10 @@ from typing import Literal
 from sqlalchemy import Integer, func
 from sqlmodel import Session, col, select
 
+from tracker.errors import DocumentError
 from tracker.models import Pathway, PathwayVersion, Step
 from tracker.reading import timing
-from tracker.reading.documents import Document, DocumentError, read_document
+from tracker.reading.documents import Document, read_document
 
 ImportStatus = Literal["created", "new version", "unchanged"]
 SLUG_LENGTH = 80

@@ -3,7 +3,7 @@
 Only drafts change. Publishing freezes a version and retires the pathway's previously
 published one; editing a published pathway starts a new draft from a copy of its steps.
 Every change adds an audit row; callers commit (views and commands own the transaction).
-The fields an admin sets on a step, and the rules they keep, are in tracker.step_fields.
+The fields an admin sets on a step, and the rules they keep, are in tracker.library.step_fields.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker import audit
+from tracker.errors import DocumentError, DraftExists, ReviewError, VersionFrozen
 from tracker.library import pathways
-from tracker.library.step_fields import ReviewError, StepFields, check_fields
+from tracker.library.step_fields import StepFields, check_fields
 from tracker.models import Pathway, PathwayVersion, Step
-from tracker.reading.documents import DocumentError, parse_document
+from tracker.reading.documents import parse_document
 
 EDITED_RULE = "edited by admin"
 ADDED_RULE = "added by admin"
@@ -41,18 +42,6 @@ STEP_FIELDS = (
     "confidence",
 )
 VERSION_FIELDS = ("number", "state", "published_at", "published_by")
-
-
-class VersionFrozen(ReviewError):
-    """The version is not a draft: published and retired versions never change."""
-
-
-class DraftExists(ReviewError):
-    """The pathway already has a draft; edit that one instead of starting another."""
-
-    def __init__(self, version: PathwayVersion) -> None:
-        super().__init__(f"v{version.number} is already a draft: edit it instead")
-        self.version = version
 
 
 def frozen(version: PathwayVersion) -> VersionFrozen:

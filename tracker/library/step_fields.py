@@ -1,7 +1,7 @@
 """A step as an admin edits it in review: its fields, the limits they keep, and its repeats.
 
 `check_fields` refuses what no step can have (InvalidStep names the field to fix), and the
-editor's repeat choice maps to and from a Recurrence; tracker.review_forms builds its form
+editor's repeat choice maps to and from a Recurrence; tracker.web.review_forms builds its form
 from the limits here. ReviewError, the base of every refusal in review, lives here with
 InvalidStep so that tracker.review can build on both without an import cycle.
 """
@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
+from tracker.errors import InvalidStep
 from tracker.library import pathways
 from tracker.models import Step
 from tracker.reading.clinical_defaults import defaults
@@ -28,18 +29,6 @@ REPEATS: dict[str, tuple[int, int, str]] = {
     "every_minutes": (5, MINUTES_PER_DAY, "minutes between repeats"),
     "times_per_week": (1, 7, "times per week"),
 }
-
-
-class ReviewError(Exception):
-    """A review action the rules refuse; str() says why in words for the admin."""
-
-
-class InvalidStep(ReviewError):
-    """Step fields that do not fit together; `field` names the one to fix."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tracker import audit, localtime
-from tracker.care.patients import InvalidInput
 from tracker.db import connection_of, orm_session
+from tracker.errors import InvalidInput, LinkGone, LinkNotFound
 from tracker.models import ChecklistItem, Enrollment, Patient, PatientLink, Step
 from tracker.patient.driver_query import DriverQuery
 from tracker.reading.timing import Recurrence
@@ -38,18 +38,6 @@ GRACE = timedelta(days=30)  # a link keeps working this long after the last item
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 LINK_FIELDS = ("enrollment_id", "expires_at", "revoked_at")
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
-
-
-class LinkNotFound(LookupError):
-    """No link has this token (mistyped, forged or from another installation)."""
-
-
-class LinkGone(LookupError):
-    """The link existed but was revoked or has expired."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason  # "revoked" | "expired"
 
 
 # What a patient's request reads about its link, enrollment and patient: plain rows, read in

@@ -9,7 +9,7 @@ take one step. PostgreSQL builds the same array, so both databases share one cod
 Values come back as JSON types: numbers, strings, null. Datetimes arrive as ISO strings
 (naive UTC, like the columns) and `unpack` turns the named ones back into datetimes.
 
-tracker.driver_query runs such statements on the driver's cursor.
+tracker.patient.driver_query runs such statements on the driver's cursor.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The patient's checklist page: now, coming up, done, and the inbox.
 
-`load_page` reads one enrollment in a single round trip (tracker.checklist_queries) and
+`load_page` reads one enrollment in a single round trip (tracker.patient.queries) and
 sorts the rows into the page's sections; steps come from the cached plan, and
-tracker.checklist_reader words them in the patient's zone and language.
+tracker.patient.reader words them in the patient's zone and language.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def load_page(
     everything: bool = False,
 ) -> ChecklistPage:
     """The checklist of the link's enrollment at `now`: what is open now (most urgent first),
-    what comes next (by day, the next `COMING_DAYS` of tracker.checklist_reader unless
+    what comes next (by day, the next `COMING_DAYS` of tracker.patient.reader unless
     `everything`), and what is done or over (latest first, the last `DONE_SHOWN` unless
     `everything`). One query returns only the rows shown (the database picks, sorts and
     counts the rest)."""

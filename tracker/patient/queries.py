@@ -2,7 +2,7 @@
 
 `PAGE_AND_INBOX` returns, in one row, the items the page shows (the database picks the
 latest done ones and counts the rest) and the latest reminders sent, each packed into one
-JSON value (tracker.packed_rows says why); `ITEMS` packs all of an enrollment's items.
+JSON value (tracker.patient.packed_rows says why); `ITEMS` packs all of an enrollment's items.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What the patient reads: checklist rows turned into sentences in their zone and language.
 
 `Reader` formats items (when, how long is left, today's count of a recurring step), days and
-sections for the checklist page (tracker.checklist_page) and the printed plan
-(tracker.printed_plan); the named tuples it builds are what tracker.checklist_html renders.
+sections for the checklist page (tracker.patient.page) and the printed plan
+(tracker.patient.printed_plan); the named tuples it builds are what tracker.patient.html renders.
 """
 
 from __future__ import annotations

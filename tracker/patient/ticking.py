@@ -4,7 +4,7 @@ not done, or reopens it.
 The item must belong to the enrollment, every change is recorded on the item and as an
 AuditEvent, and nothing is deleted; reminders follow the item (cancelled when it is done,
 re-armed when it is reopened). Service functions never commit: the caller does. The page
-the patient ticks on is read in tracker.checklist_page.
+the patient ticks on is read in tracker.patient.page.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 
 from tracker import audit
 from tracker.care.enrollment import DUE_SOON_BEFORE, WAITING, channels_for
-from tracker.care.patients import InvalidInput, clean_text
+from tracker.care.patients import clean_text
+from tracker.errors import InvalidInput, ItemNotFound
 from tracker.library.patient_plan import plan_for
 from tracker.models import ChecklistItem, Patient, Reminder
 
@@ -36,7 +37,7 @@ AUDIT_ACTIONS = {"done": "item.done", "not_done": "item.not_done", "undo": "item
 
 class Enrollment(Protocol):
     """What ticking reads of an enrollment: a models.Enrollment, or the record a patient's
-    link opened (tracker.patient_links.EnrollmentRecord)."""
+    link opened (tracker.patient.links.EnrollmentRecord)."""
 
     @property
     def id(self) -> int | None: ...
@@ -49,10 +50,6 @@ class Enrollment(Protocol):
 
     @property
     def state(self) -> str: ...
-
-
-class ItemNotFound(LookupError):
-    """No item with that id in this enrollment (another patient's ids included)."""
 
 
 def find_item(session: Session, *, enrollment_id: int, item_id: int) -> ChecklistItem:

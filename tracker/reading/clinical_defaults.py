@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tracker.reading.data_files import CLOCK, DATA, LexiconError, Reader, load
+from tracker.errors import LexiconError
+from tracker.reading.data_files import CLOCK, DATA, Reader, load
 from tracker.reading.lexicon import KINDS, SIDES
 
 

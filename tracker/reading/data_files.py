@@ -12,12 +12,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from tracker.errors import LexiconError
+
 DATA = Path(__file__).with_name("data")
 CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
-
-
-class LexiconError(ValueError):
-    """A data file that does not hold what the timing reader needs."""
 
 
 class Reader:

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import PurePath
 
+from tracker.errors import DocumentError
+
 KNOWN_SECTIONS: tuple[str, ...] = (
     "Summary",
     "Purpose",
@@ -51,14 +53,6 @@ _MAX_HEADING_CHARS = 40
 _SENTENCE_END = (".", "!", "?", ")")
 # File stems that look like codes: CPT (22868, 0275T, 1234F) or HCPCS (J1234).
 _CODE_STEM = re.compile(r"\d{4}[0-9A-Z]|[A-Z]\d{4}", re.IGNORECASE)
-
-
-class DocumentError(Exception):
-    """A document that cannot be read; str() is one line `PATH:LINE: problem` (0: whole file)."""
-
-    def __init__(self, path: str, line: int, message: str) -> None:
-        self.path, self.line, self.message = path, line, message
-        super().__init__(f"{path}:{line}: {message}".replace("\r", "\\r").replace("\n", "\\n"))
 
 
 @dataclass(frozen=True)

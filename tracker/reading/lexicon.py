@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tracker.reading.data_files import DATA, LexiconError, Reader, load
+from tracker.errors import LexiconError
+from tracker.reading.data_files import DATA, Reader, load
 
 KINDS: tuple[str, ...] = (
     "fasting",

@@ -17,28 +17,14 @@ import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
+
+from tracker.errors import DeliveryError, PermanentFailure, TemporaryFailure
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10.0
 RETRYABLE_HTTP = frozenset({408, 425, 429})  # 4xx codes that mean "try again later"
-
-
-class DeliveryError(Exception):
-    """A channel could not deliver; `temporary` says whether trying again may help."""
-
-    temporary: ClassVar[bool] = True
-
-
-class TemporaryFailure(DeliveryError):
-    """Try again later (4xx SMTP reply, 5xx HTTP status, server unreachable)."""
-
-
-class PermanentFailure(DeliveryError):
-    """Trying again will not help (5xx SMTP reply, 4xx HTTP status, no address)."""
-
-    temporary = False
 
 
 @dataclass(frozen=True)

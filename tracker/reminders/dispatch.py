@@ -27,8 +27,9 @@ from sqlmodel import col
 
 from tracker.clock import utcnow
 from tracker.dbtypes import UTCDateTime
+from tracker.errors import DeliveryError
 from tracker.models import Reminder
-from tracker.reminders.channels import Channel, DeliveryError, Message
+from tracker.reminders.channels import Channel, Message
 from tracker.reminders.rules import (
     Decision,
     Due,

@@ -4,7 +4,7 @@ The scheduler's housekeeping calls `escalate`, which records each such item once
 'escalated' audit event (the audit log is the record: an item already in it is not raised
 again), and returns the new alerts so the enrollment's nurse can be emailed. `alerts` reads
 them back, with failed reminders, for the nurse dashboard. The emails' wording lives with the
-reminders' texts in tracker.reminders.
+reminders' texts in tracker.reminders.rules.
 """
 
 from __future__ import annotations

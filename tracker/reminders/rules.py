@@ -1,8 +1,8 @@
 """Reminder rules: which due reminder to send, defer or expire, and how it reads.
 
-The reminder rows are the outbox and the only truth; `tracker.dispatch` claims and delivers
-them, `tracker.escalation` raises alerts for critical items nobody ticked. Everything here is a
-plain function of its arguments (the instant is always passed in), so tests need no clock.
+The reminder rows are the outbox and the only truth; `dispatch` claims and delivers them,
+`escalation` raises alerts for critical items nobody ticked. Everything here is a plain
+function of its arguments (the instant is always passed in), so tests need no clock.
 """
 
 from __future__ import annotations

@@ -26,8 +26,9 @@ from sqlmodel import Session, col
 from tracker import db
 from tracker.care.enrollment import HORIZON, extend_horizon
 from tracker.clock import utcnow
+from tracker.errors import DeliveryError, DispatcherLocked
 from tracker.models import Enrollment
-from tracker.reminders.channels import Channel, DeliveryError, Message, build_channels
+from tracker.reminders.channels import Channel, Message, build_channels
 from tracker.reminders.dispatch import Dispatcher, Settings
 from tracker.reminders.escalation import escalate, escalation_message
 from tracker.reminders.rules import next_send_at, release_claims, sweep
@@ -42,10 +43,6 @@ LOCK_SUFFIX = ".dispatcher.lock"
 HOUSEKEEPING_LOCK = 0x7472_6B72  # PostgreSQL advisory lock key: one housekeeper at a time
 _HELD: dict[str, tuple[int, object]] = {}  # lock file path -> (fd, holder) in this process
 _HELD_GUARD = threading.Lock()
-
-
-class DispatcherLocked(RuntimeError):
-    """Another dispatcher already runs against this SQLite database."""
 
 
 def lock_path(url: str) -> str | None:

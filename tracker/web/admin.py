@@ -10,10 +10,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
+from tracker import errors
 from tracker.auth import current_staff, require_admin_for_blueprint
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.library import pathways, review, step_fields
+from tracker.library import pathways, review
 from tracker.library.step_fields import StepFields
 from tracker.models import Pathway, PathwayVersion, Step
 from tracker.reading import wording
@@ -81,10 +82,10 @@ def edit_step(slug: str, number: int, step_id: int) -> str | Response | tuple[st
                 now=utcnow(),
             )
             return _done(found, f"Step {_position(found, step)} saved.", anchor=f"step-{step_id}")
-        except step_fields.InvalidStep as error:
+        except errors.InvalidStep as error:
             _undo()
             form.add_error(error.field, error.message)
-        except review.VersionFrozen as error:
+        except errors.VersionFrozen as error:
             _conflict(error)
     return _edit_page(pathway, found, step, form), UNPROCESSABLE
 
@@ -104,10 +105,10 @@ def add_step(slug: str, number: int) -> Response | tuple[str, int]:
                 now=utcnow(),
             )
             return _done(found, "Step added.", anchor=f"step-{step.id}")
-        except step_fields.InvalidStep as error:
+        except errors.InvalidStep as error:
             _undo()
             form.add_error(error.field, error.message)
-        except review.VersionFrozen as error:
+        except errors.VersionFrozen as error:
             _conflict(error)
     return _review_page(pathway, found, form), UNPROCESSABLE
 
@@ -119,7 +120,7 @@ def remove_step(slug: str, number: int, step_id: int) -> Response:
     position = _position(found, step)
     try:
         review.remove_step(session=get_session(), step=step, user_id=_user_id(), now=utcnow())
-    except review.VersionFrozen as error:
+    except errors.VersionFrozen as error:
         _conflict(error)
     return _done(found, f"Step {position} removed.")
 
@@ -129,9 +130,9 @@ def publish(slug: str, number: int) -> Response:
     _, found = _version_or_404(slug, number)
     try:
         review.publish(session=get_session(), version=found, user_id=_user_id(), now=utcnow())
-    except review.VersionFrozen as error:
+    except errors.VersionFrozen as error:
         _conflict(error)
-    except step_fields.ReviewError as error:
+    except errors.ReviewError as error:
         _undo()
         flash(str(error), "error")
         return redirect(url_for("admin.version", slug=slug, number=number), SEE_OTHER)
@@ -143,7 +144,7 @@ def retire(slug: str, number: int) -> Response:
     _, found = _version_or_404(slug, number)
     try:
         review.retire(session=get_session(), version=found, user_id=_user_id(), now=utcnow())
-    except review.VersionFrozen as error:
+    except errors.VersionFrozen as error:
         _conflict(error)
     return _done(found, f"v{number} retired: no new enrollments; existing ones keep it.")
 
@@ -155,11 +156,11 @@ def start_draft(slug: str) -> Response:
         draft = review.start_draft(
             session=get_session(), pathway=pathway, user_id=_user_id(), now=utcnow()
         )
-    except review.DraftExists as error:
+    except errors.DraftExists as error:
         _undo()
         flash(str(error), "info")
         return redirect(url_for("admin.version", slug=slug, number=error.version.number), SEE_OTHER)
-    except step_fields.ReviewError as error:
+    except errors.ReviewError as error:
         _undo()
         flash(str(error), "error")
         return redirect(url_for("admin.index"), SEE_OTHER)
@@ -273,7 +274,7 @@ def _undo() -> None:
     get_session().rollback()
 
 
-def _conflict(error: review.VersionFrozen) -> NoReturn:
+def _conflict(error: errors.VersionFrozen) -> NoReturn:
     """The version stopped being editable under the change: roll back and answer 409."""
     _undo()
     abort(409, description=str(error))

@@ -5,7 +5,7 @@ No account: the token in the URL is the key. Unknown tokens get 404, revoked or 
 on, a device must also confirm the date of birth once (a signed cookie remembers it).
 Without JavaScript every action is a plain form (POST-redirect-GET); static/patient.js posts
 the same forms with fetch and swaps the item in place from the JSON answer. Opening the link,
-the limits and the form tokens are in tracker.views.patient_access.
+the limits and the form tokens are in tracker.web.patient_access.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from tracker.care.patients import InvalidInput
 from tracker.clock import utcnow
 from tracker.db import get_connection, get_session
+from tracker.errors import InvalidInput, ItemNotFound
 from tracker.library.patient_plan import plan_for
 from tracker.patient.calendar_feed import build_feed
 from tracker.patient.html import coming_html, entries_html, inbox_html
@@ -47,7 +47,7 @@ from tracker.patient.page import load_entry, load_page
 from tracker.patient.printed_plan import printable
 from tracker.patient.reader import Entry
 from tracker.patient.text import ENGLISH, Words, words_for
-from tracker.patient.ticking import ACTIONS, ItemNotFound, act
+from tracker.patient.ticking import ACTIONS, act
 from tracker.web.patient_access import (
     DOB_ATTEMPTS,
     DOB_COOKIE,

@@ -1,7 +1,7 @@
 """Opening a patient's link in a request: refusals and their limits, the date-of-birth check,
 the link-bound form tokens, and the headers of personal pages.
 
-The views in tracker.views.patient call these first; tracker.patient_links holds the
+The views in tracker.web.patient call these first; tracker.patient.links holds the
 services underneath (tokens, hashes, what a link grants).
 """
 
@@ -19,7 +19,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.patient.links import LinkAccess, LinkGone, LinkNotFound, form_token, open_link
+from tracker.errors import LinkGone, LinkNotFound
+from tracker.patient.links import LinkAccess, form_token, open_link
 from tracker.web.attempt_limits import AttemptLimit
 
 R = TypeVar("R", bound=BaseResponse)

@@ -18,9 +18,9 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from tracker import auth
-from tracker.care.patients import InvalidInput
 from tracker.clock import utcnow
 from tracker.db import get_session
+from tracker.errors import InvalidInput
 from tracker.models import Enrollment, Patient, PatientLink
 from tracker.patient.links import issue_link, latest_link, qr_svg, revoke_links
 from tracker.workspace.patient_timeline import local_text

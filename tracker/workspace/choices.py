@@ -3,8 +3,8 @@
 Named for `Choice`, the option every pick list here returns: the dashboard's pathway and
 nurse filters, and the published versions a patient can be enrolled on. The patient search
 sits with them because it too serves a form (the register's search box), not a work list;
-the work lists are in tracker.dashboard. Both take their table handles and page size from
-tracker.work_list_pages.
+the work lists are in tracker.workspace.dashboard. Both take their table handles and page size from
+tracker.workspace.work_list_pages.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 and the nurse marking an item done or not done on the patient's behalf.
 
 Everything is read in a fixed handful of indexed queries (no per-item queries); the timeline
-reuses `tracker.timeline.draw` on an axis of minutes from the procedure start.
+reuses `tracker.workspace.timeline.draw` on an axis of minutes from the procedure start.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 The filters and context every list query takes, the row each kind of list returns, a page
 of rows, and `page`, which runs a list's query for one page and counts the whole list only
 when that page does not already hold all of it (a short list costs one query, not two).
-The queries themselves are in tracker.dashboard; tracker.choices shares the table handles
-and the page size.
+The queries themselves are in workspace.dashboard; workspace.choices shares the table
+handles and the page size.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from http import HTTPStatus
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tracker import auth
-from tracker.care import enrollment, patients
+from tracker import auth, errors
+from tracker.care import enrollment
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.library.pathways import steps_of
@@ -86,7 +86,7 @@ def enroll(patient_id: int) -> ResponseReturnValue:
                 nurse_id=nurse_id,
             ),
         )
-    except patients.InvalidInput as error:
+    except errors.InvalidInput as error:
         session.rollback()
         form.add_invalid(error, fields={"fold": "start"})
         return page(UNPROCESSABLE)

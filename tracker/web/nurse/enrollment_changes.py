@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tracker import auth
-from tracker.care import enrollment, patients, rescheduling
+from tracker import auth, errors
+from tracker.care import enrollment, rescheduling
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.models import Enrollment, Patient
@@ -63,7 +63,7 @@ def reschedule(enrollment_id: int) -> ResponseReturnValue:
                 start,
             ),
         )
-    except patients.InvalidInput as error:
+    except errors.InvalidInput as error:
         session.rollback()
         form.add_invalid(error, fields={"fold": "start"})
         return _reschedule_form(row, person, form, UNPROCESSABLE)
@@ -140,7 +140,7 @@ def reschedule_confirm(enrollment_id: int) -> ResponseReturnValue:
             allow_past=allow_past,
             reopen=reopen,
         )
-    except patients.InvalidInput as error:
+    except errors.InvalidInput as error:
         session.rollback()
         form.add_invalid(error, fields={"fold": "start"})
         if error.field != "reopen":
@@ -194,7 +194,7 @@ def finish(enrollment_id: int, action: str) -> ResponseReturnValue:
                     f"Enrollment {'cancelled' if action == 'cancel' else 'completed'}.", "success"
                 )
                 return redirect(url_for("nurse.patient", patient_id=person.id, enrollment=row.id))
-            except patients.InvalidInput as error:
+            except errors.InvalidInput as error:
                 session.rollback()
                 form.add("confirm", error.message)
     status = UNPROCESSABLE if form.errors else HTTPStatus.OK

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from tracker.care.patients import AUDITED_FIELDS, CHANNELS, InvalidInput, parse_birth_date
+from tracker.care.patients import AUDITED_FIELDS, CHANNELS, parse_birth_date
 from tracker.care.procedure_time import AmbiguousStart, NonexistentStart
+from tracker.errors import InvalidInput
 from tracker.workspace.work_list_pages import Filters
 
 T = TypeVar("T")

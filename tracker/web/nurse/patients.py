@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tracker import auth
+from tracker import auth, errors
 from tracker.care import enrollment, patients
 from tracker.clock import utcnow
 from tracker.db import get_session
@@ -63,7 +63,7 @@ def new_patient() -> ResponseReturnValue:
             session.commit()
             flash(f"Registered {patient.name} (MRN {patient.mrn}).", "success")
             return redirect(url_for("nurse.patient", patient_id=patient.id))
-        except patients.InvalidInput as error:
+        except errors.InvalidInput as error:
             session.rollback()
             form.add_invalid(error)
     return render_template("nurse/patient_new.html", form=form), UNPROCESSABLE
@@ -110,7 +110,7 @@ def item(item_id: int) -> ResponseReturnValue:
                 note=None,  # a nurse's tick leaves the patient's note as it is
                 allow_early=True,  # as before: nurses may record an occurrence done ahead
             )
-    except patients.InvalidInput as error:
+    except errors.InvalidInput as error:
         session.rollback()
         return _patient_page(
             parent.patient_id, item_errors={item_id: error.message}, enrollment_id=parent.id

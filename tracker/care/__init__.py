@@ -1,0 +1,6 @@
+"""Care: patients, and their enrollment on a published pathway version.
+
+`patients` registers them, `procedure_time` checks a nurse's local procedure time,
+`enrollment` and `schedule_rows` write an enrollment's checklist items and reminder rows,
+and `rescheduling` moves them when the procedure time changes.
+"""

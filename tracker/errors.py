@@ -1,0 +1,149 @@
+"""Domain exceptions in one place: services raise them, views and commands catch them.
+
+Each says in words what went wrong; where a person can fix it, `field` names the input.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from tracker.models import PathwayVersion
+
+
+# --- Reading a document ----------------------------------------------------------------------
+
+
+class DocumentError(Exception):
+    """A document that cannot be read; str() is one line `PATH:LINE: problem` (0: whole file)."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path, self.line, self.message = path, line, message
+        super().__init__(f"{path}:{line}: {message}".replace("\r", "\\r").replace("\n", "\\n"))
+
+
+class LexiconError(ValueError):
+    """A data file that does not hold what the timing reader needs."""
+
+
+# --- Local time ------------------------------------------------------------------------------
+
+
+class NonexistentLocalTime(ValueError):
+    """A local time skipped when clocks move forward (enrollment asks the nurse which)."""
+
+
+class AmbiguousLocalTime(ValueError):
+    """A local time that happens twice when clocks move back."""
+
+
+# --- The database ----------------------------------------------------------------------------
+
+
+class SchemaOutdated(RuntimeError):
+    """The database is behind the code's migrations."""
+
+
+class AuditRowChanged(RuntimeError):
+    """Someone tried to update or delete an audit row; history is append-only."""
+
+
+# --- Staff accounts --------------------------------------------------------------------------
+
+
+class AccountError(ValueError):
+    """A staff account request the rules refuse; `field` names the offending input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# --- Review ----------------------------------------------------------------------------------
+
+
+class ReviewError(Exception):
+    """A review action the rules refuse; str() says why in words for the admin."""
+
+
+class InvalidStep(ReviewError):
+    """Step fields that do not fit together; `field` names the one to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+class VersionFrozen(ReviewError):
+    """The version is not a draft: published and retired versions never change."""
+
+
+class DraftExists(ReviewError):
+    """The pathway already has a draft; edit that one instead of starting another."""
+
+    def __init__(self, version: PathwayVersion) -> None:
+        super().__init__(f"v{version.number} is already a draft: edit it instead")
+        self.version = version
+
+
+# --- Care ------------------------------------------------------------------------------------
+
+
+class InvalidInput(Exception):
+    """Input a person can fix: `field` names it (as the service calls it), `message` says how."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field, self.message = field, message
+        super().__init__(f"{field}: {message}")
+
+
+class UndecidedSteps(InvalidInput):
+    """Conditional steps the nurse has neither confirmed nor dropped."""
+
+    def __init__(self, steps: list[tuple[int, str]]) -> None:
+        self.steps = steps  # (step id, text)
+        listed = "; ".join(f"[{step_id}] {text}" for step_id, text in steps)
+        super().__init__("conditional", f"confirm or drop each conditional step: {listed}")
+
+
+# --- Delivery --------------------------------------------------------------------------------
+
+
+class DeliveryError(Exception):
+    """A channel could not deliver; `temporary` says whether trying again may help."""
+
+    temporary: ClassVar[bool] = True
+
+
+class TemporaryFailure(DeliveryError):
+    """Try again later (4xx SMTP reply, 5xx HTTP status, server unreachable)."""
+
+
+class PermanentFailure(DeliveryError):
+    """Trying again will not help (5xx SMTP reply, 4xx HTTP status, no address)."""
+
+    temporary = False
+
+
+class DispatcherLocked(RuntimeError):
+    """Another dispatcher already runs against this SQLite database."""
+
+
+# --- The patient's side ----------------------------------------------------------------------
+
+
+class ItemNotFound(LookupError):
+    """No item with that id in this enrollment (another patient's ids included)."""
+
+
+class LinkNotFound(LookupError):
+    """No link has this token (mistyped, forged or from another installation)."""
+
+
+class LinkGone(LookupError):
+    """The link existed but was revoked or has expired."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "revoked" | "expired"

@@ -1,0 +1,7 @@
+"""Reminders: the outbox and its delivery.
+
+`rules` decides which due reminder to send, defer or expire and how it reads, `dispatch`
+claims and sends them through `channels` (in-app, email, webhook), `scheduler` is the
+APScheduler clock that wakes the dispatcher, and `escalation` raises alerts for critical items
+nobody ticked.
+"""
