@@ -1,0 +1,23 @@
+"""delivery: escalations as outbox rows, escalation state
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-06
+
+(Placeholder reserved so that work on separate issues chains linearly; it changes nothing yet.)
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

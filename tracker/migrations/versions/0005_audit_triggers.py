@@ -1,0 +1,23 @@
+"""append-only audit enforced by the database
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-06
+
+(Placeholder reserved so that work on separate issues chains linearly; it changes nothing yet.)
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,23 @@
+"""sessions ended on the server, shared failed-attempt limits
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-06
+
+(Placeholder reserved so that work on separate issues chains linearly; it changes nothing yet.)
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,23 @@
+"""nurse workspace indexes
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-06
+
+(Placeholder reserved so that work on separate issues chains linearly; it changes nothing yet.)
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
