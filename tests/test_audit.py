@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from tests.enrollment_helpers import NOW, make_patient
-from tracker import audit, errors
+from tracker import audit, db, errors
 from tracker.models import AuditEvent, Patient
 
 
@@ -60,6 +63,61 @@ def test_audit_rows_can_be_neither_updated_nor_deleted(session: Session) -> None
         session.flush()
     session.rollback()
     assert session.exec(select(AuditEvent)).one().actor == "test"
+
+
+INSERT = text(
+    "INSERT INTO auditevent (at, actor, action, subject_type, subject_id, patient_id)"
+    " VALUES (:at, 'sql', 'plain.insert', 'patient', 1, 1)"
+)
+# Plain SQL, as a console or another program would send it: the ORM's guard is not involved.
+CHANGES = {
+    "update": "UPDATE auditevent SET actor = 'forger'",
+    "delete": "DELETE FROM auditevent",
+}
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_the_database_refuses_plain_sql_that_changes_audit_rows(
+    database_url: str, change: str
+) -> None:
+    engine = db.make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(INSERT, {"at": NOW})
+        connection.execute(INSERT, {"at": NOW})
+    with pytest.raises(DBAPIError, match=f"append-only: {change.upper()} refused"):
+        with engine.begin() as connection:
+            connection.execute(text(CHANGES[change]))
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT actor FROM auditevent")).scalars().all()
+    assert rows == ["sql", "sql"]
+    engine.dispose()
+
+
+@pytest.mark.both_databases
+def test_truncate_is_refused_on_postgresql_and_downgrade_lifts_the_triggers(
+    database_url: str,
+) -> None:
+    engine = db.make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(INSERT, {"at": NOW})
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append-only: TRUNCATE refused"):
+            with engine.begin() as connection:
+                connection.execute(text("TRUNCATE auditevent"))
+    # Below 0005 the table is plain again, and upgrading puts the triggers back.
+    command.downgrade(db.alembic_config(engine), "0004")
+    with engine.begin() as connection:
+        connection.execute(text(CHANGES["update"]))
+    db.upgrade(engine)
+    with pytest.raises(DBAPIError, match="append-only: DELETE refused"):
+        with engine.begin() as connection:
+            connection.execute(text(CHANGES["delete"]))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT actor FROM auditevent")).scalars().all() == [
+            "forger"
+        ]
+    engine.dispose()
 
 
 def test_a_subject_needs_an_id_before_it_can_be_audited(session: Session) -> None:
