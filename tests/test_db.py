@@ -6,8 +6,12 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
+from sqlmodel import SQLModel
 
+import tracker.models  # noqa: F401  (every table on SQLModel.metadata)
 from tests.conftest import POSTGRES_URL, postgres_schema
 from tracker import create_app, db, errors
 
@@ -44,6 +48,21 @@ def test_migrations_upgrade_an_empty_database(kind: str, tmp_path: Path) -> None
         assert TABLES <= set(inspect(engine).get_table_names())
         db.check_schema(engine)
         engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_the_migrated_schema_is_the_model_exactly(kind: str, tmp_path: Path) -> None:
+    """Tables, columns, types, defaults, indexes and constraints: any difference is a bug in a
+    migration or in the model (autogenerate would write it as a migration step)."""
+    for url in _empty_url(kind, tmp_path):
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        options = {"compare_type": True, "compare_server_default": True}
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts=options)
+            differences = compare_metadata(context, SQLModel.metadata)
+        engine.dispose()
+        assert differences == []
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
