@@ -354,7 +354,8 @@ COMPOUND = [
                                ("A further visit follows 6 weeks after surgery",
                                 E(42, r=True))]),
     ("Recovery", "Leave the dressing in place for 7 days; you may shower with it on.",
-     [("Leave the dressing in place for 7 days; you may shower with it on", E())]),
+     [("Leave the dressing in place for 7 days", E()),
+      ("You may shower with it on", E(1, r=True))]),  # a permission is a step of its own
     ("Preparation", "Stop anti-inflammatory medicines 7 days before surgery; adjust blood "
      "thinners only as directed", [("Stop anti-inflammatory medicines 7 days before surgery",
                                     S(-7, r=True)),

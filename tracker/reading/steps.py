@@ -15,16 +15,24 @@ from typing import Any, Literal, TypeVar
 from tracker.reading.lexicon import KINDS
 
 __all__ = [
+    "ASKS",
     "REVIEW_THRESHOLD",
     "Anchor",
+    "Asks",
     "Derived",
+    "Evidence",
     "Recurrence",
     "RelTime",
+    "Settings",
     "Step",
     "Timing",
 ]
 
 Anchor = Literal["start", "end"]
+Asks = Literal["do", "avoid", "know", "watch"]
+# What a step asks of the patient: an action to tick, a restriction over a window,
+# information never reminded, warning signs checked for.
+ASKS: tuple[str, ...] = ("do", "avoid", "know", "watch")
 REVIEW_THRESHOLD = 0.6
 _CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
 
@@ -148,8 +156,41 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class Settings:
+    """A pathway's own times, used when its document does not state them."""
+
+    arrival_minutes: int = 60  # check-in this long before the start
+    stay_days: int = 0  # nights in hospital after the end (0: a day case, home the same day)
+
+    def __post_init__(self) -> None:
+        _check(self, {"arrival_minutes": (int,), "stay_days": (int,)})
+        if not 0 <= self.arrival_minutes <= 24 * 60 or not 0 <= self.stay_days <= 60:
+            raise ValueError("arrival_minutes must be 0 to 1440 and stay_days 0 to 60")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Another instruction merged into a step because it says the same thing."""
+
+    section: str
+    line: int
+    text: str
+
+    def __post_init__(self) -> None:
+        _check(self, {"section": (str,), "line": (int,), "text": (str,)})
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Evidence:
+        return _build(cls, data, {})
+
+
+@dataclass(frozen=True)
 class Step:
-    """One patient instruction with its window relative to the procedure."""
+    """One patient instruction with its window relative to the procedure.
+
+    `asks` says what it asks of the patient (see ASKS); `merged` holds the other
+    instructions that said the same thing, so a reviewer can see and split them.
+    """
 
     section: str
     line: int
@@ -164,12 +205,17 @@ class Step:
     evidence: str
     rule: str
     confidence: float
+    asks: str = "do"
+    merged: tuple[Evidence, ...] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.merged, list):  # read back from JSON
+            object.__setattr__(self, "merged", tuple(self.merged))
         _check(
             self,
             {
-                **dict.fromkeys(("section", "text", "kind", "evidence", "rule"), (str,)),
+                **dict.fromkeys(("section", "text", "kind", "evidence", "rule", "asks"), (str,)),
+                "merged": (tuple,),
                 "line": (int,),
                 "critical": (bool,),
                 "conditional": (bool,),
@@ -184,6 +230,15 @@ class Step:
             raise ValueError(f"kind: {self.kind!r} is not one of {', '.join(KINDS)}")
         if not 0.0 <= self.confidence <= 1.0:
             raise ValueError(f"confidence: must be between 0 and 1, got {self.confidence}")
+        if self.asks not in ASKS:
+            raise ValueError(f"asks: {self.asks!r} is not one of {', '.join(ASKS)}")
+        if not all(isinstance(e, Evidence) for e in self.merged):
+            raise ValueError("merged: expected evidence entries")
+
+    @property
+    def merged_texts(self) -> tuple[str, ...]:
+        """The texts of the instructions merged into this one."""
+        return tuple(e.text for e in self.merged)
 
     @property
     def needs_review(self) -> bool:
@@ -192,7 +247,9 @@ class Step:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe; `from_dict` reads it back."""
-        return asdict(self)
+        data = asdict(self)
+        data["merged"] = list(data["merged"])
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Step:
@@ -201,8 +258,15 @@ class Step:
             "due": RelTime.from_dict,
             "expires": RelTime.from_dict,
             "recurrence": Recurrence.from_dict,
+            "merged": _evidence_list,
         }
         return _build(cls, data, nested)
+
+
+def _evidence_list(data: Any) -> tuple[Evidence, ...]:
+    if not isinstance(data, list | tuple):
+        raise ValueError(f"merged: expected a list, got {type(data).__name__}")
+    return tuple(Evidence.from_dict(item) for item in data)
 
 
 @dataclass(frozen=True)

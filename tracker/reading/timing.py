@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from tracker.reading import phrases
+from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import defaults
 from tracker.reading.documents import Document, Entry, Section
 from tracker.reading.lexicon import KINDS
@@ -21,6 +22,7 @@ from tracker.reading.steps import (
     Derived,
     Recurrence,
     RelTime,
+    Settings,
     Step,
     Timing,
 )
@@ -33,6 +35,7 @@ __all__ = [
     "Derived",
     "Recurrence",
     "RelTime",
+    "Settings",
     "Step",
     "Timing",
     "derive",
@@ -126,6 +129,8 @@ def _entry_steps(section: str, entry: Entry, text: str, anchor: Anchor) -> list[
     kind: str | None = None
 
     def make(span: Span, timing: Timing, conditional: bool = False) -> Step:
+        words = text[span[0] : span[1]]
+        asks = classify(words, section=section, kind=timing.kind)
         return Step(
             section,
             entry.line,
@@ -136,10 +141,11 @@ def _entry_steps(section: str, entry: Entry, text: str, anchor: Anchor) -> list[
             timing.opens,
             timing.due,
             timing.expires,
-            timing.recurrence,
+            None if asks == "know" else timing.recurrence,  # information is never repeated
             timing.evidence,
             timing.rule,
             timing.confidence,
+            asks,
         )
 
     for start, end in _clauses(text):
@@ -154,6 +160,9 @@ def _entry_steps(section: str, entry: Entry, text: str, anchor: Anchor) -> list[
         own = kind if phrases.kind(clause) is None else None
         timing = time_phrase(clause, anchor=anchor, kind=own, previous=mark)
         explains = not timing.evidence and not timing.critical
+        # A statement or a permission after an action is its own step ("stop eating 6 hours
+        # before; you may keep drinking water"), not an explanation of it.
+        explains = explains and steps != [] and classify(clause, section=section) == steps[-1].asks
         if timed_from is not None and steps and explains and end - timed_from <= MERGED_CHARS:
             start = timed_from
             timing = time_phrase(
@@ -192,6 +201,7 @@ def _watch_step(sections: list[Section]) -> Step:
         "",
         chosen.rule,
         chosen.confidence,
+        "watch",
     )
 
 
@@ -220,8 +230,12 @@ def _duration(document: Document, warnings: list[str]) -> int:
     return max(1, minutes)
 
 
-def derive(document: Document) -> Derived:
-    """Every patient step of a document, in section order, with the procedure's duration."""
+def derive(document: Document, *, settings: Settings | None = None) -> Derived:
+    """Every patient step of a document, in section order, with the procedure's duration.
+
+    `settings` are the pathway's own times (arrival, usual stay) for what the text leaves out.
+    """
+    settings = settings or Settings()
     warnings = list(document.warnings)
     minutes = _duration(document, warnings)
     steps: list[Step] = []
