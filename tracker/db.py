@@ -1,7 +1,11 @@
-"""Engine, request-scoped session and the Alembic migrations entry."""
+"""Engine, request-scoped session, the Alembic migrations entry and backups."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -13,15 +17,16 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import URL, Connection, Engine, event, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
-from tracker.errors import SchemaOutdated
+from tracker.errors import InvalidInput, SchemaOutdated
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 ENGINE_KEY = "tracker.engine"
 SQLITE_POOL_SIZE = 32
+NO_OVERWRITE = "{}: already exists (a backup never overwrites a file)"
 
 
 def make_engine(url: str, *, mmap_bytes: int = 0) -> Engine:
@@ -162,3 +167,94 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def backup_sqlite(*, url: str, target: Path) -> int:
+    """Copy the live SQLite database at `url` to the new file `target` with SQLite's online
+    backup API; returns the pages copied.
+
+    The copy is one consistent instant: a single backup step reads under one read transaction,
+    and in WAL mode writers go on meanwhile. It is written beside `target`, checked with
+    `PRAGMA integrity_check`, synced, and only then linked into place, so `target` appears whole
+    or not at all and an existing file is never overwritten (a plain `cp` of the live file
+    misses what is still in the -wal file and can tear pages mid-write).
+    """
+    source = make_url(url).database or ""
+    if source in ("", ":memory:") or source.startswith("file::memory:"):
+        raise InvalidInput("database", "an in-memory database has nothing to back up")
+    if not Path(source).is_file():
+        raise InvalidInput("database", f"{source}: no such database file")
+    if os.path.lexists(target):
+        raise InvalidInput("PATH", NO_OVERWRITE.format(target))
+    if not target.parent.is_dir():
+        raise InvalidInput("PATH", f"{target.parent}: no such directory")
+    try:
+        handle, partial_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+        )
+    except OSError as error:
+        raise InvalidInput(
+            "PATH", f"{target.parent}: cannot write here ({error.strerror})"
+        ) from None
+    os.close(handle)
+    partial = Path(partial_name)
+    try:
+        pages = _copy_pages(Path(source), partial)
+        try:
+            os.link(partial, target)  # fails, rather than overwrites, if target appeared meanwhile
+        except FileExistsError:
+            raise InvalidInput("PATH", NO_OVERWRITE.format(target)) from None
+        return pages
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _copy_pages(source: Path, copy: Path) -> int:
+    reader = sqlite3.connect(source, timeout=30)
+    writer = sqlite3.connect(copy)
+    try:
+        try:
+            reader.backup(writer)  # pages=-1: every page in one step, so one snapshot
+        except sqlite3.DatabaseError as error:  # not a database, or a damaged one
+            raise RuntimeError(f"{source}: {error}") from None
+        # A self-contained file: the copy keeps no -wal beside it (the app turns WAL back on).
+        writer.execute("PRAGMA journal_mode=DELETE")
+        (verdict,) = writer.execute("PRAGMA integrity_check").fetchone()
+        if verdict != "ok":
+            raise RuntimeError(f"the copy fails PRAGMA integrity_check: {verdict}")
+        (pages,) = writer.execute("PRAGMA page_count").fetchone()
+    finally:
+        writer.close()
+        reader.close()
+    with open(copy, "rb") as handle:
+        os.fsync(handle.fileno())
+    return int(pages)
+
+
+def pg_dump_recipe(*, url: str, target: Path) -> str:
+    """The commands that back up the PostgreSQL database at `url` into `target` and restore it
+    into a new database; the password is left out (give it with PGPASSWORD or ~/.pgpass)."""
+    given = make_url(url)
+    restored = f"{given.database}_restored"
+    address, restored_address = (
+        URL.create(
+            "postgresql",
+            username=given.username,
+            host=given.host,
+            port=given.port,
+            database=database,
+            query=given.query,
+        ).render_as_string(hide_password=False)
+        for database in (given.database, restored)
+    )
+    dump, address, restored_address = map(shlex.quote, (str(target), address, restored_address))
+    return "\n".join(
+        [
+            "# PostgreSQL: pg_dump reads one consistent snapshot while the app keeps running.",
+            f"pg_dump --format=custom --file={dump} {address}",
+            f"# Restore into a new, empty database ({restored}), then point TRACKER_DATABASE_URL"
+            " at it:",
+            f"createdb --maintenance-db={address} {shlex.quote(restored)}",
+            f"pg_restore --no-owner --exit-on-error --dbname={restored_address} {dump}",
+        ]
+    )

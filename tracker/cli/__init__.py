@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "demo-users": "tracker.cli.users:demo_users",
     "scheduler": "tracker.cli.reminders:scheduler",
     "reminders": "tracker.cli.reminders:reminders",
+    "backup": "tracker.cli.backup:backup",
 }
 
 
