@@ -5,7 +5,7 @@ Revises: 0009
 Create Date: 2026-12-06
 
 (Placeholder reserved so that work on separate issues chains linearly; it changes nothing yet.)
-"""API tokens, text-message consent and inbound messages
+"""
 
 from collections.abc import Sequence
 

@@ -5,7 +5,7 @@ Revises: 0010
 Create Date: 2026-12-06
 
 (Placeholder reserved so that work on separate issues chains linearly; it changes nothing yet.)
-"""recurrence stored once, as an RFC 5545 RRULE
+"""
 
 from collections.abc import Sequence
 
