@@ -1,4 +1,4 @@
-"""API tokens, text-message consent and inbound messages
+"""API tokens: machine clients of the JSON API
 
 Revision ID: 0010
 Revises: 0009
