@@ -8,6 +8,7 @@ import itertools
 import json
 import socket
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ class Mailbox:
         self.replies: deque[str] = deque()  # e.g. "451 try later", consumed one per message
         self.lock = threading.Lock()
         self.delay = 0.0
+        self.peers: list[Any] = []  # the client's (address, port) of each accepted message
+        self.received: list[float] = []  # time.time() each message was accepted
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
@@ -56,6 +59,8 @@ class Mailbox:
         message = email.message_from_bytes(envelope.content)
         with self.lock:
             self.messages.append(message)
+            self.peers.append(session.peer)
+            self.received.append(time.time())
             number = len(self.messages)
         return f"250 OK queued as Q{number}"
 

@@ -25,6 +25,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WEBHOOK_URL": "",
         "MAIL_SENDER": "care-team@tracker.invalid",
         "BASE_URL": "http://127.0.0.1:5000",
+        # The outbox (issue 12): how many messages are handed over at once, how long a claim
+        # lasts without its dispatcher's heartbeat, and the first retry's delay (it doubles).
+        "REMINDER_WORKERS": 32,
+        "REMINDER_LEASE_SECONDS": 20,
+        "REMINDER_BACKOFF_SECONDS": 60,
         "SCHEDULER_ENABLED": False,  # `tracker run` and `tracker scheduler` start it themselves
         "PATIENT_DOB_CHECK": False,  # patients also confirm their birth date once per device
         "HTTPS": False,

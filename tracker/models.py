@@ -171,6 +171,21 @@ class Reminder(SQLModel, table=True):
     provider_id: str = Field(default="", max_length=255)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     late: bool = False
+    # Where it goes when not the patient (an escalation's nurse); "" = the patient's contact.
+    recipient: str = Field(default="", max_length=254)
+    # The last instant the dispatcher saw the item pending before handing the message over:
+    # sent_at - checked_at is the window in which a tick could not stop it.
+    checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# A critical item nobody ticked in time, raised once; the nurse's email is its outbox row.
+class Escalation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="checklistitem.id", unique=True)
+    enrollment_id: int = Field(foreign_key="enrollment.id", index=True)
+    raised_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    kind: str = Field(max_length=30)  # the step's kind, which chose the grace period
+    reminder_id: int | None = Field(default=None, foreign_key="reminder.id")
 
 
 # Append-only history: who changed what, when, with the values before and after.

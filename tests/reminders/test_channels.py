@@ -31,10 +31,35 @@ webhook = reminder_helpers.webhook  # a fixture
 def test_email_carries_the_reminder_id_and_returns_the_queue_id(smtp_server: SmtpServer) -> None:
     channel = EmailChannel(smtp_server.url, "care@example.org")
     assert channel.send(MESSAGE) == "Q1"
+    channel.close()
     [mail] = smtp_server.mailbox.messages
     assert mail["X-Reminder-Id"] == "key-123"
     assert (mail["To"], mail["From"]) == ("pat@example.org", "care@example.org")
     assert "Stop eating." in mail.get_payload()
+
+
+def test_a_resent_email_has_the_same_message_id(smtp_server: SmtpServer) -> None:
+    """Issue 12: the Message-ID is made from the key, so a duplicate can be dropped."""
+    channel = EmailChannel(smtp_server.url, "care@example.org")
+    channel.send(MESSAGE)
+    channel.send(MESSAGE)
+    channel.close()
+    first, second = smtp_server.mailbox.messages
+    assert first["Message-ID"] == second["Message-ID"] == "<key-123@tracker.invalid>"
+
+
+def test_a_thread_reuses_its_connection_and_reconnects_after_a_drop(
+    smtp_server: SmtpServer,
+) -> None:
+    channel = EmailChannel(smtp_server.url, "care@example.org")
+    for _ in range(3):
+        channel.send(MESSAGE)
+    smtp_server.stop()  # the server goes away and comes back: the kept connection is dead
+    smtp_server.start()
+    channel.send(MESSAGE)
+    channel.close()
+    peers = smtp_server.mailbox.peers
+    assert len(peers) == 4 and len(set(peers[:3])) == 1 and peers[3] != peers[0]
 
 
 @pytest.mark.parametrize(
@@ -51,7 +76,11 @@ def test_smtp_replies_are_classified(
 ) -> None:
     smtp_server.mailbox.replies.append(reply)
     with pytest.raises(error, match=reply[:3]):
-        EmailChannel(smtp_server.url, "care@example.org").send(MESSAGE)
+        channel = EmailChannel(smtp_server.url, "care@example.org")
+        try:
+            channel.send(MESSAGE)
+        finally:
+            channel.close()
 
 
 def test_an_unreachable_smtp_server_is_temporary() -> None:

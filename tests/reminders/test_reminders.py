@@ -28,7 +28,8 @@ from tracker.models import AuditEvent, ChecklistItem, User
 from tracker.reminders.channels import Channel, Message, build_channels
 from tracker.reminders.dispatch import Dispatcher, Settings
 from tracker.reminders.escalation import alerts, escalate
-from tracker.reminders.rules import quiet_until, sweep
+from tracker.reminders.outbox import sweep
+from tracker.reminders.rules import quiet_until
 from tracker.reminders.scheduler import (
     ReminderScheduler,
     acquire_lock,
@@ -295,11 +296,19 @@ def test_escalation_emails_the_enrollments_nurse(
         nurse_id=nurse_id,
     )
     app.config["SMTP_URL"] = smtp_server.url
-    ReminderScheduler(app).housekeeping(NOW + timedelta(minutes=120))
+    scheduler = ReminderScheduler(app)
+    scheduler.housekeeping(NOW + timedelta(minutes=120))
+    assert smtp_server.mailbox.messages == []  # housekeeping only writes the outbox row
+    scheduler.dispatch(NOW + timedelta(minutes=120), rearm=False)
+    scheduler.housekeeping(NOW + timedelta(minutes=180))  # raised once: no second email
+    scheduler.dispatch(NOW + timedelta(minutes=180), rearm=False)
     [message] = smtp_server.mailbox.messages
     assert message["To"] == "nurse@example.org"
-    assert message["X-Reminder-Id"] == f"escalation-{seeded.item_ids[0]}"
+    key = f"escalation-{seeded.item_ids[0]}"
+    assert message["X-Reminder-Id"] == key and message["Message-ID"] == f"<{key}@tracker.invalid>"
     assert "Not done" in str(message["Subject"])
+    [row] = [r for r in reminder_rows(engine) if r.purpose == "escalation"]
+    assert (row.status, row.recipient, row.idempotency_key) == ("sent", "nurse@example.org", key)
 
 
 DST_CASES = [
@@ -356,7 +365,7 @@ def test_quiet_until_is_local_seven_on_transition_mornings(
 
 
 class _TickingChannel:
-    """An external channel that tries to tick the item while the message is being sent."""
+    """An external channel that ticks the item while the message is being sent."""
 
     name = "email"
     external = True
@@ -374,23 +383,32 @@ class _TickingChannel:
 
     def send(self, message: Message) -> str:
         self.thread.start()
-        time.sleep(0.3)  # give the tick every chance to commit first, if it could
+        self.thread.join(20)  # the tick must be able to finish while the message is out
         self.sent_at = time.monotonic()
         return "ok"
 
+    def close(self) -> None:
+        pass
+
 
 @pytest.mark.both_databases
-def test_a_tick_during_the_send_commits_only_after_it(engine: Engine) -> None:
-    """Test 6: the item stays locked from the send decision to the record, so a tick racing
-    the send commits after it; the reminder was never sent after the tick."""
+def test_a_tick_during_the_send_is_not_held_up(engine: Engine) -> None:
+    """Issue 12: no transaction is open while a channel talks to the outside, so a tick during
+    a send commits at once. The message had left after the last look at the item (the
+    remaining window, recorded as checked_at .. sent_at), so it is recorded as sent."""
     seeded = seed_reminders(engine, 1, now=NOW, channel="email")
     channel = _TickingChannel(engine, seeded.item_ids[0])
-    worker = Dispatcher(engine, channels={**_channels(), "email": channel}, fault="")
-    worker.run_until_idle(NOW)
-    channel.thread.join(10)
+    worker = Dispatcher(
+        engine, channels={**_channels(), "email": channel}, fault="", clock=lambda: NOW
+    )
+    worker.run_until_idle()
     assert channel.sent_at is not None and channel.ticked_at is not None
-    assert channel.ticked_at > channel.sent_at
-    assert reminder_rows(engine)[0].status == "sent"
+    assert channel.ticked_at < channel.sent_at  # the tick finished inside the send
+    [row] = reminder_rows(engine)
+    assert row.status == "sent" and row.checked_at is not None and row.sent_at is not None
+    assert row.checked_at <= row.sent_at
+    with Session(engine) as session:
+        assert session.get(ChecklistItem, seeded.item_ids[0]).status == "done"  # type: ignore[union-attr]
 
 
 @pytest.mark.both_databases
@@ -426,7 +444,7 @@ def test_an_item_ticked_after_the_claim_is_not_reminded(engine: Engine) -> None:
 def test_an_expired_lease_is_reclaimed(engine: Engine) -> None:
     seed_reminders(engine, 3, now=NOW)
     with engine.begin() as connection:
-        from tracker.reminders.rules import claim
+        from tracker.reminders.outbox import claim
 
         claim(connection, owner="dead", now=NOW, lease=timedelta(minutes=5), limit=10)
     worker = dispatcher(engine)

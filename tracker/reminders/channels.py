@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from tracker.errors import DeliveryError, PermanentFailure, TemporaryFailure
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10.0
 RETRYABLE_HTTP = frozenset({408, 425, 429})  # 4xx codes that mean "try again later"
+MESSAGE_ID_DOMAIN = "tracker.invalid"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class Channel(Protocol):
 
     def send(self, message: Message) -> str: ...
 
+    def close(self) -> None:
+        """Let go of any connection kept open between messages."""
+
 
 class InAppChannel:
     """The patient's inbox is the reminder row itself: marking it sent delivers it."""
@@ -61,6 +66,9 @@ class InAppChannel:
     def send(self, message: Message) -> str:
         return f"inapp:{message.key}"
 
+    def close(self) -> None:
+        pass
+
 
 class NullChannel:
     """Accepts everything and does nothing (benchmarks, tests)."""
@@ -71,6 +79,9 @@ class NullChannel:
 
     def send(self, message: Message) -> str:
         return f"null:{message.key}"
+
+    def close(self) -> None:
+        pass
 
 
 class LogChannel:
@@ -86,9 +97,17 @@ class LogChannel:
         log.info("reminder %s (%s, not configured): %s", message.key, self.name, message.subject)
         return f"log:{message.key}"
 
+    def close(self) -> None:
+        pass
+
 
 class EmailChannel:
-    """Plain-text email over SMTP, one connection per message, X-Reminder-Id header set."""
+    """Plain-text email over SMTP, X-Reminder-Id header set and a Message-ID made from the
+    reminder's key (a duplicate after a crash carries the same one, so receivers can drop it).
+
+    Each sending thread keeps its own connection open between messages (smtplib objects are
+    not thread-safe; a handshake per message would cost more than a fast server's answer).
+    """
 
     name = "email"
     external = True
@@ -102,30 +121,70 @@ class EmailChannel:
         self.port = parts.port or (465 if self.secure else 25)
         self.user, self.password = parts.username, parts.password
         self.sender, self.timeout = sender, timeout
+        self._local = threading.local()
+        self._open: list[smtplib.SMTP] = []
+        self._guard = threading.Lock()
 
     def send(self, message: Message) -> str:
         if not message.recipient:
             raise PermanentFailure("no email address")
         mail = self._compose(message)
+        reused = getattr(self._local, "smtp", None)
         try:
-            with self._connect() as smtp:
-                smtp.ehlo_or_helo_if_needed()
-                if self.user:
-                    smtp.login(self.user, self.password or "")
+            smtp = reused or self._connect()
+            try:
                 _check(smtp.mail(self.sender))
-                _check(smtp.rcpt(message.recipient))
-                _, reply = _check(smtp.data(mail.as_bytes()))
+            except (smtplib.SMTPServerDisconnected, OSError):
+                if reused is None:
+                    raise
+                self._drop(smtp)  # the server closed an idle connection: one fresh try
+                smtp = self._connect()
+                _check(smtp.mail(self.sender))
+            _check(smtp.rcpt(message.recipient))
+            _, reply = _check(smtp.data(mail.as_bytes()))
         except smtplib.SMTPResponseException as error:
+            self._drop(getattr(self._local, "smtp", None))
             raise _classify(error.smtp_code, error.smtp_error) from None
         except (smtplib.SMTPException, OSError) as error:
+            self._drop(getattr(self._local, "smtp", None))
             raise TemporaryFailure(f"SMTP server unreachable: {error}") from None
         queued = reply.decode(errors="replace").rsplit(" ", 1)[-1] if b"queued as" in reply else ""
         return queued or str(mail["Message-ID"])
 
+    def close(self) -> None:
+        """Quit every thread's open connection (the sending threads are idle by then)."""
+        with self._guard:
+            connections, self._open = self._open, []
+        for smtp in connections:
+            _quit(smtp)
+        self._local = threading.local()
+
     def _connect(self) -> smtplib.SMTP:
-        if self.secure:
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout)
-        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        smtp = (
+            smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout)
+            if self.secure
+            else smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        )
+        try:
+            smtp.ehlo_or_helo_if_needed()
+            if self.user:
+                smtp.login(self.user, self.password or "")
+        except BaseException:
+            _quit(smtp)
+            raise
+        self._local.smtp = smtp
+        with self._guard:
+            self._open.append(smtp)
+        return smtp
+
+    def _drop(self, smtp: smtplib.SMTP | None) -> None:
+        """Forget a connection after an error: the next message starts a clean one."""
+        self._local.smtp = None
+        if smtp is not None:
+            with self._guard:
+                if smtp in self._open:
+                    self._open.remove(smtp)
+            _quit(smtp)
 
     def _compose(self, message: Message) -> EmailMessage:
         from tracker.clock import utcnow
@@ -133,10 +192,22 @@ class EmailChannel:
         mail = EmailMessage()
         mail["From"], mail["To"], mail["Subject"] = self.sender, message.recipient, message.subject
         mail["Date"] = format_datetime(utcnow())
-        mail["Message-ID"] = make_msgid(idstring=message.key, domain="tracker.invalid")
+        mail["Message-ID"] = message_id(message.key)
         mail["X-Reminder-Id"] = message.key
         mail.set_content(f"{message.body}\n\n{message.link}\n")
         return mail
+
+
+def message_id(key: str) -> str:
+    """The Message-ID of a reminder's email: a function of its idempotency key alone."""
+    return f"<{key}@{MESSAGE_ID_DOMAIN}>"
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _check(answer: tuple[int, bytes]) -> tuple[int, bytes]:
@@ -191,6 +262,9 @@ class WebhookChannel:
         except (TimeoutError, urllib.error.URLError, OSError) as error:
             raise TemporaryFailure(f"webhook unreachable: {error}") from None
         return _provider_id(body) or message.key
+
+    def close(self) -> None:
+        pass
 
 
 def _provider_id(body: bytes) -> str:

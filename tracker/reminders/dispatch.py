@@ -1,10 +1,20 @@
 """The dispatcher: claim due reminders in batches, decide, hand over to a channel, record.
 
-Internal channels (in-app, null) are recorded for the whole batch in one transaction: the row
-turning `sent` is the delivery. External channels (email, webhook) send and record one reminder
-per transaction, so a crash between the provider accepting and the commit duplicates at most
-that one message, which carries the same idempotency key. In both cases the item is locked
-pending while the decision is written, so a tick never lands between the check and the send.
+No database transaction is open while a channel talks to the outside. For each message:
+claim (committed, with a lease), a last look at the item in one short statement, the send
+(many at once, from a bounded pool of threads that keep their SMTP connections), then the
+outcome in a short transaction. The time is read per message, so a reminder never leaves
+after its deadline nor carries a wrong "late" flag because its batch started long ago.
+
+The cancel race: a tick committed before the last look stops the message; a tick landing
+between the last look and the provider's answer cannot (the row's `sent_at - checked_at` is
+that window: one hand-over, the time the provider takes to accept). A crash between the
+provider accepting and the record duplicates the messages then in flight (at most one per
+sending thread); each duplicate carries the same idempotency key and Message-ID.
+
+A heartbeat renews the batch's leases while it is in hand, so leases can be short: a dead
+dispatcher's claims return after REMINDER_LEASE_SECONDS. Internal channels (in-app, null)
+touch nothing outside the database and are recorded for the whole batch in one transaction.
 """
 
 from __future__ import annotations
@@ -14,15 +24,16 @@ import os
 import signal
 import socket
 import threading
-import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, update
+from sqlalchemy import Engine, bindparam, update
 from sqlmodel import col
 
 from tracker.clock import utcnow
@@ -30,20 +41,13 @@ from tracker.dbtypes import UTCDateTime
 from tracker.errors import DeliveryError
 from tracker.models import Reminder
 from tracker.reminders.channels import Channel, Message
-from tracker.reminders.rules import (
-    Decision,
-    Due,
-    claim,
-    compose,
-    decide,
-    load_due,
-    lock_pending_items,
-    settled_status,
-)
+from tracker.reminders.outbox import claim, lock_items, recheck, settled_as, still_sendable
+from tracker.reminders.rules import Decision, Due, compose, decide, load_due
 
 log = logging.getLogger(__name__)
 FAULT_ENV = "TRACKER_FAULT"  # test builds: "before_send" or "after_send", optionally ":n"
-LEASE_MARGIN = timedelta(seconds=30)  # stop sending a batch this long before its lease ends
+HEARTBEATS_PER_LEASE = 4  # renew a batch's leases this many times per lease period
+NOT_HANDLED = frozenset({"released"})  # outcomes that leave the reminder as it was
 
 
 @dataclass(frozen=True)
@@ -52,19 +56,21 @@ class Settings:
 
     base_url: str = "http://127.0.0.1:5000"
     batch: int = 500
-    lease: timedelta = timedelta(minutes=5)
+    lease: timedelta = timedelta(seconds=20)
     max_attempts: int = 5
     backoff: timedelta = timedelta(seconds=60)
     backoff_cap: timedelta = timedelta(hours=1)
+    workers: int = 32  # messages handed over at once (threads, each with its own connection)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
         return cls(
             base_url=str(config.get("BASE_URL", cls.base_url)),
             batch=int(config.get("REMINDER_BATCH", cls.batch)),
-            lease=timedelta(seconds=float(config.get("REMINDER_LEASE_SECONDS", 300))),
+            lease=timedelta(seconds=float(config.get("REMINDER_LEASE_SECONDS", 20))),
             max_attempts=int(config.get("REMINDER_MAX_ATTEMPTS", cls.max_attempts)),
             backoff=timedelta(seconds=float(config.get("REMINDER_BACKOFF_SECONDS", 60))),
+            workers=max(1, int(config.get("REMINDER_WORKERS", cls.workers))),
         )
 
     def retry_delay(self, attempts: int) -> timedelta:
@@ -79,9 +85,12 @@ class Fault:
     def __init__(self, spec: str | None) -> None:
         point, _, nth = (spec or "").partition(":")
         self.point, self.nth, self.seen = point, int(nth or 1), 0
+        self.guard = threading.Lock()
 
     def at(self, point: str) -> None:
-        if point == self.point:
+        if point != self.point:
+            return
+        with self.guard:
             self.seen += 1
             if self.seen == self.nth:
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -103,6 +112,7 @@ _RECORD = (
         status=bindparam("b_status"),
         send_at=bindparam("b_send_at", type_=UTCDateTime),
         sent_at=bindparam("b_sent_at", type_=UTCDateTime),
+        checked_at=bindparam("b_checked_at", type_=UTCDateTime),
         provider_id=bindparam("b_provider"),
         late=bindparam("b_late"),
         last_error=bindparam("b_error"),
@@ -136,16 +146,19 @@ class Dispatcher:
         self.totals: Counter[str] = Counter()
         # Message hand-offs for measurements: (reminder id, send_at, wall-clock time).
         self.on_handoff: Callable[[Due], None] | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     def run_batch(self, now: datetime | None = None) -> Counter[str]:
-        """Claim one batch, deliver it, record each outcome; returns outcome counts."""
-        now = self.clock() if now is None else now
-        started = time.monotonic()
+        """Claim one batch, deliver it, record each outcome; returns outcome counts.
+
+        `now` fixes the time for the whole batch (tests inject it); by default the clock is
+        read for each message."""
+        clock = self.clock if now is None else (lambda: now)
         with self.engine.begin() as connection:
             ids = claim(
                 connection,
                 owner=self.owner,
-                now=now,
+                now=clock(),
                 lease=self.settings.lease,
                 limit=self.settings.batch,
             )
@@ -156,81 +169,132 @@ class Dispatcher:
             batch = load_due(connection, ids)
         internal = [due for due in batch if not self._channel(due).external]
         external = [due for due in batch if self._channel(due).external]
-        if internal:
-            outcomes += self._deliver_together(internal, now)
-        deadline = started + (self.settings.lease - LEASE_MARGIN).total_seconds()
-        for due in external:
-            if time.monotonic() > deadline:
-                break  # the rest stay claimed and are reclaimed when the lease runs out
-            outcomes[self._deliver_one(due, now)] += 1
+        with self._heartbeat(ids, clock), self._sending() as pool:
+            if internal:
+                outcomes += self._deliver_together(internal, clock())
+            futures = [pool.submit(self._deliver_one, due, clock) for due in external]
+            for future in futures:
+                outcomes[future.result()] += 1
         self.totals += outcomes
         return outcomes
 
     def run_until_idle(self, now: datetime | None = None, *, max_batches: int = 10_000) -> int:
         """Batches until nothing is due (or stop is set); returns how many reminders it handled."""
         handled = 0
-        for _ in range(max_batches):
-            if self.stop.is_set():
-                break
-            outcomes = self.run_batch(now)
-            if not outcomes:
-                break
-            handled += sum(outcomes.values())
+        with self._sending():
+            for _ in range(max_batches):
+                if self.stop.is_set():
+                    break
+                outcomes = self.run_batch(now)
+                if not outcomes:
+                    break
+                handled += sum(n for name, n in outcomes.items() if name not in NOT_HANDLED)
         return handled
 
     def _channel(self, due: Due) -> Channel:
         return self.channels.get(due.channel) or self.channels["inapp"]
 
+    @contextmanager
+    def _sending(self) -> Iterator[ThreadPoolExecutor]:
+        """The sending threads, kept for a whole run; afterwards their connections close."""
+        if self._pool is not None:
+            yield self._pool
+            return
+        self._pool = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="deliver")
+        try:
+            yield self._pool
+        finally:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+            for channel in self.channels.values():
+                channel.close()
+
+    @contextmanager
+    def _heartbeat(self, ids: list[int], clock: Callable[[], datetime]) -> Iterator[None]:
+        """Renew the batch's leases while it is in hand (rows already recorded are skipped)."""
+        done = threading.Event()
+        every = self.settings.lease.total_seconds() / HEARTBEATS_PER_LEASE
+
+        def beat() -> None:
+            while not done.wait(every):
+                try:
+                    with self.engine.begin() as connection:
+                        connection.execute(
+                            update(Reminder)
+                            .where(
+                                col(Reminder.id).in_(ids),
+                                col(Reminder.status) == "claimed",
+                                col(Reminder.lease_owner) == self.owner,
+                            )
+                            .values(lease_expires=clock() + self.settings.lease)
+                        )
+                except Exception:  # the next beat tries again; the lease is the safety net
+                    log.exception("could not renew the leases of a batch")
+
+        thread = threading.Thread(target=beat, name="lease-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
     def _deliver_together(self, batch: list[Due], now: datetime) -> Counter[str]:
         """Internal channels: every outcome of the batch in one transaction."""
         rows: list[dict[str, Any]] = []
         with self.engine.begin() as connection:
-            self._touch(connection, [due.id for due in batch], now)
-            pending = lock_pending_items(connection, sorted({due.item_id for due in batch}))
+            # A write first: on SQLite it takes the write lock, so the statuses read next
+            # cannot change before this transaction commits.
+            connection.execute(
+                update(Reminder)
+                .where(col(Reminder.id).in_([due.id for due in batch]))
+                .where(col(Reminder.lease_owner) == self.owner)
+                .values(lease_expires=now + self.settings.lease)
+            )
+            items = lock_items(connection, sorted({due.item_id for due in batch}))
             for due in batch:
-                if due.item_id not in pending:
-                    rows.append(self._settled(connection, due))
-                    continue
-                decision = decide(due, now=now)
-                if decision.action != "send":
-                    rows.append(self._not_sent(due, decision))
-                    continue
-                rows.append(self._send(due, decision, now))
+                rows.append(self._decided(due, items.get(due.item_id, "cancelled"), now))
+                if rows[-1]["b_status"] == "claimed":
+                    rows[-1] = self._send(due, decide(due, now=now), lambda: now, now)
             connection.execute(_RECORD, rows)
         return Counter(row["b_status"] for row in rows)
 
-    def _deliver_one(self, due: Due, now: datetime) -> str:
-        """External channels: lock the item, send, record; committed before the next one."""
+    def _deliver_one(self, due: Due, clock: Callable[[], datetime]) -> str:
+        """External channels, in a sending thread: look, send with no transaction open, record."""
+        if self.stop.is_set():
+            row = _row(self, due, "pending")  # shutting down: give it back untouched
+            with self.engine.begin() as connection:
+                connection.execute(_RECORD, [row])
+            return "released"
+        now = clock()
+        with self.engine.connect() as connection:
+            ours, item_status, _ = recheck(connection, reminder_id=due.id, owner=self.owner)
+            connection.rollback()
+        if not ours:
+            return "lost"  # our lease ran out and another dispatcher took the row
+        row = self._decided(due, item_status, now)
+        if row["b_status"] == "claimed":
+            row = self._send(due, decide(due, now=now), clock, now)
         with self.engine.begin() as connection:
-            if not self._touch(connection, [due.id], now):
-                return "lost"  # our lease ran out and another dispatcher took the row
-            if not lock_pending_items(connection, [due.item_id]):
-                row = self._settled(connection, due)
-            else:
-                decision = decide(due, now=now)
-                if decision.action == "send":
-                    row = self._send(due, decision, now)
-                else:
-                    row = self._not_sent(due, decision)
             connection.execute(_RECORD, [row])
         status: str = row["b_status"]
         return status
 
-    def _touch(self, connection: Connection, ids: list[int], now: datetime) -> int:
-        """Renew our lease on these rows. Being a write, it also takes SQLite's write lock first,
-        so the item statuses read next cannot change before this transaction commits."""
-        result = connection.execute(
-            update(Reminder)
-            .where(
-                col(Reminder.id).in_(ids),
-                col(Reminder.status) == "claimed",
-                col(Reminder.lease_owner) == self.owner,
-            )
-            .values(lease_expires=now + self.settings.lease)
-        )
-        return int(result.rowcount)
+    def _decided(self, due: Due, item_status: str, now: datetime) -> dict[str, Any]:
+        """The row for a reminder that will not be sent now, or a 'claimed' marker to send."""
+        if not still_sendable(item_status, due.purpose):
+            status, reason = settled_as(item_status)
+            return _row(self, due, status, error=reason)
+        decision = decide(due, now=now)
+        if decision.action == "defer":
+            return _row(self, due, "deferred", send_at=decision.until)
+        if decision.action == "expire":
+            return _row(self, due, "expired", error=decision.reason)
+        return {"b_status": "claimed"}
 
-    def _send(self, due: Due, decision: Decision, now: datetime) -> dict[str, Any]:
+    def _send(
+        self, due: Due, decision: Decision, clock: Callable[[], datetime], checked: datetime
+    ) -> dict[str, Any]:
         channel = self._channel(due)
         subject = body = link = ""
         if channel.wants_text:
@@ -244,7 +308,7 @@ class Dispatcher:
             retry = error.temporary and attempts < self.settings.max_attempts
             log.warning("reminder %s via %s: %s", due.id, channel.name, error)
             if retry:
-                later = now + self.settings.retry_delay(attempts)
+                later = clock() + self.settings.retry_delay(attempts)
                 return _row(self, due, "pending", send_at=later, error=str(error), tries=attempts)
             return _row(self, due, "failed", error=str(error), tries=attempts)
         self.fault.at("after_send")
@@ -254,21 +318,13 @@ class Dispatcher:
             self,
             due,
             "sent",
-            sent_at=now,
+            sent_at=clock(),
+            checked_at=checked,
             provider=provider[:255],
             late=decision.late,
             owner=self.owner,
             tries=attempts,
         )
-
-    def _not_sent(self, due: Due, decision: Decision) -> dict[str, Any]:
-        if decision.action == "defer":
-            return _row(self, due, "deferred", send_at=decision.until)
-        return _row(self, due, "expired", error=decision.reason)
-
-    def _settled(self, connection: Connection, due: Due) -> dict[str, Any]:
-        status, reason = settled_status(connection, due.item_id)
-        return _row(self, due, status, error=reason)
 
 
 def _row(
@@ -278,6 +334,7 @@ def _row(
     *,
     send_at: datetime | None = None,
     sent_at: datetime | None = None,
+    checked_at: datetime | None = None,
     provider: str = "",
     late: bool = False,
     error: str = "",
@@ -291,6 +348,7 @@ def _row(
         "b_status": status,
         "b_send_at": send_at or due.send_at,
         "b_sent_at": sent_at,
+        "b_checked_at": checked_at,
         "b_provider": provider,
         "b_late": late,
         "b_error": error[:1000],

@@ -1,10 +1,11 @@
 """Escalation: critical items nobody ticked in time become alerts for the care team.
 
-The scheduler's housekeeping calls `escalate`, which records each such item once, as an
-'escalated' audit event (the audit log is the record: an item already in it is not raised
-again), and returns the new alerts so the enrollment's nurse can be emailed. `alerts` reads
-them back, with failed reminders, for the nurse dashboard. The emails' wording lives with the
-reminders' texts in tracker.reminders.rules.
+The scheduler's housekeeping calls `escalate`, which raises each such item once: an
+`Escalation` row (its state: one per item, so an item is never raised twice), an 'escalated'
+audit event (the history), and, when the enrollment has a nurse, an outbox row addressed to
+them: the email is retried, deduplicated and shown like any reminder, and never delays the
+others. `alerts` reads escalations and failed reminders back for the nurse dashboard. The
+emails' wording lives with the reminders' texts in tracker.reminders.rules.
 """
 
 from __future__ import annotations
@@ -14,26 +15,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
 from tracker.models import (
     AuditEvent,
     ChecklistItem,
     Enrollment,
+    Escalation,
     PathwayVersion,
     Patient,
     Reminder,
     Step,
     User,
 )
-from tracker.reminders.rules import local_reading, text
+from tracker.reminders.rules import ESCALATION
 
 R, Item = Reminder, ChecklistItem
 
 # Minutes after an unticked critical item's due time before the care team is alerted.
 DEFAULT_GRACE_MINUTES: dict[str, int] = {"fasting": 0, "medication": 60, "default": 120}
 ESCALATED = "escalated"
+ESCALATION_KEY = "escalation-{item_id}"  # the email's idempotency key: one per item, ever
 UNTICKED = ("pending", "not_done")
 ALERT_LOOKBACK = timedelta(days=14)
 
@@ -87,32 +90,47 @@ def _item_query(*extra: Any) -> Select[Any]:
 def escalate(
     session: Session, *, now: datetime, grace: Mapping[str, int] | None = None
 ) -> list[Alert]:
-    """Record, once per item, an 'escalated' audit event for each critical item still unticked
-    after its due time plus its kind's grace; returns the new alerts (the caller commits, then
-    emails the nurses)."""
+    """Raise, once per item, each critical item still unticked after its due time plus its
+    kind's grace: an Escalation, an audit event and (with a nurse) an email in the outbox.
+    Returns the new alerts; the caller commits."""
     table = {**DEFAULT_GRACE_MINUTES, **(grace or {})}
     shortest = timedelta(minutes=min(table.values()))
+    raised = select(Escalation).where(col(Escalation.item_id) == col(Item.id)).exists()
     query = _item_query().where(
         col(Item.status).in_(UNTICKED),
         col(Step.critical).is_(True),
         col(Enrollment.state) == "active",
         col(Item.due_at) <= now - shortest,
         col(Item.due_at) > now - ALERT_LOOKBACK,
+        ~raised,
     )
-    rows = [row for row in session.execute(query) if row[6] + grace_for(row[8], table) <= now]
-    if not rows:
-        return []
-    done_query = select(col(AuditEvent.subject_id)).where(
-        col(AuditEvent.action) == ESCALATED,
-        col(AuditEvent.subject_type) == "checklistitem",
-        col(AuditEvent.patient_id).in_({row[2] for row in rows}),
-    )
-    done = set(session.execute(done_query).scalars())
     alerts = []
-    for row in rows:
-        if row[0] in done:
+    for row in session.execute(query):
+        item_id, enrollment_id, patient_id, _, _, _, due_at, _, kind, nurse = row
+        if due_at + grace_for(kind, table) > now:
             continue
-        item_id, enrollment_id, patient_id, name, mrn, step, due_at, zone, kind, nurse = row
+        email = None
+        if nurse:
+            email = Reminder(
+                item_id=item_id,
+                enrollment_id=enrollment_id,
+                send_at=now,
+                purpose=ESCALATION,
+                channel="email",
+                recipient=nurse,
+                idempotency_key=ESCALATION_KEY.format(item_id=item_id),
+            )
+            session.add(email)
+            session.flush()
+        session.add(
+            Escalation(
+                item_id=item_id,
+                enrollment_id=enrollment_id,
+                raised_at=now,
+                kind=kind,
+                reminder_id=email.id if email else None,
+            )
+        )
         session.add(
             AuditEvent(
                 at=now,
@@ -143,16 +161,9 @@ def alerts(
     """
     since = now - ALERT_LOOKBACK
     escalated = (
-        _item_query(col(AuditEvent.at))
-        .join(
-            AuditEvent,
-            and_(
-                col(AuditEvent.subject_id) == col(Item.id),
-                col(AuditEvent.subject_type) == "checklistitem",
-                col(AuditEvent.action) == ESCALATED,
-            ),
-        )
-        .where(col(AuditEvent.at) >= since, col(Item.status).in_(UNTICKED))
+        _item_query(col(Escalation.raised_at))
+        .join(Escalation, col(Escalation.item_id) == col(Item.id))
+        .where(col(Escalation.raised_at) >= since, col(Item.status).in_(UNTICKED))
     )
     escalated = _filtered(escalated, pathway_id, nurse_id)
     found = [
@@ -198,15 +209,3 @@ def _filtered(query: Select[Any], pathway_id: int | None, nurse_id: int | None) 
         )
         query = query.where(col(Enrollment.version_id).in_(versions))
     return query
-
-
-def escalation_message(alert: Alert, *, base_url: str) -> tuple[str, str]:
-    """(subject, body) of the care team's email about an escalated item."""
-    values = {
-        "step": alert.step_text,
-        "patient": alert.patient_name,
-        "mrn": alert.mrn,
-        "due": local_reading(alert.due_at, alert.timezone),
-        "base": base_url.rstrip("/"),
-    }
-    return text("en", "escalation.subject", **values), text("en", "escalation.body", **values)

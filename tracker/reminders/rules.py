@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, Select, and_, func, or_, select, update
+from sqlalchemy import Connection, Row, Select, func, select
 from sqlmodel import Session, col
 
 from tracker import localtime
@@ -30,6 +30,9 @@ LATE_AFTER = timedelta(minutes=10)  # sent this long after its time: the message
 DEFAULT_QUIET = ("21:00", "07:00")
 # A reminder for an item someone already settled: cancelled, or expired when the window closed.
 SETTLED_AS = {"missed": "expired"}
+ESCALATION = "escalation"  # the purpose of a care team's email about an unticked critical item
+# An escalation is about an item nobody did: it goes out while the item is in one of these.
+ESCALATION_SENDS_FOR = ("pending", "not_done", "missed")
 
 R, Item = Reminder, ChecklistItem
 
@@ -74,6 +77,13 @@ class Due:
     quiet_start: str
     quiet_end: str
     language: str
+    address: str = ""  # the reminder's own recipient (an escalation's nurse), else ""
+    patient: str = ""
+    mrn: str = ""
+
+    @property
+    def escalation(self) -> bool:
+        return self.purpose == ESCALATION
 
     @property
     def deadline(self) -> datetime:
@@ -82,6 +92,8 @@ class Due:
 
     @property
     def recipient(self) -> str:
+        if self.address:
+            return self.address
         return {"email": self.email, "webhook": self.phone}.get(self.channel, "")
 
 
@@ -114,6 +126,9 @@ DUE_COLUMNS = (
     col(Patient.quiet_start),
     col(Patient.quiet_end),
     col(Patient.language),
+    col(R.recipient),
+    col(Patient.name),
+    col(Patient.mrn),
 )
 
 
@@ -135,7 +150,10 @@ def load_due(connection: Connection, ids: list[int]) -> list[Due]:
 
 
 def decide(due: Due, *, now: datetime) -> Decision:
-    """Expire past the deadline; defer into quiet hours' end unless critical or too late; send."""
+    """Expire past the deadline; defer into quiet hours' end unless critical or too late; send.
+    Escalations (to the care team, about an item already past its time) always send."""
+    if due.escalation:
+        return Decision("send")
     if now >= due.deadline:
         return Decision("expire", reason="expired unsent: the time to act had passed")
     if not due.critical:
@@ -182,6 +200,15 @@ def local_reading(moment: datetime, zone: str) -> str:
 def compose(due: Due, decision: Decision, *, base_url: str) -> tuple[str, str, str]:
     """(subject, body, link text) for a reminder, in the patient's language and local time."""
     lang = due.language or "en"
+    if due.escalation:
+        subject, body = escalation_text(
+            step=due.step,
+            patient=due.patient,
+            mrn=due.mrn,
+            due=local_reading(due.due_at, due.timezone),
+            base_url=base_url,
+        )
+        return subject, body, ""
     key = "subject.late" if decision.late else f"subject.{due.purpose}"
     subject = text(lang, key if key in TEXTS["en"] else "subject.opens", step=due.step)
     body = text(lang, "body", step=due.step, due=local_reading(due.due_at, due.timezone))
@@ -193,135 +220,13 @@ def compose(due: Due, decision: Decision, *, base_url: str) -> tuple[str, str, s
     return subject, body, link
 
 
-# --- claiming ----------------------------------------------------------------------------
-
-
-def claim(
-    connection: Connection, *, owner: str, now: datetime, lease: timedelta, limit: int
-) -> list[int]:
-    """Lease up to `limit` due reminders of pending items to `owner`; returns their ids.
-
-    Reclaims reminders whose lease ran out (a dispatcher died). On PostgreSQL each status is
-    taken with FOR UPDATE SKIP LOCKED, so concurrent dispatchers never claim the same row; the
-    caller commits at once so the lease is visible. Each status is one ordered index range
-    scan on (status, send_at): no sort of everything due.
-    """
-    postgres = connection.dialect.name == "postgresql"
-    due = R.__table__.alias("due")  # type: ignore[attr-defined]
-    ids: list[int] = []
-    for status in ("claimed", "deferred", "pending"):
-        if len(ids) >= limit:
-            break
-        query = (
-            select(due.c.id)
-            .join(Item, col(Item.id) == due.c.item_id)
-            .where(due.c.status == status, due.c.send_at <= now, col(Item.status) == "pending")
-            .order_by(due.c.send_at)
-            .limit(limit - len(ids))
-        )
-        if status == "claimed":
-            query = query.where(due.c.lease_expires <= now)
-        if postgres:
-            # SELECT ... FOR UPDATE SKIP LOCKED, then UPDATE by id: as a subquery of the UPDATE
-            # PostgreSQL may re-run the locking scan for every row and never finish.
-            locked = connection.execute(query.with_for_update(skip_locked=True, of=due))
-            found = [row_id for row_id in locked.scalars() if row_id is not None]
-            if found:
-                connection.execute(
-                    update(R)
-                    .where(col(R.id).in_(found))
-                    .values(status="claimed", lease_owner=owner, lease_expires=now + lease)
-                )
-            ids += found
-            continue
-        # SQLite: one UPDATE ... RETURNING, a write from its first step, so the transaction never
-        # has to turn from reading into writing (which fails at once if the web app wrote since).
-        taken = connection.execute(
-            update(R)
-            .where(col(R.id).in_(query.scalar_subquery()), col(R.status) == status)
-            .values(status="claimed", lease_owner=owner, lease_expires=now + lease)
-            .returning(col(R.id))
-        )
-        ids += [row_id for row_id in taken.scalars() if row_id is not None]
-    return ids
-
-
-def release_claims(connection: Connection, *, owner: str | None = None) -> int:
-    """Put claimed reminders back to pending (an owner's, or all: a SQLite dispatcher starting
-    under the lock knows every claim belongs to a dead process)."""
-    query = update(R).where(col(R.status) == "claimed")
-    if owner is not None:
-        query = query.where(col(R.lease_owner) == owner)
-    result = connection.execute(
-        query.values(status="pending", lease_owner=None, lease_expires=None)
-    )
-    return int(result.rowcount)
-
-
-def lock_pending_items(connection: Connection, item_ids: list[int]) -> set[int]:
-    """Of these items, the pending ones, locked until commit so a tick waits for the sends.
-
-    PostgreSQL: FOR SHARE. SQLite: the caller has already written in this transaction, so it
-    holds the database's single write lock and no tick can commit before it does.
-    """
-    query = select(col(Item.id)).where(col(Item.id).in_(item_ids), col(Item.status) == "pending")
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update(read=True)
-    return {found for found in connection.execute(query).scalars() if found is not None}
-
-
-def settled_status(connection: Connection, item_id: int) -> tuple[str, str]:
-    """The final status and reason for a reminder whose item is no longer pending."""
-    status = connection.execute(
-        select(col(Item.status)).where(col(Item.id) == item_id)
-    ).scalar_one()
-    return SETTLED_AS.get(status, "cancelled"), f"item is {status}"
-
-
-# --- housekeeping ------------------------------------------------------------------------
-
-
-def sweep(connection: Connection, *, now: datetime) -> int:
-    """Give a final status to waiting reminders that are due but can never be sent.
-
-    Items settled by someone (done, skipped, cancelled): cancelled; items whose window closed
-    (missed, or past their deadline): expired, so nurses see them. Bounded by the
-    (status, send_at) index: only reminders already due are looked at.
-    """
-    waiting_due = and_(col(R.status).in_(WAITING), col(R.send_at) <= now)
-    item = select(Item).where(col(Item.id) == col(R.item_id))
-    settled = item.where(col(Item.status) != "pending").exists()
-    missed = item.where(col(Item.status) == "missed").exists()
-    deadline = func.coalesce(col(Item.expires_at), col(Item.due_at))
-    closed = item.where(col(Item.status) == "pending", deadline <= now).exists()
-    total = connection.execute(
-        update(R)
-        .where(waiting_due, or_(closed, missed))
-        .values(
-            status="expired",
-            lease_owner=None,
-            lease_expires=None,
-            last_error="expired unsent: the time to act had passed",
-        )
-    ).rowcount
-    total += connection.execute(
-        update(R)
-        .where(waiting_due, settled)
-        .values(status="cancelled", lease_owner=None, lease_expires=None, last_error="item settled")
-    ).rowcount
-    return int(total)
-
-
-def next_send_at(connection: Connection) -> datetime | None:
-    """The earliest waiting reminder's send time: when the dispatcher should wake next."""
-    times = [
-        connection.execute(select(func.min(col(R.send_at))).where(col(R.status) == status))
-        .scalars()
-        .one()
-        for status in WAITING
-    ]
-    found = [moment for moment in times if moment is not None]  # min() keeps the UTC type
-    return min(found) if found else None
+def escalation_text(
+    *, step: str, patient: str, mrn: str, due: str, base_url: str
+) -> tuple[str, str]:
+    """(subject, body) of the care team's email about an escalated item (in English)."""
+    values = {"step": step, "patient": patient, "mrn": mrn, "due": due, "base": base_url}
+    values["base"] = base_url.rstrip("/")
+    return text("en", "escalation.subject", **values), text("en", "escalation.body", **values)
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -26,12 +26,12 @@ from sqlmodel import Session, col
 from tracker import db
 from tracker.care.enrollment import HORIZON, extend_horizon
 from tracker.clock import utcnow
-from tracker.errors import DeliveryError, DispatcherLocked
+from tracker.errors import DispatcherLocked
 from tracker.models import Enrollment
-from tracker.reminders.channels import Channel, Message, build_channels
+from tracker.reminders.channels import Channel, build_channels
 from tracker.reminders.dispatch import Dispatcher, Settings
-from tracker.reminders.escalation import escalate, escalation_message
-from tracker.reminders.rules import next_send_at, release_claims, sweep
+from tracker.reminders.escalation import escalate
+from tracker.reminders.outbox import next_send_at, release_claims, sweep
 
 log = logging.getLogger(__name__)
 EXTENSION = "tracker.scheduler"
@@ -224,20 +224,14 @@ class ReminderScheduler:
                 log.exception("could not roll enrollment %s forward", enrollment_id)
 
     def _escalate(self, now: datetime) -> None:
+        """Raise overdue critical items; their emails are outbox rows the dispatcher sends."""
         grace = self.app.config.get("ESCALATION_GRACE_MINUTES") or {}
         with db.session_scope(self.engine) as session:
             raised = escalate(session, now=now, grace=grace)
-        email = self.channels["email"]
         for alert in raised:
             log.warning("escalated item %s (%s): %s", alert.item_id, alert.mrn, alert.step_text)
-            if not alert.nurse_email:
-                continue
-            subject, body = escalation_message(alert, base_url=self.settings.base_url)
-            key = f"escalation-{alert.item_id}"
-            try:  # best effort: the audit event and the dashboard alert are the record
-                email.send(Message(key, alert.nurse_email, subject, body, ""))
-            except DeliveryError as error:
-                log.warning("escalation email for item %s failed: %s", alert.item_id, error)
+        if any(alert.nurse_email for alert in raised):
+            self.wake(now)
 
 
 def _try_lock(connection: Any) -> bool:
