@@ -20,6 +20,17 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)  # "nurse" | "admin"
     active: bool = Field(default=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Raised by sign-out: every session cookie issued before then names an older version and
+    # is refused on its next request, even if someone kept a copy.
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+# Failed attempts (sign-ins, patient links, dates of birth) in one time window of one limit,
+# shared by every web worker; `key` names the limit, the hashed subject and the window.
+class AttemptCount(SQLModel, table=True):
+    key: str = Field(primary_key=True, max_length=120)
+    hits: int = 0
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 # A procedure the site has instructions for; its content lives in versions.
@@ -71,6 +82,12 @@ class Step(SQLModel, table=True):
     evidence: str = ""
     rule: str = Field(default="", max_length=200)
     confidence: float = 1.0
+    # What it asks of the patient: do | avoid | know (never reminded) | watch.
+    asks: str = Field(default="do", max_length=10, sa_column_kwargs={"server_default": "do"})
+    # Other instructions merged into this one (timing.Evidence as dicts), for review to split.
+    merged: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
 
 
 # A person following a pathway; reached by link, never signs in.

@@ -122,3 +122,110 @@ def test_every_team_document_imports_and_previews_without_warnings(
         preview = json.loads(shown.stdout)
         assert preview["warnings"] == [], (path.name, preview["warnings"])
         assert preview["items"], path.name
+
+
+def _stored_before_asks(url: str) -> None:
+    """A schema at 0002 holding one version with three steps, as stored before `asks`."""
+    import sqlalchemy as sa
+
+    from tracker import db
+
+    engine = db.make_engine(url)
+    db.upgrade(engine, "0002")
+    now = utcnow().replace(tzinfo=None)
+    when = json.dumps({"anchor": "end", "days": 0, "minutes": 0, "clock": None,
+                       "reminder_hour": False})  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO pathway (id, slug, code_system, code, title, short_name, created_at)"
+                " VALUES (1, 's', 'CPT4', '1', 't', 't', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO pathwayversion (id, pathway_id, number, state, title, source_name,"
+                " source_text, source_hash, duration_minutes, warnings, created_at) VALUES"
+                " (1, 1, 1, 'published', 't', 's.txt', 'x', 'h', 60, '[]', :now)"
+            ),
+            {"now": now},
+        )
+        for position, (section, text, kind) in enumerate(
+            [
+                ("recovery", "Expect some soreness", "symptom watch"),
+                ("recovery", "No lifting over 10 lb for 6 weeks", "restriction"),
+                ("risks and complications", "Watch for these warning signs: bleeding", "watch"),
+                ("preparation", "Arrange a ride home", "logistics"),
+            ]
+        ):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO step (version_id, position, section, line, text, kind, critical,"
+                    " conditional, opens, due, evidence, rule, confidence) VALUES (1, :p, :s, 1,"
+                    " :t, :k, :c, :c, :w, :w, '', '', 0.9)"
+                ),
+                {"p": position, "s": section, "t": text, "k": kind, "c": False, "w": when},
+            )
+    engine.dispose()
+
+
+def _migrated_asks(url: str) -> list[tuple[str, str, list[object]]]:
+    import sqlalchemy as sa
+
+    from tracker import db
+
+    engine = db.make_engine(url)
+    db.upgrade(engine, "0003")
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT text, asks, merged FROM step ORDER BY position"))
+        found = [
+            (text, asks, merged if isinstance(merged, list) else json.loads(merged))
+            for text, asks, merged in rows
+        ]
+    engine.dispose()
+    return found
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_migration_0003_fills_asks_for_stored_versions(kind: str, tmp_path: Path) -> None:
+    from tests.conftest import postgres_schema
+
+    urls = (
+        iter([f"sqlite:///{tmp_path / 'old.sqlite3'}"])
+        if kind == "sqlite"
+        else postgres_schema(migrate=False)
+    )
+    for url in urls:
+        _stored_before_asks(url)
+        assert _migrated_asks(url) == [
+            ("Expect some soreness", "know", []),
+            ("No lifting over 10 lb for 6 weeks", "avoid", []),
+            ("Watch for these warning signs: bleeding", "watch", []),
+            ("Arrange a ride home", "do", []),
+        ]
+
+
+@pytest.mark.both_databases
+def test_a_know_step_is_stored_and_never_reminded(session: Session) -> None:
+    from dataclasses import replace
+
+    from tests.enrollment_helpers import custom_version, enroll_patient, make_step
+    from tracker.models import ChecklistItem, Reminder
+
+    know = replace(make_step("Clear fluids are allowed up to 2 hours before"), asks="know")
+    version = custom_version(session, [make_step("Arrange a ride home"), know])
+    rows = pathways.steps_of(session, version)
+    assert [(r.text, r.asks) for r in rows] == [
+        ("Arrange a ride home", "do"),
+        ("Clear fluids are allowed up to 2 hours before", "know"),
+    ]
+    assert pathways.timing_step(rows[1]) == know
+    enrollment = enroll_patient(session, version=version)
+    items = session.exec(
+        select(ChecklistItem).where(ChecklistItem.enrollment_id == enrollment.id)
+    ).all()
+    reminded = {r.item_id for r in session.exec(select(Reminder)).all()}
+    by_step = {item.step_id: item.id for item in items}
+    assert by_step[rows[0].id] in reminded
+    assert by_step[rows[1].id] not in reminded

@@ -21,6 +21,7 @@ ITEM_TYPES: dict[str, Any] = {
     "section": str, "text": str, "kind": str, "opens": str, "due": str,
     "expires": (str, type(None)), "recurrence": (dict, type(None)), "conditional": bool,
     "critical": bool, "confidence": float, "evidence": str, "rule": str, "needs_review": bool,
+    "asks": str, "merged": list,
 }  # fmt: skip
 
 
@@ -156,3 +157,30 @@ def test_the_table_lists_every_step(seed_preview: dict[str, Any]) -> None:
 def test_the_table_shows_warnings(seed_preview: dict[str, Any]) -> None:
     table = render_table({**seed_preview, "warnings": ["doc.txt:6: no duration found"]})
     assert table.endswith("Warnings:\n  doc.txt:6: no duration found")
+
+
+def test_each_item_says_what_it_asks_and_the_table_shows_it() -> None:
+    text = (
+        "Site\nLong title\nCPT4 code\nName of the Procedure:\nThing\nDuration\n60 minutes\n"
+        "Preparation\n- Nothing to eat after midnight.\n- Arrange a ride home.\n"
+        "Recovery\n- Expect some soreness.\n- No lifting over 10 lb for 6 weeks.\n"
+        "Risks and Complications\n- Bleeding.\n"
+    )
+    preview = build_preview(
+        parse_document(text, path="t.txt"), start_local=datetime(2027, 3, 16, 10, 0), tz=NY
+    )
+    asks = {item["text"]: item["asks"] for item in preview["items"]}
+    assert asks == {
+        "Nothing to eat after midnight": "avoid",
+        "Arrange a ride home": "do",
+        "Expect some soreness": "know",
+        "No lifting over 10 lb for 6 weeks": "avoid",
+        "Watch for these warning signs: Bleeding": "watch",
+    }
+    know = _item(preview, "expect some soreness")
+    assert know["recurrence"] is None  # information is never repeated
+    table = render_table(preview).splitlines()
+    header = next(line for line in table if line.startswith("#"))
+    assert "asks" in header.split()
+    row = next(line for line in table if line.endswith("Expect some soreness"))
+    assert " know " in row

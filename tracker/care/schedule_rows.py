@@ -28,6 +28,7 @@ from tracker.reading import timing
 
 HORIZON = timedelta(days=14)  # recurring items are written this far ahead of now
 DUE_SOON_BEFORE = timedelta(minutes=60)  # critical items get a second reminder this long before due
+NEVER_REMINDED = "know"  # a step that only informs: no reminder rows, ever
 ACTED = frozenset({"done", "skipped", "not_done"})  # statuses a person set; reopening undoes them
 WAITING = ("pending", "deferred")  # reminders not yet handed to a channel
 ITEM_FIELDS = ("opens_at", "due_at", "expires_at", "status")  # what an item's audit shows
@@ -156,6 +157,8 @@ def write_items(
     reminders = []
     for row, (plan, _, _) in zip(rows, planned, strict=True):
         item_id = row["id"] = ids[row["step_id"], row["occurrence"]]
+        if plan.step.asks == NEVER_REMINDED:
+            continue
         times = _reminder_times(
             row["status"], row["opens_at"], row["due_at"], critical=plan.step.critical, now=now
         )
@@ -269,6 +272,7 @@ def sync_reminders(
             item.status, item.opens_at, item.due_at, critical=critical, now=now
         ).items()
         for channel in context.channels
+        if _reminded(context, item.step_id)
     }
     for reminder in waiting:
         send_at = wanted.pop((reminder.purpose, reminder.channel), None)
@@ -281,6 +285,11 @@ def sync_reminders(
         Reminder(**reminder_values(item.id, context.enrollment.id, purpose, send_at, channel))
         for (purpose, channel), send_at in wanted.items()
     )
+
+
+def _reminded(context: EnrollmentContext, step_id: int) -> bool:
+    """Information (`asks` know) is never reminded."""
+    return all(plan.step.asks != NEVER_REMINDED for plan in context.plans if plan.id == step_id)
 
 
 def set_status(item: ChecklistItem, status: str, *, actor: str, now: datetime) -> None:

@@ -131,6 +131,8 @@ def timing_step(row: Step) -> timing.Step:
         evidence=row.evidence,
         rule=row.rule,
         confidence=row.confidence,
+        asks=row.asks,
+        merged=tuple(timing.Evidence.from_dict(e) for e in row.merged),
     )
 
 

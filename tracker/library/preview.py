@@ -19,6 +19,7 @@ _COLUMNS = (
     ("#", 3),
     ("part", 6),
     ("kind", 13),
+    ("asks", 5),
     ("opens", 16),
     ("due", 16),
     ("repeats", 24),
@@ -59,6 +60,7 @@ def _item(step: Step, *, start: datetime, end: datetime, tz: ZoneInfo, hour: int
         "line": step.line,
         "text": step.text,
         "kind": step.kind,
+        "asks": step.asks,
         "opens": _iso(first.opens, tz),
         "due": _iso(first.due, tz),
         "expires": _iso(first.expires, tz) if first.expires else None,
@@ -69,6 +71,7 @@ def _item(step: Step, *, start: datetime, end: datetime, tz: ZoneInfo, hour: int
         "evidence": step.evidence,
         "rule": rule,
         "needs_review": step.needs_review,
+        "merged": [e.to_dict() for e in step.merged],
     }
 
 
@@ -140,6 +143,7 @@ def render_table(preview: dict[str, Any]) -> str:
             str(number),
             _SECTIONS.get(item["section"], item["section"]),
             item["kind"],
+            item["asks"],
             _when(item["opens"]),
             _when(item["due"]),
             _repeats(item["recurrence"]),

@@ -179,6 +179,10 @@ class Evidence:
     def __post_init__(self) -> None:
         _check(self, {"section": (str,), "line": (int,), "text": (str,)})
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe; `from_dict` reads it back."""
+        return asdict(self)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Evidence:
         return _build(cls, data, {})
