@@ -8,16 +8,33 @@ from typing import Any
 
 from flask import Flask
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def _site_folder(name: str) -> str:
+    """templates/ or static/: a built wheel carries them inside the package (setup.py copies
+    them there); a checkout, editable install included, keeps them at its top level."""
+    packaged = PACKAGE_DIR / name
+    return str(packaged if packaged.is_dir() else PROJECT_ROOT / name)
+
+
+def _instance_path() -> str | None:
+    """A checkout keeps instance/ beside the code; an installed package takes Flask's default
+    (<prefix>/var/tracker-instance) rather than writing into site-packages."""
+    if "TRACKER_INSTANCE_PATH" in os.environ:
+        return os.environ["TRACKER_INSTANCE_PATH"]
+    checkout = (PROJECT_ROOT / "pyproject.toml").is_file()
+    return str(PROJECT_ROOT / "instance") if checkout else None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The application: configuration, extensions and blueprints."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("TRACKER_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=_instance_path(),
+        template_folder=_site_folder("templates"),
+        static_folder=_site_folder("static"),
     )
     from tracker import auth, config, db
     from tracker.reminders import scheduler
