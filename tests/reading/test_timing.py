@@ -55,9 +55,9 @@ PHRASES = [
     ("Fasting: no food for 6 hours pre-op", "start",
      {"kind": "fasting", "opens": S(minutes=-360), "due": S(), "critical": True}),
     ("Take the antibiotic one hour before surgery", "start",
-     {"kind": "medication", "opens": S(minutes=-120), "due": S(minutes=-60)}),
+     {"kind": "medication", "opens": S(minutes=-60), "due": S(minutes=-60)}),
     ("Arrive 2 hours before your surgery", "start",
-     {"kind": "logistics", "opens": S(minutes=-180), "due": S(minutes=-120)}),
+     {"kind": "logistics", "opens": S(minutes=-120), "due": S(minutes=-120)}),
     ("Shower within 24 hours before surgery", "start",
      {"kind": "hygiene", "opens": S(minutes=-1440), "due": S()}),
     ("Complete blood tests within 30 days before surgery", "start",
@@ -69,7 +69,7 @@ PHRASES = [
     ("Avoid alcohol for 24 hours before surgery", "start",
      {"kind": "restriction", "opens": S(minutes=-1440), "due": S()}),
     ("Clear fluids are allowed up to 2 hours before surgery", "start",
-     {"kind": "fasting", "opens": S(minutes=-120), "due": S(), "critical": True}),
+     {"kind": "fasting", "opens": S(minutes=-180), "due": S(minutes=-120), "critical": True}),
     ("Stop eating at least 6 hours before surgery", "start",
      {"kind": "fasting", "opens": S(minutes=-360), "due": S(), "critical": True}),
     ("Finish the bowel prep no later than 4 hours before the procedure", "start",
@@ -98,8 +98,8 @@ PHRASES = [
     ("Avoid swimming until 4 weeks after surgery", "end",
      {"kind": "restriction", "opens": E(), "due": E(28)}),
     ("Wait 48 hours before showering", "end",
-     {"kind": "hygiene", "opens": E(minutes=2880), "due": E(minutes=4320)}),
-    ("You may shower after 48 hours", "end",
+     {"kind": "hygiene", "opens": E(), "due": E(minutes=2880)}),
+    ("You may shower after 48 hours", "end",  # a permission from 48 hours on (a know)
      {"kind": "hygiene", "opens": E(minutes=2880), "due": E(minutes=4320)}),
     ("Return to office work after about one week", "end",
      {"kind": "milestone", "opens": E(7, r=True), "due": E(8, clock="00:00")}),
@@ -161,8 +161,9 @@ PHRASES = [
     ("Eat no solid food after midnight the night before surgery", "start",
      {"kind": "fasting", "opens": S(clock="00:00"), "due": S(), "critical": True}),
     ("Take your usual medicines the morning of surgery", "start",
-     {"kind": "medication", "opens": S(clock="06:00"), "due": S()}),
-    ("Remove nail polish on the day of surgery", "start", {"opens": S(clock="06:00"), "due": S()}),
+     {"kind": "medication", "opens": S(clock="06:00"), "due": S(minutes=-60)}),
+    ("Remove nail polish on the day of surgery", "start",
+     {"opens": S(clock="06:00"), "due": S(minutes=-60)}),
     ("Drink only clear liquids the week before", "start",
      {"kind": "diet", "opens": S(-7, r=True), "due": S()}),
     ("Take the bisacodyl tablets by 3 pm the day before the procedure", "start",
@@ -253,7 +254,7 @@ PHRASES = [
      {"kind": "medication", "conditional": True, "critical": False}),  # the default is
     # -- clinical defaults when the text gives no time
     ("Bring your insurance card", "start",
-     {"kind": "logistics", "opens": S(-7, r=True), "due": S(0, clock="00:00")}),
+     {"kind": "logistics", "opens": S(-7, r=True), "due": S(minutes=-60)}),
     ("Pre-procedure imaging studies, such as MRI or CT scans", "start",
      {"kind": "tests", "opens": S(-30, r=True), "due": S(-7)}),
     ("Shower with antiseptic soap", "start",
@@ -263,7 +264,7 @@ PHRASES = [
     ("Keep the incision clean", "end", {"kind": "wound care", "rec": rec(DAILY, E(14))}),
     ("Watch for signs of infection", "end", {"kind": "symptom watch", "rec": rec(DAILY, E(14))}),
     ("Arrange for someone to stay with you for the first 24 hours", "start",
-     {"kind": "logistics", "opens": S(-7, r=True), "due": S(0, clock="00:00")}),
+     {"kind": "logistics", "opens": S(-7, r=True), "due": S(minutes=-60)}),
 ]  # fmt: skip
 
 
@@ -344,7 +345,7 @@ COMPOUND = [
     ("Preparation", "No solid food after midnight; clear fluids are allowed up to 2 hours "
      "before surgery", [("No solid food after midnight", S(clock="00:00")),
                         ("Clear fluids are allowed up to 2 hours before surgery",
-                         S(minutes=-120))]),
+                         S(minutes=-180))]),
     ("Recovery", "Post-procedure care includes managing pain with medications and keeping "
      "the incision site clean", [("Managing pain with medications", E()),
                                  ("Keeping the incision site clean", E())]),

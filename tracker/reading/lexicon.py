@@ -117,6 +117,7 @@ class Lexicon:
     after: tuple[str, ...]
     connectives: tuple[str, ...]  # direction words that need the procedure as their object
     events: tuple[str, ...]
+    arrival: tuple[str, ...]  # events that mean check-in, not the start
     days: tuple[DayPhrase, ...]
     frequencies: tuple[Frequency, ...]
     hedges: tuple[re.Pattern[str], ...]
@@ -214,6 +215,7 @@ def read_lexicon(path: Path) -> Lexicon:
         after=directions.words("after"),
         connectives=directions.words("connectives"),
         events=directions.words("events"),
+        arrival=directions.words("arrival", []),
         days=tuple(_day(row) for row in top.rows("day")),
         frequencies=tuple(
             Frequency(

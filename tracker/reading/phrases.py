@@ -52,6 +52,7 @@ class Relation:
     direction: str | None  # before | after | wait | other | None (not said)
     duration: Duration
     modified: bool  # "about", "approximately"
+    arrival: bool = False  # counted from check-in ("2 hours before you arrive")
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,11 @@ def relations(text: str) -> list[Relation]:
         if (match["first"] or match["sunit"]) and direction is None:
             direction = "after"  # "the first 3 days" counts from the end
         span = (match.start(), match.end())
-        found.append(Relation(span, name, direction, Duration(amount, unit), bool(match["mod"])))
+        event = " ".join((match["event"] or "").lower().split())
+        event = event.removeprefix("the ").removeprefix("your ")
+        arrival = event in grammar.lex.arrival
+        duration = Duration(amount, unit)
+        found.append(Relation(span, name, direction, duration, bool(match["mod"]), arrival))
     return found
 
 

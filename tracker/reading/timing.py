@@ -9,11 +9,14 @@ the public face of timing: the values and `time_phrase` are importable from here
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from tracker.reading import phrases
+from tracker.reading.anchors import arrival_minutes
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import defaults
 from tracker.reading.documents import Document, Entry, Section
+from tracker.reading.duplicates import merge_duplicates
 from tracker.reading.lexicon import KINDS
 from tracker.reading.phrases import Span
 from tracker.reading.steps import (
@@ -118,7 +121,9 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _entry_steps(section: str, entry: Entry, text: str, anchor: Anchor) -> list[Step]:
+def _entry_steps(
+    section: str, entry: Entry, text: str, anchor: Anchor, arrival: int = 60
+) -> list[Step]:
     """The steps of one bullet: each clause, or each item of an "includes" list.
 
     A clause with no time of its own that follows a timed clause only explains it ("you may
@@ -153,14 +158,26 @@ def _entry_steps(section: str, entry: Entry, text: str, anchor: Anchor) -> list[
     for start, end in _clauses(text):
         head, items = _items(text, start, end)
         for a, b in items:
-            item = time_phrase(text[a:b], anchor=anchor)
+            item = time_phrase(text[a:b], anchor=anchor, arrival=arrival)
             steps.append(make((a, b), item, phrases.hedged(text[start:head])))
         if items:
             timed_from, mark = None, None
             continue
         clause = text[start:end]
         own = kind if phrases.kind(clause) is None else None
-        timing = time_phrase(clause, anchor=anchor, kind=own, previous=mark)
+        timing = time_phrase(clause, anchor=anchor, kind=own, previous=mark, arrival=arrival)
+        if not timing.evidence and steps and steps[-1].evidence and timing.critical:
+            # "From 5 days before, stop iron; also stop fish oil": the timing is shared
+            last = steps[-1]
+            timing = replace(
+                timing,
+                opens=last.opens,
+                due=last.due,
+                expires=last.expires,
+                evidence=last.evidence,
+                rule=f"{last.rule}; shared with the clause before",
+                confidence=last.confidence,
+            )
         explains = not timing.evidence and not timing.critical
         # A statement or a permission after an action is its own step ("stop eating 6 hours
         # before; you may keep drinking water"), not an explanation of it.
@@ -168,7 +185,11 @@ def _entry_steps(section: str, entry: Entry, text: str, anchor: Anchor) -> list[
         if timed_from is not None and steps and explains and end - timed_from <= MERGED_CHARS:
             start = timed_from
             timing = time_phrase(
-                text[start:end], anchor=anchor, kind=steps[-1].kind, previous=previous_mark
+                text[start:end],
+                anchor=anchor,
+                kind=steps[-1].kind,
+                previous=previous_mark,
+                arrival=arrival,
             )
             steps.pop()
         else:
@@ -238,6 +259,8 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
     `settings` are the pathway's own times (arrival, usual stay) for what the text leaves out.
     """
     settings = settings or Settings()
+    preparation = [e.text for s in document.sections if s.key == "preparation" for e in s.entries]
+    arrival = arrival_minutes(preparation) or settings.arrival_minutes
     warnings = list(document.warnings)
     minutes = _duration(document, warnings)
     steps: list[Step] = []
@@ -249,7 +272,8 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
                 text = entry.body if key == "patient experience" else entry.text
                 if text.rstrip().endswith(":"):
                     continue  # an introduction ("Before your procedure:"), not an instruction
-                steps += _entry_steps(key, entry, text, anchor)
+                steps += _entry_steps(key, entry, text, anchor, arrival)
+    steps = merge_duplicates(steps)
     risks = [s for s in document.sections if s.key == "risks and complications" and s.entries]
     if risks:
         steps.append(_watch_step(risks))

@@ -8,16 +8,22 @@ from the lexicon.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import cache
 
 from tracker.reading import frequencies, phrases
+from tracker.reading.anchors import UNTIL_ARRIVAL, over
+from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import Default, Offset, clock_minutes, defaults
 from tracker.reading.lexicon import DayPhrase, KindRule, lexicon
 from tracker.reading.phrases import Span
 from tracker.reading.steps import Anchor, Recurrence, RelTime, Timing
 
 __all__ = ["daily", "default_timing", "rel", "time_phrase"]
+
+_AFTER_WORD = re.compile(r"\b(?:after|afterwards?|following|post)\b", re.IGNORECASE)
+ARRIVAL_KINDS = ("logistics",)  # untimed, they are done by the time the patient checks in
 
 
 def rel(anchor: Anchor, offset: Offset) -> RelTime:
@@ -58,7 +64,9 @@ def _factor(name: str) -> float:
     return lexicon().confidence[name].value
 
 
-def _from_relation(found: phrases.Relation, anchor: Anchor, state: bool) -> _Window:
+def _from_relation(
+    found: phrases.Relation, anchor: Anchor, state: bool, arrival: int = 0
+) -> _Window:
     """Window rules for an amount of time: which end opens, which is due, per side."""
     span, cfg = found.duration, defaults()
     low, high = span.size(span.amount.low), span.size(span.amount.high)
@@ -77,8 +85,9 @@ def _from_relation(found: phrases.Relation, anchor: Anchor, state: bool) -> _Win
     if anchor == "start":
         if name in ("within", "for"):
             opens, due = at(-high), here
-        elif span.exact:  # an exact deadline is reminded a little ahead
-            lead = cfg.deadline_lead_minutes if low == high and not state else 0
+        elif span.exact:  # an exact deadline is reminded a little ahead; a point is a point
+            deadline = name in ("until", "at least")
+            lead = cfg.deadline_lead_minutes if low == high and not state and deadline else 0
             opens, due = at(-high - lead), here if state else at(-low)
         else:
             opens, due = at(-high), here if state else end_of(-low)
@@ -104,11 +113,20 @@ def _from_relation(found: phrases.Relation, anchor: Anchor, state: bool) -> _Win
         rule += f" ({span.amount.vague.phrase!r} = {span.amount.vague.value})"
     days = high / 1440 if span.exact else high
     length = days if name == "for" or (name == "until" and anchor == "end") else 0
+    if found.arrival and anchor == "start":  # "2 hours before you arrive": from check-in
+        early = -arrival
+        opens, mark = opens.shifted(minutes=early), mark.shifted(minutes=early)
+        due = due if due == here else due.shifted(minutes=early)
+        rule += " (before arrival)"
     return _Window(opens, due, mark, until, length, rule, confidence, (found.span,))
 
 
 def _from_day(
-    day: phrases.DayMatch | None, clock: phrases.ClockMatch | None, anchor: Anchor, state: bool
+    day: phrases.DayMatch | None,
+    clock: phrases.ClockMatch | None,
+    anchor: Anchor,
+    state: bool,
+    arrival: int = 0,
 ) -> _Window:
     """Window rules for "the evening before", "the next day", "by 3 pm the day before"."""
     here, lead = RelTime(anchor), defaults().deadline_lead_minutes
@@ -132,6 +150,8 @@ def _from_day(
         mark = until = due
     elif clock and clock.relation != "after":
         opens, due, mark = moment.shifted(minutes=-lead), moment, moment
+    elif anchor == "start" and phrase.days == 0 and not state:  # done by check-in
+        opens, due, mark = moment, RelTime(anchor, minutes=-arrival), moment
     elif phrase.span == "to-anchor" or (anchor == "start" and (state or phrase.days == 0)):
         opens, due, mark = moment, here, moment
     else:
@@ -162,10 +182,15 @@ def _window(
     state: bool,
     repeat: frequencies.Repeat | None,
     previous: RelTime | None,
+    arrival: int = 0,
 ) -> _Window | None:
     """The window the text states, choosing among its timing phrases."""
     day, clock = phrases.day_phrase(text, anchor), phrases.clock_time(text)
     taken = [*(repeat.spans if repeat else ()), *(m.span for m in (day, clock) if m)]
+    if anchor == "start":
+        across = _across(text, day, clock, taken, state, arrival)
+        if across is not None:
+            return across
     ways = ("before", None) if anchor == "start" else ("after", "wait", None)
     found = [
         r
@@ -177,10 +202,10 @@ def _window(
     found.sort(key=lambda r: (r.direction is None, r.name == "bare"))
     several = _factor("several") if len(found) > 1 else 1.0
     if found and (found[0].direction is not None or not (day or clock)):
-        chosen = _from_relation(found[0], anchor, state)
+        chosen = _from_relation(found[0], anchor, state, arrival)
         return replace(chosen, confidence=chosen.confidence * several)
     if day or clock:
-        return _from_day(day, clock, anchor, state)
+        return _from_day(day, clock, anchor, state, arrival)
     reference = phrases.refers_back(text)
     if previous is not None and reference is not None:
         here = RelTime(anchor)
@@ -197,6 +222,35 @@ def _window(
             (reference,),
         )
     return None
+
+
+def _across(
+    text: str,
+    day: phrases.DayMatch | None,
+    clock: phrases.ClockMatch | None,
+    taken: list[Span],
+    state: bool,
+    arrival: int,
+) -> _Window | None:
+    """A preparation instruction that runs past the procedure: "for 48 hours before and 48
+    hours after", "on the day and for 2 days afterwards", "for 48 hours after the procedure"."""
+    found = [r for r in phrases.relations(text) if not any(_overlaps(r.span, s) for s in taken)]
+    said = (r for r in found if _AFTER_WORD.search(text, r.span[0], r.span[1]))
+    after = next((r for r in said if r.direction == "after" and r.name != "point"), None)
+    if after is None:
+        return None
+    later = _from_relation(after, "end", True)
+    before = next((r for r in found if r.direction == "before"), None)
+    if before is not None:
+        earlier = _from_relation(before, "start", True, arrival)
+    elif day is not None and day.phrase.days == 0:
+        earlier = _from_day(day, clock, "start", True, arrival)
+    else:
+        earlier = replace(later, opens=RelTime("end"))
+    spans = tuple(sorted({*earlier.spans, *later.spans}))
+    rule = f"{earlier.rule} until {later.rule}" if earlier is not later else later.rule
+    sure = min(earlier.confidence, later.confidence)
+    return _Window(earlier.opens, later.due, later.due, later.due, later.days, rule, sure, spans)
 
 
 def _rrule(repeat: frequencies.Repeat) -> str:
@@ -260,7 +314,12 @@ def _default_window(kind: str, anchor: Anchor) -> tuple[_Window, Default]:
 
 
 def time_phrase(
-    text: str, *, anchor: Anchor, kind: str | None = None, previous: RelTime | None = None
+    text: str,
+    *,
+    anchor: Anchor,
+    kind: str | None = None,
+    previous: RelTime | None = None,
+    arrival: int = 60,
 ) -> Timing:
     """Read one instruction: its kind, flags, window, recurrence, evidence and confidence.
 
@@ -275,11 +334,16 @@ def time_phrase(
     critical = rules.critical == "always" or (rules.critical == "hold" and phrases.holds(text))
     conditional = phrases.hedged(text)
     repeat = frequencies.repeat(text)
-    window, chosen = _window(text, anchor, rules.state, repeat, previous), None
+    state = classify(text) == "avoid"  # a restriction lasts until the procedure
+    window, chosen = _window(text, anchor, state, repeat, previous, arrival), None
     if window is None:
         window, chosen = _default_window(name, anchor)
         conditional = conditional or chosen.conditional
+        if anchor == "start" and (name in ARRIVAL_KINDS or UNTIL_ARRIVAL.search(text)):
+            window = replace(window, due=RelTime(anchor, minutes=-arrival))  # by check-in
     opens, due, until = window.opens, window.due, window.until
+    if (length := over(text)) is not None and not state and window.spans:
+        due = opens.shifted(minutes=length)  # "at 6 pm, drink it over 2 hours"
     rule, confidence, spans = window.rule, window.confidence, window.spans
     expires = rel(anchor, chosen.expires) if chosen and chosen.expires else None
     expires = expires or (here if anchor == "start" else None)

@@ -1,0 +1,49 @@
+"""Anchors beyond the start and the end: the patient's arrival, a span across the procedure,
+and a duration that follows a starting time ("drink it over 2 hours").
+
+`arrival_minutes` finds the check-in time a document states ("arrive 2 hours before");
+`windows` asks `over` for a stated length of an action and uses `UNTIL_ARRIVAL`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tracker.reading import phrases
+
+ARRIVE = re.compile(
+    r"\b(?:arrive|arrival|check[- ]in|checking in|report to|registration desk|be at the)\b",
+    re.IGNORECASE,
+)
+UNTIL_ARRIVAL = re.compile(
+    r"\b(?:until|till|up to)\s+(?:you arrive|your arrival(?: time)?|arrival|you check in|"
+    r"you leave (?:home|for the hospital))\b",
+    re.IGNORECASE,
+)
+MAX_ARRIVAL_MINUTES = 6 * 60  # an earlier "arrival" is some other appointment
+
+
+def arrival_minutes(clauses: list[str]) -> int | None:
+    """How long before the start the document asks the patient to arrive, if it says."""
+    for clause in clauses:
+        if ARRIVE.search(clause) is None:
+            continue
+        for found in phrases.relations(clause):
+            size = found.duration.size(found.duration.amount.high)
+            if (
+                found.direction == "before"
+                and not found.arrival
+                and found.duration.exact
+                and 0 < size <= MAX_ARRIVAL_MINUTES
+            ):
+                return size
+    return None
+
+
+def over(text: str) -> int | None:
+    """Minutes an action takes when the text says "over N hours" ("drink it over 2 hours")."""
+    for found in phrases.relations(text):
+        words = text[found.span[0] : found.span[1]].lower()
+        if found.duration.exact and words.startswith("over") and found.direction is None:
+            return found.duration.size(found.duration.amount.high)
+    return None
