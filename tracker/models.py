@@ -88,6 +88,10 @@ class Step(SQLModel, table=True):
     merged: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+    # A generic tagger's reading where it differs from ours (second_reading.SecondReading).
+    second_reading: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
 
 
 # A person following a pathway; reached by link, never signs in.

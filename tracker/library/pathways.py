@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from tracker.errors import DocumentError
 from tracker.models import Pathway, PathwayVersion, Step
-from tracker.reading import timing
+from tracker.reading import second_reading, timing
 from tracker.reading.documents import Document, read_document
 
 ImportStatus = Literal["created", "new version", "unchanged"]
@@ -85,6 +85,7 @@ def import_document(
         return ImportResult(document.path, slug, "unchanged", latest.number, steps, review)
 
     derived = timing.derive(document)
+    derived, second = second_reading.check(derived)  # a tagger reads every step too (issue 10)
     assert pathway.id is not None
     version = PathwayVersion(
         pathway_id=pathway.id,
@@ -102,7 +103,8 @@ def import_document(
     session.flush()
     assert version.id is not None
     session.add_all(
-        step_row(version.id, position, step) for position, step in enumerate(derived.steps)
+        step_row(version.id, position, step, second[position])
+        for position, step in enumerate(derived.steps)
     )
     session.flush()
     status: ImportStatus = "created" if latest is None else "new version"
@@ -110,9 +112,15 @@ def import_document(
     return ImportResult(document.path, slug, status, version.number, len(derived.steps), review)
 
 
-def step_row(version_id: int, position: int, step: timing.Step) -> Step:
+def step_row(
+    version_id: int,
+    position: int,
+    step: timing.Step,
+    second: second_reading.SecondReading | None = None,
+) -> Step:
     """A timing.Step as a database row (relative times, never absolute ones)."""
-    return Step(version_id=version_id, position=position, **step.to_dict())
+    stored = second.to_dict() if second is not None and second.flagged else None
+    return Step(version_id=version_id, position=position, second_reading=stored, **step.to_dict())
 
 
 def timing_step(row: Step) -> timing.Step:

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tracker.localtime import local_to_utc, occurrences, resolve
+from tracker.reading import second_reading
 from tracker.reading.documents import Document
 from tracker.reading.timing import Step, derive
 
@@ -81,7 +82,7 @@ def build_preview(
     """The schedule a patient starting at `start_local` (naive local time in `tz`) would get."""
     if start_local.tzinfo is not None:
         start_local = start_local.astimezone(tz).replace(tzinfo=None)
-    derived = derive(document)
+    derived, second = second_reading.check(derive(document))  # issue 10
     warnings = list(derived.warnings)
     start = local_to_utc(start_local, tz)
     if start.astimezone(tz).replace(tzinfo=None) != start_local:
@@ -91,6 +92,8 @@ def build_preview(
         )
     end = start + timedelta(minutes=derived.duration_minutes)
     items = [_item(s, start=start, end=end, tz=tz, hour=reminder_hour) for s in derived.steps]
+    for item, reading in zip(items, second, strict=True):
+        item["second_reading"] = reading.to_dict()
     return {
         "title": document.short_name,
         "procedure": {"start": _iso(start, tz), "end": _iso(end, tz)},
