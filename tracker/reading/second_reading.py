@@ -89,6 +89,7 @@ class SecondReading:
             "times": [t.to_dict() for t in self.times],
             "reason": self.reason,
             "grammar": self.grammar,
+            "tagger": self.tagger,  # in words, for review
         }
 
     @classmethod

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from timefhuman import tfhConfig, timefhuman
 
-__all__ = ["TaggedTime", "tag"]
+__all__ = ["CONFIG", "TaggedTime", "may_have_time", "tag"]
 
 TimeKind = Literal["duration", "range", "clock", "part of day", "recurrence", "date"]
 Direction = Literal["before", "after"]
@@ -24,7 +24,7 @@ DAY, WEEK = 1440, 10080
 
 # A fixed "now": in typed mode durations and clock times never depend on it; it only matters
 # for absolute dates, which a pathway has no use for.
-_CONFIG = tfhConfig(
+CONFIG = tfhConfig(
     now=dt.datetime(2027, 3, 15, 8, 0), return_matched_text=True, infer_datetimes=False
 )
 _NUMBERS = {
@@ -69,6 +69,7 @@ _VOCABULARY = frozenset(
     seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety ayer
     manana mañana jour jours""".split()
 )
+_SAYS_HOW_OFTEN = re.compile(r"\b(?:every|each|off|times|a\s+day|a\s+week)\b", re.I)
 _LEADING_FOR = re.compile(r"^for\s+(?:the\s+)?", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -103,7 +104,8 @@ class TaggedTime:
         """In words, for review: "48 hours before", "6 pm (18:00)", "every 6 to 12 months"."""
         words = _LEADING_FOR.sub("", self.text.strip(" ,.;"))
         if self.kind == "recurrence":
-            return f"every {words}" if self.every_minutes else words
+            said = _SAYS_HOW_OFTEN.search(words) or not self.every_minutes
+            return words if said else f"every {words}"
         if self.clock:
             return f"{words} ({self.clock})"
         if self.kind == "date":
@@ -119,13 +121,16 @@ def _minutes(value: dt.timedelta) -> int:
     return round(value.total_seconds() / 60)
 
 
-def _found(text: str) -> list[tuple[str, tuple[int, int], object]]:
-    """The tagger's raw spans; empty when the text cannot hold a time (see _MAY_HAVE_TIME)."""
-    if not any(c.isdigit() for c in text) and _VOCABULARY.isdisjoint(
+def may_have_time(text: str) -> bool:
+    """False when the text has no digit and none of the tagger's words (see _VOCABULARY)."""
+    return any(c.isdigit() for c in text) or not _VOCABULARY.isdisjoint(
         w.lower() for w in _WORD.findall(text)
-    ):
-        return []
-    return list(timefhuman(text, config=_CONFIG))
+    )
+
+
+def _found(text: str) -> list[tuple[str, tuple[int, int], object]]:
+    """The tagger's raw spans; none when the text cannot hold a time."""
+    return list(timefhuman(text, config=CONFIG)) if may_have_time(text) else []
 
 
 def _typed(text: str, matched: str, start: int, end: int, value: object) -> TaggedTime:
@@ -210,18 +215,16 @@ def _on_off(times: list[TaggedTime], text: str) -> list[TaggedTime]:
     out: list[TaggedTime] = []
     for time in times:
         previous = out[-1] if out else None
-        if (
-            previous is not None
-            and previous.kind == time.kind == "duration"
-            and _ON.match(text, previous.end)
-            and _OFF.match(text, time.end)
-            and previous.high
-            and time.high
-        ):
-            cycle = previous.high + time.high
-            span = text[previous.start : time.end]
+        off = _OFF.match(text, time.end)
+        pair = previous is not None and previous.kind == time.kind == "duration"
+        if previous is not None and pair and off and _ON.match(text, previous.end):
+            cycle = (previous.high or 0) + (time.high or 0)
             out[-1] = replace(
-                previous, kind="recurrence", text=span, end=time.end, every_minutes=cycle
+                previous,
+                kind="recurrence",
+                text=text[previous.start : off.end()],
+                end=off.end(),
+                every_minutes=cycle,
             )
             continue
         out.append(time)
