@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from typing import Any
 
 from flask import Flask
 
+from tracker.errors import ConfigurationError
+
 DEFAULT_ZONE = "America/New_York"
+SECRET_FILE = "secret_key"
 
 
 def defaults(instance_path: str) -> dict[str, Any]:
@@ -34,7 +38,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PATIENT_DOB_CHECK": False,  # patients also confirm their birth date once per device
         "HTTPS": False,
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # Failed-attempt counters every worker shares: "" = this database, or redis://host:port/n.
+        "RATELIMIT_STORAGE_URL": "",
+        "RATELIMIT_KEY_PREFIX": "tracker",  # Redis keys start with it (several sites, one Redis)
+        "SIGN_IN_LIMIT": "5 per minute",  # failures per account from one address (or device)
+        "SIGN_IN_ADDRESS_LIMIT": "5 per minute",  # failures per address, any account
+        "SIGN_IN_NEW_DEVICE_LIMIT": "20 per hour",  # per account, from devices it never used
+        "PATIENT_LINK_LIMIT": "30 per minute;300 per day",  # refused links per address
+        "PATIENT_DOB_LIMIT": "5 per 15 minutes",  # wrong dates of birth per link and address
+        "PROXY_FIX": 0,  # proxies in front that set X-Forwarded-* (0: none, trust no header)
+        "MAX_CONTENT_LENGTH": 1 << 20,  # larger request bodies get 413
         # SQLite reads through a memory map of this many bytes (0: none). Web pages read one
         # enrollment's rows from anywhere in the file; the dispatcher turns it off (its scans
         # would count every page read as its own resident memory).
@@ -48,8 +61,15 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env("TRACKER")
     if test_config:
         app.config.from_mapping(test_config)
-    if not app.config["SECRET_KEY"]:
+    if app.config["SECRET_KEY"] is None:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    key = app.config["SECRET_KEY"]
+    if not isinstance(key, str | bytes) or not key.strip():
+        # An empty key would let anyone sign session cookies and patients' form tokens.
+        raise ConfigurationError(
+            "TRACKER_SECRET_KEY is empty: set it to a long random value (python -c 'import "
+            "secrets; print(secrets.token_hex(32))'), or unset it to keep one in instance/"
+        )
     secure = bool(app.config["HTTPS"])
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -62,15 +82,31 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def _instance_secret(instance_path: str) -> str:
-    """A per-installation random key kept in instance/, so sessions survive restarts."""
+    """A per-installation random key kept in instance/, so sessions survive restarts.
+
+    Many workers may start at once on a fresh instance: each writes a candidate key to its own
+    temporary file and links it into place, which fails if the file exists; the first link wins
+    and everyone reads the winner's key, never a file that is still being written.
+    """
     os.makedirs(instance_path, exist_ok=True)
-    path = os.path.join(instance_path, "secret_key")
-    try:
-        with open(path, encoding="ascii") as handle:
-            return handle.read().strip()
-    except FileNotFoundError:
-        key = secrets.token_hex(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(key)
-        return key
+    path = os.path.join(instance_path, SECRET_FILE)
+    if not os.path.exists(path):
+        handle, candidate = tempfile.mkstemp(dir=instance_path, prefix=f".{SECRET_FILE}.")
+        try:
+            with os.fdopen(handle, "w", encoding="ascii") as file:  # mkstemp: mode 0600
+                file.write(secrets.token_hex(32))
+                file.flush()
+                os.fsync(file.fileno())
+            try:
+                os.link(candidate, path)
+            except FileExistsError:
+                pass  # another worker's key is in place: use it
+        finally:
+            os.unlink(candidate)
+    with open(path, encoding="ascii") as file:
+        key = file.read().strip()
+    if not key:
+        raise ConfigurationError(
+            f"{path} is empty: delete it (a new key is made) or set TRACKER_SECRET_KEY"
+        )
+    return key

@@ -79,7 +79,7 @@ PHRASES = [
     ("Arrange a ride home at least 2 days before", "start",
      {"kind": "logistics", "opens": S(-2, r=True), "due": S(-1, clock="00:00")}),
     ("Do not shave the area for 2 days before surgery", "start",
-     {"kind": "restriction", "opens": S(-2, r=True), "due": S()}),
+     {"kind": "restriction", "opens": S(-2), "due": S()}),  # exactly 2 days before
     ("Avoid heavy lifting for six weeks", "end",
      {"kind": "restriction", "opens": E(), "due": E(42)}),
     ("Do not drive for forty-eight hours after anesthesia", "end",
@@ -106,7 +106,7 @@ PHRASES = [
     ("Attend your follow-up appointment about 2 weeks after surgery", "end",
      {"kind": "appointment", "opens": E(14, r=True), "due": E(15, clock="00:00")}),
     ("Heavy manual work usually needs 4 to 6 weeks off", "end",
-     {"opens": E(28, r=True), "due": E(43, clock="00:00")}),
+     {"opens": E(28), "due": E(43, clock="00:00")}),  # a know: never reminded
     # -- ranges: digits, words, hyphens, "a day or two"
     ("Stop blood thinners 5 to 7 days before surgery", "start",
      {"opens": S(-7, r=True), "due": S(-4, clock="00:00"), "critical": True}),
@@ -119,7 +119,7 @@ PHRASES = [
     ("Have your stitches removed 10 to 14 days after surgery", "end",
      {"kind": "wound care", "opens": E(10, r=True), "due": E(15, clock="00:00")}),
     ("Return to work in one to two weeks", "end",
-     {"kind": "milestone", "opens": E(7, r=True), "due": E(15, clock="00:00")}),
+     {"kind": "milestone", "opens": E(7), "due": E(15, clock="00:00")}),  # a know
     ("Use crutches for a day or two", "end", {"kind": "activity", "opens": E(), "due": E(2)}),
     ("Keep the dressing dry for 24-48 hours", "end",
      {"kind": "wound care", "opens": E(), "rec": rec(DAILY, E(minutes=2880), times_per_day=1)}),
@@ -169,7 +169,7 @@ PHRASES = [
     ("Take the bisacodyl tablets by 3 pm the day before the procedure", "start",
      {"kind": "medication", "opens": S(-1, -60, "15:00"), "due": S(-1, clock="15:00")}),
     ("Start the bowel prep at 6 pm the evening before", "start",
-     {"kind": "diet", "opens": S(-1, -60, "18:00"), "due": S(-1, clock="18:00")}),
+     {"kind": "diet", "opens": S(-1, clock="18:00"), "due": S(-1, clock="18:00")}),
     ("Walk with help the same day", "end",
      {"kind": "activity", "opens": E(), "due": E(1, clock="00:00")}),
     ("Start a normal diet the next day", "end",
@@ -356,7 +356,7 @@ COMPOUND = [
                                 E(42, r=True))]),
     ("Recovery", "Leave the dressing in place for 7 days; you may shower with it on.",
      [("Leave the dressing in place for 7 days", E()),
-      ("You may shower with it on", E(1, r=True))]),  # a permission is a step of its own
+      ("You may shower with it on", E(1))]),  # a permission is a step of its own
     ("Preparation", "Stop anti-inflammatory medicines 7 days before surgery; adjust blood "
      "thinners only as directed", [("Stop anti-inflammatory medicines 7 days before surgery",
                                     S(-7, r=True)),

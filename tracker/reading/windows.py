@@ -83,8 +83,8 @@ def _from_relation(
     here, name = RelTime(anchor), "point" if found.direction == "wait" else found.name
     until: RelTime | None = None
     if anchor == "start":
-        if name in ("within", "for"):
-            opens, due = at(-high), here
+        if name in ("within", "for"):  # a restriction starts exactly N before
+            opens, due = (plain(-high) if state and name == "for" else at(-high)), here
         elif span.exact:  # an exact deadline is reminded a little ahead; a point is a point
             deadline = name in ("until", "at least")
             lead = cfg.deadline_lead_minutes if low == high and not state and deadline else 0
@@ -148,7 +148,9 @@ def _from_day(
     if phrase.span == "from-anchor":
         opens, due = here, RelTime(anchor, phrase.days)
         mark = until = due
-    elif clock and clock.relation != "after":
+    elif clock and clock.relation == "at" and not state:  # "at 6 pm": then, not before
+        opens, due, mark = moment, moment, moment
+    elif clock and clock.relation != "after" and not state:  # "by 3 pm": reminded ahead
         opens, due, mark = moment.shifted(minutes=-lead), moment, moment
     elif anchor == "start" and phrase.days == 0 and not state:  # done by check-in
         opens, due, mark = moment, RelTime(anchor, minutes=-arrival), moment
@@ -236,11 +238,11 @@ def _across(
     hours after", "on the day and for 2 days afterwards", "for 48 hours after the procedure"."""
     found = [r for r in phrases.relations(text) if not any(_overlaps(r.span, s) for s in taken)]
     said = (r for r in found if _AFTER_WORD.search(text, r.span[0], r.span[1]))
-    after = next((r for r in said if r.direction == "after" and r.name != "point"), None)
-    if after is None:
-        return None
-    later = _from_relation(after, "end", True)
     before = next((r for r in found if r.direction == "before"), None)
+    afters = [r for r in said if r.direction == "after" and (r.name != "point" or before)]
+    if not afters:
+        return None
+    later = _from_relation(afters[0], "end", True)
     if before is not None:
         earlier = _from_relation(before, "start", True, arrival)
     elif day is not None and day.phrase.days == 0:
@@ -334,7 +336,8 @@ def time_phrase(
     critical = rules.critical == "always" or (rules.critical == "hold" and phrases.holds(text))
     conditional = phrases.hedged(text)
     repeat = frequencies.repeat(text)
-    state = classify(text) == "avoid"  # a restriction lasts until the procedure
+    asks = classify(text)
+    state = asks == "avoid"  # a restriction lasts until the procedure
     window, chosen = _window(text, anchor, state, repeat, previous, arrival), None
     if window is None:
         window, chosen = _default_window(name, anchor)
@@ -342,6 +345,8 @@ def time_phrase(
         if anchor == "start" and (name in ARRIVAL_KINDS or UNTIL_ARRIVAL.search(text)):
             window = replace(window, due=RelTime(anchor, minutes=-arrival))  # by check-in
     opens, due, until = window.opens, window.due, window.until
+    if asks == "know":  # never reminded: a stated day keeps the anchor's own clock
+        opens, due = replace(opens, reminder_hour=False), replace(due, reminder_hour=False)
     if (length := over(text)) is not None and not state and window.spans:
         due = opens.shifted(minutes=length)  # "at 6 pm, drink it over 2 hours"
     rule, confidence, spans = window.rule, window.confidence, window.spans
