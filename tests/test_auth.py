@@ -418,15 +418,20 @@ def test_sign_in_attempts_are_limited_per_address(make_app: Callable[..., Flask]
     assert _attempt(client, email, password, "10.0.0.2").status_code == 302
 
 
-def test_sign_in_attempts_are_limited_per_email(make_app: Callable[..., Flask]) -> None:
-    app = make_app(RATELIMIT_ENABLED=True)
+def test_sign_in_attempts_are_limited_per_account_and_address(
+    make_app: Callable[..., Flask],
+) -> None:
+    """Five wrong passwords for one account lock that account out from that address only: a
+    stranger elsewhere cannot lock the nurse out (issue 12)."""
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_IN_ADDRESS_LIMIT="100 per minute")
     client = app.test_client()
     email, password = create_staff(app, "nurse")
-    for n in range(5):
-        assert _attempt(client, email, "wrong", f"10.0.1.{n}").status_code == 401
-    refused = _attempt(client, email.upper(), password, "10.0.1.99")
+    for _ in range(5):
+        assert _attempt(client, email, "wrong", "10.0.1.1").status_code == 401
+    refused = _attempt(client, email.upper(), password, "10.0.1.1")
     assert refused.status_code == 429
     assert TOO_MANY_ATTEMPTS in _text(refused)
+    assert _attempt(app.test_client(), email, password, "10.0.1.2").status_code == 302
 
 
 def test_successful_sign_ins_do_not_use_up_the_limit(make_app: Callable[..., Flask]) -> None:

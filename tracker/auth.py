@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Blueprint, Flask, abort, flash, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_login import login_required as login_required  # re-exported for views
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
@@ -46,6 +46,7 @@ DEMO_STAFF = (
     ("nurse@example.org", NURSE, "Demo Nurse"),
 )
 SIGN_IN_MESSAGE = "Please sign in to see that page."
+MAX_ID = 2**31 - 1
 
 _hasher = PasswordHasher()
 # "strong": a session cookie replayed from another address or browser is dropped at once.
@@ -64,11 +65,19 @@ class Staff:
     name: str
     role: str
     active: bool
+    session_version: int = 0
 
     @classmethod
     def of(cls, user: User) -> Staff:
         assert user.id is not None, "only stored users can sign in"
-        return cls(id=user.id, email=user.email, name=user.name, role=user.role, active=user.active)
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            active=user.active,
+            session_version=user.session_version,
+        )
 
     @property
     def is_authenticated(self) -> bool:
@@ -96,7 +105,8 @@ class Staff:
         return f"user:{self.id}"
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie keeps: the id and the session version ("3.0")."""
+        return f"{self.id}.{self.session_version}"
 
 
 def hash_password(password: str) -> str:
@@ -237,8 +247,23 @@ def sign_in_user(*, user: User) -> None:
     login_user(Staff.of(user))
 
 
+def end_sessions(*, session: Session, user_id: int) -> None:
+    """Make every session cookie issued to the user so far useless; caller commits."""
+    session.exec(
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(session_version=col(User.session_version) + 1)
+    )
+
+
 def sign_out_user() -> None:
-    """End the session."""
+    """End the session here and on the server: a copy of the cookie no longer signs anyone in
+    (nor any other session of the same user)."""
+    staff = current_staff()
+    if staff is not None:
+        db = get_session()
+        end_sessions(session=db, user_id=staff.id)
+        db.commit()
     logout_user()
     session.clear()
 
@@ -306,13 +331,18 @@ def _require_admin() -> None:
     _require(_is_admin)
 
 
-def _load_user(user_id: str) -> Staff | None:
-    """The session's user, re-read each request so a deactivated account is out at once."""
+def _load_user(session_id: str) -> Staff | None:
+    """The session's user, re-read each request so a deactivated account, or a session ended
+    by sign-out, is out at once."""
+    user_id, _, version = session_id.partition(".")
     try:
-        user = get_session().get(User, int(user_id))
+        user = get_session().get(User, int(user_id)) if int(user_id) <= MAX_ID else None
+        issued = int(version)
     except ValueError:
         return None
-    return Staff.of(user) if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != issued:
+        return None
+    return Staff.of(user)
 
 
 def _current_user_context() -> dict[str, object]:

@@ -40,6 +40,10 @@ class AmbiguousLocalTime(ValueError):
 # --- The database ----------------------------------------------------------------------------
 
 
+class ConfigurationError(ValueError):
+    """A setting the app cannot start with; the message names it and says how to fix it."""
+
+
 class SchemaOutdated(RuntimeError):
     """The database is behind the code's migrations."""
 

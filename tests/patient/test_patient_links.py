@@ -193,19 +193,17 @@ def test_nurse_issues_prints_and_revokes(nurse: FlaskClient, session: Session) -
     patient_id = plan.enrollment.patient_id
     html = _patient_page(nurse, patient_id, plan.id)
     assert "Patient's personal link" in html and "is <strong>working</strong>" in html
-    assert "Show and print the link" not in html  # this nurse never saw that token
     token = csrf_token(html)
     response = nurse.post(f"/nurse/links/enrollments/{plan.id}/issue", data={"csrf_token": token})
-    assert response.status_code == 303
-    sheet = nurse.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.status_code == 200  # the sheet itself: the one time the token is shown
+    assert response.headers["Cache-Control"] == "no-store"
+    sheet = response.get_data(as_text=True)
     new_token = re.search(r"/p/([A-Za-z0-9_-]{43})", sheet)
     assert new_token and "<svg" in sheet and 'class="qr"' in sheet
     assert open_link(db=session, token=new_token.group(1), now=CLOCK)
     session.expire_all()
     with pytest.raises(LinkGone):
         open_link(db=session, token=plan.token, now=CLOCK)
-    html = _patient_page(nurse, patient_id, plan.id)
-    assert "Show and print the link" in html
     response = nurse.post(f"/nurse/links/enrollments/{plan.id}/revoke", data={"csrf_token": token})
     assert response.status_code == 303
     session.expire_all()
@@ -214,7 +212,7 @@ def test_nurse_issues_prints_and_revokes(nurse: FlaskClient, session: Session) -
     html = _patient_page(nurse, patient_id, plan.id)
     assert "<strong>revoked</strong>" in html
     sheet = nurse.get(f"/nurse/links/{links_of(session, plan.id)[-1].id}").get_data(as_text=True)
-    assert "/p/" not in sheet and "shown only to the nurse" in sheet
+    assert "/p/" not in sheet and "shown only once" in sheet
 
 
 def test_another_nurse_never_sees_the_token(
@@ -223,11 +221,14 @@ def test_another_nurse_never_sees_the_token(
     plan = linked(session)
     token = csrf_token(_patient_page(nurse, plan.enrollment.patient_id, plan.id))
     response = nurse.post(f"/nurse/links/enrollments/{plan.id}/issue", data={"csrf_token": token})
+    assert re.search(r"/p/[A-Za-z0-9_-]{43}", response.get_data(as_text=True))
+    link_id = links_of(session, plan.id)[-1].id
     other = app.test_client()
     sign_in_as(other, app, "nurse")
-    sheet = other.get(response.headers["Location"])
-    assert sheet.status_code == 200
-    assert re.search(r"/p/[A-Za-z0-9_-]{43}", sheet.get_data(as_text=True)) is None
+    for client in (other, nurse):  # shown once: not again, not even to the nurse who made it
+        sheet = client.get(f"/nurse/links/{link_id}")
+        assert sheet.status_code == 200
+        assert re.search(r"/p/[A-Za-z0-9_-]{43}", sheet.get_data(as_text=True)) is None
 
 
 def test_link_pages_are_staff_only_and_csrf_protected(

@@ -12,7 +12,6 @@ from http import HTTPStatus
 from typing import NoReturn, TypeVar
 
 from flask import abort, current_app, request
-from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Connection
 from werkzeug.wrappers import Response as BaseResponse
@@ -21,18 +20,19 @@ from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import LinkGone, LinkNotFound
 from tracker.patient.links import LinkAccess, form_token, open_link
-from tracker.web.attempt_limits import AttemptLimit
+from tracker.web.attempt_limits import AttemptLimit, client_address
 
 R = TypeVar("R", bound=BaseResponse)
 LINK_LIMIT = "30 per minute;300 per day"  # refused tokens (404/410) per address
-DOB_LIMIT = "5 per 15 minutes"  # wrong dates of birth per link
+DOB_LIMIT = "5 per 15 minutes"  # wrong dates of birth per link and address
 DOB_COOKIE = "tracker_dob_{link_id}"
 DOB_SALT = "patient-dob"
 
 # Refused tokens (404/410) and other patients' item ids count per address; wrong dates of
-# birth per link. Successes cost nothing.
+# birth per link and address, so someone else's guesses never lock the patient out on their
+# own phone (patient pages set no cookie to tell the phone apart). Successes cost nothing.
 LINK_ATTEMPTS = AttemptLimit("PATIENT_LINK_LIMIT", LINK_LIMIT, "patient-link")
-DOB_ATTEMPTS = AttemptLimit("PATIENT_DOB_LIMIT", DOB_LIMIT, "patient-dob")
+DOB_ATTEMPTS = AttemptLimit("PATIENT_DOB_LIMIT", DOB_LIMIT, "patient-dob", per_address=True)
 
 
 def open_or_refuse(token: str, db: Connection | None = None) -> LinkAccess:
@@ -52,10 +52,8 @@ def refuse(status: int) -> NoReturn:
     Only refusals are checked: a guessed 256-bit token cannot succeed by luck, so a working
     link opens even from an address someone else on the same network has been probing from.
     """
-    address = get_remote_address()
-    if LINK_ATTEMPTS.exceeded(address):
+    if LINK_ATTEMPTS.reserve(client_address()) is None:  # counted at once: exact across workers
         abort(HTTPStatus.TOO_MANY_REQUESTS)
-    LINK_ATTEMPTS.failed(address)
     abort(status)
 
 

@@ -1,8 +1,8 @@
 """Nurses issue, revoke and print patients' personal links (staff only).
 
 Only a token's hash is stored, so the link itself can be shown only when it is made: the
-new token waits in the nurse's signed session cookie for the printable sheet (and is
-dropped when the link is revoked or replaced, or the nurse signs out).
+answer to "make a link" is the printable sheet itself, carrying the token once. It is kept
+nowhere else, in no cookie and no cache (the page is no-store); a lost sheet means a new link.
 """
 
 from __future__ import annotations
@@ -13,7 +13,16 @@ from http import HTTPStatus
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -28,7 +37,6 @@ from tracker.workspace.patient_timeline import local_text
 bp = Blueprint("links", __name__, url_prefix="/nurse/links")
 auth.require_staff_for_blueprint(bp)
 
-SHOWN = "patient_link_shown"  # session key: {"id": link id, "token": the token, once}
 MAIL_SUBJECT = "Your care plan"
 MAIL_BODY = (
     "Hello {name},\n\nThis is your personal link to your care plan checklist:\n{url}\n\n"
@@ -46,7 +54,6 @@ class Panel:
     created: str
     expires: str
     can_issue: bool
-    can_show: bool  # the token is still in this nurse's session
 
 
 def _enrollment_or_404(enrollment_id: int) -> Enrollment:
@@ -54,14 +61,6 @@ def _enrollment_or_404(enrollment_id: int) -> Enrollment:
     if row is None:
         abort(HTTPStatus.NOT_FOUND)
     return row
-
-
-def _shown_token(link: PatientLink) -> str | None:
-    shown = session.get(SHOWN)
-    if isinstance(shown, dict) and shown.get("id") == link.id:
-        token = shown.get("token")
-        return token if isinstance(token, str) else None
-    return None
 
 
 def _state(link: PatientLink | None, now: datetime) -> str:
@@ -87,7 +86,6 @@ def panel(enrollment: Enrollment) -> Panel:
         created=local_text(link.created_at, zone) if link else "",
         expires=local_text(link.expires_at, zone) if link else "",
         can_issue=enrollment.state == "active",
-        can_show=link is not None and state == "active" and _shown_token(link) is not None,
     )
 
 
@@ -97,7 +95,8 @@ def _patient_page(enrollment: Enrollment) -> str:
 
 @bp.post("/enrollments/<int:enrollment_id>/issue")
 def issue(enrollment_id: int) -> ResponseReturnValue:
-    """Make a new link (the previous one stops working) and show it for printing."""
+    """Make a new link (the previous one stops working) and answer with its printable sheet,
+    the one time the token is shown."""
     db = get_session()
     enrollment = _enrollment_or_404(enrollment_id)
     try:
@@ -109,13 +108,7 @@ def issue(enrollment_id: int) -> ResponseReturnValue:
         flash(f"No link made: {error.message}.", "error")
         return redirect(_patient_page(enrollment), HTTPStatus.SEE_OTHER)
     db.commit()
-    session[SHOWN] = {"id": link.id, "token": token}
-    flash(
-        "A new personal link is ready. Print it or send it now: for privacy it is shown "
-        "only to you, until you replace or revoke it.",
-        "success",
-    )
-    return redirect(url_for("links.sheet", link_id=link.id), HTTPStatus.SEE_OTHER)
+    return _sheet(link, token=token)
 
 
 @bp.post("/enrollments/<int:enrollment_id>/revoke")
@@ -126,7 +119,6 @@ def revoke(enrollment_id: int) -> ResponseReturnValue:
         session=db, enrollment=enrollment, now=utcnow(), actor=auth.staff_actor()
     )
     db.commit()
-    session.pop(SHOWN, None)
     flash(
         "The personal link no longer works." if revoked else "There was no working link.", "success"
     )
@@ -135,34 +127,42 @@ def revoke(enrollment_id: int) -> ResponseReturnValue:
 
 @bp.get("/<int:link_id>")
 def sheet(link_id: int) -> ResponseReturnValue:
-    """A printable sheet with the link and its QR code, while the token is in the session."""
-    db = get_session()
-    link = db.get(PatientLink, link_id)
+    """The link's sheet without the link itself (shown only once, when it was made)."""
+    link = get_session().get(PatientLink, link_id)
     if link is None:
         abort(HTTPStatus.NOT_FOUND)
+    return _sheet(link, token=None)
+
+
+def _sheet(link: PatientLink, *, token: str | None) -> ResponseReturnValue:
+    """A printable sheet with the link and its QR code when `token` is given."""
+    db = get_session()
     enrollment = db.get(Enrollment, link.enrollment_id)
     assert enrollment is not None
     patient = db.get(Patient, enrollment.patient_id)
     assert patient is not None
-    token = _shown_token(link) if _state(link, utcnow()) == "active" else None
     url, qr, mail = "", Markup(""), ""
     zone = ZoneInfo(enrollment.timezone)
     expires = local_text(link.expires_at, zone)
-    if token:
+    if token and _state(link, utcnow()) == "active":
         base = str(current_app.config["BASE_URL"]).rstrip("/")
         url = base + url_for("patient.checklist", token=token)
         qr = qr_svg(url, label=f"QR code of {patient.name}'s personal link")
         body = MAIL_BODY.format(name=patient.name, url=url, expires=expires)
         mail = f"mailto:{quote(patient.email)}?subject={quote(MAIL_SUBJECT)}&body={quote(body)}"
-    return render_template(
-        "links/sheet.html",
-        link=link,
-        enrollment=enrollment,
-        patient=patient,
-        procedure=local_text(enrollment.procedure_start, zone),
-        expires=expires,
-        url=url,
-        qr=qr,
-        mail=mail,
-        back=_patient_page(enrollment),
+    response = make_response(
+        render_template(
+            "links/sheet.html",
+            link=link,
+            enrollment=enrollment,
+            patient=patient,
+            procedure=local_text(enrollment.procedure_start, zone),
+            expires=expires,
+            url=url,
+            qr=qr,
+            mail=mail,
+            back=_patient_page(enrollment),
+        )
     )
+    response.headers["Cache-Control"] = "no-store"  # the token must not outlive this page
+    return response
