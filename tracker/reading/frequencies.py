@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tracker.reading.clinical_defaults import clock_minutes, defaults
 from tracker.reading.phrase_grammar import compiled_grammar, number, vague_phrase
 from tracker.reading.phrases import Amount, Duration, Span
 
@@ -126,3 +127,44 @@ def repeat(text: str) -> Repeat | None:
         first.confidence,
         first.ranged,
     )
+
+
+def rrule(repeat: Repeat) -> str:
+    """The RFC 5545 RRULE body for a repeat."""
+    cfg = defaults()
+    parts = [f"FREQ={repeat.freq}"] + (
+        [f"INTERVAL={repeat.interval}"] if repeat.interval > 1 else []
+    )
+    if repeat.during_sleep:
+        hours = [clock_minutes(cfg.sleep)]
+    elif repeat.times_per_day and repeat.times_per_day > 1:
+        hours = list(cfg.dose_minutes(repeat.times_per_day))
+    elif repeat.while_awake and repeat.freq == "HOURLY" and repeat.interval == 1:
+        first, last = (clock_minutes(c) for c in cfg.waking)
+        hours = list(range(first - first % 60, last, 60))
+    else:
+        hours = []
+    if hours and len({m % 60 for m in hours}) == 1:
+        parts += [f"BYHOUR={','.join(str(m // 60) for m in hours)}", f"BYMINUTE={hours[0] % 60}"]
+    if repeat.times_per_week and repeat.times_per_week > 1:
+        parts.append("BYDAY=" + ",".join(cfg.weekdays[repeat.times_per_week - 1]))
+    return ";".join(parts)
+
+
+def describe(repeat: Repeat) -> str:
+    """How often, in words ("3 times a day", "every 4 hours while awake")."""
+    minutes, per_week, per_day = repeat.every_minutes, repeat.times_per_week, repeat.times_per_day
+    if repeat.during_sleep:
+        how = "nightly"
+    elif minutes:
+        hours = minutes // 60
+        how = f"every {minutes} minutes" if minutes % 60 else f"every {hours} hours"
+        how = "every hour" if minutes == 60 else how
+    elif per_week and per_week > 1:
+        how = f"{per_week} times a week"
+    elif per_day and per_day > 1:
+        how = f"{per_day} times a day"
+    else:
+        unit = "weeks" if repeat.freq == "WEEKLY" else "days"
+        how = f"every {repeat.interval} {unit}" if repeat.interval > 1 else unit[:-1] + "ly"
+    return (how + (" while awake" if repeat.while_awake else "")).replace("dayly", "daily")

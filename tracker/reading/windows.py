@@ -15,7 +15,7 @@ from functools import cache
 from tracker.reading import frequencies, phrases
 from tracker.reading.anchors import UNTIL_ARRIVAL, over
 from tracker.reading.asks import classify
-from tracker.reading.clinical_defaults import Default, Offset, clock_minutes, defaults
+from tracker.reading.clinical_defaults import Default, Offset, defaults
 from tracker.reading.lexicon import DayPhrase, KindRule, lexicon
 from tracker.reading.phrases import Span
 from tracker.reading.steps import Anchor, Recurrence, RelTime, Timing
@@ -255,46 +255,6 @@ def _across(
     return _Window(earlier.opens, later.due, later.due, later.due, later.days, rule, sure, spans)
 
 
-def _rrule(repeat: frequencies.Repeat) -> str:
-    """The RFC 5545 RRULE body for a repeat."""
-    cfg = defaults()
-    parts = [f"FREQ={repeat.freq}"] + (
-        [f"INTERVAL={repeat.interval}"] if repeat.interval > 1 else []
-    )
-    if repeat.during_sleep:
-        hours = [clock_minutes(cfg.sleep)]
-    elif repeat.times_per_day and repeat.times_per_day > 1:
-        hours = list(cfg.dose_minutes(repeat.times_per_day))
-    elif repeat.while_awake and repeat.freq == "HOURLY" and repeat.interval == 1:
-        first, last = (clock_minutes(c) for c in cfg.waking)
-        hours = list(range(first - first % 60, last, 60))
-    else:
-        hours = []
-    if hours and len({m % 60 for m in hours}) == 1:
-        parts += [f"BYHOUR={','.join(str(m // 60) for m in hours)}", f"BYMINUTE={hours[0] % 60}"]
-    if repeat.times_per_week and repeat.times_per_week > 1:
-        parts.append("BYDAY=" + ",".join(cfg.weekdays[repeat.times_per_week - 1]))
-    return ";".join(parts)
-
-
-def _describe(repeat: frequencies.Repeat) -> str:
-    minutes, per_week, per_day = repeat.every_minutes, repeat.times_per_week, repeat.times_per_day
-    if repeat.during_sleep:
-        how = "nightly"
-    elif minutes:
-        hours = minutes // 60
-        how = f"every {minutes} minutes" if minutes % 60 else f"every {hours} hours"
-        how = "every hour" if minutes == 60 else how
-    elif per_week and per_week > 1:
-        how = f"{per_week} times a week"
-    elif per_day and per_day > 1:
-        how = f"{per_day} times a day"
-    else:
-        unit = "weeks" if repeat.freq == "WEEKLY" else "days"
-        how = f"every {repeat.interval} {unit}" if repeat.interval > 1 else unit[:-1] + "ly"
-    return (how + (" while awake" if repeat.while_awake else "")).replace("dayly", "daily")
-
-
 def daily(until: RelTime) -> Recurrence:
     """Once a day, at the clock time the step opens, until `until`."""
     return Recurrence("FREQ=DAILY", 1, None, until)
@@ -364,12 +324,12 @@ def time_phrase(
             until = here if anchor == "start" else RelTime(anchor, opens.days + cfg.until_days)
             rule += f"; until: default {cfg.until_days} days" if anchor == "end" else ""
         confidence = min(confidence, _factor("range") if repeat.ranged else 1.0)
-        rule = f"{_describe(repeat)}; {rule}"
+        rule = f"{frequencies.describe(repeat)}; {rule}"
     recurrence = None
     if repeat is not None and until is not None:
         confidence = min(confidence, repeat.confidence)
         recurrence = Recurrence(
-            _rrule(repeat),
+            frequencies.rrule(repeat),
             repeat.times_per_day,
             repeat.every_minutes,
             until,
