@@ -56,9 +56,10 @@ _WAY = re.compile(
 # What the tagger calls a time of day when the text only names a part of the day.
 PARTS_OF_DAY = ("morning", "afternoon", "evening", "night", "tonight", "bedtime")
 # The tagger's own vocabulary (timefhuman 0.1: named days and times, months, weekdays, units,
-# number words). A text with no digit and none of these words holds no time it could find,
-# so it is not run on it: most bullets have none (tests/reading/test_second_reading.py checks
-# the whole reading corpus). Saves about XX% of the tagger's cost on seed-sized documents.
+# number words). A text with no digit and none of these words holds no time it could find, so
+# it is not run on it (tests/reading/test_second_reading.py checks the whole reading corpus).
+# Measured: half the tagger's time on the seed document, where 8 of 11 bullets name no time;
+# nothing measurable on the reading corpus, where most bullets state one.
 _VOCABULARY = frozenset(
     """afternoon evening midday midnight morning night noon today tomorrow tonight yesterday tmw
     jan january feb february mar march apr april may jun june jul july aug august sep september
