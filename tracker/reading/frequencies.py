@@ -84,10 +84,32 @@ def _every(match: re.Match[str]) -> Repeat | None:
     )
 
 
+_CYCLE = re.compile(
+    r"\b(?P<on>\d{1,3}|[a-z]+)\s*(?:minutes?|mins?)\s+on,?\s+(?:and\s+|then\s+)?"
+    r"(?P<off>\d{1,3}|[a-z]+)\s*(?:minutes?|mins?)\s+off\b",
+    re.IGNORECASE,
+)
+
+
+def _cycle(text: str) -> Repeat | None:
+    """'15 minutes on, 15 minutes off': a cycle that restarts every on + off minutes."""
+    match = _CYCLE.search(text)
+    if match is None:
+        return None
+    try:
+        minutes = int(number(match["on"]) + number(match["off"]))
+    except (KeyError, ValueError):
+        return None
+    if minutes < 5:
+        return None
+    return Repeat(((match.start(), match.end()),), "MINUTELY", minutes, every_minutes=minutes)
+
+
 def repeat(text: str) -> Repeat | None:
     """The frequency the text asks for, with its 'while awake' / 'while sleeping' flags."""
     grammar = compiled_grammar()
-    found: list[Repeat] = []
+    cycle = _cycle(text)
+    found: list[Repeat] = [cycle] if cycle else []
     for pattern, parse in ((grammar.times, _times), (grammar.every, _every)):
         found += [r for m in pattern.finditer(text) if (r := parse(m)) is not None]
     flags: dict[str, Span] = {}

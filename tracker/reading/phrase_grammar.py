@@ -13,7 +13,7 @@ from functools import cache
 
 from tracker.reading.lexicon import DayPhrase, Lexicon, Unit, Vague, lexicon
 
-_SEP = r"(?:\s*[-–—]\s*|\s+(?:to|or)\s+)"
+_SEP = r"(?:\s*[-–—]\s*|\s+(?:to|or|and)\s+)"
 _DIGITS = r"\d{1,4}(?:\.\d{1,2})?"
 _ENDINGS = r"(?:s|es|d|ed|ing|r|rs|er|ers)?"
 

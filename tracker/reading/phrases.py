@@ -12,7 +12,11 @@ from tracker.reading.lexicon import DayPhrase, Unit, Vague
 from tracker.reading.phrase_grammar import compiled_grammar, number, vague_phrase
 
 Span = tuple[int, int]
-_REFERENCE = re.compile(r"\b(?:after that|after this|afterwards?|after which)\b", re.IGNORECASE)
+_REFERENCE = re.compile(
+    r"\b(?:after that|after this|afterwards?|after which|from that (?:day|time|point)|"
+    r"from then(?: on)?|on that day|at that time)\b",
+    re.IGNORECASE,
+)
 _NEXT_WORD = re.compile(r"\s*([A-Za-z][\w-]*)")
 _CLOCK = re.compile(
     r"\b(?:(?P<rel>by|at|before|after|from|until|no later than)\s+)?(?:(?P<h>1[0-2]|0?[1-9])"

@@ -62,6 +62,7 @@ _GERUND_AND = re.compile(r"\s+and\s+(?=[a-z]+ing\b)", re.IGNORECASE)
 _SEMICOLON = re.compile(";")
 _COMMA = re.compile(",")
 _EXAMPLES = re.compile(r"\bsuch as\b|e\.g\.", re.IGNORECASE)
+_ANOTHER = re.compile(r"(?:and\s+)?(?:also|then also|as well,?)\b", re.IGNORECASE)
 _LEADING_CONJUNCTION = re.compile(r"(?:and|or)\s+")
 
 
@@ -166,7 +167,8 @@ def _entry_steps(
         clause = text[start:end]
         own = kind if phrases.kind(clause) is None else None
         timing = time_phrase(clause, anchor=anchor, kind=own, previous=mark, arrival=arrival)
-        if not timing.evidence and steps and steps[-1].evidence and timing.critical:
+        another = _ANOTHER.match(clause) is not None  # "also stop fish oil": its own step
+        if not timing.evidence and steps and steps[-1].evidence and (timing.critical or another):
             # "From 5 days before, stop iron; also stop fish oil": the timing is shared
             last = steps[-1]
             timing = replace(
@@ -178,7 +180,7 @@ def _entry_steps(
                 rule=f"{last.rule}; shared with the clause before",
                 confidence=last.confidence,
             )
-        explains = not timing.evidence and not timing.critical
+        explains = not timing.evidence and not timing.critical and not another
         # A statement or a permission after an action is its own step ("stop eating 6 hours
         # before; you may keep drinking water"), not an explanation of it.
         explains = explains and steps != [] and classify(clause, section=section) == steps[-1].asks

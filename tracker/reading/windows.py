@@ -88,9 +88,10 @@ def _from_relation(
         elif span.exact:  # an exact deadline is reminded a little ahead; a point is a point
             deadline = name in ("until", "at least")
             lead = cfg.deadline_lead_minutes if low == high and not state and deadline else 0
-            opens, due = at(-high - lead), here if state else at(-low)
+            ends = state and name != "until"  # "no X until 4 hours before" ends then
+            opens, due = at(-high - lead), here if ends else at(-low)
         else:
-            opens, due = at(-high), here if state else end_of(-low)
+            opens, due = at(-high), here if state and name != "until" else end_of(-low)
         mark, until = at(-high), here
     elif name in ("within", "for", "until") or state:
         opens, due = here, plain(high)
