@@ -62,8 +62,8 @@ PHRASES = [
      {"kind": "hygiene", "opens": S(minutes=-1440), "due": S()}),
     ("Complete blood tests within 30 days before surgery", "start",
      {"kind": "tests", "opens": S(-30, r=True), "due": S()}),
-    ("Stop smoking at least 4 weeks before surgery", "start",
-     {"kind": "restriction", "opens": S(-28, r=True), "due": S()}),
+    ("Stop smoking at least 4 weeks before surgery", "start",  # a one-time do, by that day
+     {"kind": "restriction", "opens": S(-28, r=True), "due": S(-27, clock="00:00")}),
     ("Stop clopidogrel at least one week prior to the procedure", "start",
      {"kind": "medication", "opens": S(-7, r=True), "due": S(-6, clock="00:00"), "critical": True}),
     ("Avoid alcohol for 24 hours before surgery", "start",
