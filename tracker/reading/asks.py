@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from tracker.errors import LexiconError
@@ -27,6 +27,7 @@ class AsksRule:
     asks: str
     patterns: tuple[re.Pattern[str], ...]
     reason: str
+    any: re.Pattern[str]  # the patterns as one alternation: one search per rule
 
 
 def read_rules(path: Path) -> tuple[AsksRule, ...]:
@@ -41,7 +42,10 @@ def read_rules(path: Path) -> tuple[AsksRule, ...]:
                 compiled.append(re.compile(pattern, re.IGNORECASE))
             except re.error as exc:
                 raise row.fail("patterns", f"bad pattern {pattern!r} ({exc})") from None
-        rules.append(AsksRule(row.choice("asks", ASKS), tuple(compiled), row.text("reason")))
+        joined = re.compile("|".join(f"(?:{p.pattern})" for p in compiled), re.IGNORECASE)
+        rules.append(
+            AsksRule(row.choice("asks", ASKS), tuple(compiled), row.text("reason"), joined)
+        )
     if not rules:
         raise LexiconError(f"{path.name}: rule: at least one rule is needed")
     return tuple(rules)
@@ -57,8 +61,10 @@ def classify(text: str, *, section: str = "", kind: str = "") -> str:
     """What one instruction asks: do, avoid, know or watch."""
     if section == WATCH_SECTION:
         return "watch"
-    clause = text.strip().lstrip("-•* ").strip()
-    for rule in rules():
-        if any(p.search(clause) for p in rule.patterns):
-            return rule.asks
-    return _DEFAULT
+    return _read(text.strip().lstrip("-•* ").strip())
+
+
+@lru_cache(maxsize=4096)
+def _read(clause: str) -> str:
+    """The first rule found in a clause (a clause is read several times while it is timed)."""
+    return next((rule.asks for rule in rules() if rule.any.search(clause)), _DEFAULT)

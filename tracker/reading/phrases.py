@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tracker.reading.lexicon import DayPhrase, Unit, Vague
 from tracker.reading.phrase_grammar import compiled_grammar, number, vague_phrase
@@ -108,8 +109,14 @@ def _direction(text: str, match: re.Match[str]) -> str | None:
     return "wait" if way == "before" and word[1].lower().endswith("ing") else "other"
 
 
-def relations(text: str) -> list[Relation]:
-    """Every amount of time in the text with the words around it."""
+@lru_cache(maxsize=4096)
+def relations(text: str) -> tuple[Relation, ...]:
+    """Every amount of time in the text with the words around it (a clause is read by several
+    rules, so the last few thousand answers are kept)."""
+    return tuple(_relations(text))
+
+
+def _relations(text: str) -> list[Relation]:
     grammar, found = compiled_grammar(), []
     names = grammar.relation_names
     for match in grammar.relation.finditer(text):
