@@ -77,6 +77,7 @@ class DayPhrase:
     reminder: bool
     span: str  # "day" | "to-anchor" | "from-anchor"
     reason: str
+    due: str | None = None  # a "day" span due at this clock instead of the day's end
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def _day(row: Reader) -> DayPhrase:
         reminder,
         row.choice("span", _SPANS),
         row.text("reason"),
+        row.clock("due", None),
     )
 
 

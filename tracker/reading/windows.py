@@ -157,6 +157,11 @@ def _from_day(
         opens, due, mark = moment, RelTime(anchor, minutes=-arrival), moment
     elif phrase.span == "to-anchor" or (anchor == "start" and (state or phrase.days == 0)):
         opens, due, mark = moment, here, moment
+    elif state and phrase.days > 0:  # "no alcohol until the next day": from the end to then
+        opens, mark = here, moment
+        due = RelTime(anchor, phrase.days, clock=phrase.clock or "00:00")
+    elif phrase.due is not None:  # "the morning after": by noon
+        opens, due, mark = moment, RelTime(anchor, phrase.days, clock=phrase.due), moment
     else:
         opens, due, mark = moment, RelTime(anchor, phrase.days + 1, clock="00:00"), moment
     parts = [f"day: {phrase.phrases[0]}"] if day else []
