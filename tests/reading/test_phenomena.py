@@ -126,3 +126,11 @@ def test_the_pathway_arrival_setting_is_used_when_the_document_states_none() -> 
 def test_a_know_step_never_repeats() -> None:
     (step,) = _steps(R, "Expect some swelling for 2 weeks")
     assert step.asks == "know" and step.recurrence is None
+
+
+@pytest.mark.parametrize(
+    ("stay", "expected"), [(0, "end+7d"), (2, "end+2d+7d")], ids=["day case", "two nights"]
+)
+def test_going_home_is_the_end_plus_the_usual_stay(stay: int, expected: str) -> None:
+    (step,) = _steps(R, "No driving for 7 days after you go home", Settings(stay_days=stay))
+    _check(step, {"asks": "avoid", "due": expected})

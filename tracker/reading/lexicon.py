@@ -119,6 +119,7 @@ class Lexicon:
     connectives: tuple[str, ...]  # direction words that need the procedure as their object
     events: tuple[str, ...]
     arrival: tuple[str, ...]  # events that mean check-in, not the start
+    discharge: tuple[str, ...]  # events that mean going home, not the end
     days: tuple[DayPhrase, ...]
     frequencies: tuple[Frequency, ...]
     hedges: tuple[re.Pattern[str], ...]
@@ -218,6 +219,7 @@ def read_lexicon(path: Path) -> Lexicon:
         connectives=directions.words("connectives"),
         events=directions.words("events"),
         arrival=directions.words("arrival", []),
+        discharge=directions.words("discharge", []),
         days=tuple(_day(row) for row in top.rows("day")),
         frequencies=tuple(
             Frequency(

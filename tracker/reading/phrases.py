@@ -58,6 +58,7 @@ class Relation:
     duration: Duration
     modified: bool  # "about", "approximately"
     arrival: bool = False  # counted from check-in ("2 hours before you arrive")
+    discharge: bool = False  # counted from going home ("48 hours after you go home")
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ def _relations(text: str) -> list[Relation]:
         event = event.removeprefix("the ").removeprefix("your ")
         arrival = event in grammar.lex.arrival
         duration = Duration(amount, unit)
-        found.append(Relation(span, name, direction, duration, bool(match["mod"]), arrival))
+        home = event in grammar.lex.discharge
+        found.append(Relation(span, name, direction, duration, bool(match["mod"]), arrival, home))
     return found
 
 

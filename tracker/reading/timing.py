@@ -123,7 +123,7 @@ def _capital(text: str) -> str:
 
 
 def _entry_steps(
-    section: str, entry: Entry, text: str, anchor: Anchor, arrival: int = 60
+    section: str, entry: Entry, text: str, anchor: Anchor, arrival: int = 60, stay: int = 0
 ) -> list[Step]:
     """The steps of one bullet: each clause, or each item of an "includes" list.
 
@@ -159,14 +159,16 @@ def _entry_steps(
     for start, end in _clauses(text):
         head, items = _items(text, start, end)
         for a, b in items:
-            item = time_phrase(text[a:b], anchor=anchor, arrival=arrival)
+            item = time_phrase(text[a:b], anchor=anchor, arrival=arrival, stay=stay)
             steps.append(make((a, b), item, phrases.hedged(text[start:head])))
         if items:
             timed_from, mark = None, None
             continue
         clause = text[start:end]
         own = kind if phrases.kind(clause) is None else None
-        timing = time_phrase(clause, anchor=anchor, kind=own, previous=mark, arrival=arrival)
+        timing = time_phrase(
+            clause, anchor=anchor, kind=own, previous=mark, arrival=arrival, stay=stay
+        )
         another = _ANOTHER.match(clause) is not None  # "also stop fish oil": its own step
         if not timing.evidence and steps and steps[-1].evidence and (timing.critical or another):
             # "From 5 days before, stop iron; also stop fish oil": the timing is shared
@@ -192,6 +194,7 @@ def _entry_steps(
                 kind=steps[-1].kind,
                 previous=previous_mark,
                 arrival=arrival,
+                stay=stay,
             )
             steps.pop()
         else:
@@ -274,7 +277,7 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
                 text = entry.body if key == "patient experience" else entry.text
                 if text.rstrip().endswith(":"):
                     continue  # an introduction ("Before your procedure:"), not an instruction
-                steps += _entry_steps(key, entry, text, anchor, arrival)
+                steps += _entry_steps(key, entry, text, anchor, arrival, settings.stay_days)
     steps = merge_duplicates(steps)
     risks = [s for s in document.sections if s.key == "risks and complications" and s.entries]
     if risks:

@@ -65,7 +65,7 @@ def _factor(name: str) -> float:
 
 
 def _from_relation(
-    found: phrases.Relation, anchor: Anchor, state: bool, arrival: int = 0
+    found: phrases.Relation, anchor: Anchor, state: bool, arrival: int = 0, stay: int = 0
 ) -> _Window:
     """Window rules for an amount of time: which end opens, which is due, per side."""
     span, cfg = found.duration, defaults()
@@ -119,6 +119,10 @@ def _from_relation(
         opens, mark = opens.shifted(minutes=early), mark.shifted(minutes=early)
         due = due if due == here else due.shifted(minutes=early)
         rule += " (before arrival)"
+    if found.discharge and anchor == "end" and stay:  # "48 hours after you go home"
+        opens, due, mark = (t.shifted(days=stay) for t in (opens, due, mark))
+        until = until.shifted(days=stay) if until else None
+        rule += f" (after a {stay}-day stay)"
     return _Window(opens, due, mark, until, length, rule, confidence, (found.span,))
 
 
@@ -191,6 +195,7 @@ def _window(
     repeat: frequencies.Repeat | None,
     previous: RelTime | None,
     arrival: int = 0,
+    stay: int = 0,
 ) -> _Window | None:
     """The window the text states, choosing among its timing phrases."""
     day, clock = phrases.day_phrase(text, anchor), phrases.clock_time(text)
@@ -210,7 +215,7 @@ def _window(
     found.sort(key=lambda r: (r.direction is None, r.name == "bare"))
     several = _factor("several") if len(found) > 1 else 1.0
     if found and (found[0].direction is not None or not (day or clock)):
-        chosen = _from_relation(found[0], anchor, state, arrival)
+        chosen = _from_relation(found[0], anchor, state, arrival, stay)
         return replace(chosen, confidence=chosen.confidence * several)
     if day or clock:
         return _from_day(day, clock, anchor, state, arrival)
@@ -288,6 +293,7 @@ def time_phrase(
     kind: str | None = None,
     previous: RelTime | None = None,
     arrival: int = 60,
+    stay: int = 0,
 ) -> Timing:
     """Read one instruction: its kind, flags, window, recurrence, evidence and confidence.
 
@@ -304,7 +310,7 @@ def time_phrase(
     repeat = frequencies.repeat(text)
     asks = classify(text)
     state = asks == "avoid"  # a restriction lasts until the procedure
-    window, chosen = _window(text, anchor, state, repeat, previous, arrival), None
+    window, chosen = _window(text, anchor, state, repeat, previous, arrival, stay), None
     if window is None:
         window, chosen = _default_window(name, anchor)
         conditional = conditional or chosen.conditional
