@@ -147,6 +147,17 @@ class ChecklistItem(SQLModel, table=True):
             "step_id",
             "note",
         ),
+        # The dashboard's overdue and critical lists, newest first (migration 0007 says why).
+        Index(
+            "ix_item_unconfirmed_due",
+            "due_at",
+            "status",
+            "expires_at",
+            "enrollment_id",
+            "step_id",
+            sqlite_where=text("status IN ('pending', 'not_done', 'missed')"),
+            postgresql_where=text("status IN ('pending', 'not_done', 'missed')"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     enrollment_id: int = Field(foreign_key="enrollment.id")
@@ -174,6 +185,14 @@ class Reminder(SQLModel, table=True):
             "id",
             sqlite_where=text("status = 'sent'"),
             postgresql_where=text("status = 'sent'"),
+        ),
+        # The dashboard's failed and expired reminders, newest first (migration 0007).
+        Index(
+            "ix_reminder_problems",
+            "send_at",
+            "enrollment_id",
+            sqlite_where=text("status IN ('failed', 'expired')"),
+            postgresql_where=text("status IN ('failed', 'expired')"),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -106,7 +106,7 @@ PHRASES = [
     ("Attend your follow-up appointment about 2 weeks after surgery", "end",
      {"kind": "appointment", "opens": E(14, r=True), "due": E(15, clock="00:00")}),
     ("Heavy manual work usually needs 4 to 6 weeks off", "end",
-     {"opens": E(28), "due": E(43, clock="00:00")}),  # a know: never reminded
+     {"opens": E(), "due": E(42)}),  # a know: how long it lasts, from the end
     # -- ranges: digits, words, hyphens, "a day or two"
     ("Stop blood thinners 5 to 7 days before surgery", "start",
      {"opens": S(-7, r=True), "due": S(-4, clock="00:00"), "critical": True}),

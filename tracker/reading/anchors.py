@@ -21,17 +21,20 @@ UNTIL_ARRIVAL = re.compile(
     re.IGNORECASE,
 )
 MAX_ARRIVAL_MINUTES = 6 * 60  # an earlier "arrival" is some other appointment
+NEAR = 60  # characters from "arrive" to its amount ("arrive at the hospital 2 hours before")
 
 
 def arrival_minutes(clauses: list[str]) -> int | None:
     """How long before the start the document asks the patient to arrive, if it says."""
     for clause in clauses:
-        if ARRIVE.search(clause) is None:
+        arrive = ARRIVE.search(clause)
+        if arrive is None:
             continue
         for found in phrases.relations(clause):
             size = found.duration.size(found.duration.amount.high)
             if (
-                found.direction == "before"
+                arrive.end() <= found.span[0] <= arrive.end() + NEAR
+                and found.direction == "before"
                 and not found.arrival
                 and found.duration.exact
                 and 0 < size <= MAX_ARRIVAL_MINUTES

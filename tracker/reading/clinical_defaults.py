@@ -17,6 +17,7 @@ from pathlib import Path
 from tracker.errors import LexiconError
 from tracker.reading.data_files import CLOCK, DATA, Reader, load
 from tracker.reading.lexicon import KINDS, SIDES
+from tracker.reading.steps import Anchor, RelTime
 
 
 @dataclass(frozen=True)
@@ -171,3 +172,15 @@ def read_defaults(path: Path) -> Defaults:
 def defaults() -> Defaults:
     """The packaged clinical defaults, read once."""
     return read_defaults(DATA / "defaults.toml")
+
+
+def rel(anchor: Anchor, offset: Offset) -> RelTime:
+    """A data-file offset on an anchor."""
+    return RelTime(anchor, offset.days, offset.minutes, offset.clock, offset.reminder)
+
+
+def default_timing(kind: str, anchor: Anchor) -> tuple[Default, RelTime, RelTime, RelTime | None]:
+    """The clinical default for a kind: the default itself, opens, due, expires."""
+    chosen = defaults().for_step(anchor, kind)
+    expires = rel(anchor, chosen.expires) if chosen.expires else None
+    return chosen, rel(anchor, chosen.opens), rel(anchor, chosen.due), expires

@@ -15,7 +15,7 @@ from functools import cache
 from tracker.reading import frequencies, phrases
 from tracker.reading.anchors import UNTIL_ARRIVAL, over
 from tracker.reading.asks import classify
-from tracker.reading.clinical_defaults import Default, Offset, defaults
+from tracker.reading.clinical_defaults import Default, default_timing, defaults, rel
 from tracker.reading.lexicon import DayPhrase, KindRule, lexicon
 from tracker.reading.phrases import Span
 from tracker.reading.steps import Anchor, Recurrence, RelTime, Timing
@@ -24,18 +24,6 @@ __all__ = ["daily", "default_timing", "rel", "time_phrase"]
 
 _AFTER_WORD = re.compile(r"\b(?:after|afterwards?|following|post)\b", re.IGNORECASE)
 ARRIVAL_KINDS = ("logistics",)  # untimed, they are done by the time the patient checks in
-
-
-def rel(anchor: Anchor, offset: Offset) -> RelTime:
-    """A data-file offset on an anchor."""
-    return RelTime(anchor, offset.days, offset.minutes, offset.clock, offset.reminder)
-
-
-def default_timing(kind: str, anchor: Anchor) -> tuple[Default, RelTime, RelTime, RelTime | None]:
-    """The clinical default for a kind: the default itself, opens, due, expires."""
-    chosen = defaults().for_step(anchor, kind)
-    expires = rel(anchor, chosen.expires) if chosen.expires else None
-    return chosen, rel(anchor, chosen.opens), rel(anchor, chosen.due), expires
 
 
 _WORDS = {"within": "within ", "for": "for ", "until": "until ", "at least": "at least "}
@@ -80,7 +68,8 @@ def _from_relation(
     def end_of(n: int) -> RelTime:  # the end of that calendar day (exact: the moment)
         return RelTime(anchor, minutes=n) if span.exact else RelTime(anchor, n + 1, clock="00:00")
 
-    here, name = RelTime(anchor), "point" if found.direction == "wait" else found.name
+    waits = found.direction == "wait" and found.name != "for"  # not "for 2 weeks before stopping"
+    here, name = RelTime(anchor), "point" if waits else found.name
     until: RelTime | None = None
     if anchor == "start":
         if name in ("within", "for"):  # a restriction starts exactly N before
@@ -196,6 +185,7 @@ def _window(
     previous: RelTime | None,
     arrival: int = 0,
     stay: int = 0,
+    lasting: bool = False,
 ) -> _Window | None:
     """The window the text states, choosing among its timing phrases."""
     day, clock = phrases.day_phrase(text, anchor), phrases.clock_time(text)
@@ -215,7 +205,11 @@ def _window(
     found.sort(key=lambda r: (r.direction is None, r.name == "bare"))
     several = _factor("several") if len(found) > 1 else 1.0
     if found and (found[0].direction is not None or not (day or clock)):
-        chosen = _from_relation(found[0], anchor, state, arrival, stay)
+        first = found[0]
+        if lasting and first.name == "bare":  # "numbness lasts a few hours": from the end
+            first = replace(first, name="for", direction="after")
+        chosen = _from_relation(first, anchor, state, arrival, stay)
+        chosen = _phase(text, first, chosen, previous) if anchor == "end" else chosen
         return replace(chosen, confidence=chosen.confidence * several)
     if day or clock:
         return _from_day(day, clock, anchor, state, arrival)
@@ -235,6 +229,35 @@ def _window(
             (reference,),
         )
     return None
+
+
+_MORE = re.compile(r"\b(?:more|further|additional|extra)\b", re.IGNORECASE)
+_ANOTHER_AMOUNT = re.compile(r"\b(?:another|a further|an additional)\s+$", re.IGNORECASE)
+
+
+def _phase(
+    text: str, found: phrases.Relation, window: _Window, previous: RelTime | None
+) -> _Window:
+    """A taper's later phase ("then twice a day for 3 more weeks") starts where the one
+    before it ended."""
+    inside = _MORE.search(text, found.span[0], found.span[1])
+    more = inside or _ANOTHER_AMOUNT.search(text, 0, found.span[0])
+    if previous is None or more is None or previous.anchor != "end":
+        return window
+    days, minutes = previous.days, previous.minutes
+
+    def moved(point: RelTime) -> RelTime:
+        return point.shifted(days=days, minutes=minutes)
+
+    until = moved(window.until) if window.until else None
+    return replace(
+        window,
+        opens=previous,
+        due=moved(window.due),
+        mark=moved(window.mark),
+        until=until,
+        rule=window.rule + "; after the phase before",
+    )
 
 
 def _across(
@@ -310,7 +333,9 @@ def time_phrase(
     repeat = frequencies.repeat(text)
     asks = classify(text)
     state = asks == "avoid"  # a restriction lasts until the procedure
-    window, chosen = _window(text, anchor, state, repeat, previous, arrival, stay), None
+    lasting = asks == "know"  # a statement's bare amount says how long it lasts
+    window = _window(text, anchor, state, repeat, previous, arrival, stay, lasting)
+    chosen: Default | None = None
     if window is None:
         window, chosen = _default_window(name, anchor)
         conditional = conditional or chosen.conditional

@@ -154,10 +154,12 @@ def alerts(
     *,
     pathway_id: int | None = None,
     nurse_id: int | None = None,
+    limit: int | None = None,
 ) -> list[Alert]:
     """For the dashboard: escalated items still unticked and failed reminders, newest first.
 
-    `pathway_id` and `nurse_id` narrow them the way the dashboard's filters narrow its lists.
+    `pathway_id` and `nurse_id` narrow them the way the dashboard's filters narrow its lists;
+    `limit` keeps the newest that many (each query then stops there, read newest first).
     """
     since = now - ALERT_LOOKBACK
     escalated = (
@@ -166,6 +168,7 @@ def alerts(
         .where(col(Escalation.raised_at) >= since, col(Item.status).in_(UNTICKED))
     )
     escalated = _filtered(escalated, pathway_id, nurse_id)
+    escalated = escalated.order_by(col(Escalation.raised_at).desc()).limit(limit)
     found = [
         _alert(ESCALATED, r, r[10], "critical step not ticked") for r in session.execute(escalated)
     ]
@@ -175,10 +178,11 @@ def alerts(
         .where(col(R.status) == "failed", col(R.send_at) >= since)
     )
     failed = _filtered(failed, pathway_id, nurse_id)
+    failed = failed.order_by(col(R.send_at).desc()).limit(limit)
     found += [
         _alert("reminder_failed", r, r[10], f"{r[12]}: {r[11]}") for r in session.execute(failed)
     ]
-    return sorted(found, key=lambda alert: (alert.at, alert.item_id), reverse=True)
+    return sorted(found, key=lambda alert: (alert.at, alert.item_id), reverse=True)[:limit]
 
 
 def _alert(kind: str, row: Any, at: datetime, detail: str) -> Alert:

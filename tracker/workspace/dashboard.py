@@ -1,19 +1,22 @@
 """The nurse dashboard: work lists (procedures, overdue, critical, reminder problems) and counts.
 
-Every list is one indexed query with a LIMIT plus one COUNT, joined in SQL (no per-row
-queries), so the dashboard stays fast with tens of thousands of active enrollments.
+Each list reads its candidates in the order of an index (procedures by start, items and
+reminders newest first) and stops at the cap (work_list_pages.LIST_CAP), then orders that page
+the way a nurse works through it, joined in SQL (no per-row queries). So a list costs what it
+shows: with 10,000 or 100,000 active enrollments the dashboard reads about the same rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, bindparam, case, func, or_, select
 from sqlmodel import Session
 
+from tracker.reminders import escalation
 from tracker.workspace.patient_timeline import status_word
 from tracker.workspace.work_list_pages import (
     ENROLLMENTS,
@@ -35,7 +38,8 @@ from tracker.workspace.work_list_pages import (
 )
 
 PREVIEW_ROWS = 8  # rows of each list shown on the dashboard itself
-OVERDUE_STATUSES = ("pending", "not_done")  # not confirmed; "not_done" is the patient saying so
+ALERT_ROWS = 20  # the newest care-team alerts shown; a failing mail server can raise thousands
+# Not confirmed ("not_done" is the patient saying so); overdue lists these, critical also missed.
 UNCONFIRMED_STATUSES = ("pending", "not_done", "missed")
 PROBLEM_REMINDERS = ("failed", "expired")
 LIVE_STATES = ("active", "completed")  # procedures listed for a day: everything but cancelled
@@ -54,13 +58,28 @@ _item, _enr, _pat, _ver = ITEMS.c, ENROLLMENTS.c, PATIENTS.c, VERSIONS.c
 _step, _rem, _user = STEPS.c, REMINDERS.c, USERS.c
 
 
+def _one_of(column: ColumnElement[str], values: tuple[str, ...]) -> ColumnElement[bool]:
+    """`column IN (...)` with the values written into the SQL: the partial indexes of migration
+    0007 are chosen only when the query repeats their condition literally."""
+    values_in: BindParameter[Any] = bindparam(
+        f"{column.key}_in", list(values), unique=True, literal_execute=True
+    )
+    return column.in_(values_in)
+
+
 def _procedures_on(days_ahead: int) -> Callable[[Session, Context, int, int], Page]:
     def fetch(session: Session, context: Context, offset: int, limit: int) -> Page:
         start, end = day_bounds(context.now, context.zone, days_ahead)
-        where = (
-            _enr.procedure_start >= start,
-            _enr.procedure_start < end,
-            _enr.state.in_(LIVE_STATES),
+        order = (_enr.procedure_start, _enr.id)
+        candidates = (
+            select(_enr.id)
+            .select_from(ENROLLMENTS)
+            .where(
+                _enr.procedure_start >= start,
+                _enr.procedure_start < end,
+                _enr.state.in_(LIVE_STATES),
+            )
+            .order_by(*order)
         )
         rows = (
             select(
@@ -78,18 +97,17 @@ def _procedures_on(days_ahead: int) -> Callable[[Session, Context, int, int], Pa
             .join(PATIENTS, _pat.id == _enr.patient_id)
             .join(VERSIONS, _ver.id == _enr.version_id)
             .outerjoin(USERS, _user.id == _enr.nurse_id)
-            .where(*where)
-            .order_by(_enr.procedure_start, _enr.id)
+            .order_by(*order)
         )
-        count = select(func.count()).select_from(ENROLLMENTS).where(*where)
         return page(
             session,
             context,
-            rows,
-            count,
-            offset,
-            limit,
-            lambda r: ProcedureRow(*r),
+            candidates=candidates,
+            rows=rows,
+            key=_enr.id,
+            offset=offset,
+            limit=limit,
+            build=lambda r: ProcedureRow(*r),
         )
 
     return fetch
@@ -122,9 +140,21 @@ def _items_page(
     *,
     where: Sequence[ColumnElement[bool]],
     order: Sequence[ColumnElement[Any]],
-    step_filter: bool,
+    critical_only: bool,
 ) -> Page:
-    """Items of active enrollments matching `where`; the count joins only what it filters on."""
+    """Unconfirmed items of active enrollments matching `where`, the most recently due first
+    (index ix_item_unconfirmed_due, read backwards) up to the cap, shown in `order`."""
+    candidates = (
+        select(_item.id)
+        .select_from(ITEMS)
+        .join(ENROLLMENTS, _enr.id == _item.enrollment_id)
+        .where(_one_of(_item.status, UNCONFIRMED_STATUSES), _enr.state == "active", *where)
+        .order_by(_item.due_at.desc(), _item.id.desc())
+    )
+    if critical_only:  # step ids from a tiny table, checked in the index before any lookup
+        candidates = candidates.where(
+            _item.step_id.in_(select(_step.id).where(_step.critical.is_(True)))
+        )
     rows = (
         select(*ITEM_COLUMNS)
         .select_from(ITEMS)
@@ -132,23 +162,17 @@ def _items_page(
         .join(STEPS, _step.id == _item.step_id)
         .join(PATIENTS, _pat.id == _enr.patient_id)
         .join(VERSIONS, _ver.id == _enr.version_id)
-        .where(_enr.state == "active", *where)
         .order_by(*order)
     )
-    count = (
-        select(func.count()).select_from(ITEMS).join(ENROLLMENTS, _enr.id == _item.enrollment_id)
-    )
-    if step_filter:
-        count = count.join(STEPS, _step.id == _item.step_id)
-    count = count.where(_enr.state == "active", *where)
     return page(
         session,
         context,
-        rows,
-        count,
-        offset,
-        limit,
-        lambda r: _item_row(r, context.now),
+        candidates=candidates,
+        rows=rows,
+        key=_item.id,
+        offset=offset,
+        limit=limit,
+        build=lambda r: _item_row(r, context.now),
     )
 
 
@@ -169,7 +193,9 @@ def _overdue(session: Session, context: Context, offset: int, limit: int) -> Pag
         offset,
         limit,
         where=[
-            _item.status.in_(OVERDUE_STATUSES),
+            # Not "status IN (pending, not_done)": SQLite would then read ix_item_status_due and
+            # sort the whole window instead of stopping at the cap.
+            _item.status != "missed",
             _item.due_at >= now - OVERDUE_LOOKBACK,
             _item.due_at < now,
             or_(_item.expires_at.is_(None), _item.expires_at > now),
@@ -181,7 +207,7 @@ def _overdue(session: Session, context: Context, offset: int, limit: int) -> Pag
             _item.due_at,
             _item.id,
         ],
-        step_filter=False,
+        critical_only=False,
     )
 
 
@@ -194,30 +220,33 @@ def _critical(session: Session, context: Context, offset: int, limit: int) -> Pa
         context,
         offset,
         limit,
-        where=[
-            _step.critical.is_(True),
-            _item.status.in_(UNCONFIRMED_STATUSES),
-            _item.due_at >= now - CRITICAL_LOOKBACK,
-            _item.due_at < now,
-        ],
+        where=[_item.due_at >= now - CRITICAL_LOOKBACK, _item.due_at < now],
         order=[
             case((_enr.procedure_start < now, 1), else_=0),
             _enr.procedure_start,
             _item.due_at,
             _item.id,
         ],
-        step_filter=True,
+        critical_only=True,
     )
 
 
 def _reminder_problems(session: Session, context: Context, offset: int, limit: int) -> Page:
     """Failed or expired reminders of active enrollments planned within REMINDER_LOOKBACK of
-    now (either side: a retry or a deferral can plan one ahead), newest first."""
-    where = (
-        _rem.status.in_(PROBLEM_REMINDERS),
-        _rem.send_at >= context.now - REMINDER_LOOKBACK,
-        _rem.send_at < context.now + REMINDER_LOOKBACK,
-        _enr.state == "active",
+    now (either side: a retry or a deferral can plan one ahead), newest first (index
+    ix_reminder_problems)."""
+    order = (_rem.send_at.desc(), _rem.id.desc())
+    candidates = (
+        select(_rem.id)
+        .select_from(REMINDERS)
+        .join(ENROLLMENTS, _enr.id == _rem.enrollment_id)
+        .where(
+            _one_of(_rem.status, PROBLEM_REMINDERS),
+            _rem.send_at >= context.now - REMINDER_LOOKBACK,
+            _rem.send_at < context.now + REMINDER_LOOKBACK,
+            _enr.state == "active",
+        )
+        .order_by(*order)
     )
     rows = (
         select(
@@ -242,23 +271,17 @@ def _reminder_problems(session: Session, context: Context, offset: int, limit: i
         .join(PATIENTS, _pat.id == _enr.patient_id)
         .join(VERSIONS, _ver.id == _enr.version_id)
         .join(STEPS, _step.id == _item.step_id)
-        .where(*where)
-        .order_by(_rem.send_at.desc(), _rem.id.desc())
-    )
-    count = (
-        select(func.count())
-        .select_from(REMINDERS)
-        .join(ENROLLMENTS, _enr.id == _rem.enrollment_id)
-        .where(*where)
+        .order_by(*order)
     )
     return page(
         session,
         context,
-        rows,
-        count,
-        offset,
-        limit,
-        lambda r: ReminderRow(*r),
+        candidates=candidates,
+        rows=rows,
+        key=_rem.id,
+        offset=offset,
+        limit=limit,
+        build=lambda r: ReminderRow(*r),
     )
 
 
@@ -303,5 +326,39 @@ def work_list(
 
 
 def dashboard(session: Session, context: Context, *, rows: int = PREVIEW_ROWS) -> dict[str, Page]:
-    """The first rows and the total of every work list."""
+    """The first rows and the size (up to the cap) of every work list."""
     return {name: spec.fetch(session, context, 0, rows) for name, spec in WORK_LISTS.items()}
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """The newest care-team alerts on the dashboard; `capped` when there are more. Iterates
+    and measures like the list of alerts it holds."""
+
+    rows: list[escalation.Alert]
+    capped: bool
+
+    def __iter__(self) -> Iterator[escalation.Alert]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def total_label(self) -> str:
+        """How many, as shown: "3", or "20+" when older ones are left out."""
+        return f"{len(self.rows)}+" if self.capped else str(len(self.rows))
+
+
+def alerts(session: Session, context: Context, *, rows: int = ALERT_ROWS) -> Alerts:
+    """The newest `rows` alerts (escalated items, failed reminders) the filters let through:
+    read newest first and stopped there, so their cost does not grow with the backlog."""
+    filters = context.filters
+    found = escalation.alerts(
+        session,
+        context.now,
+        pathway_id=filters.pathway_id,
+        nurse_id=filters.nurse_id,
+        limit=rows + 1,
+    )
+    return Alerts(found[:rows], capped=len(found) > rows)

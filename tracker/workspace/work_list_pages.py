@@ -1,10 +1,12 @@
 """What a dashboard work list is made of, and how one page of it is read.
 
 The filters and context every list query takes, the row each kind of list returns, a page
-of rows, and `page`, which runs a list's query for one page and counts the whole list only
-when that page does not already hold all of it (a short list costs one query, not two).
-The queries themselves are in workspace.dashboard; workspace.choices shares the table
-handles and the page size.
+of rows, and `page`, which reads one page of a list. A list's cost follows what it shows, not
+the size of the database: its candidates are read in the order of an index and stop at the
+context's `cap` (the LIST_CAP first, so the scan is bounded however many enrollments there
+are), the page is ordered among those, and the count stops at the cap too ("200+"). Below
+the cap every list is exact. The queries themselves are in workspace.dashboard;
+workspace.choices shares the table handles and the page size.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Table
+from sqlalchemy import ColumnElement, Select, Table, func, select
 from sqlmodel import Session, SQLModel
 
 from tracker.models import (
@@ -30,6 +32,10 @@ from tracker.models import (
 )
 
 PAGE_SIZE = 50
+# Rows a list considers, and the most it counts: beyond it the dashboard says "200+" and the
+# list pages stop there (the filters narrow it). A nurse acts on the first rows, not on an
+# exact four-digit total, and counting further would cost as much as the database is big.
+LIST_CAP = 200
 RowKind = Literal["procedures", "items", "reminders"]
 
 
@@ -113,20 +119,27 @@ class Context:
     now: datetime
     zone: ZoneInfo
     filters: Filters = field(default_factory=Filters)
+    cap: int = LIST_CAP  # see LIST_CAP
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a work list and the list's total size."""
+    """One page of a work list and the list's size (at most the cap: `capped` says more)."""
 
     rows: list[Row]
     total: int
     offset: int
     limit: int
+    capped: bool = False
 
     @property
     def has_more(self) -> bool:
         return self.offset + len(self.rows) < self.total
+
+    @property
+    def total_label(self) -> str:
+        """The size as shown: "12", or "200+" when the list goes on past the cap."""
+        return f"{self.total}+" if self.capped else str(self.total)
 
 
 @dataclass(frozen=True)
@@ -180,20 +193,24 @@ def _filtered(query: Select[Any], filters: Filters, *, join_version: bool) -> Se
 def page(
     session: Session,
     context: Context,
+    *,
+    candidates: Select[Any],
     rows: Select[Any],
-    count: Select[Any],
+    key: ColumnElement[Any],
     offset: int,
     limit: int,
     build: Callable[[Any], Row],
 ) -> Page:
-    """A page of `rows` and, unless the page shows them all, the `count` of the whole list,
-    both narrowed by the context's filters."""
-    rows = _filtered(rows, context.filters, join_version=False)
-    count = _filtered(count, context.filters, join_version=True)
+    """A page of `rows` (ordered, with their display columns) among the first `context.cap`
+    of `candidates` (one id column, in an index's order, narrowed here by the context's
+    filters); the count of candidates is read only when the page does not show them all, and
+    stops one past the cap."""
+    candidates = _filtered(candidates, context.filters, join_version=True)
+    considered = rows.where(key.in_(candidates.limit(context.cap)))
     connection = session.connection()
-    found = [build(r) for r in connection.execute(rows.offset(offset).limit(limit))]
-    if offset == 0 and len(found) < limit:
-        total = len(found)
-    else:
-        total = int(connection.execute(count).scalar_one())
-    return Page(found, total, offset, limit)
+    found = [build(r) for r in connection.execute(considered.offset(offset).limit(limit))]
+    if offset == 0 and len(found) < min(limit, context.cap):
+        return Page(found, len(found), offset, limit)  # all of it, without a count
+    counted = select(func.count()).select_from(candidates.limit(context.cap + 1).subquery())
+    total = int(connection.execute(counted).scalar_one())
+    return Page(found, min(total, context.cap), offset, limit, capped=total > context.cap)

@@ -9,7 +9,6 @@ from flask import current_app, render_template, request
 
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.reminders import escalation
 from tracker.web.nurse import forms as nurse_forms
 from tracker.web.nurse.blueprint import bp
 from tracker.workspace import choices
@@ -31,9 +30,7 @@ def dashboard() -> str:
     return render_template(
         "nurse/dashboard.html",
         pages=queries.dashboard(session, context),
-        alerts=escalation.alerts(
-            session, context.now, pathway_id=filters.pathway_id, nurse_id=filters.nurse_id
-        ),
+        alerts=queries.alerts(session, context),
         context=context,
         lists=queries.WORK_LISTS,
         **_filter_choices(),
