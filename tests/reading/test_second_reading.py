@@ -7,6 +7,7 @@ checks the comparison itself and stays true while the converter improves.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,10 @@ from timefhuman import timefhuman
 from tests.auth_helpers import sign_in_as
 from tests.reading.corpus_check import documents
 from tracker.clock import utcnow
+from tracker.db import get_engine, session_scope
 from tracker.library import pathways
+from tracker.library.preview import build_preview
+from tracker.localtime import zone
 from tracker.reading import second_reading, tagger
 from tracker.reading.documents import parse_document, read_document
 from tracker.reading.second_reading import SecondReading, compare
@@ -284,8 +288,6 @@ def test_import_marks_a_disagreement_for_review_and_stores_both_readings(
 
 
 def test_review_shows_both_readings_of_a_flagged_step(client: FlaskClient, app: Flask) -> None:
-    from tracker.db import get_engine, session_scope
-
     with session_scope(get_engine(app)) as session:
         document = parse_document(_document_text(), path="flagged.txt", code="SR2")
         slug = pathways.import_document(session=session, document=document, now=utcnow()).slug
@@ -297,3 +299,12 @@ def test_review_shows_both_readings_of_a_flagged_step(client: FlaskClient, app: 
         assert str(escape(reading.grammar)) in page and str(escape(reading.tagger)) in page
     block = re.search(r'<div class="second-reading">(.*?)</div>', page, re.S)
     assert block and "Our reading" in block[1] and "Generic tagger" in block[1]
+
+
+def test_the_preview_json_adds_each_items_second_reading() -> None:
+    document = parse_document(_document_text(), path="flagged.txt", code="SR3")
+    preview = build_preview(document, start_local=datetime(2027, 3, 15, 8, 0), tz=zone("UTC"))
+    readings = [compare(s) for s in derive(document).steps]
+    assert [i["second_reading"] for i in preview["items"]] == [r.to_dict() for r in readings]
+    for item, reading in zip(preview["items"], readings, strict=True):
+        assert item["needs_review"] or not reading.flagged
