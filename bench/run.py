@@ -14,16 +14,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_documents  # noqa: E402
 import bench_enrollment  # noqa: E402
-import bench_patient  # noqa: E402
 import bench_reading  # noqa: E402
 import bench_reminders  # noqa: E402
-import bench_workspace  # noqa: E402
+import bench_scale  # noqa: E402
 
 GROUPS: dict[str, tuple[str, Callable[[], object]]] = {
     "documents": ("documents and preview (issue 2)", bench_documents.run),
     "enrollment": ("enrollment through the service layer (issue 3)", bench_enrollment.run),
-    "workspace": ("nurse workspace with 10,000 enrollments (issue 3)", bench_workspace.run),
-    "patient": ("patient checklist under 16 clients (issue 4)", bench_patient.run),
+    "scale": ("patient page and dashboard at 10k and 100k enrollments (issue 11)", bench_scale.run),
     "reminders": ("reminder dispatch, lateness and memory (issue 5)", bench_reminders.run),
     "reading": ("reading corpus, the tagger as peer, second reading (issue 10)", bench_reading.run),
 }
