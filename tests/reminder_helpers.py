@@ -6,14 +6,21 @@ from __future__ import annotations
 import email
 import itertools
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -265,3 +272,81 @@ def reminder_rows(engine: Engine, enrollment_id: int | None = None) -> list[Remi
 
 def statuses(engine: Engine) -> Counter[str]:
     return Counter(row.status for row in reminder_rows(engine))
+
+
+# --- real processes: `tracker scheduler`, gunicorn ------------------------------------------
+
+BIN = Path(sys.executable).parent
+PROCESS_TIMEOUT = 60
+
+
+def environment(url: str, tmp_path: Path, smtp: SmtpServer, **extra: str) -> dict[str, str]:
+    """The environment of a tracker process on `url` sending through `smtp`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(
+        TRACKER_DATABASE_URL=url,
+        TRACKER_INSTANCE_PATH=str(tmp_path / "instance"),
+        TRACKER_SECRET_KEY="test-secret",
+        TRACKER_SMTP_URL=smtp.url,
+        TRACKER_MAIL_SENDER="care@example.org",
+        **extra,
+    )
+    return env
+
+
+def start_scheduler(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`tracker scheduler`, returned once it says it runs."""
+    process = subprocess.Popen(
+        [str(BIN / "tracker"), "scheduler"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    line = process.stderr.readline()  # blocks until it runs (or dies)
+    assert "reminder scheduler running" in line, line + process.stderr.read()
+    return process
+
+
+def stop_process(process: subprocess.Popen[str]) -> str:
+    """SIGTERM, then its stderr; it must exit cleanly."""
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=PROCESS_TIMEOUT)
+    assert process.returncode == 0, err
+    return err
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status)
+    except OSError:
+        return 0
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """The web app under gunicorn on a free loopback port; yields its base URL."""
+    port = free_port()
+    web = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "tracker.wsgi:app"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: http_status(base + "/auth/sign-in") == 200 or web.poll() is not None)
+        assert web.poll() is None, "gunicorn did not start"
+        yield base
+    finally:
+        web.terminate()
+        web.wait(PROCESS_TIMEOUT)

@@ -3,12 +3,8 @@ PostgreSQL, the SQLite lock, SIGTERM, and gunicorn workers that never send (test
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,16 +16,22 @@ from sqlalchemy import Engine
 from tests import reminder_helpers
 from tests.conftest import POSTGRES_URL, postgres_schema
 from tests.reminder_helpers import (
+    BIN,
+    PROCESS_TIMEOUT,
     SmtpServer,
+    environment,
     free_port,
+    http_status,
     reminder_rows,
     seed_reminders,
+    start_scheduler,
     statuses,
+    stop_process,
+    wait_for,
 )
 from tracker import db
 
-BIN = Path(sys.executable).parent
-TIMEOUT = 60
+TIMEOUT = PROCESS_TIMEOUT
 
 smtp_server = reminder_helpers.smtp_server  # a fixture
 
@@ -44,19 +46,6 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
     engine = db.make_engine(sqlite_url)
     yield engine
     engine.dispose()
-
-
-def environment(url: str, tmp_path: Path, smtp: SmtpServer, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env.update(
-        TRACKER_DATABASE_URL=url,
-        TRACKER_INSTANCE_PATH=str(tmp_path / "instance"),
-        TRACKER_SECRET_KEY="test-secret",
-        TRACKER_SMTP_URL=smtp.url,
-        TRACKER_MAIL_SENDER="care@example.org",
-        **extra,
-    )
-    return env
 
 
 def tracker(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -78,10 +67,11 @@ def test_a_killed_dispatcher_loses_nothing_and_duplicates_at_most_one(
     fault: str,
     duplicated: int,
 ) -> None:
-    """Test 1: SIGKILL before connecting to SMTP, or after it accepted but before the commit;
-    the restarted dispatcher delivers everything, the one possible duplicate has the same key."""
+    """Test 1, one sending thread: SIGKILL before connecting to SMTP, or after it accepted but
+    before the commit; the restarted dispatcher delivers everything, the one possible
+    duplicate has the same key."""
     seed_reminders(engine, 10, now=due_now(), channel="email")
-    env = environment(sqlite_url, tmp_path, smtp_server)
+    env = environment(sqlite_url, tmp_path, smtp_server, TRACKER_REMINDER_WORKERS="1")
     crashed = tracker("scheduler", "--once", env={**env, "TRACKER_FAULT": fault})
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     assert len(smtp_server.mailbox.keys()) == 3 + duplicated
@@ -95,6 +85,34 @@ def test_a_killed_dispatcher_loses_nothing_and_duplicates_at_most_one(
     assert sorted(counts.values()) == [1] * (10 - duplicated) + [2] * duplicated
     if duplicated:  # the duplicate is the message in the accepted-not-committed window
         assert [key for key, n in counts.items() if n == 2] == [rows[3].idempotency_key]
+
+
+def test_a_dispatcher_killed_mid_burst_duplicates_at_most_its_messages_in_flight(
+    sqlite_url: str, engine: Engine, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """Issue 12: kill -9 while 8 threads send a burst. Nothing is lost; the duplicates are at
+    most the messages then in flight (one per sending thread), each with the same key and
+    Message-ID as its first copy; the next dispatcher resumes at once (SQLite: the file lock
+    tells it every leftover claim is a dead one's)."""
+    workers = 8
+    seed_reminders(engine, 200, now=due_now(), channel="email")
+    smtp_server.mailbox.delay = 0.05
+    env = environment(sqlite_url, tmp_path, smtp_server, TRACKER_REMINDER_WORKERS=str(workers))
+    crashed = tracker("scheduler", "--once", env={**env, "TRACKER_FAULT": "after_send:60"})
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    before = len(smtp_server.mailbox.keys())
+    assert 60 <= before < 200
+    restarted = tracker("scheduler", "--once", env=env)
+    assert restarted.returncode == 0, restarted.stderr
+    rows = reminder_rows(engine)
+    assert {r.status for r in rows} == {"sent"}
+    counts = smtp_server.mailbox.counts()
+    assert set(counts) == {r.idempotency_key for r in rows}  # 0 lost
+    duplicates = [key for key, n in counts.items() if n > 1]
+    assert set(counts.values()) <= {1, 2} and len(duplicates) <= workers
+    for message in smtp_server.mailbox.messages:
+        key = message["X-Reminder-Id"]
+        assert message["Message-ID"] == f"<{key}@tracker.invalid>"
 
 
 @pytest.mark.parametrize("processes", [2, 4])
@@ -128,7 +146,9 @@ def test_several_dispatchers_on_postgres_deliver_each_reminder_once(
             ]
             try:
                 # Start them together, so a slow start cannot leave all the work to one.
-                _wait_for(lambda: len(list(tmp_path.glob("go.ready.*"))) == processes)
+                wait_for(
+                    lambda: len(list(tmp_path.glob("go.ready.*"))) == processes, timeout=120
+                )
                 barrier.touch()
                 for worker in workers:
                     _, err = worker.communicate(timeout=TIMEOUT)
@@ -137,7 +157,7 @@ def test_several_dispatchers_on_postgres_deliver_each_reminder_once(
                 for worker in workers:  # never leave a process holding the schema
                     if worker.poll() is None:
                         worker.kill()
-                        worker.wait()
+                        worker.communicate()  # closes its pipes too
             rows = reminder_rows(engine)
         finally:
             engine.dispose()
@@ -149,44 +169,16 @@ def test_several_dispatchers_on_postgres_deliver_each_reminder_once(
     assert len(owners) >= 2, owners  # the work really was shared
 
 
-def _start_scheduler(env: dict[str, str]) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [str(BIN / "tracker"), "scheduler"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    line = process.stderr.readline()  # blocks until it runs (or dies)
-    assert "reminder scheduler running" in line, line + process.stderr.read()
-    return process
-
-
-def _stop(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=TIMEOUT)
-    assert process.returncode == 0, err
-    return err
-
-
-def _wait_for(predicate: object, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_a_second_dispatcher_on_sqlite_refuses_to_start(
     sqlite_url: str, engine: Engine, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
     env = environment(sqlite_url, tmp_path, smtp_server)
-    first = _start_scheduler(env)
+    first = start_scheduler(env)
     try:
         second = tracker("scheduler", env=env)
         once = tracker("scheduler", "--once", env=env)
     finally:
-        _stop(first)
+        stop_process(first)
     for refused in (second, once):
         assert refused.returncode == 2
         assert refused.stderr.count("\n") == 1
@@ -199,9 +191,9 @@ def test_sigterm_stops_after_the_current_batch(
     seed_reminders(engine, 300, now=due_now(), channel="email")
     smtp_server.mailbox.delay = 0.01
     env = environment(sqlite_url, tmp_path, smtp_server, TRACKER_REMINDER_BATCH="20")
-    process = _start_scheduler(env)
-    _wait_for(lambda: len(smtp_server.mailbox.keys()) >= 25)
-    err = _stop(process)
+    process = start_scheduler(env)
+    wait_for(lambda: len(smtp_server.mailbox.keys()) >= 25)
+    err = stop_process(process)
     assert "stopped" in err
     counts = statuses(engine)
     assert counts["claimed"] == 0  # the batch in hand was finished, nothing left leased
@@ -224,32 +216,24 @@ def test_gunicorn_workers_never_send_only_the_scheduler_does(
     )
     scheduler = None
     try:
-        _wait_for(lambda: _get(f"http://127.0.0.1:{port}/auth/sign-in") == 200)
+        wait_for(lambda: http_status(f"http://127.0.0.1:{port}/auth/sign-in") == 200)
         seed_reminders(engine, 40, now=due_now(), channel="email")
         for _ in range(20):  # the web workers are busy serving meanwhile
-            assert _get(f"http://127.0.0.1:{port}/auth/sign-in") == 200
+            assert http_status(f"http://127.0.0.1:{port}/auth/sign-in") == 200
         assert smtp_server.mailbox.keys() == []
-        scheduler = _start_scheduler(env)
-        _wait_for(lambda: statuses(engine)["sent"] == 40)
+        scheduler = start_scheduler(env)
+        wait_for(lambda: statuses(engine)["sent"] == 40)
         for _ in range(20):
-            assert _get(f"http://127.0.0.1:{port}/auth/sign-in") == 200
+            assert http_status(f"http://127.0.0.1:{port}/auth/sign-in") == 200
     finally:
         if scheduler is not None:
-            _stop(scheduler)
+            stop_process(scheduler)
         web.terminate()
         web.wait(TIMEOUT)
     rows = reminder_rows(engine)
     assert {r.lease_owner.split(":")[1] for r in rows if r.lease_owner} == {str(scheduler.pid)}
     assert set(smtp_server.mailbox.counts().values()) == {1}
     assert len(smtp_server.mailbox.keys()) == 40
-
-
-def _get(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return int(response.status)
-    except OSError:
-        return 0
 
 
 def test_tracker_run_serves_and_dispatches_in_one_process(
@@ -266,8 +250,8 @@ def test_tracker_run_serves_and_dispatches_in_one_process(
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for(lambda: _get(f"http://127.0.0.1:{port}/auth/sign-in") == 200)
-        _wait_for(lambda: statuses(engine)["sent"] == 5)
+        wait_for(lambda: http_status(f"http://127.0.0.1:{port}/auth/sign-in") == 200)
+        wait_for(lambda: statuses(engine)["sent"] == 5)
         refused = tracker("scheduler", "--once", env=env)
     finally:
         web.terminate()

@@ -16,7 +16,9 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10.0
 RETRYABLE_HTTP = frozenset({408, 425, 429})  # 4xx codes that mean "try again later"
 MESSAGE_ID_DOMAIN = "tracker.invalid"
+_UTF8 = Charset("utf-8")
+_UTF8.body_encoding = QP  # bodies stay readable text (the default for utf-8 is base64)
 
 
 @dataclass(frozen=True)
@@ -186,15 +190,20 @@ class EmailChannel:
                     self._open.remove(smtp)
             _quit(smtp)
 
-    def _compose(self, message: Message) -> EmailMessage:
+    def _compose(self, message: Message) -> MIMENonMultipart:
+        """The email. The standard library's compat32 MIME classes, not EmailMessage: the latter
+        parses every header it is given, 3.8 against 0.8 ms per message, which was three
+        quarters of the dispatcher's CPU per email in a burst (bench/bench_burst.py)."""
         from tracker.clock import utcnow
 
-        mail = EmailMessage()
-        mail["From"], mail["To"], mail["Subject"] = self.sender, message.recipient, message.subject
+        mail = MIMENonMultipart("text", "plain")
+        mail.set_payload(f"{message.body}\n\n{message.link}\n", _UTF8)
+        mail["From"], mail["To"] = self.sender, message.recipient
+        subject = message.subject
+        mail["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
         mail["Date"] = format_datetime(utcnow())
         mail["Message-ID"] = message_id(message.key)
         mail["X-Reminder-Id"] = message.key
-        mail.set_content(f"{message.body}\n\n{message.link}\n")
         return mail
 
 

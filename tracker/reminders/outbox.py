@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlmodel import col
 
 from tracker.models import ChecklistItem, Reminder
@@ -109,14 +109,17 @@ def lock_items(connection: Connection, item_ids: list[int]) -> dict[int, str]:
     return {int(found): str(status) for found, status in connection.execute(query)}
 
 
+_RECHECK = (
+    select(col(R.status), col(R.lease_owner), col(Item.status), col(R.purpose))
+    .join(Item, col(Item.id) == col(R.item_id))
+    .where(col(R.id) == bindparam("reminder_id"))
+)  # built once: it runs before every message handed to a channel
+
+
 def recheck(connection: Connection, *, reminder_id: int, owner: str) -> tuple[bool, str, str]:
     """(still ours, the item's status, the reminder's purpose), read in one short statement
     right before a message is handed to a channel."""
-    row = connection.execute(
-        select(col(R.status), col(R.lease_owner), col(Item.status), col(R.purpose))
-        .join(Item, col(Item.id) == col(R.item_id))
-        .where(col(R.id) == reminder_id)
-    ).one()
+    row = connection.execute(_RECHECK, {"reminder_id": reminder_id}).one()
     return row[0] == "claimed" and row[1] == owner, str(row[2]), str(row[3])
 
 
@@ -177,12 +180,18 @@ def sweep(connection: Connection, *, now: datetime) -> int:
 
 
 def next_send_at(connection: Connection) -> datetime | None:
-    """The earliest waiting reminder's send time: when the dispatcher should wake next."""
-    times = [
+    """When the dispatcher should wake next: the earliest waiting reminder's send time, or the
+    earliest claim's lease end (a dead dispatcher's claims are taken over as they lapse)."""
+    times: list[datetime | None] = [
         connection.execute(select(func.min(col(R.send_at))).where(col(R.status) == status))
         .scalars()
         .one()
         for status in WAITING
     ]
+    times.append(
+        connection.execute(select(func.min(col(R.lease_expires))).where(col(R.status) == "claimed"))
+        .scalars()
+        .one()
+    )
     found = [moment for moment in times if moment is not None]  # min() keeps the UTC type
     return min(found) if found else None
