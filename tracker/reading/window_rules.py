@@ -1,0 +1,169 @@
+"""The window rules: what an amount of time ("for 48 hours before") or a named day ("the
+evening before", "by 3 pm") means as opens, due and a mark, before recurrence and clamping.
+
+`windows` chooses among the phrases of an instruction and calls these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from tracker.reading import phrases
+from tracker.reading.clinical_defaults import defaults
+from tracker.reading.lexicon import DayPhrase, KindRule, lexicon
+from tracker.reading.phrases import Span
+from tracker.reading.steps import Anchor, RelTime
+
+_WORDS = {"within": "within ", "for": "for ", "until": "until ", "at least": "at least "}
+
+
+@dataclass(frozen=True)
+class TextWindow:
+    """A window found in the text, before recurrence and clamping."""
+
+    opens: RelTime
+    due: RelTime
+    mark: RelTime
+    until: RelTime | None  # where a repeat would end, when the text says
+    days: float  # how long a "for N" span lasts, in days (0 for points)
+    rule: str
+    confidence: float
+    spans: tuple[Span, ...]
+
+
+@cache
+def kind_rules() -> dict[str, KindRule]:
+    return {k.name: k for k in lexicon().kinds}
+
+
+def factor(name: str) -> float:
+    return lexicon().confidence[name].value
+
+
+def from_relation(
+    found: phrases.Relation, anchor: Anchor, state: bool, arrival: int = 0, stay: int = 0
+) -> TextWindow:
+    """Window rules for an amount of time: which end opens, which is due, per side."""
+    span, cfg = found.duration, defaults()
+    low, high = span.size(span.amount.low), span.size(span.amount.high)
+
+    def at(n: int) -> RelTime:
+        return RelTime(anchor, minutes=n) if span.exact else RelTime(anchor, n, reminder_hour=True)
+
+    def plain(n: int) -> RelTime:
+        return RelTime(anchor, minutes=n) if span.exact else RelTime(anchor, n)
+
+    def end_of(n: int) -> RelTime:  # the end of that calendar day (exact: the moment)
+        return RelTime(anchor, minutes=n) if span.exact else RelTime(anchor, n + 1, clock="00:00")
+
+    waits = found.direction == "wait" and found.name != "for"  # not "for 2 weeks before stopping"
+    here, name = RelTime(anchor), "point" if waits else found.name
+    until: RelTime | None = None
+    if anchor == "start":
+        if name in ("within", "for"):  # a restriction starts exactly N before
+            opens, due = (plain(-high) if state and name == "for" else at(-high)), here
+        elif span.exact:  # an exact deadline is reminded a little ahead; a point is a point
+            deadline = name in ("until", "at least")
+            lead = cfg.deadline_lead_minutes if low == high and not state and deadline else 0
+            ends = state and name != "until"  # "no X until 4 hours before" ends then
+            opens, due = at(-high - lead), here if ends else at(-low)
+        else:
+            opens, due = at(-high), here if state and name != "until" else end_of(-low)
+        mark, until = at(-high), here
+    elif name in ("within", "for", "until") or state:
+        opens, due = here, plain(high)
+        mark = until = due
+    else:  # "after N": not before then, due a little later
+        grace = cfg.after_grace_minutes if low == high and span.exact else 0
+        opens, due, mark = at(low), end_of(high + grace), at(low)
+    unit = span.unit.name + "s"
+    way = "before" if anchor == "start" else "after"
+    rule = f"{_WORDS.get(name, '')}N {unit} {way}"
+    if found.direction == "wait" or found.name == "bare":
+        rule += " (waiting)" if found.direction == "wait" else " (no preposition)"
+    confidence = factor("bare" if found.name == "bare" else "explicit")
+    if span.amount.ranged:
+        confidence = min(confidence, factor("range"))
+    if found.modified:
+        confidence *= factor("modifier")
+    if span.amount.vague:
+        confidence = min(confidence, span.amount.vague.confidence)
+        rule += f" ({span.amount.vague.phrase!r} = {span.amount.vague.value})"
+    days = high / 1440 if span.exact else high
+    length = days if name == "for" or (name == "until" and anchor == "end") else 0
+    if found.arrival and anchor == "start":  # "2 hours before you arrive": from check-in
+        early = -arrival
+        opens, mark = opens.shifted(minutes=early), mark.shifted(minutes=early)
+        due = due if due == here else due.shifted(minutes=early)
+        rule += " (before arrival)"
+    if found.discharge and anchor == "end" and stay:  # "48 hours after you go home"
+        opens, due, mark = (t.shifted(days=stay) for t in (opens, due, mark))
+        until = until.shifted(days=stay) if until else None
+        rule += f" (after a {stay}-day stay)"
+    return TextWindow(opens, due, mark, until, length, rule, confidence, (found.span,))
+
+
+def from_day(
+    day: phrases.DayMatch | None,
+    clock: phrases.ClockMatch | None,
+    anchor: Anchor,
+    state: bool,
+    arrival: int = 0,
+) -> TextWindow:
+    """Window rules for "the evening before", "the next day", "by 3 pm the day before"."""
+    here, lead = RelTime(anchor), defaults().deadline_lead_minutes
+    phrase = (
+        day.phrase
+        if day
+        else DayPhrase(
+            (), anchor, -1 if anchor == "start" else 0, None, False, "day", "a clock time alone"
+        )
+    )
+    moment = RelTime(
+        anchor,
+        phrase.days,
+        0,
+        clock.clock if clock else phrase.clock,
+        phrase.reminder and clock is None,
+    )
+    until: RelTime | None = here if anchor == "start" else None
+    later = clock is not None and clock.relation == "after"  # "no food after 10 pm": to the start
+    if phrase.span == "from-anchor":
+        opens, due = here, RelTime(anchor, phrase.days)
+        mark = until = due
+    elif clock and clock.relation == "at" and not state:  # "at 6 pm": then, not before
+        opens, due, mark = moment, moment, moment
+    elif clock and clock.relation != "after" and not state:  # "by 3 pm": reminded ahead
+        opens, due, mark = moment.shifted(minutes=-lead), moment, moment
+    elif phrase.due is not None:  # "the morning after": by noon; "until midnight"
+        opens, due, mark = moment, RelTime(anchor, phrase.days, clock=phrase.due), moment
+    elif state and phrase.span == "day" and phrase.days < 0 and not (clock and later):
+        opens, due, mark = moment, RelTime(anchor, phrase.days + 1, clock="00:00"), moment
+    elif anchor == "start" and phrase.days == 0 and not state:  # done by check-in
+        opens, due, mark = moment, RelTime(anchor, minutes=-arrival), moment
+    elif phrase.span == "to-anchor" or (anchor == "start" and (state or phrase.days == 0)):
+        opens, due, mark = moment, here, moment
+    elif state and phrase.days > 0:  # "no alcohol until the next day": from the end to then
+        opens, mark = here, moment
+        due = RelTime(anchor, phrase.days, clock=phrase.clock or "00:00")
+    else:
+        opens, due, mark = moment, RelTime(anchor, phrase.days + 1, clock="00:00"), moment
+    parts = [f"day: {phrase.phrases[0]}"] if day else []
+    parts += [f"clock: {clock.relation} {clock.clock}"] if clock else []
+    confidence = factor("clock" if clock else "day") * (1.0 if day else factor("bare"))
+    spans = tuple(m.span for m in (day, clock) if m is not None)
+    return TextWindow(
+        opens,
+        due,
+        mark,
+        until,
+        phrase.days if phrase.span == "from-anchor" else 0,
+        ", ".join(parts),
+        confidence,
+        spans,
+    )
+
+
+def overlaps(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
