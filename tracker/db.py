@@ -204,6 +204,10 @@ def backup_sqlite(*, url: str, target: Path) -> int:
             os.link(partial, target)  # fails, rather than overwrites, if target appeared meanwhile
         except FileExistsError:
             raise InvalidInput("PATH", NO_OVERWRITE.format(target)) from None
+        except OSError as error:  # a file system without hard links, say
+            raise InvalidInput(
+                "PATH", f"{target.parent}: cannot write here ({error.strerror})"
+            ) from None
         return pages
     finally:
         partial.unlink(missing_ok=True)
@@ -216,7 +220,7 @@ def _copy_pages(source: Path, copy: Path) -> int:
         try:
             reader.backup(writer)  # pages=-1: every page in one step, so one snapshot
         except sqlite3.DatabaseError as error:  # not a database, or a damaged one
-            raise RuntimeError(f"{source}: {error}") from None
+            raise RuntimeError(f"backup of {source} failed: {error}") from None
         # A self-contained file: the copy keeps no -wal beside it (the app turns WAL back on).
         writer.execute("PRAGMA journal_mode=DELETE")
         (verdict,) = writer.execute("PRAGMA integrity_check").fetchone()
