@@ -84,6 +84,7 @@ def _every(match: re.Match[str]) -> Repeat | None:
     )
 
 
+_AMOUNT_BEFORE = re.compile(r"\b(?:for|within|in|over|after|to|than|about|only|least)\s+$", re.I)
 _CYCLE = re.compile(
     r"\b(?P<on>\d{1,3}|[a-z]+)\s*(?:minutes?|mins?)\s+on,?\s+(?:and\s+|then\s+)?"
     r"(?P<off>\d{1,3}|[a-z]+)\s*(?:minutes?|mins?)\s+off\b",
@@ -116,6 +117,8 @@ def repeat(text: str) -> Repeat | None:
     for pattern, rule, confidence in grammar.frequencies:
         for m in pattern.finditer(text):
             span = (m.start(), m.end())
+            if _AMOUNT_BEFORE.search(text, 0, span[0]) and m[0].lower().startswith("a "):
+                continue  # "for a day" is an amount of time, not "a day" as in "3 liters a day"
             if rule in ("awake", "sleep"):
                 flags.setdefault(rule, span)
             elif not any(s[0] <= span[0] < s[1] for r in found for s in r.spans):
