@@ -24,7 +24,7 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,7 @@ class Flags:
     false_alarms: int = 0  # flagged, and every timing check on it passes
     unchecked: int = 0  # flagged, with no timing check written for it
     wrong_steps: int = 0  # steps with a missed timing check, flagged or not
+    verdicts: dict[str, int] = field(default_factory=dict)  # every step's verdict, counted
 
 
 def _find(steps: Iterable[Step], match: str) -> Step | None:
@@ -202,7 +203,9 @@ def corpus_figures() -> tuple[Tally, Tally, Flags]:
         flags.steps += len(derived.steps)
         flags.wrong_steps += len(missed)
         for step in derived.steps:
-            if not second_reading.compare(step).flagged:
+            reading = second_reading.compare(step)
+            flags.verdicts[reading.verdict] = flags.verdicts.get(reading.verdict, 0) + 1
+            if not reading.flagged:
                 continue
             flags.flagged += 1
             if id(step) in missed:
@@ -281,6 +284,9 @@ def run() -> dict[str, float]:
         f"{flags.caught} caught converter errors, {flags.false_alarms} false alarms, "
         f"{flags.unchecked} on unchecked steps (precision {precision:.2f}); it catches "
         f"{flags.caught} of the {flags.wrong_steps} steps with a timing miss"
+    )
+    print(
+        "           verdicts: " + ", ".join(f"{k} {n}" for k, n in sorted(flags.verdicts.items()))
     )
     seed = SEED.read_text(encoding="utf-8")
     team = [p.read_text(encoding="utf-8") for p in TEAM_DOCUMENTS]
