@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=_site_folder("templates"),
         static_folder=_site_folder("static"),
     )
-    from tracker import auth, config, db
+    from tracker import api, auth, config, db
     from tracker.reminders import scheduler
     from tracker.web import admin, assets, health, library, nurse, patient, patient_links, security
     from tracker.web import auth as auth_views
@@ -55,5 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(patient.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(patient_links.bp)
+    api.init_app(app)  # the JSON API: bearer tokens, so no CSRF (no cookies are read)
+    security.csrf.exempt(api.bp)
     scheduler.init_app(app)
     return app
