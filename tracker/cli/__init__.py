@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "scheduler": "tracker.cli.reminders:scheduler",
     "reminders": "tracker.cli.reminders:reminders",
     "backup": "tracker.cli.backup:backup",
+    "token": "tracker.cli.tokens:token",
+    "link": "tracker.cli.links:link",
 }
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from tracker.cli import fail
+
+if TYPE_CHECKING:
+    from tracker.library.pathways import PathwaySummary
 
 
 @click.command()
@@ -90,15 +94,22 @@ def import_(path: Path, code: str | None) -> None:
         raise SystemExit(2)
 
 
-@click.command()
-def pathways() -> None:
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def pathways(ctx: click.Context, as_json: bool) -> None:
     """Pathways, their versions and states, step counts and steps needing review."""
     from tracker.cli.context import app_context
     from tracker.db import get_engine, session_scope
     from tracker.library.pathways import summaries
 
+    if ctx.invoked_subcommand is not None:
+        return
     with app_context() as app, session_scope(get_engine(app)) as session:
         rows = summaries(session)
+        if as_json:
+            click.echo(json.dumps(_summaries_json(rows), indent=2, ensure_ascii=False))
+            return
         if not rows:
             click.echo("no pathways yet: run `tracker import pathways/`")
         for summary in rows:
@@ -109,3 +120,61 @@ def pathways() -> None:
                     f"  v{version.number:<3} {version.state:<10} {steps:>3} steps  "
                     f"{review:>2} need review"
                 )
+
+
+def _summaries_json(rows: list[PathwaySummary]) -> list[dict[str, object]]:
+    return [
+        {
+            "slug": summary.pathway.slug,
+            "title": summary.pathway.short_name,
+            "code": summary.pathway.code,
+            "versions": [
+                {
+                    "id": version.id,
+                    "number": version.number,
+                    "state": version.state,
+                    "steps": summary.step_counts.get(version.id or 0, (0, 0))[0],
+                    "need_review": summary.step_counts.get(version.id or 0, (0, 0))[1],
+                    "published_at": version.published_at and version.published_at.isoformat(),
+                }
+                for version in summary.versions
+            ],
+        }
+        for summary in rows
+    ]
+
+
+@pathways.command()
+@click.argument("slug")
+@click.option(
+    "--allow-unreviewed", is_flag=True, help="Publish even with steps still marked for review."
+)
+def publish(slug: str, allow_unreviewed: bool) -> None:
+    """Publish SLUG's draft (its previously published version retires)."""
+    from tracker.cli.context import app_context
+    from tracker.clock import utcnow
+    from tracker.db import get_engine, session_scope
+    from tracker.errors import ReviewError
+    from tracker.library import review
+    from tracker.library.pathways import get_pathway, versions_of
+
+    with app_context() as app:
+        try:
+            with session_scope(get_engine(app)) as session:
+                pathway = get_pathway(session, slug.strip())
+                if pathway is None:
+                    fail(f"tracker: SLUG: no pathway {slug!r}: see `tracker pathways`")
+                drafts = [v for v in versions_of(session, pathway) if v.state == "draft"]
+                if not drafts:
+                    fail(f"tracker: SLUG: {slug} has no draft to publish")
+                version = review.publish(
+                    session=session,
+                    version=drafts[-1],
+                    user_id=None,
+                    now=utcnow(),
+                    allow_unreviewed=allow_unreviewed,
+                )
+                number = version.number
+        except ReviewError as error:
+            fail(f"tracker: {slug}: {error}".replace("\n", " "))
+    click.echo(f"{slug} v{number} published")

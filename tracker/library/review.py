@@ -19,6 +19,7 @@ from tracker.errors import DocumentError, DraftExists, ReviewError, VersionFroze
 from tracker.library import pathways
 from tracker.library.step_fields import StepFields, check_fields
 from tracker.models import Pathway, PathwayVersion, Step
+from tracker.reading import timing
 from tracker.reading.documents import parse_document
 
 EDITED_RULE = "edited by admin"
@@ -114,14 +115,29 @@ def remove_step(*, session: Session, step: Step, user_id: int | None, now: datet
 
 
 def publish(
-    *, session: Session, version: PathwayVersion, user_id: int | None, now: datetime
+    *,
+    session: Session,
+    version: PathwayVersion,
+    user_id: int | None,
+    now: datetime,
+    allow_unreviewed: bool = True,
 ) -> PathwayVersion:
-    """Freeze a draft for enrollment; the pathway's previously published version retires."""
+    """Freeze a draft for enrollment; the pathway's previously published version retires.
+    With `allow_unreviewed=False` (`tracker pathways publish`), steps still below the review
+    threshold refuse it."""
     assert version.id is not None
     _lock_pathway(session, version.pathway_id)
     _lock_draft(session, version.id)
-    if not pathways.steps_of(session, version):
+    steps = pathways.steps_of(session, version)
+    if not steps:
         raise ReviewError(f"v{version.number} has no steps: add one before publishing")
+    unreviewed = [s.position for s in steps if s.confidence < timing.REVIEW_THRESHOLD]
+    if unreviewed and not allow_unreviewed:
+        listed = ", ".join(str(position) for position in unreviewed)
+        raise ReviewError(
+            f"v{version.number} has {len(unreviewed)} step(s) still to review "
+            f"(positions {listed}): review them, or allow unreviewed steps"
+        )
     pathway = session.get(Pathway, version.pathway_id)
     assert pathway is not None
     previous = pathways.published_version(session, pathway)
