@@ -194,7 +194,8 @@ def corpus_figures() -> tuple[Tally, Tally, Flags]:
     ours, peer, flags = Tally(), Tally(), Flags()
     for path in documents():
         spec = tomllib.loads(path.with_suffix(".toml").read_text(encoding="utf-8"))
-        derived = derive(read_document(path), settings=settings_of(spec))
+        settings = settings_of(spec)
+        derived = derive(read_document(path), settings=settings)
         missed = _score(derived.steps, spec, derived.duration_minutes, ours)
         peer_steps = tuple(peer_step(s) for s in derived.steps)
         _score(peer_steps, spec, derived.duration_minutes, peer)
@@ -203,7 +204,7 @@ def corpus_figures() -> tuple[Tally, Tally, Flags]:
         flags.steps += len(derived.steps)
         flags.wrong_steps += len(missed)
         for step in derived.steps:
-            reading = second_reading.compare(step)
+            reading = second_reading.compare(step, settings=settings)
             flags.verdicts[reading.verdict] = flags.verdicts.get(reading.verdict, 0) + 1
             if not reading.flagged:
                 continue

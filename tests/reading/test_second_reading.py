@@ -30,7 +30,7 @@ from tracker.localtime import zone
 from tracker.reading import second_reading, tagger
 from tracker.reading.documents import parse_document, read_document
 from tracker.reading.second_reading import SecondReading, compare
-from tracker.reading.steps import REVIEW_THRESHOLD, Recurrence, RelTime, Step
+from tracker.reading.steps import REVIEW_THRESHOLD, Recurrence, RelTime, Settings, Step
 from tracker.reading.timing import derive
 
 
@@ -163,6 +163,14 @@ def test_a_range_keeps_both_ends_and_a_repeat_its_count() -> None:
     assert (drops.kind, drops.times_per_day, drops.direction) == ("recurrence", 4, None)
     (cycle,) = tagger.tag("Ice it 20 minutes on and 10 minutes off")
     assert (cycle.kind, cycle.every_minutes) == ("recurrence", 30)
+
+
+def test_after_going_home_counts_the_pathways_usual_stay() -> None:
+    grammar = step("Remove the dressing 48 hours after you go home", E(1, 2880), E(1, 2880),
+                   "48 hours after you go home")  # fmt: skip
+    assert compare(grammar, settings=Settings(stay_days=1)).verdict == "agree"
+    assert compare(grammar, settings=Settings(stay_days=0)).verdict == "disagree"
+    assert compare(grammar, settings=Settings(stay_days=3)).verdict == "disagree"
 
 
 def test_a_flagged_step_needs_review_with_the_reason_in_its_rule() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from tracker.reading.steps import REVIEW_THRESHOLD, Derived, RelTime, Step
+from tracker.reading.steps import REVIEW_THRESHOLD, Derived, RelTime, Settings, Step
 from tracker.reading.tagger import DAY, TaggedTime, tag
 
 __all__ = ["FLAGGED", "SecondReading", "Verdict", "check", "compare"]
@@ -33,7 +33,11 @@ FLAGGED_CONFIDENCE = round(REVIEW_THRESHOLD - 0.05, 2)  # below the threshold: n
 RELATIVE_TOLERANCE = 0.05  # months as 30 days against 31, "12 months" as 360 days
 MINUTE_TOLERANCE = 1
 MAX_ARRIVAL_MINUTES = 6 * 60  # "2 hours before you arrive": the grammar adds the check-in time
-_ARRIVAL = re.compile(r"\b(?:arriv\w*|check[- ]?in|checking in)\b", re.IGNORECASE)
+Event = Literal["arrival", "home"] | None
+_EVENTS: tuple[tuple[Event, re.Pattern[str]], ...] = (
+    ("arrival", re.compile(r"\b(?:arriv\w*|check[- ]?in|checking in)\b", re.IGNORECASE)),
+    ("home", re.compile(r"\b(?:go(?:ing)? home|get home|discharged?|leave the hospital)\b", re.I)),
+)
 # A part of the day read as a clock ("morning" as 06:00): any clock in its hours agrees.
 _PART_HOURS = {
     "morning": (4, 12),
@@ -120,6 +124,7 @@ class _Grammar:
     every: int | None  # minutes between repeats
     evidence: tuple[int, int] | None  # where the grammar's evidence is in the step's text
     start_day: bool  # a point falls on the procedure's own day
+    stay_days: int  # the pathway's usual stay, for "after you go home"
 
 
 def _minutes(point: RelTime) -> int:
@@ -149,7 +154,7 @@ def _number(text: str, default: int) -> int:
     return int(text) if text.isdigit() else default
 
 
-def _grammar(step: Step) -> _Grammar:
+def _grammar(step: Step, settings: Settings) -> _Grammar:
     rec = step.recurrence
     points = [p for p in (step.opens, step.due, step.expires, rec.until if rec else None) if p]
     lengths = {_length(step.opens, p) for p in points[1:]}
@@ -175,6 +180,7 @@ def _grammar(step: Step) -> _Grammar:
         every or None,
         (found, found + len(step.evidence)) if found >= 0 else None,
         any(p.anchor == "start" and p.days == 0 for p in points),
+        settings.stay_days,
     )
 
 
@@ -183,7 +189,15 @@ def _close(a: int, b: int, *, days: bool = False) -> bool:
     return abs(a - b) <= (max(slack, DAY) if days else slack)
 
 
-def _amount_agrees(value: int, time: TaggedTime, grammar: _Grammar, arrival: bool) -> bool:
+def _shifted(value: int, minutes: int, event: Event, stay_days: int) -> bool:
+    """ "2 hours before you arrive", "48 hours after you go home": the grammar counts from the
+    procedure, so its point lies further by the check-in time or the pathway's usual stay."""
+    if event == "arrival":
+        return minutes < 0 and value <= -minutes <= value + MAX_ARRIVAL_MINUTES
+    return event == "home" and minutes - value == stay_days * DAY
+
+
+def _amount_agrees(value: int, time: TaggedTime, grammar: _Grammar, event: Event) -> bool:
     """A duration agrees with a point on its side of the anchor, a length or the repeat."""
     sign = {"before": -1, "after": 1}.get(time.direction or "", 0)
     for minutes, days in grammar.points:
@@ -191,14 +205,14 @@ def _amount_agrees(value: int, time: TaggedTime, grammar: _Grammar, arrival: boo
             continue
         if _close(abs(minutes), value, days=days):
             return True
-        if arrival and sign < 0 and value <= -minutes <= value + MAX_ARRIVAL_MINUTES:
+        if sign and _shifted(value, minutes, event, grammar.stay_days):
             return True
     if not sign and any(_close(n, value) for n in grammar.lengths):
         return True
     return grammar.every is not None and _close(grammar.every, value)
 
 
-def _agrees(time: TaggedTime, grammar: _Grammar, arrival: bool) -> bool:
+def _agrees(time: TaggedTime, grammar: _Grammar, event: Event) -> bool:
     if time.kind == "recurrence":
         if time.times_per_day or time.times_per_week:
             ours = grammar.per_day if time.times_per_day else grammar.per_week
@@ -216,7 +230,12 @@ def _agrees(time: TaggedTime, grammar: _Grammar, arrival: bool) -> bool:
         hours = {int(c[:2]) + (24 if int(c[:2]) < low else 0) for c in grammar.clocks}
         return any(low <= h < high for h in hours)
     values = {v for v in (time.low, time.high) if v}
-    return any(_amount_agrees(v, time, grammar, arrival) for v in values)
+    return any(_amount_agrees(v, time, grammar, event) for v in values)
+
+
+def _event(text: str) -> Event:
+    """What the text counts from, when it is not the procedure itself."""
+    return next((event for event, pattern in _EVENTS if pattern.search(text)), None)
 
 
 def _not_compared(step: Step, time: TaggedTime) -> bool:
@@ -251,17 +270,20 @@ def _grammar_words(step: Step) -> str:
     return said[:200]
 
 
-def compare(step: Step) -> SecondReading:
-    """The tagger's reading of one step beside the grammar's, with a verdict."""
+def compare(step: Step, *, settings: Settings | None = None) -> SecondReading:
+    """The tagger's reading of one step beside the grammar's, with a verdict.
+
+    `settings` are the pathway's own times the grammar was given (see timing.derive).
+    """
     times = tag(step.text)
-    grammar, arrival = _grammar(step), bool(_ARRIVAL.search(step.text))
+    grammar, event = _grammar(step, settings or Settings()), _event(step.text)
     ignored: list[TaggedTime] = []
     differ: list[TaggedTime] = []
     agreed = False
     for time in times:
         if _not_compared(step, time):
             continue
-        if _agrees(time, grammar, arrival):
+        if _agrees(time, grammar, event):
             agreed = True
         elif time.kind == "part of day" and _inside(time, grammar.evidence):
             agreed = True  # the grammar read that day phrase; a part of the day has no clock
@@ -293,9 +315,11 @@ def flag(step: Step, reading: SecondReading) -> Step:
     return replace(step, rule=rule, confidence=min(step.confidence, FLAGGED_CONFIDENCE))
 
 
-def check(derived: Derived) -> tuple[Derived, tuple[SecondReading, ...]]:
+def check(
+    derived: Derived, *, settings: Settings | None = None
+) -> tuple[Derived, tuple[SecondReading, ...]]:
     """Every step read a second time; flagged steps are marked for review."""
-    readings = tuple(compare(step) for step in derived.steps)
+    readings = tuple(compare(step, settings=settings) for step in derived.steps)
     steps = tuple(flag(step, r) for step, r in zip(derived.steps, readings, strict=True))
     return replace(derived, steps=steps), readings
 
