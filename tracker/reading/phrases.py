@@ -27,6 +27,13 @@ _CLOCK = re.compile(
 )
 
 
+_BETWEEN = re.compile(
+    r"\bbetween\s+(?P<h>1[0-2]|0?[1-9])(?::(?P<m>[0-5]\d))?\s*(?:(?P<ap>[ap])\.?\s?m\b\.?)?"
+    r"\s+(?:and|to)\s+$",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Amount:
     low: float
@@ -72,6 +79,7 @@ class ClockMatch:
     span: Span
     clock: str  # "HH:MM"
     relation: str  # by | at | after
+    opens: str | None = None  # "between 7 and 8 pm": the earlier clock, "19:00"
 
 
 def _amount(match: re.Match[str]) -> tuple[Amount, Unit]:
@@ -170,7 +178,17 @@ def clock_time(text: str) -> ClockMatch | None:
         hour += 12 if match["ap"].lower() == "p" else 0
     rel = (match["rel"] or "at").lower()
     relation = "after" if rel in ("after", "from") else "at" if rel == "at" else "by"
-    return ClockMatch((match.start(), match.end()), f"{hour:02d}:{minute:02d}", relation)
+    span, opens = (match.start(), match.end()), None
+    earlier = _BETWEEN.search(text, 0, match.start())
+    if earlier is not None and not match["noon"] and not match["H"]:
+        first = int(earlier["h"]) % 12 + (12 if match["ap"].lower() == "p" else 0)
+        if earlier["ap"]:
+            first = int(earlier["h"]) % 12 + (12 if earlier["ap"].lower() == "p" else 0)
+        first_minutes, last = first * 60 + int(earlier["m"] or 0), hour * 60 + minute
+        if first_minutes < last:
+            opens, relation = f"{first:02d}:{first_minutes % 60:02d}", "at"
+            span = (earlier.start(), match.end())
+    return ClockMatch(span, f"{hour:02d}:{minute:02d}", relation, opens)
 
 
 def hedged(text: str) -> bool:

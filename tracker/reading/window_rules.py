@@ -6,7 +6,7 @@ evening before", "by 3 pm") means as opens, due and a mark, before recurrence an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from tracker.reading import phrases
@@ -133,7 +133,8 @@ def from_day(
         opens, due = here, RelTime(anchor, phrase.days)
         mark = until = due
     elif clock and clock.relation == "at" and not state:  # "at 6 pm": then, not before
-        opens, due, mark = moment, moment, moment
+        opens = replace(moment, clock=clock.opens) if clock.opens else moment
+        due, mark = moment, opens
     elif clock and clock.relation != "after" and not state:  # "by 3 pm": reminded ahead
         opens, due, mark = moment.shifted(minutes=-lead), moment, moment
     elif phrase.due is not None:  # "the morning after": by noon; "until midnight"
