@@ -41,6 +41,7 @@ def test_preview_prints_the_json_shape(seed_path: Path) -> None:
         "evidence",
         "rule",
         "needs_review",
+        "asks",
     }
     for item in data["items"]:
         assert keys <= set(item)
@@ -83,3 +84,29 @@ def test_preview_refuses_a_missing_or_binary_file(tmp_path: Path) -> None:
     done = _preview(str(binary), "--start", "2027-03-15T08:00")
     assert done.returncode == 2 and done.stderr.startswith(f"{binary}:")
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "due"),
+    [([], "2027-03-16T09:00:00-04:00"), (["--arrival-minutes", "90"], "2027-03-16T08:30:00-04:00")],
+)
+def test_preview_uses_the_pathway_arrival_when_the_document_states_none(
+    tmp_path: Path, options: list[str], due: str
+) -> None:
+    document = tmp_path / "doc.txt"
+    document.write_text(
+        "Site\nLong title\nCPT4 code\nName of the Procedure:\nThing\nDuration\n60 minutes\n"
+        "Preparation\n- Bring your medicines in their bottles.\nRecovery\n- Expect soreness.\n",
+        encoding="utf-8",
+    )
+    done = _preview(str(document), "--start", "2027-03-16T10:00", "--json", *options)
+    assert done.returncode == 0, done.stderr
+    items = json.loads(done.stdout)["items"]
+    assert [(i["asks"], i["due"]) for i in items][0] == ("do", due)
+    assert items[1]["asks"] == "know"
+
+
+def test_preview_refuses_a_bad_stay_in_one_line(seed_path: Path) -> None:
+    done = _preview(str(seed_path), "--start", "2027-03-16T10:00", "--stay-days", "-1")
+    assert done.returncode == 2
+    assert "--stay-days" in done.stderr and "Traceback" not in done.stderr

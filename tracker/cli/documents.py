@@ -35,15 +35,37 @@ if TYPE_CHECKING:
     type=click.IntRange(0, 23),
     help="Local hour for steps that only name a day.",
 )
+@click.option(
+    "--arrival-minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(0, 24 * 60),
+    help="Check-in this long before the start, when the document does not say.",
+)
+@click.option(
+    "--stay-days",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 60),
+    help="Usual nights in hospital after the procedure (0: a day case).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def preview(
-    file: Path, start: str, zone_name: str, code: str | None, reminder_hour: int, as_json: bool
+    file: Path,
+    start: str,
+    zone_name: str,
+    code: str | None,
+    reminder_hour: int,
+    arrival_minutes: int,
+    stay_days: int,
+    as_json: bool,
 ) -> None:
     """The schedule FILE gives a patient whose procedure starts at --start."""
     from tracker import localtime
     from tracker.errors import DocumentError
     from tracker.library.preview import build_preview, render_table
     from tracker.reading.documents import read_document
+    from tracker.reading.steps import Settings
 
     try:
         start_local = datetime.fromisoformat(start)
@@ -59,7 +81,10 @@ def preview(
         document = read_document(file, code=code)
     except DocumentError as error:
         fail(str(error))
-    result = build_preview(document, start_local=start_local, tz=tz, reminder_hour=reminder_hour)
+    settings = Settings(arrival_minutes=arrival_minutes, stay_days=stay_days)
+    result = build_preview(
+        document, start_local=start_local, tz=tz, reminder_hour=reminder_hour, settings=settings
+    )
     click.echo(
         json.dumps(result, indent=2, ensure_ascii=False) if as_json else render_table(result)
     )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from tracker.localtime import local_to_utc, occurrences, resolve
 from tracker.reading import second_reading
 from tracker.reading.documents import Document
-from tracker.reading.timing import Step, derive
+from tracker.reading.timing import Settings, Step, derive
 
 CLAMPED = "clamped to the start"
 _COLUMNS = (
@@ -77,12 +77,18 @@ def _item(step: Step, *, start: datetime, end: datetime, tz: ZoneInfo, hour: int
 
 
 def build_preview(
-    document: Document, *, start_local: datetime, tz: ZoneInfo, reminder_hour: int = 9
+    document: Document,
+    *,
+    start_local: datetime,
+    tz: ZoneInfo,
+    reminder_hour: int = 9,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
-    """The schedule a patient starting at `start_local` (naive local time in `tz`) would get."""
+    """The schedule a patient starting at `start_local` (naive local time in `tz`) would get;
+    `settings` are the pathway's arrival and usual stay, for what the document leaves out."""
     if start_local.tzinfo is not None:
         start_local = start_local.astimezone(tz).replace(tzinfo=None)
-    derived, second = second_reading.check(derive(document))  # issue 10
+    derived, second = second_reading.check(derive(document, settings=settings))  # issue 10
     warnings = list(derived.warnings)
     start = local_to_utc(start_local, tz)
     if start.astimezone(tz).replace(tzinfo=None) != start_local:
