@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
+from tests.auth_helpers import csrf_token
 from tests.enrollment_helpers import NOW, custom_version, enroll_patient, make_step, rel
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, PatientLink, Step
 from tracker.patient.links import LinkAccess, issue_link, open_link
@@ -142,3 +144,39 @@ def tick(session: Session, access: LinkAccess, item: int, now: datetime) -> None
     """The patient ticks `item` done through their link (committed)."""
     patient_acts(session, access, item, "done", now)
     session.commit()
+
+
+# --- through the web pages ----------------------------------------------------------------
+
+
+def page_of(client: FlaskClient, plan: Linked) -> str:
+    """The checklist page's HTML (asserting it opened)."""
+    response = client.get(f"/p/{plan.token}")
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def follow(client: FlaskClient, response: Any) -> str:
+    """The page a plain form's redirect leads to (as a browser without JavaScript loads it)."""
+    assert response.status_code == 303, response.status_code
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200, page.status_code
+    return page.get_data(as_text=True)
+
+
+def post_item(
+    client: FlaskClient,
+    plan: Linked,
+    item: int,
+    action: str,
+    *,
+    note: str = "",
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """Send an item's form as the page has it (its form token read from the page)."""
+    token = csrf_token(page_of(client, plan))
+    return client.post(
+        f"/p/{plan.token}/items/{item}",
+        data={"csrf_token": token, "action": action, "note": note},
+        headers=headers or {},
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -104,3 +105,43 @@ def test_every_response_carries_security_headers(client) -> None:
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- the SQLite engine ------------------------------------------------------------------
+
+
+def test_sqlite_engine_connections_map_memory_use_wal_and_enforce_foreign_keys(
+    tmp_path: Path,
+) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}", mmap_bytes=1 << 20)
+    try:
+        # Two connections open at once: each new one gets the pragmas, not only the first.
+        with engine.connect() as first, engine.connect() as second:
+            for connection in (first, second):
+                pragma = connection.exec_driver_sql
+                assert pragma("PRAGMA mmap_size").scalar_one() == 1 << 20
+                assert pragma("PRAGMA journal_mode").scalar_one() == "wal"
+                assert pragma("PRAGMA foreign_keys").scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("config", "expected"), [({}, 1 << 30), ({"SQLITE_MMAP_BYTES": 0}, 0)])
+def test_the_web_app_maps_the_file_and_the_dispatcher_does_not(
+    tmp_path: Path, config: dict[str, Any], expected: int
+) -> None:
+    # The dispatcher (`tracker scheduler`) asks for no map: its outbox scans would count every
+    # page they read as resident memory of its own.
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'mapped.sqlite3'}",
+            "CHECK_SCHEMA": False,
+            **config,
+        }
+    )
+    engine = db.get_engine(app)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA mmap_size").scalar_one() == expected
+    finally:
+        engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -127,6 +128,7 @@ def test_patient_journey(live_server: LiveServer, page: Any, journey: dict[str, 
     entry(page, LEAFLET).get_by_text("Your note: I lost it").wait_for()
     assert page.evaluate("window.noReload") is True
     assert_no_axe_violations(page, "checklist after acting")
+    assert page.context.cookies() == []  # patient pages and their posts set none
 
     # Keyboard only: Tab to the ride's button and press Enter.
     page.goto(url)
@@ -185,6 +187,10 @@ def test_patient_journey(live_server: LiveServer, page: Any, journey: dict[str, 
         plain.get_by_text(f"Ticked off: {RIDE}").wait_for()
         assert entry(plain, RIDE).get_by_role("button", name="Undo").is_visible()
         assert plain.locator("ul.coming li", has_text=FAST).is_visible()
+        # The confirmation came from the page's address and the database: no cookie.
+        assert context.cookies() == []
+        query = parse_qs(urlsplit(plain.url).query)  # the item and the action, never a text
+        assert query["saved"] == ["done"] and query["item"][0].isdigit() and len(query) == 2
     finally:
         context.close()
 

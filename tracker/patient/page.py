@@ -1,15 +1,14 @@
 """The patient's checklist page: now, coming up, done, and the inbox.
 
-`load_page` reads one enrollment in a single round trip (tracker.patient.queries) and
-sorts the rows into the page's sections; steps come from the cached plan, and
+`load_page` reads one enrollment's items and sent reminders (tracker.patient.queries) and
+sorts them into the page's sections; steps come from the cached plan, and
 tracker.patient.reader words them in the patient's zone and language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import Connection
 from sqlmodel import Session
@@ -17,13 +16,17 @@ from sqlmodel import Session
 from tracker.db import connection_of
 from tracker.library.patient_plan import plan_for
 from tracker.patient.links import EnrollmentRecord, LinkAccess
-from tracker.patient.packed_rows import unpack
-from tracker.patient.queries import INBOX_ROWS, ITEM_TIMES, ITEMS, PAGE_AND_INBOX, ItemRow
-from tracker.patient.reader import Day, Entry, Message, Reader, tally
+from tracker.patient.queries import INBOX_ROWS, ItemRow, SentRow, items_of, sent_reminders
+from tracker.patient.reader import Day, Entry, Message, Reader, status_at
 from tracker.patient.text import Words
 
 DONE_SHOWN = 10  # the latest done or past items listed; the rest on the full list
-FAR = datetime(9999, 1, 1)  # "no bound" for the full list
+# What an item shows once an action on it went through (undo: whatever it is again).
+SHOWN_AFTER = {
+    "done": {"done"},
+    "not_done": {"not_done"},
+    "undo": {"open", "overdue", "upcoming", "missed"},
+}
 
 
 @dataclass(frozen=True)
@@ -54,113 +57,105 @@ def load_page(
     """The checklist of the link's enrollment at `now`: what is open now (most urgent first),
     what comes next (by day, the next `COMING_DAYS` of tracker.patient.reader unless
     `everything`), and what is done or over (latest first, the last `DONE_SHOWN` unless
-    `everything`). One query returns only the rows shown (the database picks, sorts and
-    counts the rest)."""
+    `everything`)."""
     enrollment = access.enrollment
+    connection = connection_of(db)
     plan = plan_for(db, enrollment.version_id)
-    reader = Reader.of(plan, enrollment, now=now, words=words)
-    utc_now = reader.now
-    params = {
-        "enrollment": enrollment.id,
-        "now": utc_now,
-        "week_ends": FAR if everything else reader.week_ends,
-        "today_starts": reader.today_starts,
-        "today_ends": reader.today_ends,
-        "done_shown": 2**31 if everything else DONE_SHOWN,
-        "inbox_rows": 2**31 if everything else INBOX_ROWS + 1,  # one more: are there older?
-    }
-    steps = plan.steps
-    now_rows: list[tuple[tuple[datetime, bool, int], ItemRow, str]] = []
-    coming_rows: list[tuple[ItemRow, datetime]] = []
-    done: list[tuple[datetime, ItemRow, str]] = []
-    counts = reader.counts
-    row = PAGE_AND_INBOX.first(connection_of(db), params)
-    assert row is not None  # a select of aggregates always has its one row
-    packed_items, packed_inbox = row
-    sent = _newest_first(unpack(packed_inbox, (2,)))
-    rows = [ItemRow._make(packed) for packed in unpack(packed_items, ITEM_TIMES)]
-    counted = next(row for row in rows if row.part == "c")
-    rows.remove(counted)
-    rows.sort(key=lambda row: (row.due_at, row.id))  # due order: ties stay so
+    reader = Reader(plan, enrollment, now=now, words=words)
+    rows = items_of(connection, enrollment.id)
+    reader.count_today(rows)
+    open_now: list[ItemRow] = []
+    coming: list[ItemRow] = []
+    over: list[ItemRow] = []
     for row in rows:
-        part, step_id = row.part, row.step_id
-        if part == "v":
-            if utc_now < row.opens_at:
-                coming_rows.append((row, reader.local(row.opens_at)))
-            else:
-                status = "overdue" if utc_now > row.due_at else "open"
-                now_rows.append(((row.due_at, not steps[step_id].critical, row.id), row, status))
-        elif part == "d":
-            done.append(
-                (
-                    row.acted_at or row.expires_at or row.due_at,
-                    row,
-                    "missed" if row.status == "pending" else row.status,
-                )
-            )
-        elif steps[step_id].recurring:
-            tally(counts, row)
-    now_rows.sort(key=lambda triple: triple[0])
-    done.sort(key=lambda triple: triple[0], reverse=True)
+        status = status_at(row, now)
+        if status in ("open", "overdue"):
+            open_now.append(row)
+        elif status != "upcoming":
+            over.append(row)
+        elif everything or row.opens_at < reader.week_ends:
+            coming.append(row)
+    # Most urgent first: by deadline, critical before the rest at the same deadline.
+    open_now.sort(key=lambda row: (row.due_at, not plan.steps[row.step_id].critical, row.id))
+    over.sort(key=_finished, reverse=True)  # latest first; a stable sort keeps due order
+    done = over if everything else over[:DONE_SHOWN]
+    sent = sent_reminders(connection, enrollment.id, limit=None if everything else INBOX_ROWS + 1)
     return ChecklistPage(
         title=plan.title,
         procedure=words.full_date(enrollment.procedure_start.astimezone(reader.tz)),
         countdown=_countdown(enrollment, now, words),
         zone=words.zone(enrollment.timezone),
         state=enrollment.state,
-        now=[reader.entry(row, status) for _, row, status in now_rows],
-        coming=reader.days(_by_day_and_step(coming_rows)),
-        done=[reader.entry(row, status) for _, row, status in done],
-        inbox=_inbox(sent[:INBOX_ROWS] if not everything else sent, reader),
-        hidden=counted.id - len(now_rows) - len(coming_rows) - len(done),
+        now=[reader.entry(row, status_at(row, now)) for row in open_now],
+        coming=reader.days(coming),
+        done=[reader.entry(row, status_at(row, now)) for row in done],
+        inbox=_inbox(sent if everything else sent[:INBOX_ROWS], reader),
+        hidden=len(rows) - len(open_now) - len(coming) - len(done),
         older_messages=not everything and len(sent) > INBOX_ROWS,
     )
 
 
 def load_entry(
-    session: Session, access: LinkAccess, item_id: int, *, now: datetime, words: Words
+    db: Session | Connection, access: LinkAccess, item_id: int, *, now: datetime, words: Words
 ) -> Entry | None:
     """One item of the link's enrollment as a full entry (what the page swaps in after an
     action); None if it is not one of the enrollment's visible items."""
-    plan = plan_for(session, access.enrollment.version_id)
-    rows = item_rows(session, access.enrollment)
+    rows = items_of(connection_of(db), access.enrollment.id)
     row = next((row for row in rows if row.id == item_id), None)
     if row is None:
         return None
-    reader = Reader.of(plan, access.enrollment, rows, now=now, words=words)
-    return reader.entry(row, _status(row, reader.now))
+    reader = Reader(plan_for(db, access.enrollment.version_id), access.enrollment, now, words)
+    reader.count_today(rows)
+    return reader.entry(row, status_at(row, now))
 
 
-def item_rows(session: Session, enrollment: EnrollmentRecord) -> list[ItemRow]:
-    """The enrollment's items (cancelled ones left out) in due order."""
-    packed = session.connection().execute(ITEMS, {"enrollment": enrollment.id}).scalar_one()
-    rows = [ItemRow(*row) for row in unpack(packed, ITEM_TIMES)]
-    rows.sort(key=lambda row: (row.due_at, row.id))
-    return rows
+@dataclass(frozen=True)
+class Notice:
+    """The line a page shows after a plain (no JavaScript) form was sent."""
+
+    kind: str  # success | error
+    text: str
 
 
-def _status(row: ItemRow, now: datetime) -> str:
-    """What an item is at `now` (naive UTC): stored statuses, or for pending ones upcoming,
-    open, overdue (past due, still worth doing) or missed (past its expiry)."""
-    stored: str = row.status
-    if stored != "pending":
-        return stored
-    if row.expires_at is not None and now >= row.expires_at:
-        return "missed"
-    if now < row.opens_at:
-        return "upcoming"
-    return "overdue" if now > row.due_at else "open"
+def notice_after(
+    db: Session | Connection,
+    access: LinkAccess,
+    *,
+    item_id: int,
+    action: str,
+    refused: bool,
+    now: datetime,
+    words: Words,
+) -> Notice | None:
+    """What the page says after a plain form's `action` on an item, read from the database
+    (the redirect names only the item and the action, never a text): "Ticked off: …", or why
+    the item could not be changed. None for an item not on this link's plan, or one that is
+    no longer as the action left it (the page was reloaded after another change)."""
+    if action not in SHOWN_AFTER:
+        return None
+    state = access.enrollment.state
+    if refused and state != "active":  # its items may be cancelled with it: the plan says
+        return Notice("error", words.get("cannot_change", reason=f"the plan is {state}"))
+    entry = load_entry(db, access, item_id, now=now, words=words)
+    if entry is None:
+        return None
+    if refused:
+        return Notice("error", words.get("cannot_change", reason=_refusal(entry)))
+    if entry.status not in SHOWN_AFTER[action]:
+        return None
+    return Notice("success", words.get("saved_" + action, text=entry.text))
 
 
-def _by_day_and_step(
-    rows: list[tuple[ItemRow, datetime]],
-) -> dict[tuple[date, int], list[tuple[ItemRow, datetime]]]:
-    """Coming rows grouped by (local day, step), groups in the order of their first opening."""
-    rows.sort(key=lambda pair: pair[0].opens_at)
-    grouped: dict[tuple[date, int], list[tuple[ItemRow, datetime]]] = {}
-    for row, local in rows:
-        grouped.setdefault((local.date(), row.step_id), []).append((row, local))
-    return grouped
+def _refusal(entry: Entry) -> str:
+    """Why an item of an active plan cannot change, as tracker.patient.ticking words it."""
+    if entry.status == "upcoming":
+        return "this one has not started yet"
+    return f"this item is {entry.status.replace('_', ' ')}"
+
+
+def _finished(row: ItemRow) -> datetime:
+    """When an item stopped being to do: acted on, else expired, else due."""
+    return row.acted_at or row.expires_at or row.due_at
 
 
 def _countdown(enrollment: EnrollmentRecord, now: datetime, words: Words) -> str:
@@ -171,25 +166,15 @@ def _countdown(enrollment: EnrollmentRecord, now: datetime, words: Words) -> str
     return words.get("countdown_after", span=words.span(now - enrollment.procedure_end))
 
 
-def _newest_first(sent: list[list[Any]]) -> list[list[Any]]:
-    """Sent reminder rows (item, purpose, sent at, step, id), newest first."""
-    sent.sort(key=lambda row: (row[2], row[4]), reverse=True)
-    return sent
-
-
-def _inbox(sent: list[list[Any]], reader: Reader) -> list[Message]:
+def _inbox(sent: list[SentRow], reader: Reader) -> list[Message]:
     """Reminders sent for this enrollment, newest first; one per item and purpose (a reminder
     sent to the inbox and by email appears once, one for a cancelled item not at all)."""
     seen: set[tuple[int, str]] = set()
-    texts: dict[int, str] = {}  # step -> its message: a step's reminders repeat
     messages = []
-    for item_id, purpose, sent_at, step_id, _ in sent:
-        if (item_id, purpose) in seen or step_id is None:
+    for row in sent:
+        if (row.item_id, row.purpose) in seen or row.step_id is None:
             continue
-        seen.add((item_id, purpose))
-        text = texts.get(step_id)
-        if text is None:
-            text = reader.words.get("inbox_entry", text=reader.plan.steps[step_id].text)
-            texts[step_id] = text
-        messages.append(Message(reader.at(sent_at), text, item_id))
+        seen.add((row.item_id, row.purpose))
+        text = reader.words.get("inbox_entry", text=reader.plan.steps[row.step_id].text)
+        messages.append(Message(reader.at(row.at), text, row.item_id))
     return messages

@@ -9,8 +9,7 @@ from sqlmodel import Session
 
 from tracker.library.patient_plan import plan_for
 from tracker.patient.links import LinkAccess
-from tracker.patient.page import item_rows
-from tracker.patient.queries import ItemRow
+from tracker.patient.queries import ItemRow, items_of
 from tracker.patient.reader import Reader
 from tracker.patient.text import Words
 
@@ -30,8 +29,8 @@ def printable(
     """The whole plan for paper, by day: a recurring step is one line at its first day."""
     enrollment = access.enrollment
     plan = plan_for(session, enrollment.version_id)
-    rows = item_rows(session, enrollment)
-    reader = Reader.of(plan, enrollment, rows, now=now, words=words)
+    rows = items_of(session.connection(), enrollment.id)
+    reader = Reader(plan, enrollment, now=now, words=words)
     today = reader.today
     by_step: dict[int, list[ItemRow]] = {}
     for row in sorted(rows, key=lambda r: (r.opens_at, r.id)):

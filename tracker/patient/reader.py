@@ -2,13 +2,15 @@
 
 `Reader` formats items (when, how long is left, today's count of a recurring step), days and
 sections for the checklist page (tracker.patient.page) and the printed plan
-(tracker.patient.printed_plan); the named tuples it builds are what tracker.patient.html renders.
+(tracker.patient.printed_plan); the named tuples it builds are what the templates render
+(templates/patient/_entries.html).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -21,8 +23,6 @@ from tracker.patient.ticking import RULES
 COMING_DAYS = 7  # "Coming up" covers this many days, today included
 
 
-# The page's pieces are named tuples: a page builds dozens of them per view and tuples are
-# the cheapest objects to build; templates read them by name all the same.
 class Entry(NamedTuple):
     """One item as the patient sees it."""
 
@@ -59,73 +59,70 @@ class Message(NamedTuple):
     item_id: int
 
 
-class Reader(NamedTuple):
-    """Turns rows into what the patient reads, in their zone and words (a named tuple: one
-    is built per page view)."""
+def status_at(row: ItemRow, now: datetime) -> str:
+    """What an item is at `now`: its stored status, or for a pending one upcoming, open,
+    overdue (past due, still worth doing) or missed (past its expiry)."""
+    if row.status != "pending":
+        return row.status
+    if row.expires_at is not None and now >= row.expires_at:
+        return "missed"
+    if now < row.opens_at:
+        return "upcoming"
+    return "overdue" if now > row.due_at else "open"
+
+
+@dataclass
+class Reader:
+    """Turns rows into what the patient reads, in their zone and words, at `now`."""
 
     plan: Plan
-    tz: ZoneInfo
-    now: datetime  # naive UTC, like the rows
-    today: date  # in the zone
-    today_starts: datetime  # naive UTC bounds of the local today...
-    today_ends: datetime
-    week_ends: datetime  # ...and of the `COMING_DAYS` the page lists
+    enrollment: EnrollmentRecord
+    now: datetime
     words: Words
-    active: bool
-    counts: dict[int, tuple[int, int]]  # recurring step -> (done, total) starting today
-    origins: dict[str, str]  # section -> "Part of: …", as met
-    labels: dict[date, str]  # local day -> "Tomorrow", as met
+    tz: ZoneInfo = field(init=False)
+    today: date = field(init=False)  # in the zone
+    today_starts: datetime = field(init=False)  # UTC bounds of the local today...
+    today_ends: datetime = field(init=False)
+    week_ends: datetime = field(init=False)  # ...and of the `COMING_DAYS` the page lists
+    counts: dict[int, tuple[int, int]] = field(init=False)  # recurring step -> (done, total)
 
-    @classmethod
-    def of(
-        cls,
-        plan: Plan,
-        enrollment: EnrollmentRecord,
-        rows: list[ItemRow] = (),  # type: ignore[assignment]
-        *,
-        now: datetime,
-        words: Words,
-    ) -> Reader:
-        """A reader at `now`; its today counts come from `rows` (or are filled by the caller)."""
-        tz = ZoneInfo(enrollment.timezone)
-        today = now.astimezone(tz).date()
-        starts, ends, week_ends = _midnights(enrollment.timezone, today)
-        counts: dict[int, tuple[int, int]] = {}
+    def __post_init__(self) -> None:
+        self.tz = ZoneInfo(self.enrollment.timezone)
+        self.today = self.now.astimezone(self.tz).date()
+        self.today_starts = self._midnight(0)
+        self.today_ends = self._midnight(1)
+        self.week_ends = self._midnight(COMING_DAYS)
+        self.counts = {}
+
+    def _midnight(self, days: int) -> datetime:
+        """The UTC instant of the local midnight `days` after today's."""
+        local = datetime.combine(self.today + timedelta(days=days), time(), tzinfo=self.tz)
+        return local.astimezone(UTC)
+
+    def count_today(self, rows: Iterable[ItemRow]) -> None:
+        """Count today's occurrences of recurring steps, done and in all ("2 of 4 today")."""
         for row in rows:
-            if starts <= row.opens_at < ends and plan.steps[row.step_id].recurring:
-                tally(counts, row)
-        return cls(
-            plan,
-            tz,
-            _naive(now),
-            today,
-            starts,
-            ends,
-            week_ends,
-            words,
-            enrollment.state == "active",
-            counts,
-            {},
-            {},
-        )
+            if self.today_starts <= row.opens_at < self.today_ends and self.recurring(row):
+                done, total = self.counts.get(row.step_id, (0, 0))
+                self.counts[row.step_id] = (done + (row.status == "done"), total + 1)
+
+    def recurring(self, row: ItemRow) -> bool:
+        return self.plan.steps[row.step_id].recurring
 
     def local(self, moment: datetime) -> datetime:
-        """A naive UTC row time in the patient's zone (fromutc: astimezone without the detour
-        through UTC's own offset; a page converts dozens)."""
-        return self.tz.fromutc(moment.replace(tzinfo=self.tz))
+        """A row time in the patient's zone."""
+        return moment.astimezone(self.tz)
 
     def at(self, moment: datetime) -> str:
-        """'Today at 09:00': a naive UTC row time, in the zone and relative to today."""
+        """'Today at 09:00': a row time, in the zone and relative to today."""
         local = self.local(moment)
         return self.words.get("at", day=self.day(local.date()), time=self.words.clock(local))
 
     def day(self, day: date) -> str:
-        label = self.labels.get(day)
-        if label is None:
-            label = self.labels[day] = self.words.day(day, self.today)
-        return label
+        return self.words.day(day, self.today)
 
     def entry(self, row: ItemRow, status: str) -> Entry:
+        """The item as the patient reads it, `status` being what it is now (see status_at)."""
         words, step = self.words, self.plan.steps[row.step_id]
         left = ""
         if status == "open":
@@ -146,68 +143,39 @@ class Reader(NamedTuple):
         started_today = self.today_starts <= row.opens_at < self.today_ends
         if counted and (status in ("open", "overdue") or started_today):
             today = words.get("today_count", done=counted[0], total=counted[1])
-        return Entry(  # positional: a page builds several, and keywords cost twice as much
-            row.id,
-            step.text,
-            step.why,
-            self.origin(step.section),
-            step.critical,
-            status,
-            when,
-            left,
-            today,
-            row.note if status == "not_done" else "",
-            _actions(row.status, status, step.recurring, self.active),
+        return Entry(
+            item_id=row.id,
+            text=step.text,
+            why=step.why,
+            origin=words.get("from_section", section=words.section(step.section)),
+            critical=step.critical,
+            status=status,
+            when=when,
+            left=left,
+            today=today,
+            note=row.note if status == "not_done" else "",
+            actions=self._actions(row.status, status, step.recurring),
         )
 
-    def origin(self, section: str) -> str:
-        origin = self.origins.get(section)
-        if origin is None:
-            words = self.words
-            origin = words.get("from_section", section=words.section(section))
-            self.origins[section] = origin
-        return origin
+    def _actions(self, stored: str, status: str, recurring: bool) -> tuple[str, ...]:
+        """The buttons an entry offers: what ticking would accept, minus early recurring ones."""
+        if self.enrollment.state != "active" or (status == "upcoming" and recurring):
+            return ()
+        if stored == "not_done":
+            return ("undo",)
+        return tuple(action for action, (starts, _) in RULES.items() if stored in starts)
 
-    def days(self, coming: dict[tuple[date, int], list[tuple[ItemRow, datetime]]]) -> list[Day]:
-        """Upcoming rows (with their local opening) by local day, one line per step (its
-        times that day), in the order they arrived (opening order)."""
+    def days(self, coming: list[ItemRow]) -> list[Day]:
+        """Upcoming rows by local day, one line per step and day (its times that day); lines
+        in the order of their first opening."""
+        lines: dict[tuple[date, int], list[tuple[ItemRow, datetime]]] = {}
+        for row in sorted(coming, key=lambda row: row.opens_at):
+            local = self.local(row.opens_at)
+            lines.setdefault((local.date(), row.step_id), []).append((row, local))
         by_day: dict[date, list[Line]] = {}
-        clock, steps = self.words.clock, self.plan.steps
-        for (day, step_id), rows in coming.items():
-            step = steps[step_id]
-            times = ", ".join([clock(local) for _, local in rows])
-            by_day.setdefault(day, []).append(Line(rows[0][0].id, times, step.text, step.critical))
-        return [Day(self.day(day), lines) for day, lines in sorted(by_day.items())]
-
-
-@lru_cache(maxsize=4096)  # every patient in a zone shares its day; asked on every view
-def _midnights(zone: str, today: date) -> tuple[datetime, datetime, datetime]:
-    """Naive UTC instants of the local midnights that start today, tomorrow, and the day after
-    the `COMING_DAYS` the page lists."""
-    tz = ZoneInfo(zone)
-
-    def midnight(days: int) -> datetime:
-        return _naive(datetime.combine(today + timedelta(days=days), time(), tzinfo=tz))
-
-    return midnight(0), midnight(1), midnight(COMING_DAYS)
-
-
-def tally(counts: dict[int, tuple[int, int]], row: ItemRow) -> None:
-    """Count one of today's occurrences of a recurring step: (done, total) per step."""
-    done, total = counts.get(row.step_id, (0, 0))
-    counts[row.step_id] = (done + (row.status == "done"), total + 1)
-
-
-@lru_cache(maxsize=256)  # a handful of combinations, asked for on every entry
-def _actions(stored: str, status: str, recurring: bool, active: bool) -> tuple[str, ...]:
-    """The buttons an entry offers: what `act` would accept, minus early recurring ones."""
-    if not active or (status == "upcoming" and recurring):
-        return ()
-    if stored == "not_done":
-        return ("undo",)
-    return tuple(action for action, (starts, _) in RULES.items() if stored in starts)
-
-
-def _naive(moment: datetime) -> datetime:
-    """An aware instant as the naive UTC the item rows are read in."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
+        for (day, step_id), occurrences in lines.items():
+            step = self.plan.steps[step_id]
+            times = ", ".join(self.words.clock(local) for _, local in occurrences)
+            first = occurrences[0][0]
+            by_day.setdefault(day, []).append(Line(first.id, times, step.text, step.critical))
+        return [Day(self.day(day), day_lines) for day, day_lines in sorted(by_day.items())]

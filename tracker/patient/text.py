@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 DEFAULT_LANGUAGE = "en"
 
 
-@dataclass(frozen=True, eq=False)  # one instance per language: hashed by identity, so cacheable
+@dataclass(frozen=True)  # one instance per language
 class Words:
     """One language: page text by key, plus the pieces dates and durations are built from."""
 
@@ -52,7 +52,7 @@ class Words:
         return f"{self.weekdays[day.weekday()]} {day.day} {self.months[day.month - 1]}{year}"
 
     def clock(self, local: datetime) -> str:
-        return f"{local.hour:02d}:{local.minute:02d}"  # as %H:%M, without strftime's cost
+        return local.strftime("%H:%M")
 
     def full_date(self, local: datetime) -> str:
         """'Monday 8 March 2027 at 08:00' for the procedure itself."""

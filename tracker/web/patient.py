@@ -10,7 +10,7 @@ the limits and the form tokens are in tracker.web.patient_access.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from http import HTTPStatus
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
+    get_template_attribute,
     jsonify,
     make_response,
     redirect,
@@ -29,6 +29,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from sqlalchemy import Connection
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -37,13 +38,12 @@ from tracker.db import get_connection, get_session
 from tracker.errors import InvalidInput, ItemNotFound
 from tracker.library.patient_plan import plan_for
 from tracker.patient.calendar_feed import build_feed
-from tracker.patient.html import coming_html, entries_html, inbox_html
 from tracker.patient.links import (
     LinkAccess,
     hash_token,
     qr_svg,
 )
-from tracker.patient.page import load_entry, load_page
+from tracker.patient.page import Notice, load_entry, load_page, notice_after
 from tracker.patient.printed_plan import printable
 from tracker.patient.reader import Entry
 from tracker.patient.text import ENGLISH, Words, words_for
@@ -63,8 +63,6 @@ from tracker.web.security import csrf
 
 bp = Blueprint("patient", __name__, url_prefix="/p")
 csrf.exempt(bp)  # link-bound form tokens (patient_access.check_form): no session
-for _fragment in (entries_html, coming_html, inbox_html):  # the checklist template's loops
-    bp.add_app_template_global(_fragment)
 
 MAX_ID = 2**31 - 1  # ids are 32-bit; a longer number in a URL is simply not found
 ITEM = f"/<token>/items/<int(max={MAX_ID}):item_id>"
@@ -106,10 +104,9 @@ def checklist(token: str) -> Response:
             csrf=link_form_token(access, "dob"),
         )
     everything = request.args.get("all") == "1"
-    page = load_page(connection, access, now=utcnow(), words=words, everything=everything)
-    # The page's own address is the one asked for (url_for would rebuild it through the URL
-    # map); the other links are fixed paths below it.
-    home = request.script_root + request.path
+    now = utcnow()
+    page = load_page(connection, access, now=now, words=words, everything=everything)
+    home = url_for("patient.checklist", token=token)  # the other links are paths below it
     feed = _public(home + "/calendar.ics")
     return _render(
         "patient/checklist.html",
@@ -120,6 +117,28 @@ def checklist(token: str) -> Response:
         items=home + "/items/",
         csrf=link_form_token(access, "items"),
         webcal="" if current_app.config.get("PATIENT_DOB_CHECK") else _webcal(feed),
+        notice=_notice(connection, access, now=now, words=words),
+    )
+
+
+def _notice(
+    connection: Connection, access: LinkAccess, *, now: datetime, words: Words
+) -> Notice | None:
+    """The line after a plain form's redirect (`?item=<id>&saved=<action>`, or `refused=`);
+    None when the query names none, or names it wrongly."""
+    item_id = request.args.get("item", type=int)
+    saved, refused = request.args.get("saved"), request.args.get("refused")
+    action = saved or refused
+    if item_id is None or not 0 < item_id <= MAX_ID or action not in ACTIONS:
+        return None
+    return notice_after(
+        connection,
+        access,
+        item_id=item_id,
+        action=action,
+        refused=saved is None,
+        now=now,
+        words=words,
     )
 
 
@@ -212,33 +231,37 @@ def item(token: str, item_id: int) -> ResponseReturnValue:
     except InvalidInput as error:
         session.rollback()
         status, reason = HTTPStatus.CONFLICT, error.message
+    if not _wants_json():
+        # POST-redirect-GET: the address names the item and what was asked; the page words
+        # the outcome from the database (no flash, so no cookie).
+        done = status == HTTPStatus.OK
+        target = url_for(
+            "patient.checklist",
+            token=token,
+            item=item_id,
+            saved=action if done else None,  # None: left out of the address
+            refused=None if done else action,
+            _anchor=f"item-{item_id}",
+        )
+        return private(redirect(target, HTTPStatus.SEE_OTHER))
     entry = load_entry(session, access, item_id, now=now, words=words)
     if status == HTTPStatus.OK:
         message = words.get("saved_" + action, text=entry.text if entry else "")
     else:
         message = words.get("cannot_change", reason=reason)
-    return _answer(access, token, item_id, entry, words, message, status)
+    return _fresh_entry(access, token, entry, words, message, status)
 
 
-def _answer(
-    access: LinkAccess,
-    token: str,
-    item_id: int,
-    entry: Entry | None,
-    words: Words,
-    message: str,
-    status: int,
-) -> ResponseReturnValue:
-    """JSON with the item's fresh HTML for fetch; a flash and a redirect for plain forms."""
-    if _wants_json():
-        html = ""
-        if entry is not None:
-            html = entries_html([entry], words, _items_url(token), link_form_token(access, "items"))
-        body = {"ok": status == HTTPStatus.OK, "message": message, "html": html}
-        return private(make_response(jsonify(body), status))
-    flash(message, "success" if status == HTTPStatus.OK else "error")
-    target = url_for("patient.checklist", token=token, _anchor=f"item-{item_id}")
-    return redirect(target, HTTPStatus.SEE_OTHER)
+def _fresh_entry(
+    access: LinkAccess, token: str, entry: Entry | None, words: Words, message: str, status: int
+) -> Response:
+    """The JSON fetch gets: the outcome, and the item's markup as the page has it."""
+    html = ""
+    if entry is not None:
+        render = get_template_attribute("patient/_entries.html", "entries")
+        html = str(render([entry], words, _items_url(token), link_form_token(access, "items")))
+    body = {"ok": status == HTTPStatus.OK, "message": message, "html": html}
+    return private(make_response(jsonify(body), status))
 
 
 # --- calendar and paper ----------------------------------------------------------------------
