@@ -222,3 +222,55 @@ def test_random_hostile_requests_never_get_a_500(world: World, data: st.DataObje
     fields = {name: data.draw(values, label=name) for name in names}
     role = data.draw(st.sampled_from(ROLES), label="role")
     assert _send(world, rule, method, path, fields, (role,)) == []
+
+
+# --- the guards' own answers ---------------------------------------------------------------------
+
+
+def _page(response: Any) -> str:
+    text: str = response.get_data(as_text=True)
+    return text
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "form", "status", "message"),
+    [
+        ("/auth/sign-in", {}, {"email": "a\x00@example.org", "password": "x"}, 400, "NUL"),
+        ("/auth/sign-in", {"next": "/\x00"}, {}, 400, "NUL"),
+        ("/auth/sign-in", {}, {"email": "a" * 100_001}, 400, "longer than 100000"),
+        ("/pathways/", {"q": "a" * 2001}, None, 400, "longer than 2000"),
+        # Patients' pages keep their own calm wording for every refusal.
+        ("/p/" + "a" * 2001, {}, None, 400, "Please go back and try again"),
+        ("/p/abc%00def", {}, None, 400, "Please go back and try again"),
+        ("/nurse/patients/2147483648", {}, None, 404, "Not found"),
+        ("/nurse/patients/9223372036854775808", {}, None, 404, "Not found"),
+        ("/nurse/patients/-1", {}, None, 404, "Not found"),
+    ],
+)
+def test_guards_answer_with_a_clear_4xx(
+    client: FlaskClient,
+    path: str,
+    query: dict[str, str],
+    form: dict[str, str] | None,
+    status: int,
+    message: str,
+) -> None:
+    if form is None:
+        response = client.get(path, query_string=query)
+    else:
+        response = client.post(path, query_string=query, data=form)
+    assert response.status_code == status
+    assert message in _page(response)
+
+
+def test_a_body_past_the_limit_is_refused(client: FlaskClient) -> None:
+    response = client.post("/auth/sign-in", data={"email": "a" * (1 << 20)})
+    assert response.status_code == 413
+
+
+def test_ids_past_32_bits_are_not_found_for_a_signed_in_nurse(world: World) -> None:
+    nurse = world.clients["nurse"]
+    for path in ("/nurse/patients/2147483648", "/nurse/links/9223372036854775808"):
+        response = nurse.get(path)
+        assert response.status_code == 404
+    assert nurse.get("/nurse/patients/2147483647").status_code == 404  # in range, no such row

@@ -22,6 +22,7 @@ from flask import Flask, abort, current_app, request
 
 from tracker.clock import utcnow
 from tracker.db import get_engine
+from tracker.errors import ConfigurationError
 from tracker.web.attempt_store import (
     AttemptStore,
     Counter,
@@ -136,8 +137,23 @@ def _call(use: Callable[[AttemptStore], T]) -> T:
         abort(HTTPStatus.SERVICE_UNAVAILABLE, UNAVAILABLE)
 
 
+LIMIT_SETTINGS = (
+    "SIGN_IN_LIMIT",
+    "SIGN_IN_ADDRESS_LIMIT",
+    "SIGN_IN_NEW_DEVICE_LIMIT",
+    "PATIENT_LINK_LIMIT",
+    "PATIENT_DOB_LIMIT",
+)
+
+
 def init_app(app: Flask) -> None:
-    """Choose the store: Redis at RATELIMIT_STORAGE_URL, else this app's database."""
+    """Check the limit settings; choose the store: Redis at RATELIMIT_STORAGE_URL, else this
+    app's database."""
+    for name in LIMIT_SETTINGS:
+        try:
+            parse_rates(str(app.config.get(name) or ""))
+        except ValueError as error:
+            raise ConfigurationError(f"TRACKER_{name}: {error}") from None
     url = str(app.config.get("RATELIMIT_STORAGE_URL") or "")
     store: AttemptStore
     if url:

@@ -53,10 +53,10 @@ class BoundedIntegerConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     """CSRF on every form, shared attempt limits, bounded ids, the input guard, the headers
     and, when configured, the trusted proxy. Runs before any blueprint is registered."""
+    app.before_request(refuse_hostile_input)  # first: its reason beats "CSRF token missing"
     csrf.init_app(app)
     attempt_limits.init_app(app)
     app.url_map.converters["int"] = BoundedIntegerConverter
-    app.before_request(refuse_hostile_input)
     app.after_request(_add_headers)
     proxies = _proxy_count(app.config.get("PROXY_FIX", 0))
     if proxies:
