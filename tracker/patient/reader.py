@@ -49,11 +49,15 @@ class Line(NamedTuple):
 
 
 class Day(NamedTuple):
+    """A coming-up day: its label ("Tomorrow") and its lines."""
+
     label: str
     lines: list[Line]
 
 
 class Message(NamedTuple):
+    """A reminder in the inbox: when it was sent, its text, and the item it is about."""
+
     when: str
     text: str
     item_id: int
@@ -107,6 +111,7 @@ class Reader:
                 self.counts[row.step_id] = (done + (row.status == "done"), total + 1)
 
     def recurring(self, row: ItemRow) -> bool:
+        """Whether the row is one occurrence of a repeating step."""
         return self.plan.steps[row.step_id].recurring
 
     def local(self, moment: datetime) -> datetime:
@@ -119,6 +124,7 @@ class Reader:
         return self.words.get("at", day=self.day(local.date()), time=self.words.clock(local))
 
     def day(self, day: date) -> str:
+        """'Today', 'Tomorrow', … for a local day, relative to the patient's today."""
         return self.words.day(day, self.today)
 
     def entry(self, row: ItemRow, status: str) -> Entry:
