@@ -14,12 +14,13 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -28,7 +29,10 @@ from sqlmodel import Session
 from tests.auth_helpers import create_staff, csrf_token
 from tests.patient_helpers import linked
 from tracker import create_app, db
+from tracker.errors import ConfigurationError
 from tracker.models import Patient
+from tracker.web.attempt_limits import parse_rates
+from tracker.web.attempt_store import PURGE_EVERY
 from tracker.web.sign_in_limits import DEVICE_COOKIE
 
 REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -307,3 +311,41 @@ def test_wrong_dates_of_birth_elsewhere_do_not_lock_the_patient_out(
     assert opened.status_code == 200 and "Please confirm it is you" not in opened.get_data(
         as_text=True
     )
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("5 per minute", [(5, 60)]),
+        ("30 per minute;300 per day", [(30, 60), (300, 86400)]),
+        ("5 per 15 minutes", [(5, 900)]),
+        ("2/hour", [(2, 3600)]),
+    ],
+)
+def test_limits_read_as_written(spec: str, expected: list[tuple[int, int]]) -> None:
+    assert [(r.amount, r.seconds) for r in parse_rates(spec)] == expected
+
+
+@pytest.mark.parametrize("spec", ["five per minute", "5 per fortnight", "5 minutes"])
+def test_a_limit_that_does_not_read_stops_the_start(
+    make_app: Callable[..., Flask], spec: str
+) -> None:
+    with pytest.raises(ConfigurationError, match="TRACKER_PATIENT_LINK_LIMIT: .* is not a limit"):
+        make_app(PATIENT_LINK_LIMIT=spec)
+
+
+def test_old_counters_are_purged_as_new_ones_arrive(make_app: Callable[..., Flask]) -> None:
+    app = make_app(PATIENT_LINK_LIMIT="1000 per minute")
+    client = app.test_client()
+    start = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        for n in range(PURGE_EVERY - 1):  # each from its own address: one row each
+            client.get(WRONG_LINK, environ_base={"REMOTE_ADDR": f"10.5.0.{n}"})
+    with time_machine.travel(start + timedelta(minutes=2), tick=False):
+        client.get(WRONG_LINK, environ_base={"REMOTE_ADDR": "10.5.1.1"})
+    with db.get_engine(app).connect() as connection:
+        remaining = connection.execute(text("SELECT count(*) FROM attemptcount")).scalar_one()
+    assert remaining == 1  # the newest; the others' windows had ended
