@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_api  # noqa: E402
 import bench_burst  # noqa: E402
 import bench_documents  # noqa: E402
 import bench_enrollment  # noqa: E402
@@ -26,6 +27,7 @@ GROUPS: dict[str, tuple[str, Callable[[], object]]] = {
     "reminders": ("reminder dispatch, lateness and memory (issue 5)", bench_reminders.run),
     "reading": ("reading corpus, the tagger as peer, second reading (issue 10)", bench_reading.run),
     "burst": ("1,000 emails at once while a patient ticks (issue 12)", bench_burst.run),
+    "api": ("POST enrollment through the JSON API vs the service layer (issue 14)", bench_api.run),
 }
 
 

@@ -115,13 +115,14 @@ def _authenticate(session: Session, scope: str) -> str:
     kind, _, token = header.partition(" ")
     if kind.lower() != "bearer" or not token.strip():
         raise ApiProblem(401, "send a bearer token: Authorization: Bearer <token>")
-    row = find_token(session, token.strip())
-    if row is None:
+    found = find_token(session, token.strip())
+    if found is None:
         raise ApiProblem(401, "the bearer token is unknown or revoked")
-    if not allows(row.scope, scope):
-        raise ApiProblem(403, f"this needs a token with scope {scope!r}; yours is {row.scope!r}")
-    g.api_token = row.name
-    return row.name
+    name, granted = found
+    if not allows(granted, scope):
+        raise ApiProblem(403, f"this needs a token with scope {scope!r}; yours is {granted!r}")
+    g.api_token = name
+    return name
 
 
 def _json_object() -> Any:

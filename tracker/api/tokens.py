@@ -86,8 +86,13 @@ def revoke_token(*, session: Session, name: str, now: datetime, actor: str) -> A
     return row
 
 
-def find_token(session: Session, token: str) -> ApiToken | None:
-    """The working (not revoked) token row for a presented bearer token."""
-    query = select(ApiToken).where(ApiToken.token_hash == hash_token(token))
-    row = session.exec(query).first()
-    return row if row is not None and row.revoked_at is None else None
+def find_token(session: Session, token: str) -> tuple[str, str] | None:
+    """The name and scope of the working (not revoked) token presented, if any.
+
+    Reads two columns, not the row: it runs on every API call, and loading an ORM object
+    cost as much as the query itself (bench/bench_api.py)."""
+    query = select(ApiToken.name, ApiToken.scope).where(
+        ApiToken.token_hash == hash_token(token), col(ApiToken.revoked_at).is_(None)
+    )
+    found = session.exec(query).first()
+    return None if found is None else (found[0], found[1])
