@@ -244,7 +244,7 @@ INVALID = [
     ({"repeat": "hourly"}, "repeat", "Choose how the step repeats."),
     ({"repeat": "times_per_day", "count": ""}, "count", "Enter times per day as a whole number."),
     ({"repeat": "times_per_day", "count": "99"}, "count", "must be between 1 and 12."),
-    ({"text": "bad\x00byte"}, "text", "Remove the control characters"),
+    ({"text": "bad\x01byte"}, "text", "Remove the control characters"),
     ({"opens__reminder_hour": "y"}, "opens", "Choose a clock time or the reminder hour, not both."),
     ({"due__days": "-3"}, "due", "The step cannot be due before it opens."),
     ({"has_expiry": "y", "expires__days": "-5"}, "expires", "cannot expire before it is due."),
@@ -287,6 +287,27 @@ def test_each_invalid_field_is_explained_beside_it_and_nothing_is_saved(
     )
     assert added.status_code == 422 and message in _text(added).replace("&#39;", "'")
     assert len(_steps(app, slug)) == len(steps) and _audit(app) == []
+
+
+def test_every_step_error_is_shown_at_once_beside_its_field(
+    admin: FlaskClient, app: Flask, slug: str
+) -> None:
+    step = _steps(app, slug)[0]
+    edit = f"{_base(slug)}/steps/{step.id}/edit"
+    wrong = {"text": "  ", "kind": "teleport", "opens__days": "soon", "opens__clock": "25:00"}
+    data = _form(_token(admin, edit), **wrong, repeat="times_per_day", count="99")
+    response = admin.post(edit, data=data)
+    assert response.status_code == 422
+    page = _text(response)
+    ids = ["text", "kind", "opens-days", "opens-clock", "count"]
+    for field_id in ids:
+        assert re.search(rf'<p class="field-error" id="{field_id}-error">[^<]+</p>', page)
+        tag = re.search(rf'<(?:input|select|textarea)[^>]*id="{field_id}"[^>]*>', page)
+        assert tag and 'aria-invalid="true"' in tag.group(), field_id
+        assert f"{field_id}-error" in tag.group(), field_id
+    summary = re.search(r'class="flash flash-error error-summary"[^>]*>(.*?)</div>', page, re.S)
+    assert summary and re.findall(r'href="#([^"]+)"', summary.group(1)) == ids
+    assert _steps(app, slug)[0].model_dump() == step.model_dump() and _audit(app) == []
 
 
 def test_a_request_missing_fields_is_malformed(admin: FlaskClient, app: Flask, slug: str) -> None:
@@ -421,5 +442,8 @@ def test_any_submission_is_saved_or_explained_never_a_crash(
     edit = f"{_base(slug)}/steps/{step.id}/edit"
     before = len(_audit(app))
     response = admin.post(edit, data={**_form(_token(admin, edit)), **values})
+    if any("\x00" in value for value in values.values()):  # refused before the form reads it
+        assert response.status_code == 400 and len(_audit(app)) == before
+        return
     assert response.status_code in {303, 422}, _text(response)
     assert len(_audit(app)) == before + (1 if response.status_code == 303 else 0)

@@ -180,6 +180,11 @@ def clean_fields(values: Mapping[str, Any], *, today: date) -> dict[str, Any]:
     return cleaned
 
 
+def check_field(name: str, value: object, *, today: date) -> Any:
+    """One patient field checked and normalised, so a form can show every problem at once."""
+    return _CLEANERS[name](value, today)
+
+
 def _check_unique_mrn(session: Session, mrn: str) -> None:
     if session.exec(select(Patient.id).where(Patient.mrn == mrn)).first() is not None:
         raise InvalidInput("mrn", f"a patient with MRN {mrn!r} already exists")

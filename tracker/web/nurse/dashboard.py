@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
 
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.web.nurse import forms as nurse_forms
 from tracker.web.nurse.blueprint import bp
+from tracker.web.nurse.forms import FilterForm, options
 from tracker.workspace import choices
 from tracker.workspace import dashboard as queries
 from tracker.workspace.work_list_pages import PAGE_SIZE, Context
@@ -25,24 +24,25 @@ def _zone() -> ZoneInfo:
 @bp.get("/")
 def dashboard() -> str:
     session = get_session()
-    filters = nurse_forms.filters(request.args)
+    form = _filter_form()
+    filters = form.filters()
     context = Context(utcnow(), _zone(), filters)
     return render_template(
         "nurse/dashboard.html",
+        form=form,
         pages=queries.dashboard(session, context),
         alerts=queries.alerts(session, context),
         context=context,
         lists=queries.WORK_LISTS,
-        **_filter_choices(),
     )
 
 
 @bp.get(f"/<any({LIST_NAMES}):name>")
 def work_list(name: str) -> str:
     session = get_session()
-    filters = nurse_forms.filters(request.args)
-    page_number = nurse_forms.page_number(request.args)
-    context = Context(utcnow(), _zone(), filters)
+    form = _filter_form()
+    page_number = form.page_number()
+    context = Context(utcnow(), _zone(), form.filters())
     offset = (page_number - 1) * PAGE_SIZE
     page = queries.work_list(session, name, context, offset=offset)
     return render_template(
@@ -51,10 +51,15 @@ def work_list(name: str) -> str:
         page=page,
         context=context,
         page_number=page_number,
-        **_filter_choices(),
+        form=form,
     )
 
 
-def _filter_choices() -> dict[str, Any]:
+def _filter_form() -> FilterForm:
+    """The filters from the query string, their selects filled with today's choices."""
     session = get_session()
-    return {"pathways": choices.pathway_choices(session), "nurses": choices.nurse_choices(session)}
+    form = FilterForm(request.args)
+    form.checked()  # every problem with these is malformed (400): people pick, never type
+    form.pathway.choices = options("All pathways", choices.pathway_choices(session))
+    form.nurse.choices = options("All nurses", choices.nurse_choices(session))
+    return form

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from wtforms.fields.choices import SelectChoice
 
 from tracker import auth, errors
 from tracker.care import enrollment
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.library.pathways import steps_of
-from tracker.models import PathwayVersion, Patient, User
-from tracker.web.nurse import forms as nurse_forms
+from tracker.models import PathwayVersion, Patient, Step
 from tracker.web.nurse.blueprint import UNPROCESSABLE, bp, get_or_404
-from tracker.web.nurse.forms import FormState
+from tracker.web.nurse.forms import options
+from tracker.web.nurse.time_forms import ChooseVersionForm, EnrollForm
 from tracker.workspace import choices
-
-ENROLL_FIELDS = ("version", "date", "time", "timezone", "nurse", "allow_past", "dst_choice")
 
 
 @bp.route("/patients/<int:patient_id>/enroll", methods=["GET", "POST"])
@@ -27,24 +26,21 @@ def enroll(patient_id: int) -> ResponseReturnValue:
     """Two steps without JavaScript: choose the pathway (GET ?version=), then time and steps."""
     session = get_session()
     person = get_or_404(Patient, patient_id)
-    source = request.form if request.method == "POST" else request.args
-    version_id = nurse_forms.optional_int(source, "version")
-    form = FormState.read(source, ENROLL_FIELDS, ("confirm",))
-    if request.method == "GET" and "timezone" not in request.args:
-        staff = auth.current_staff()
-        form.values.update(timezone=person.timezone, nurse=str(staff.id if staff else ""))
+    pick = ChooseVersionForm(request.form if request.method == "POST" else request.args)
+    pick.checked()  # our select and hidden field send it: anything but an id is malformed
+    version_id = pick.version_id()
     version = session.get(PathwayVersion, version_id) if version_id else None
     if version is None or version.state != "published":
+        versions = choices.published_versions(session)
+        pick.version.choices = options("Choose a pathway…", versions)
         if version_id is not None:
-            form.add("version", "choose a published pathway")
-        status = UNPROCESSABLE if form.errors else HTTPStatus.OK
+            pick.add_error("version", "Choose a published pathway.")
+        status = UNPROCESSABLE if pick.has_errors else HTTPStatus.OK
         return render_template(
-            "nurse/enroll_choose.html",
-            patient=person,
-            form=form,
-            versions=choices.published_versions(session),
+            "nurse/enroll_choose.html", patient=person, form=pick, versions=versions
         ), status
     conditional = [step for step in steps_of(session, version) if step.conditional]
+    form = _enroll_form(person, conditional)
 
     def page(status: int = HTTPStatus.OK) -> ResponseReturnValue:
         return render_template(
@@ -53,23 +49,18 @@ def enroll(patient_id: int) -> ResponseReturnValue:
             version=version,
             form=form,
             conditional=conditional,
-            nurses=choices.nurse_choices(session),
+            sections={str(step.id): step.section for step in conditional},
         ), status
 
     if request.method == "GET":
         return page()
-    chosen = set(nurse_forms.int_list(request.form, "confirm"))
-    if chosen - {step.id for step in conditional}:
-        abort(400)
-    nurse_id = _nurse_id(form)
-    local = nurse_forms.local_start(form)
-    if local is None or not form.ok:
+    if not form.checked():
         return page(UNPROCESSABLE)
-    zone_name = form.get("timezone").strip() or person.timezone
+    chosen = form.confirmed()
+    zone_name = form.timezone.data.strip() or person.timezone
     try:
-        created = nurse_forms.resolving_gap(
-            form,
-            local,
+        created = form.resolving_gap(
+            form.local_start(),
             zone_name,
             lambda start: enrollment.enroll(
                 session=session,
@@ -79,30 +70,33 @@ def enroll(patient_id: int) -> ResponseReturnValue:
                 now=utcnow(),
                 actor=auth.staff_actor(),
                 timezone=zone_name,
-                fold=nurse_forms.fold(request.form),
-                confirm=sorted(chosen),
+                fold=form.chosen_fold(),
+                confirm=chosen,
                 drop=[s.id for s in conditional if s.id is not None and s.id not in chosen],
-                allow_past=form.get("allow_past") == "yes",
-                nurse_id=nurse_id,
+                allow_past=form.allow_past.data,
+                nurse_id=int(form.nurse.data) if form.nurse.data else None,
             ),
         )
     except errors.InvalidInput as error:
         session.rollback()
-        form.add_invalid(error, fields={"fold": "start"})
+        form.add_invalid(error)
         return page(UNPROCESSABLE)
     session.commit()
     flash(f"{person.name} is enrolled on {version.title}.", "success")
     return redirect(url_for("nurse.patient", patient_id=person.id, enrollment=created.id))
 
 
-def _nurse_id(form: FormState) -> int | None:
-    raw = form.get("nurse").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 12:
-        abort(400)
-    user = get_session().get(User, int(raw))
-    if user is None or not user.active:
-        form.add("nurse", "choose a nurse from the list")
-        return None
-    return user.id
+def _enroll_form(person: Patient, conditional: list[Step]) -> EnrollForm:
+    """The posted form, or on GET one filled with the patient's zone and the signed-in nurse."""
+    if request.method == "POST":
+        form = EnrollForm()
+    else:
+        staff = auth.current_staff()
+        form = EnrollForm(
+            formdata=request.args if "timezone" in request.args else None,
+            data={"timezone": person.timezone, "nurse": str(staff.id) if staff else ""},
+        )
+    nurses = choices.nurse_choices(get_session())
+    form.nurse.choices = options("Not assigned", nurses)
+    form.confirm.choices = [SelectChoice(str(step.id), step.text) for step in conditional]
+    return form

@@ -5,11 +5,10 @@ caught at confirm and previewed again."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from tracker import auth, errors
@@ -17,12 +16,10 @@ from tracker.care import enrollment, rescheduling
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.models import Enrollment, Patient
-from tracker.web.nurse import forms as nurse_forms
 from tracker.web.nurse.blueprint import UNPROCESSABLE, bp, get_or_404
-from tracker.web.nurse.forms import FormState
+from tracker.web.nurse.forms import FinishForm, sentence
+from tracker.web.nurse.time_forms import ConfirmRescheduleForm, RescheduleForm
 from tracker.workspace.patient_timeline import local_text
-
-TIME_FIELDS = ("date", "time", "allow_past", "dst_choice")
 
 
 def _enrollment_and_patient(enrollment_id: int) -> tuple[Enrollment, Patient]:
@@ -35,21 +32,21 @@ def reschedule(enrollment_id: int) -> ResponseReturnValue:
     """GET: the new-time form. POST: the preview of what would move (writes nothing)."""
     session = get_session()
     row, person = _enrollment_and_patient(enrollment_id)
-    zone = ZoneInfo(row.timezone)
     if request.method == "GET":
-        current = row.procedure_start.astimezone(zone)
-        form = FormState(values={"date": f"{current:%Y-%m-%d}", "time": f"{current:%H:%M}"})
-        form.values.update({k: v for k, v in request.args.items() if k in TIME_FIELDS})
+        current = row.procedure_start.astimezone(ZoneInfo(row.timezone))
+        # "Change the time" on the preview comes back with the time it showed (?date=&time=).
+        form = RescheduleForm(
+            formdata=request.args or None,
+            data={"date": f"{current:%Y-%m-%d}", "time": f"{current:%H:%M}"},
+        )
         return _reschedule_form(row, person, form)
-    form = FormState.read(request.form, TIME_FIELDS)
-    local = nurse_forms.local_start(form)
-    if local is None:
+    form = RescheduleForm()
+    if not form.checked():
         return _reschedule_form(row, person, form, UNPROCESSABLE)
-    fold = nurse_forms.fold(request.form)
+    fold = form.chosen_fold()
     try:
-        diff, start = nurse_forms.resolving_gap(
-            form,
-            local,
+        diff, start = form.resolving_gap(
+            form.local_start(),
             row.timezone,
             lambda start: (
                 rescheduling.preview_reschedule(
@@ -58,21 +55,30 @@ def reschedule(enrollment_id: int) -> ResponseReturnValue:
                     start=start,
                     now=utcnow(),
                     fold=fold,
-                    allow_past=form.get("allow_past") == "yes",
+                    allow_past=form.allow_past.data,
                 ),
                 start,
             ),
         )
     except errors.InvalidInput as error:
         session.rollback()
-        form.add_invalid(error, fields={"fold": "start"})
+        form.add_invalid(error)
         return _reschedule_form(row, person, form, UNPROCESSABLE)
     session.rollback()  # a preview never writes
-    return _preview_page(row, person, form, diff, start, fold)
+    confirm = ConfirmRescheduleForm(
+        formdata=None,
+        data={
+            "start": f"{start:%Y-%m-%dT%H:%M}",
+            "fold": "" if fold is None else str(fold),
+            "allow_past": form.allow_past.data,
+            "token": row.updated_at.isoformat(),
+        },
+    )
+    return _preview_page(row, person, confirm, diff)
 
 
 def _reschedule_form(
-    row: Enrollment, person: Patient, form: FormState, status: int = HTTPStatus.OK
+    row: Enrollment, person: Patient, form: RescheduleForm, status: int = HTTPStatus.OK
 ) -> ResponseReturnValue:
     return render_template(
         "nurse/reschedule.html", enrollment=row, patient=person, form=form
@@ -82,21 +88,14 @@ def _reschedule_form(
 def _preview_page(
     row: Enrollment,
     person: Patient,
-    form: FormState,
+    form: ConfirmRescheduleForm,
     diff: rescheduling.RescheduleDiff,
-    start: datetime,
-    fold: int | None,
     status: int = HTTPStatus.OK,
 ) -> ResponseReturnValue:
+    """What would move; confirming posts the time previewed and the token of this state."""
+    form.token.data = row.updated_at.isoformat()
     return render_template(
-        "nurse/reschedule_preview.html",
-        enrollment=row,
-        patient=person,
-        form=form,
-        diff=diff,
-        start=f"{start:%Y-%m-%dT%H:%M}",
-        fold="" if fold is None else str(fold),
-        token=row.updated_at.isoformat(),
+        "nurse/reschedule_preview.html", enrollment=row, patient=person, form=form, diff=diff
     ), status
 
 
@@ -105,20 +104,15 @@ def reschedule_confirm(enrollment_id: int) -> ResponseReturnValue:
     """Apply the previewed move; if the enrollment changed since the preview, preview again."""
     session = get_session()
     row, person = _enrollment_and_patient(enrollment_id)
-    form = FormState.read(request.form, ("start", "allow_past", "token"), ("reopen",))
-    try:
-        start = datetime.fromisoformat(form.get("start"))
-    except ValueError:
-        abort(400)
-    fold = nurse_forms.fold(request.form)
-    reopen = nurse_forms.int_list(request.form, "reopen")
-    allow_past = form.get("allow_past") == "yes"
+    form = ConfirmRescheduleForm()
+    form.checked()  # every field is ours (hidden, or the reopen boxes): problems are a 400
+    start, fold, allow_past = form.start_time(), form.chosen_fold(), form.allow_past.data
     now = utcnow()
     try:
-        if form.get("token") != row.updated_at.isoformat():
-            form.general = (
+        if form.token.data != row.updated_at.isoformat():
+            form.form_errors.append(
                 "This enrollment changed since the preview was made: "
-                "check the new preview and confirm again."
+                "check the new preview and confirm again.",
             )
             diff = rescheduling.preview_reschedule(
                 session=session,
@@ -129,7 +123,7 @@ def reschedule_confirm(enrollment_id: int) -> ResponseReturnValue:
                 allow_past=allow_past,
             )
             session.rollback()
-            return _preview_page(row, person, form, diff, start, fold, HTTPStatus.CONFLICT)
+            return _preview_page(row, person, form, diff, HTTPStatus.CONFLICT)
         diff = rescheduling.reschedule(
             session=session,
             enrollment=row,
@@ -138,27 +132,28 @@ def reschedule_confirm(enrollment_id: int) -> ResponseReturnValue:
             actor=auth.staff_actor(),
             fold=fold,
             allow_past=allow_past,
-            reopen=reopen,
+            reopen=form.reopened(),
         )
     except errors.InvalidInput as error:
         session.rollback()
-        form.add_invalid(error, fields={"fold": "start"})
         if error.field != "reopen":
-            edit = FormState(
-                values={
+            # A problem with the time itself: back to the time form, with the time previewed.
+            edit = RescheduleForm(
+                formdata=None,
+                data={
                     "date": f"{start:%Y-%m-%d}",
                     "time": f"{start:%H:%M}",
-                    "allow_past": form.get("allow_past"),
+                    "allow_past": allow_past,
                 },
-                errors=form.errors,
-                general=form.general,
             )
+            edit.add_invalid(error)
             return _reschedule_form(row, person, edit, UNPROCESSABLE)
+        form.add_invalid(error)
         diff = rescheduling.preview_reschedule(
             session=session, enrollment=row, start=start, now=now, fold=fold, allow_past=allow_past
         )
         session.rollback()
-        return _preview_page(row, person, form, diff, start, fold, UNPROCESSABLE)
+        return _preview_page(row, person, form, diff, UNPROCESSABLE)
     session.commit()
     moved = sum(change.item_id is not None for change in diff.changes)
     flash(
@@ -180,11 +175,10 @@ def finish(enrollment_id: int, action: str) -> ResponseReturnValue:
     """A confirmation page; POST with the box ticked cancels or completes the enrollment."""
     session = get_session()
     row, person = _enrollment_and_patient(enrollment_id)
-    form = FormState.read(request.form, ("confirm",))
-    if request.method == "POST":
-        if not nurse_forms.confirmed(request.form):
-            form.add("confirm", f"tick the box to {action} this enrollment")
-        else:
+    form = FinishForm()
+    form.action = action
+    if form.is_submitted():
+        if form.checked():
             try:
                 FINISHERS[action](
                     session=session, enrollment=row, actor=auth.staff_actor(), now=utcnow()
@@ -196,8 +190,8 @@ def finish(enrollment_id: int, action: str) -> ResponseReturnValue:
                 return redirect(url_for("nurse.patient", patient_id=person.id, enrollment=row.id))
             except errors.InvalidInput as error:
                 session.rollback()
-                form.add("confirm", error.message)
-    status = UNPROCESSABLE if form.errors else HTTPStatus.OK
+                form.add_error("confirm", sentence("enrollment", error.message))
+    status = UNPROCESSABLE if form.has_errors else HTTPStatus.OK
     return render_template(
         "nurse/finish.html", enrollment=row, patient=person, form=form, action=action
     ), status

@@ -1,33 +1,41 @@
-"""Nurse workspace forms: read what was typed, check its shape, keep it for re-rendering.
+"""Nurse workspace forms (WTForms): read what was typed, check its shape, keep it for re-rendering.
 
 Shape problems a person can fix (a date that is not a date) become field errors shown beside
-the field (status 422); values only our own controls produce (ids, choices) that do not parse
-mean a malformed request (400). Whether the values make sense is the services' call.
+the field (status 422), every one at once; values only our own controls produce (ids, buttons,
+hidden fields) that do not parse mean a malformed request (400). Whether the values make sense
+is the services' call: their InvalidInput is shown beside the field it names. The procedure-time
+forms (enroll, reschedule) are in tracker.web.nurse.time_forms.
 """
+
+# Flask-WTF and WTForms ship no type information.
+# mypy: disable-error-code="import-untyped"
+# mypy: allow-subclassing-any
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
+from datetime import date
+from typing import Any
 
-from werkzeug.datastructures import MultiDict
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import BadRequest
+from wtforms import BooleanField, Form, SelectField, SelectMultipleField, StringField
+from wtforms.fields import Field
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import DateInput, EmailInput, NumberInput, TelInput, TimeInput
 
-from tracker.care.patients import AUDITED_FIELDS, CHANNELS, parse_birth_date
-from tracker.care.procedure_time import AmbiguousStart, NonexistentStart
+from tracker.care import patients
+from tracker.clock import utcnow
 from tracker.errors import InvalidInput
+from tracker.web.security import MAX_ID
 from tracker.workspace.work_list_pages import Filters
 
-T = TypeVar("T")
 MAX_SEARCH_LENGTH = 200
 MAX_PAGE = 10_000
-_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])(?::[0-5][0-9])?")
-# A patient's single-valued fields; "channels" is a list of checkboxes, read on its own.
-PATIENT_FIELDS = tuple(name for name in AUDITED_FIELDS if name != "channels")
+_ID = re.compile(r"[0-9]{1,12}")  # ASCII only: str.isdigit() also accepts '²', which int() refuses
+ITEM_ACTIONS = ("done", "not_done", "reopen")
 # Field -> how a sentence about it starts; messages starting with these words follow it.
 SUBJECTS = {
     "mrn": "The MRN",
@@ -46,217 +54,272 @@ SUBJECTS = {
     "reopen": "Reopening",
     "enrollment": "The enrollment",
     "item": "The item",
-    "conditional": "Each step",
+    "confirm": "Each step",
 }
 FOLLOWS_SUBJECT = {"is", "must", "contains", "needs", "happens", "does"}
-ITEM_ACTIONS = ("done", "not_done", "reopen")
-START_FIELDS = ("date", "time")  # the service's "start" error is shown beside these
 
 
-# What forms read: `request.form` or `request.args`.
-Args = MultiDict[str, str]
+def sentence(name: str, message: str) -> str:
+    """A message about a field as a sentence: ('mrn', 'is required') -> 'The MRN is required.'"""
+    if message.split(" ", 1)[0] in FOLLOWS_SUBJECT:
+        message = f"{SUBJECTS.get(name, name.replace('_', ' ').capitalize())} {message}"
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "?", "!")) else message + "."
 
 
-@dataclass
-class FormState:
-    """The values typed into a form and the errors found, by field name."""
+def ours(test: Callable[[Any], bool], problem: str) -> Callable[[Form, Field], None]:
+    """A check on a value only our own controls send: failing it makes the request malformed."""
 
-    values: dict[str, str] = field(default_factory=dict)
-    lists: dict[str, list[str]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    general: str = ""  # a problem with no field of its own
-    # Radio choices the server offers after a problem, e.g. the two readings of a DST gap:
-    # field name -> {value: label}.
-    choices: dict[str, dict[str, str]] = field(default_factory=dict)
+    def check(form: Form, field: Field) -> None:
+        if not test(field.data):
+            form.malformed.append(f"{field.name} {problem}")
+            raise StopValidation()
 
-    @classmethod
-    def read(cls, source: Args, names: Iterable[str], lists: Iterable[str] = ()) -> FormState:
-        """Copy the named text fields (stripped of nothing: shown back as typed) and lists."""
-        return cls(
-            values={name: str(source.get(name, "")) for name in names},
-            lists={name: [str(v) for v in source.getlist(name)] for name in lists},
-        )
+    return check
 
-    def get(self, name: str) -> str:
-        return self.values.get(name, "")
 
-    def getlist(self, name: str) -> list[str]:
-        return self.lists.get(name, [])
+def is_id(value: Any) -> bool:
+    """Blank (none chosen) or a whole number as our selects and hidden fields send it."""
+    return value in (None, "") or (bool(_ID.fullmatch(str(value))) and int(value) <= MAX_ID)
 
-    def checked(self, name: str, value: str = "on") -> bool:
-        return value in self.lists.get(name, []) or self.values.get(name) == value
 
-    def error(self, name: str) -> str:
-        return self.errors.get(name, "")
+def are_ids(values: Any) -> bool:
+    return all(_ID.fullmatch(str(value)) and int(value) <= MAX_ID for value in values or ())
 
-    def add(self, name: str, message: str) -> None:
-        self.errors.setdefault(name, message)
 
-    def add_invalid(self, error: InvalidInput, *, fields: Mapping[str, str] | None = None) -> None:
-        """A service's error beside the field it names (renamed by `fields`), else general.
+def options(blank: str | None, rows: Iterable[Any]) -> list[SelectChoice]:
+    """Select options for rows with an id and a label, after a blank one when `blank` is set."""
+    first = [SelectChoice("", blank)] if blank is not None else []
+    return first + [SelectChoice(str(row.id), row.label) for row in rows]
 
-        Services word errors to follow the field's name ("is required"), so those get the
-        field's own words in front ("The MRN is required")."""
-        name = (fields or {}).get(error.field, error.field)
-        message = error.message
-        subject = SUBJECTS.get(name, name.replace("_", " ").capitalize())
-        if message.split(" ", 1)[0] in FOLLOWS_SUBJECT:
-            message = f"{subject} {message}"
-        if name in self.values or name in self.lists or name in ("start", "conditional"):
-            self.add(name, message)
+
+def as_id(value: Any) -> int | None:
+    """A field value that passed `is_id` as an id (None when blank)."""
+    return int(value) if value not in (None, "") else None
+
+
+class Checked:
+    """What every nurse form adds to WTForms: malformed requests, service errors, groups.
+
+    `GROUPS` name errors shown above a group of fields rather than one (the procedure time is
+    a date and a time); `PLACES` renames a service's field to where its error is shown.
+    """
+
+    GROUPS: tuple[str, ...] = ()
+    PLACES: Mapping[str, str] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.malformed: list[str] = []
+        self.group_errors: dict[str, list[str]] = {}
+
+    def checked(self) -> bool:
+        """Validate every field; a malformed request is refused (400) whatever else is wrong."""
+        valid: bool = self.validate()  # type: ignore[attr-defined]
+        if self.malformed:
+            raise BadRequest("; ".join(self.malformed))
+        return valid and not self.group_errors
+
+    def add_error(self, name: str, message: str) -> None:
+        """`message` beside field (or group) `name`; anything else goes above the form."""
+        fields: dict[str, Field] = self._fields  # type: ignore[attr-defined]
+        if name in self.GROUPS:
+            self.group_errors.setdefault(name, []).append(message)
+        elif name in fields and name != "csrf_token":
+            fields[name].errors = [*fields[name].errors, message]
         else:
-            self.general = message
+            self.form_errors.append(message)  # type: ignore[attr-defined]
+
+    def add_invalid(self, error: InvalidInput) -> None:
+        """A service's refusal, worded as a sentence, beside the field it names."""
+        name = self.PLACES.get(error.field, error.field)
+        self.add_error(name, sentence(name, error.message))
 
     @property
-    def ok(self) -> bool:
-        return not self.errors and not self.general
+    def has_errors(self) -> bool:
+        return bool(self.errors or self.group_errors)  # type: ignore[attr-defined]
 
 
-# --- query strings ------------------------------------------------------------------------
+class NurseForm(Checked, FlaskForm):
+    """A posted staff form (CSRF-protected like every staff form)."""
 
 
-def optional_int(source: Args, name: str, *, minimum: int = 1) -> int | None:
-    """An optional whole number from our own controls; anything else is a malformed request."""
-    raw = str(source.get(name, "") or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 12 or int(raw) < minimum:
-        raise BadRequest(f"{name} must be a whole number")
-    return int(raw)
+class QueryForm(Checked, Form):
+    """A query string read like a form (GET: no CSRF token, nothing changes)."""
 
 
-def int_list(source: Args, name: str) -> list[int]:
-    values = []
-    for raw in source.getlist(name):
-        if not raw.isdigit() or len(raw) > 12:
-            raise BadRequest(f"{name} must be whole numbers")
-        values.append(int(raw))
-    return values
+# --- fields -------------------------------------------------------------------------------------
 
 
-def filters(source: Args) -> Filters:
-    """Dashboard filters (?pathway=ID&nurse=ID); blank means all."""
-    return Filters(
-        pathway_id=optional_int(source, "pathway"), nurse_id=optional_int(source, "nurse")
+class TextField(StringField):
+    """Text as typed; absent or not sent is blank ("", never None)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, default="", **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[0] if valuelist else ""
+
+
+class YesField(BooleanField):
+    """A checkbox sending "yes"; anything else, or nothing, is no."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = bool(valuelist) and valuelist[0] == "yes"
+
+
+def id_select(label: str, **kwargs: Any) -> SelectField:
+    """A select of ids (choices set by the view); a value that is no id is malformed."""
+    return SelectField(
+        label,
+        choices=[],
+        validate_choice=False,
+        validators=[ours(is_id, "must be a whole number")],
+        **kwargs,
     )
 
 
-def page_number(source: Args) -> int:
-    page = optional_int(source, "page") or 1
-    if page > MAX_PAGE:
-        raise BadRequest("page is too large")
-    return page
+def page_field() -> TextField:
+    return TextField(
+        validators=[
+            ours(lambda v: is_id(v) and int(v or 1) in range(1, MAX_PAGE + 1), "is out of range")
+        ]
+    )
 
 
-def search_text(source: Args) -> str:
-    text = str(source.get("q", "") or "")
-    if len(text) > MAX_SEARCH_LENGTH:
-        raise BadRequest(f"search text is limited to {MAX_SEARCH_LENGTH} characters")
-    return text
+# --- query strings ------------------------------------------------------------------------------
 
 
-# --- patient registration -----------------------------------------------------------------
+class FilterForm(QueryForm):
+    """Dashboard and work-list filters (?pathway=ID&nurse=ID&page=N); blank means all."""
+
+    pathway = id_select("Pathway")
+    nurse = id_select("Nurse")
+    page = page_field()
+
+    def filters(self) -> Filters:
+        return Filters(pathway_id=as_id(self.pathway.data), nurse_id=as_id(self.nurse.data))
+
+    def page_number(self) -> int:
+        return as_id(self.page.data) or 1
 
 
-def patient_form(source: Args) -> tuple[FormState, dict[str, Any]]:
-    """The registration form and, when its shape is right, the register_patient arguments."""
-    form = FormState.read(source, PATIENT_FIELDS, ("channels",))
-    values: dict[str, Any] = {name: form.get(name) for name in PATIENT_FIELDS}
-    for name in ("mrn", "name"):  # checked here too, so both show at once when both are blank
-        if not form.get(name).strip():
-            form.add(name, f"{SUBJECTS[name]} is required")
+class SearchForm(QueryForm):
+    """The patient register's search box (the input's maxlength keeps browsers within it)."""
+
+    q = TextField(
+        "Search by name or MRN",
+        validators=[ours(lambda v: len(v or "") <= MAX_SEARCH_LENGTH, "is too long")],
+    )
+    page = page_field()
+
+    def page_number(self) -> int:
+        return as_id(self.page.data) or 1
+
+
+class PatientPageQuery(QueryForm):
+    """Which of the patient's enrollments the page shows (?enrollment=ID)."""
+
+    enrollment = TextField(validators=[ours(is_id, "must be a whole number")])
+
+    def enrollment_id(self) -> int | None:
+        return as_id(self.enrollment.data)
+
+
+# --- patient registration -----------------------------------------------------------------------
+
+
+def _service_check(name: str, *, blank_ok: bool = False) -> Callable[[Form, Field], None]:
+    """The service's own check of one patient field, so every problem shows at once."""
+
+    def check(form: Form, field: Field) -> None:
+        if blank_ok and not (field.data or "").strip():
+            return
+        try:
+            patients.check_field(name, field.data, today=utcnow().date())
+        except InvalidInput as error:
+            raise ValidationError(sentence(name, error.message)) from None
+
+    return check
+
+
+def _birth_date(form: Form, field: Field) -> None:
     try:
-        values["birth_date"] = parse_birth_date(form.get("birth_date"))
+        form.birth = patients.parse_birth_date(field.data)
+        if form.birth is not None:
+            patients.check_field("birth_date", form.birth, today=utcnow().date())
     except InvalidInput as error:
-        form.add("birth_date", error.message)
-    hour = form.get("reminder_hour").strip()
-    if hour.isdigit() and len(hour) <= 2 and 0 <= int(hour) <= 23:
-        values["reminder_hour"] = int(hour)
-    else:
-        form.add("reminder_hour", "must be a whole hour from 0 to 23")
-    channels = form.getlist("channels")
-    if any(name not in CHANNELS for name in channels):
-        raise BadRequest("unknown reminder channel")
-    values["channels"] = channels
-    return form, values
+        raise ValidationError(sentence("birth_date", error.message)) from None
 
 
-# --- procedure times (enroll and reschedule) ----------------------------------------------
+def _hour(form: Form, field: Field) -> None:
+    text = (field.data or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 2 and int(text) <= 23):
+        raise ValidationError("The reminder hour must be a whole hour from 0 to 23.")
 
 
-def local_start(form: FormState) -> datetime | None:
-    """The local date and time typed into `date` and `time`; errors go beside them."""
-    day: date | None = None
-    raw_date = form.get("date").strip()
-    try:
-        day = date.fromisoformat(raw_date)
-    except ValueError:
-        form.add("date", "enter the date like 2027-03-15" if raw_date else "enter the date")
-    raw_time = form.get("time").strip()
-    match = _CLOCK.fullmatch(raw_time)
-    if match is None:
-        form.add("time", "enter the time like 08:30" if raw_time else "enter the time")
-    if day is None or match is None:
-        return None
-    return datetime.combine(day, time(int(match.group(1)), int(match.group(2))))
+class PatientForm(NurseForm):
+    """Registering a patient: each field checked by the service's own rules."""
 
+    mrn = TextField("Medical record number (MRN)", validators=[_service_check("mrn")])
+    name = TextField("Full name", validators=[_service_check("name")])
+    birth_date = TextField("Date of birth", widget=DateInput(), validators=[_birth_date])
+    email = TextField("Email", widget=EmailInput(), validators=[_service_check("email")])
+    phone = TextField("Phone", widget=TelInput(), validators=[_service_check("phone")])
+    # Blank means the installation's default zone.
+    timezone = TextField("Time zone", validators=[_service_check("timezone", blank_ok=True)])
+    reminder_hour = TextField("Reminder hour", widget=NumberInput(), validators=[_hour])
+    quiet_start = TextField(
+        "Quiet hours start", widget=TimeInput(), validators=[_service_check("quiet_start")]
+    )
+    quiet_end = TextField(
+        "Quiet hours end", widget=TimeInput(), validators=[_service_check("quiet_end")]
+    )
+    channels = SelectMultipleField(
+        "Reminder channels",
+        choices=[
+            SelectChoice("email", "Email"),
+            SelectChoice("webhook", "Webhook (text message gateway)"),
+        ],
+        validate_choice=False,
+        validators=[ours(lambda v: set(v or ()) <= set(patients.CHANNELS), "has an unknown name")],
+    )
+    language = TextField("Language", validators=[_service_check("language")])
 
-def resolving_gap(
-    form: FormState, local: datetime, zone_name: str, attempt: Callable[[datetime], T]
-) -> T:
-    """`attempt(local)`; in a DST gap, retry with the reading the nurse picked (`dst_choice`,
-    which must be one of the two the gap has), else offer both (form.choices) and re-raise."""
-    try:
-        return attempt(local)
-    except NonexistentStart as gap:
-        readings = _readings(gap.candidates, zone_name)
-        picked = form.get("dst_choice")
-        if picked in readings:
-            return attempt(datetime.fromisoformat(picked))
-        form.choices = {"dst_choice": readings}
-        raise
-    except AmbiguousStart as repeat:
-        zone = ZoneInfo(zone_name)
-        form.choices = {
-            "fold": {
-                str(i): _reading(moment, zone)[1] for i, moment in enumerate(repeat.candidates)
-            }
+    birth: date | None = None  # the parsed date of birth, set by its check
+
+    def values(self) -> dict[str, Any]:
+        """The validated form as `register_patient` arguments."""
+        return {
+            "mrn": self.mrn.data,
+            "name": self.name.data,
+            "birth_date": self.birth,
+            "email": self.email.data,
+            "phone": self.phone.data,
+            "timezone": self.timezone.data,
+            "reminder_hour": int(self.reminder_hour.data.strip()),
+            "quiet_start": self.quiet_start.data,
+            "quiet_end": self.quiet_end.data,
+            "channels": list(self.channels.data or ()),
+            "language": self.language.data,
         }
-        raise
 
 
-def _readings(candidates: tuple[datetime, datetime], zone_name: str) -> dict[str, str]:
-    """Local ISO value -> label (e.g. '03:30 EDT, UTC-04:00') for each candidate instant."""
-    return dict(_reading(moment, ZoneInfo(zone_name)) for moment in candidates)
+# --- small actions ------------------------------------------------------------------------------
 
 
-def _reading(moment: datetime, zone: ZoneInfo) -> tuple[str, str]:
-    local = moment.astimezone(zone)
-    offset = f"{local:%z}"
-    label = f"{local:%H:%M} {local.tzname()} (UTC{offset[:3]}:{offset[3:]}) on {local:%a %d %b %Y}"
-    return f"{local:%Y-%m-%dT%H:%M}", label
+class ItemForm(NurseForm):
+    """A button pressed on a tick form; anything but our buttons is a malformed request."""
+
+    action = TextField(validators=[ours(lambda v: v in ITEM_ACTIONS, "is not one of ours")])
 
 
-def fold(source: Args) -> int | None:
-    """Which of a repeated hour's two readings (0 first, 1 second), when the nurse chose."""
-    raw = str(source.get("fold", "") or "")
-    if raw == "":
-        return None
-    if raw not in ("0", "1"):
-        raise BadRequest("fold must be 0 or 1")
-    return int(raw)
+class FinishForm(NurseForm):
+    """Cancel or complete an enrollment: the box must be ticked."""
 
+    confirm = YesField("Yes, I mean it")
+    action = "cancel"  # set by the view: which of the two this page does
 
-# --- small actions ------------------------------------------------------------------------
-
-
-def item_action(source: Args) -> str:
-    """The button pressed on a tick form; anything but our buttons is a malformed request."""
-    action = str(source.get("action", "") or "")
-    if action not in ITEM_ACTIONS:
-        raise BadRequest("action must be done, not_done or reopen")
-    return action
-
-
-def confirmed(source: Args) -> bool:
-    return source.get("confirm") == "yes"
+    def validate_confirm(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError(f"Tick the box to {self.action} this enrollment.")

@@ -11,10 +11,9 @@ from tracker.care import enrollment, patients
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.models import ChecklistItem, Enrollment, Patient
-from tracker.patient import ticking as checklist
-from tracker.web.nurse import forms as nurse_forms
+from tracker.patient import ticking
 from tracker.web.nurse.blueprint import UNPROCESSABLE, bp, get_or_404
-from tracker.web.nurse.forms import FormState
+from tracker.web.nurse.forms import ItemForm, PatientForm, PatientPageQuery, SearchForm
 from tracker.workspace import choices
 from tracker.workspace.patient_timeline import load
 from tracker.workspace.work_list_pages import PAGE_SIZE
@@ -22,11 +21,14 @@ from tracker.workspace.work_list_pages import PAGE_SIZE
 
 @bp.get("/patients")
 def patient_list() -> str:
-    text = nurse_forms.search_text(request.args)
-    page_number = nurse_forms.page_number(request.args)
+    form = SearchForm(request.args)
+    form.checked()  # the box's maxlength keeps people within it: longer is malformed (400)
+    text = form.q.data
+    page_number = form.page_number()
     rows, total = choices.search_patients(get_session(), text, offset=(page_number - 1) * PAGE_SIZE)
     return render_template(
         "nurse/patients.html",
+        form=form,
         rows=rows,
         total=total,
         q=text,
@@ -39,26 +41,24 @@ def patient_list() -> str:
 def new_patient() -> ResponseReturnValue:
     config = current_app.config
     if request.method == "GET":
-        form = FormState(
-            values={
-                "timezone": config["DEFAULT_ZONE"],
-                "reminder_hour": str(config["REMINDER_HOUR"]),
-                "quiet_start": config["QUIET_START"],
-                "quiet_end": config["QUIET_END"],
-                "language": "en",
-            }
-        )
-        return render_template("nurse/patient_new.html", form=form)
-    form, values = nurse_forms.patient_form(request.form)
+        defaults = {
+            "timezone": config["DEFAULT_ZONE"],
+            "reminder_hour": str(config["REMINDER_HOUR"]),
+            "quiet_start": config["QUIET_START"],
+            "quiet_end": config["QUIET_END"],
+            "language": "en",
+        }
+        return render_template("nurse/patient_new.html", form=PatientForm(data=defaults))
+    form = PatientForm()
     session = get_session()
-    if form.ok:
+    if form.checked():
         try:
             patient = patients.register_patient(
                 session=session,
                 now=utcnow(),
                 actor=auth.staff_actor(),
                 default_zone=config["DEFAULT_ZONE"],
-                **values,
+                **form.values(),
             )
             session.commit()
             flash(f"Registered {patient.name} (MRN {patient.mrn}).", "success")
@@ -80,7 +80,9 @@ def _patient_page(
     session = get_session()
     row = get_or_404(Patient, patient_id)
     if enrollment_id is None:
-        enrollment_id = nurse_forms.optional_int(request.args, "enrollment")
+        query = PatientPageQuery(request.args)
+        query.checked()  # our own links carry it: anything but an id is malformed (400)
+        enrollment_id = query.enrollment_id()
     now = utcnow()
     page = load(session, row, now=now, enrollment_id=enrollment_id)
     if page is None:
@@ -93,14 +95,16 @@ def item(item_id: int) -> ResponseReturnValue:
     session = get_session()
     row = get_or_404(ChecklistItem, item_id)
     parent = get_or_404(Enrollment, row.enrollment_id)
-    action = nurse_forms.item_action(request.form)
+    form = ItemForm()
+    form.checked()  # only our buttons send it: anything else is malformed (400)
+    action = form.action.data
     try:
         if action == "reopen":
             enrollment.reopen_item(
                 session=session, item=row, actor=auth.staff_actor(), now=utcnow()
             )
         else:
-            checklist.act(
+            ticking.act(
                 session=session,
                 enrollment=parent,
                 actor=auth.staff_actor(),
