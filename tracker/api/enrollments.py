@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from tracker.api.operations import Call, get_or_404, operation, page_of, require_match
 from tracker.api.problems import ApiProblem
@@ -26,8 +26,7 @@ from tracker.care import rescheduling
 from tracker.care.procedure_time import parse_local_start
 from tracker.care.schedule_rows import items_of
 from tracker.clock import utcnow
-from tracker.library.pathways import get_pathway, published_version
-from tracker.models import Enrollment, Patient
+from tracker.models import Enrollment, Pathway, PathwayVersion, Patient
 from tracker.patient import ticking
 
 
@@ -41,6 +40,18 @@ def enrollment_out(session: Session, row: Enrollment) -> EnrollmentOut:
         dropped_steps=row.dropped_steps,
         items=items,
     )
+
+
+def _newest_published(session: Session, slug: str) -> PathwayVersion | None:
+    """library.pathways' get_pathway then published_version, in one query: enrolling through
+    the API runs it on every call (bench/bench_api.py)."""
+    query = (
+        select(PathwayVersion)
+        .join(Pathway, col(Pathway.id) == PathwayVersion.pathway_id)
+        .where(Pathway.slug == slug, PathwayVersion.state == "published")
+        .order_by(col(PathwayVersion.number).desc())
+    )
+    return session.exec(query.limit(1)).first()
 
 
 @operation(
@@ -74,8 +85,7 @@ def create_enrollment(call: Call) -> EnrollmentSummary:
     person = call.session.get(Patient, body.patient_id)
     if person is None:
         raise ApiProblem(404, f"no patient {body.patient_id}")
-    pathway = get_pathway(call.session, body.pathway.strip())
-    version = None if pathway is None else published_version(call.session, pathway)
+    version = _newest_published(call.session, body.pathway.strip())
     if version is None:
         raise ApiProblem(404, f"no published pathway {body.pathway!r}")
     row = care.enroll(

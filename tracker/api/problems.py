@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from tracker.api.schemas import FieldError, Problem
@@ -86,8 +86,3 @@ def on_unexpected(error: Exception) -> Response:
         return problem_response(code, error.description or TITLES.get(code, "Error"))
     log.exception("unexpected error in %s %s", request.method, request.path)
     return problem_response(500, "an unexpected error happened; it has been logged")
-
-
-def json_body() -> str:
-    """The request body as text for error messages (never echoed back in full)."""
-    return json.dumps(request.get_data(as_text=True)[:80])
