@@ -29,7 +29,7 @@ from sqlalchemy import Engine, insert, select
 from sqlmodel import Session
 
 from tests.enrollment_helpers import custom_version, make_patient, make_step
-from tracker.care.schedule_rows import reminder_values
+from tracker.care.item_reminders import values as reminder_values
 from tracker.library.pathways import steps_of
 from tracker.models import ChecklistItem, Enrollment, Reminder
 

@@ -25,7 +25,7 @@ from tests.enrollment_helpers import (
     rel,
 )
 from tracker import audit, db
-from tracker.care import enrollment, schedule_rows
+from tracker.care import enrollment, item_reminders
 from tracker.care.enrollment import (
     cancel_enrollment,
     complete_enrollment,
@@ -361,7 +361,7 @@ def test_a_failure_midway_leaves_no_rows(
     app: Flask, session: Session, version: PathwayVersion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     patient = make_patient(session)
-    real = schedule_rows.reminder_values
+    real = item_reminders.values
     calls = {"n": 0}
 
     def failing(*args: Any) -> dict[str, Any]:
@@ -370,7 +370,7 @@ def test_a_failure_midway_leaves_no_rows(
             raise RuntimeError("disk full")
         return real(*args)
 
-    monkeypatch.setattr(schedule_rows, "reminder_values", failing)
+    monkeypatch.setattr(item_reminders, "values", failing)
     with (
         pytest.raises(RuntimeError, match="disk full"),
         db.session_scope(db.get_engine(app)) as scoped,

@@ -15,14 +15,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from tracker import audit
+from tracker.care.item_reminders import DUE_SOON_BEFORE, WAITING, Occasion
 from tracker.care.procedure_time import check_start, procedure_instant, zone
 from tracker.care.rescheduling import reschedule
 from tracker.care.schedule_rows import (
     ACTED,
-    DUE_SOON_BEFORE,
     HORIZON,
     ITEM_FIELDS,
-    WAITING,
     EnrollmentContext,
     StepPlan,
     channels_for,
@@ -30,9 +29,10 @@ from tracker.care.schedule_rows import (
     context_of,
     items_of,
     occurrences,
+    plan_of,
     require_active,
     set_status,
-    sync_reminders,
+    sync_item,
     version_plans,
     waiting_reminders,
     window_of,
@@ -41,8 +41,9 @@ from tracker.care.schedule_rows import (
 from tracker.errors import InvalidInput, UndecidedSteps
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient
 
-# The service API, and names callers import from here that live elsewhere: DUE_SOON_BEFORE,
-# HORIZON, WAITING and channels_for (care.schedule_rows), reschedule (care.rescheduling).
+# The service API, and names callers import from here that live elsewhere: DUE_SOON_BEFORE and
+# WAITING (care.item_reminders), HORIZON and channels_for (care.schedule_rows), reschedule
+# (care.rescheduling).
 __all__ = [
     "DUE_SOON_BEFORE",
     "HORIZON",
@@ -217,20 +218,20 @@ def reopen_item(
     if item.status not in ACTED:
         raise InvalidInput("item", f"item {item.id} is {item.status}, nothing to reopen")
     context = context_of(session, enrollment)
-    critical = next(plan.step.critical for plan in context.plans if plan.id == item.step_id)
     assert item.id is not None
     before = audit.snapshot(item, ITEM_FIELDS + ("acted_at", "acted_by"))
     set_status(
         item, "missed" if closed(window_of(item), now) else "pending", actor="system", now=now
     )
     session.add(item)
-    sync_reminders(
+    sync_item(
         session,
         item,
-        critical=critical,
+        plan=plan_of(context, item.step_id),
         waiting=waiting_reminders(session, enrollment).get(item.id, []),
         context=context,
         now=now,
+        occasion=Occasion.REOPENED,
     )
     session.flush()
     audit.record(

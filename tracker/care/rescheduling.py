@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from tracker import audit
+from tracker.care.item_reminders import Occasion
 from tracker.care.procedure_time import check_start, procedure_instant
 from tracker.care.schedule_rows import (
     ACTED,
@@ -25,7 +26,7 @@ from tracker.care.schedule_rows import (
     items_of,
     require_active,
     set_status,
-    sync_reminders,
+    sync_item,
     waiting_reminders,
     window_of,
     windows,
@@ -129,13 +130,14 @@ def reschedule(
         item_before = audit.snapshot(item, ITEM_FIELDS)
         _apply_change(item, change, now=now)
         session.add(item)
-        sync_reminders(
+        sync_item(
             session,
             item,
-            critical=plan.step.critical,
+            plan=plan,
             waiting=waiting.pop(change.item_id, []),
             context=context,
             now=now,
+            occasion=Occasion.PLANNED,  # a moved window is new to the patient, reopened or not
         )
         action = "item.reopen" if change.reopen else "item.reschedule"
         audit.record(

@@ -7,7 +7,6 @@ nothing here commits.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,8 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from tracker import localtime
+from tracker.care import item_reminders
+from tracker.care.item_reminders import WAITING, Occasion
 from tracker.care.procedure_time import zone
 from tracker.errors import InvalidInput
 from tracker.library.pathways import steps_of, timing_step
@@ -27,10 +28,7 @@ from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient, R
 from tracker.reading import timing
 
 HORIZON = timedelta(days=14)  # recurring items are written this far ahead of now
-DUE_SOON_BEFORE = timedelta(minutes=60)  # critical items get a second reminder this long before due
-NEVER_REMINDED = "know"  # a step that only informs: no reminder rows, ever
 ACTED = frozenset({"done", "skipped", "not_done"})  # statuses a person set; reopening undoes them
-WAITING = ("pending", "deferred")  # reminders not yet handed to a channel
 ITEM_FIELDS = ("opens_at", "due_at", "expires_at", "status")  # what an item's audit shows
 # Per database (engine): version id -> its typed steps, for published versions only.
 _PLANS: WeakKeyDictionary[Any, dict[int, tuple[StepPlan, ...]]] = WeakKeyDictionary()
@@ -157,15 +155,19 @@ def write_items(
     reminders = []
     for row, (plan, _, _) in zip(rows, planned, strict=True):
         item_id = row["id"] = ids[row["step_id"], row["occurrence"]]
-        if plan.step.asks == NEVER_REMINDED:
-            continue
-        times = _reminder_times(
-            row["status"], row["opens_at"], row["due_at"], critical=plan.step.critical, now=now
+        want = item_reminders.wanted(
+            status=row["status"],
+            opens=row["opens_at"],
+            due=row["due_at"],
+            critical=plan.step.critical,
+            asks=plan.step.asks,
+            channels=context.channels,
+            now=now,
+            occasion=Occasion.PLANNED,
         )
         reminders += [
-            reminder_values(item_id, enrollment_id, purpose, send_at, channel)
-            for purpose, send_at in times.items()
-            for channel in context.channels
+            item_reminders.values(item_id, enrollment_id, purpose, send_at, channel)
+            for (purpose, channel), send_at in want.items()
         ]
     if reminders:
         connection.execute(insert(Reminder), reminders)
@@ -195,39 +197,6 @@ def closed(window: Window, now: datetime) -> bool:
     return (window.expires or window.due) <= now
 
 
-def _reminder_times(
-    status: str, opens: datetime, due: datetime, *, critical: bool, now: datetime
-) -> dict[str, datetime]:
-    """Purpose -> send time: at opening (or now, if already open); critical ones before due."""
-    if status != "pending":
-        return {}
-    first = max(opens, now)
-    times = {"opens": first}
-    soon = due - DUE_SOON_BEFORE
-    if critical and soon > first:
-        times["due_soon"] = soon
-    return times
-
-
-def reminder_values(
-    item_id: int, enrollment_id: int, purpose: str, send_at: datetime, channel: str
-) -> dict[str, Any]:
-    """A new pending reminder's column values (for a bulk insert or a `Reminder`)."""
-    return {
-        "item_id": item_id,
-        "enrollment_id": enrollment_id,
-        "send_at": send_at,
-        "purpose": purpose,
-        "channel": channel,
-        "status": "pending",
-        "attempts": 0,
-        "idempotency_key": uuid.uuid4().hex,
-        "last_error": "",
-        "provider_id": "",
-        "late": False,
-    }
-
-
 # --- reading back and changing existing rows ---------------------------------------------
 
 
@@ -255,41 +224,33 @@ def waiting_reminders(session: Session, enrollment: Enrollment) -> dict[int, lis
     return by_item
 
 
-def sync_reminders(
+def sync_item(
     session: Session,
     item: ChecklistItem,
     *,
-    critical: bool,
+    plan: StepPlan,
     waiting: list[Reminder],
     context: EnrollmentContext,
     now: datetime,
-) -> None:
-    """Move an item's waiting reminders to its window; add the missing, cancel the surplus."""
-    assert item.id is not None and context.enrollment.id is not None
-    wanted = {
-        (purpose, channel): send_at
-        for purpose, send_at in _reminder_times(
-            item.status, item.opens_at, item.due_at, critical=critical, now=now
-        ).items()
-        for channel in context.channels
-        if _reminded(context, item.step_id)
-    }
-    for reminder in waiting:
-        send_at = wanted.pop((reminder.purpose, reminder.channel), None)
-        if send_at is None:
-            reminder.status = "cancelled"
-        else:
-            reminder.send_at, reminder.status = send_at, "pending"
-        session.add(reminder)
-    session.add_all(
-        Reminder(**reminder_values(item.id, context.enrollment.id, purpose, send_at, channel))
-        for (purpose, channel), send_at in wanted.items()
+    occasion: Occasion,
+) -> dict[str, int]:
+    """Bring one item's waiting reminders in line with its window and status."""
+    want = item_reminders.wanted(
+        status=item.status,
+        opens=item.opens_at,
+        due=item.due_at,
+        critical=plan.step.critical,
+        asks=plan.step.asks,
+        channels=context.channels,
+        now=now,
+        occasion=occasion,
     )
+    return item_reminders.sync(session, item, waiting=waiting, want=want)
 
 
-def _reminded(context: EnrollmentContext, step_id: int) -> bool:
-    """Information (`asks` know) is never reminded."""
-    return all(plan.step.asks != NEVER_REMINDED for plan in context.plans if plan.id == step_id)
+def plan_of(context: EnrollmentContext, step_id: int) -> StepPlan:
+    """The version's plan for one step of this enrollment."""
+    return next(plan for plan in context.plans if plan.id == step_id)
 
 
 def set_status(item: ChecklistItem, status: str, *, actor: str, now: datetime) -> None:

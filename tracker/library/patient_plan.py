@@ -26,6 +26,7 @@ class StepInfo:
     section: str
     critical: bool
     recurring: bool
+    asks: str = "do"  # do | avoid | know | watch (reading.steps)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,12 @@ def _read_plan(session: Session, version_id: int) -> tuple[Plan, bool]:
         version.title,
         {
             row.id: StepInfo(
-                row.text, _why(row, sentences), row.section, row.critical, bool(row.recurrence)
+                row.text,
+                _why(row, sentences),
+                row.section,
+                row.critical,
+                bool(row.recurrence),
+                row.asks,
             )
             for row in rows
             if row.id is not None

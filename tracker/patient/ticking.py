@@ -9,19 +9,19 @@ the patient ticks on is read in tracker.patient.page.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from tracker import audit
-from tracker.care.enrollment import DUE_SOON_BEFORE, WAITING, channels_for
+from tracker.care import item_reminders
+from tracker.care.enrollment import channels_for
+from tracker.care.item_reminders import Occasion
 from tracker.care.patients import clean_text
 from tracker.errors import InvalidInput, ItemNotFound
-from tracker.library.patient_plan import plan_for
-from tracker.models import ChecklistItem, Patient, Reminder
+from tracker.library.patient_plan import StepInfo, plan_for
+from tracker.models import ChecklistItem, Patient
 
 MAX_NOTE = 500
 AUDITED = ("status", "note", "acted_at", "acted_by")
@@ -105,7 +105,7 @@ def act(
         item.status, item.acted_at, item.acted_by = target, now, actor
     item.note = text
     session.add(item)
-    effect = _RELATED[action](session, item, enrollment, step.critical, now)
+    effect = _reminders_follow(session, item, enrollment, step, now)
     session.flush()
     audit.record(
         session=session,
@@ -120,59 +120,23 @@ def act(
     return item
 
 
-def _cancel_reminders(
-    session: Session, item: ChecklistItem, _enrollment: Enrollment, _critical: bool, _now: datetime
+def _reminders_follow(
+    session: Session, item: ChecklistItem, enrollment: Enrollment, step: StepInfo, now: datetime
 ) -> dict[str, int]:
-    """A ticked (or given-up) item is never reminded of again."""
-    waiting = session.exec(
-        select(Reminder).where(Reminder.item_id == item.id, col(Reminder.status).in_(WAITING))
-    ).all()
-    for reminder in waiting:
-        reminder.status = "cancelled"
-        session.add(reminder)
-    return {"reminders_cancelled": len(waiting)}
-
-
-def _rearm_reminders(
-    session: Session, item: ChecklistItem, enrollment: Enrollment, critical: bool, now: datetime
-) -> dict[str, int]:
-    """Untick: new reminders for the item's times still ahead; nothing is sent for times that
-    have passed (the patient is looking at the item right now)."""
-    if item.status != "pending":
-        return {"reminders_rearmed": 0}
-    times = {"opens": item.opens_at}
-    if critical:
-        times["due_soon"] = item.due_at - DUE_SOON_BEFORE
-    waiting = {
-        (reminder.purpose, reminder.channel)
-        for reminder in session.exec(
-            select(Reminder).where(Reminder.item_id == item.id, col(Reminder.status).in_(WAITING))
-        )
-    }
+    """A ticked (or given-up) item is never reminded of again; an unticked one gets reminders
+    for its times still ahead (the patient is looking at the item right now)."""
+    assert item.id is not None
     patient = session.get(Patient, enrollment.patient_id)
-    assert item.id is not None and patient is not None
-    rows = [
-        Reminder(
-            item_id=item.id,
-            enrollment_id=item.enrollment_id,
-            send_at=send_at,
-            purpose=purpose,
-            channel=channel,
-            idempotency_key=uuid.uuid4().hex,
-        )
-        for purpose, send_at in times.items()
-        if send_at > now and (purpose == "opens" or send_at > item.opens_at)
-        for channel in channels_for(patient)
-        if (purpose, channel) not in waiting
-    ]
-    session.add_all(rows)
-    return {"reminders_rearmed": len(rows)}
-
-
-_RELATED: dict[
-    str, Callable[[Session, ChecklistItem, Enrollment, bool, datetime], dict[str, int]]
-] = {
-    "done": _cancel_reminders,
-    "not_done": _cancel_reminders,
-    "undo": _rearm_reminders,
-}
+    assert patient is not None
+    want = item_reminders.wanted(
+        status=item.status,
+        opens=item.opens_at,
+        due=item.due_at,
+        critical=step.critical,
+        asks=step.asks,
+        channels=channels_for(patient),
+        now=now,
+        occasion=Occasion.REOPENED,
+    )
+    waiting = item_reminders.waiting_for(session, item.id)
+    return item_reminders.sync(session, item, waiting=waiting, want=want)
