@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from tests.api.conftest import Api, assert_problem
@@ -60,3 +61,11 @@ def test_openapi_document_and_page(client: FlaskClient) -> None:
     page = client.get("/api/v1/")
     assert page.status_code == 200 and b"/api/v1/enrollments/{enrollment_id}/cancel" in page.data
     assert b"<script" not in page.data
+
+
+def test_an_unexpected_error_is_a_problem_too(api: Api, session: Session) -> None:
+    """A real fault (a table gone from under the app) answers 500 problem+json, not HTML."""
+    session.exec(text("DROP TABLE escalation"))  # type: ignore[call-overload]
+    session.commit()
+    body = assert_problem(api.get("/alerts"), 500)
+    assert "Traceback" not in body["detail"] and "escalation" not in body["detail"]
