@@ -611,6 +611,26 @@ def test_reopen_item_makes_a_done_item_pending_with_reminders(
     assert event.after is not None and event.after["status"] == "pending"
 
 
+def test_reopen_after_the_item_opened_reminds_only_of_times_ahead_like_undo(
+    session: Session, version: PathwayVersion
+) -> None:
+    """A nurse's reopen and a patient's undo decide reminders the same way (one place)."""
+    enrolled = enroll_patient(session, version=version)
+    walk = _item(session, enrolled, _steps(session, version)["walk"])
+    later = walk.opens_at + timedelta(minutes=30)  # the item is open and unticked
+    walk.status, walk.acted_by, walk.acted_at = "done", "link:1", later
+    for reminder in _waiting(session, walk):
+        reminder.status = "cancelled"
+        session.add(reminder)
+    session.add(walk)
+    session.commit()
+    reopen_item(session=session, item=walk, actor="user:2", now=later)
+    session.commit()
+    assert walk.status == "pending"
+    assert all(r.send_at > later for r in _waiting(session, walk))
+    assert [r.purpose for r in _waiting(session, walk)] == []  # not critical: nothing ahead
+
+
 # --- cancel and complete -----------------------------------------------------------------
 
 
