@@ -363,3 +363,54 @@ def test_repetition_follows_timings_rules_and_keeps_what_the_editor_cannot_show(
     assert kept == replace(nightly, until=later)
     changed = step_fields.repetition("times_per_day", 2, until=later, keep=nightly)
     assert not changed.during_sleep and changed.times_per_day == 2
+
+
+def test_split_step_turns_a_merged_instruction_back_into_a_step(
+    session: Session, draft: PathwayVersion, admin: User
+) -> None:
+    steps = pathways.steps_of(session, draft)
+    step = steps[0]
+    pieces = [
+        {"section": "recovery", "line": 30, "text": "Managing pain with medications"},
+        {"section": "patient experience", "line": 41, "text": "prescribed pain relief"},
+    ]
+    step.merged = pieces
+    session.add(step)
+    session.commit()
+    separate = review.split_step(
+        session=session, step=step, index=1, user_id=_uid(admin), now=LATER
+    )
+    session.commit()
+    assert step.merged == pieces[:1]
+    assert (separate.section, separate.line, separate.text) == (
+        "patient experience",
+        41,
+        "prescribed pain relief",
+    )
+    assert (separate.opens, separate.due, separate.asks) == (step.opens, step.due, step.asks)
+    assert separate.rule == review.SPLIT_RULE and separate.merged == []
+    assert pathways.steps_of(session, draft)[-1].id == separate.id
+    events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+    assert [e.action for e in events][-2:] == ["step.update", "step.split"]
+    assert events[-1].after is not None and events[-1].after["from"] == step.id
+    with pytest.raises(ReviewError):
+        review.split_step(session=session, step=step, index=1, user_id=_uid(admin), now=LATER)
+    session.rollback()
+    review.publish(session=session, version=draft, user_id=_uid(admin), now=LATER)
+    session.commit()
+    with pytest.raises(VersionFrozen):
+        review.split_step(session=session, step=step, index=0, user_id=_uid(admin), now=LATER)
+
+
+def test_a_new_draft_keeps_what_each_step_asks_and_its_merges(
+    session: Session, draft: PathwayVersion, admin: User
+) -> None:
+    step = pathways.steps_of(session, draft)[0]
+    step.asks, step.merged = "watch", [{"section": "recovery", "line": 3, "text": "x"}]
+    session.add(step)
+    review.publish(session=session, version=draft, user_id=_uid(admin), now=LATER)
+    pathway = session.get(Pathway, draft.pathway_id)
+    assert pathway is not None
+    copy = review.start_draft(session=session, pathway=pathway, user_id=_uid(admin), now=LATER)
+    first = pathways.steps_of(session, copy)[0]
+    assert (first.asks, first.merged) == ("watch", step.merged)

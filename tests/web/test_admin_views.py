@@ -91,6 +91,7 @@ def _form(token: str, **overrides: str | None) -> dict[str, str]:
         "text": "Shower with the antiseptic soap",
         "section": "preparation",
         "kind": "hygiene",
+        "asks": "do",
         **_point("opens", days="-1", clock="20:00"),
         **_point("due", minutes="-120"),
         **_point("expires"),
@@ -308,6 +309,55 @@ def test_every_step_error_is_shown_at_once_beside_its_field(
     summary = re.search(r'class="flash flash-error error-summary"[^>]*>(.*?)</div>', page, re.S)
     assert summary and re.findall(r'href="#([^"]+)"', summary.group(1)) == ids
     assert _steps(app, slug)[0].model_dump() == step.model_dump() and _audit(app) == []
+
+
+def test_the_editor_sets_what_a_step_asks_and_a_know_step_never_repeats(
+    admin: FlaskClient, app: Flask, slug: str
+) -> None:
+    step = _steps(app, slug)[0]
+    edit = f"{_base(slug)}/steps/{step.id}/edit"
+    assert re.search(r'<select[^>]*name="asks"', _text(admin.get(edit)))
+    response = admin.post(edit, data=_form(_token(admin, edit), asks="avoid"))
+    assert response.status_code == 303
+    assert _steps(app, slug)[0].asks == "avoid"
+    [(_, action, _)] = _audit(app)
+    assert action == "step.update"
+    for overrides, field_id in (
+        ({"asks": "maybe"}, "asks"),
+        ({"asks": "know", "repeat": "times_per_day", "count": "2"}, "repeat"),
+    ):
+        response = admin.post(edit, data=_form(_token(admin, edit), **overrides))
+        assert response.status_code == 422
+        assert f'id="{field_id}-error"' in _text(response)
+    assert _steps(app, slug)[0].asks == "avoid" and len(_audit(app)) == 1
+
+
+def test_merged_instructions_are_shown_and_can_be_split_back(
+    admin: FlaskClient, app: Flask, slug: str
+) -> None:
+    steps = _steps(app, slug)
+    step = steps[0]
+    piece = {"section": "patient experience", "line": 40, "text": "prescribed <b>pain</b> relief"}
+    _set(app, step.id, merged=[piece])
+    page = _text(admin.get(_base(slug)))
+    assert "prescribed &lt;b&gt;pain&lt;/b&gt; relief" in page and "line 40" in page
+    split = f"{_base(slug)}/steps/{step.id}/split/0"
+    assert split in page
+    assert (
+        admin.post(
+            f"{_base(slug)}/steps/{step.id}/split/1",
+            data={"csrf_token": _token(admin, _base(slug))},
+        ).status_code
+        == 404
+    )
+    response = admin.post(split, data={"csrf_token": _token(admin, _base(slug))})
+    assert response.status_code == 303
+    after = _steps(app, slug)
+    assert len(after) == len(steps) + 1
+    assert after[0].merged == [] and after[-1].text == piece["text"]
+    assert (after[-1].section, after[-1].line) == ("patient experience", 40)
+    assert response.headers["Location"] == f"{_base(slug)}#step-{after[-1].id}"
+    assert [action for _, action, _ in _audit(app)] == ["step.update", "step.split"]
 
 
 def test_a_request_missing_fields_is_malformed(admin: FlaskClient, app: Flask, slug: str) -> None:

@@ -21,9 +21,11 @@ from tracker.library.step_fields import StepFields, check_fields
 from tracker.models import Pathway, PathwayVersion, Step
 from tracker.reading import timing
 from tracker.reading.documents import parse_document
+from tracker.reading.steps import Evidence
 
 EDITED_RULE = "edited by admin"
 ADDED_RULE = "added by admin"
+SPLIT_RULE = "split by admin from a merged step"
 ADMIN_CONFIDENCE = 1.0
 DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
 STEP_FIELDS = (
@@ -41,7 +43,11 @@ STEP_FIELDS = (
     "evidence",
     "rule",
     "confidence",
+    "asks",
+    "merged",
 )
+# What a split-off step takes from the step it was merged into: everything about its timing.
+SPLIT_COPIES = ("kind", "critical", "conditional", "opens", "due", "expires", "recurrence", "asks")
 VERSION_FIELDS = ("number", "state", "published_at", "published_by")
 
 
@@ -112,6 +118,46 @@ def remove_step(*, session: Session, step: Step, user_id: int | None, now: datet
     _record(session, user_id, "step.remove", step, audit.snapshot(step, STEP_FIELDS), None, now)
     session.delete(step)
     session.flush()
+
+
+def split_step(
+    *, session: Session, step: Step, index: int, user_id: int | None, now: datetime
+) -> Step:
+    """Turn the `index`th instruction merged into a draft's step back into a step of its own.
+
+    The new step says what that instruction said, from its own section and line, with the
+    merged step's timing (they were merged because they meant the same); it goes last, and
+    the admin adjusts it like any other step.
+    """
+    version = _lock_draft(session, step.version_id)
+    if not 0 <= index < len(step.merged):
+        raise ReviewError(f"step {step.id} has no merged instruction number {index + 1}")
+    piece = Evidence.from_dict(step.merged[index])
+    before = audit.snapshot(step, STEP_FIELDS)
+    step.merged = [e for i, e in enumerate(step.merged) if i != index]
+    session.add(step)
+    session.flush()
+    old, new = audit.changes(before, audit.snapshot(step, STEP_FIELDS))
+    _record(session, user_id, "step.update", step, old, new, now)
+    timing = {name: getattr(step, name) for name in SPLIT_COPIES}
+    query = select(func.max(Step.position)).where(Step.version_id == version.id)
+    separate = Step(
+        version_id=step.version_id,
+        position=session.exec(query).one() + 1,
+        section=piece.section,
+        line=piece.line,
+        text=piece.text,
+        evidence=piece.text,
+        rule=SPLIT_RULE,
+        confidence=step.confidence,
+        merged=[],
+        **timing,
+    )
+    session.add(separate)
+    session.flush()
+    after = audit.snapshot(separate, STEP_FIELDS)
+    _record(session, user_id, "step.split", separate, None, after | {"from": step.id}, now)
+    return separate
 
 
 def publish(

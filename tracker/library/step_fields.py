@@ -16,6 +16,7 @@ from tracker.errors import InvalidStep
 from tracker.library import pathways
 from tracker.models import Step
 from tracker.reading.clinical_defaults import defaults
+from tracker.reading.steps import ASKS
 from tracker.reading.timing import KINDS, Recurrence, RelTime
 
 SECTIONS = ("preparation", "recovery", "patient experience", "risks and complications")
@@ -44,6 +45,7 @@ class StepFields:
     due: RelTime
     expires: RelTime | None
     recurrence: Recurrence | None
+    asks: str = "do"  # what it asks of the patient: one of ASKS
 
     @classmethod
     def of(cls, step: Step) -> StepFields:
@@ -64,6 +66,10 @@ def check_fields(fields: StepFields, *, duration_minutes: int) -> None:
         raise InvalidStep("kind", "Choose one of the listed kinds.")
     if fields.section not in SECTIONS:
         raise InvalidStep("section", "Choose one of the listed sections.")
+    if fields.asks not in ASKS:
+        raise InvalidStep("asks", "Choose what the step asks of the patient.")
+    if fields.asks == "know" and fields.recurrence is not None:
+        raise InvalidStep("repeat", "A step that only informs is never repeated or reminded.")
     opens, due = _span(fields.opens, duration_minutes), _span(fields.due, duration_minutes)
     if due[1] < opens[0]:
         raise InvalidStep("due", "The step cannot be due before it opens.")

@@ -125,6 +125,24 @@ def remove_step(slug: str, number: int, step_id: int) -> Response:
     return _done(found, f"Step {position} removed.")
 
 
+@bp.post("/pathways/<slug>/v<int:number>/steps/<int:step_id>/split/<int:index>")
+def split_step(slug: str, number: int, step_id: int, index: int) -> Response:
+    """Turn one instruction merged into a step back into a step of its own."""
+    _, found = _version_or_404(slug, number)
+    step = _step_or_404(found, step_id)
+    if index >= len(step.merged):
+        abort(404)
+    try:
+        separate = review.split_step(
+            session=get_session(), step=step, index=index, user_id=_user_id(), now=utcnow()
+        )
+    except errors.VersionFrozen as error:
+        _conflict(error)
+    return _done(
+        found, "Merged instruction split into a step of its own.", anchor=f"step-{separate.id}"
+    )
+
+
 @bp.post("/pathways/<slug>/v<int:number>/publish")
 def publish(slug: str, number: int) -> Response:
     _, found = _version_or_404(slug, number)

@@ -42,6 +42,7 @@ from tracker.library.step_fields import (
     repeat_choice,
     repetition,
 )
+from tracker.reading.steps import ASKS
 from tracker.reading.timing import KINDS, RelTime
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -49,6 +50,12 @@ BAD_CLOCK = "Enter a time as HH:MM, 00:00–23:59."
 NOT_WHOLE = "Enter a whole number, like 0, 2 or -7."
 CLOCK_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
 ANCHORS = (SelectChoice("start", "procedure start"), SelectChoice("end", "procedure end"))
+ASKS_CHOICES = (
+    SelectChoice("do", "Do: an action to tick"),
+    SelectChoice("avoid", "Avoid: a restriction with a start and an end"),
+    SelectChoice("know", "Know: information, never reminded"),
+    SelectChoice("watch", "Watch: warning signs to check daily"),
+)
 REPEAT_CHOICES = (
     SelectChoice("none", "Does not repeat"),
     SelectChoice("times_per_day", "Times per day"),
@@ -146,6 +153,12 @@ class StepForm(FlaskForm):
         validate_choice=False,
         validators=[AnyOf(KINDS, "Choose one of the listed kinds.")],
     )
+    asks = SelectField(
+        "Asks the patient to",
+        choices=ASKS_CHOICES,
+        validate_choice=False,
+        validators=[AnyOf(ASKS, "Choose what the step asks of the patient.")],
+    )
     critical = BooleanField("Critical (reminders ignore quiet hours)")
     conditional = BooleanField("Conditional (the nurse confirms it at enrollment)")
     opens = FormField(PointForm, "Opens")
@@ -207,6 +220,7 @@ class StepForm(FlaskForm):
             due=self.due.form.point(),
             expires=self.expires.form.point() if self.has_expiry.data else None,
             recurrence=recurrence,
+            asks=self.asks.data,
         )
 
     def add_error(self, field: str, message: str) -> None:
@@ -237,6 +251,7 @@ def form_data(fields: StepFields) -> dict[str, Any]:
         "text": fields.text,
         "section": fields.section,
         "kind": fields.kind,
+        "asks": fields.asks,
         "critical": fields.critical,
         "conditional": fields.conditional,
         "opens": PointForm.values(fields.opens),
