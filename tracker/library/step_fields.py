@@ -2,8 +2,7 @@
 
 `check_fields` refuses what no step can have (InvalidStep names the field to fix), and the
 editor's repeat choice maps to and from a Recurrence; tracker.web.review_forms builds its form
-from the limits here. ReviewError, the base of every refusal in review, lives here with
-InvalidStep so that tracker.review can build on both without an import cycle.
+from the limits here, and tracker.library.review applies the fields.
 """
 
 from __future__ import annotations
