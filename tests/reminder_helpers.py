@@ -317,7 +317,7 @@ def stop_process(process: subprocess.Popen[str]) -> str:
     return err
 
 
-def wait_for(predicate: Callable[[], object], timeout: float = 30) -> None:
+def wait_for(predicate: Callable[[], object], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"

@@ -146,9 +146,7 @@ def test_several_dispatchers_on_postgres_deliver_each_reminder_once(
             ]
             try:
                 # Start them together, so a slow start cannot leave all the work to one.
-                wait_for(
-                    lambda: len(list(tmp_path.glob("go.ready.*"))) == processes, timeout=120
-                )
+                wait_for(lambda: len(list(tmp_path.glob("go.ready.*"))) == processes, timeout=120)
                 barrier.touch()
                 for worker in workers:
                     _, err = worker.communicate(timeout=TIMEOUT)

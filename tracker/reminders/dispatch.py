@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 FAULT_ENV = "TRACKER_FAULT"  # test builds: "before_send" or "after_send", optionally ":n"
 HEARTBEATS_PER_LEASE = 4  # renew a batch's leases this many times per lease period
 NOT_HANDLED = frozenset({"released"})  # outcomes that leave the reminder as it was
+# Sending threads using a database connection at once: their statements take a millisecond,
+# so a few suffice, and the process's connections stay few (PostgreSQL's are counted).
+DB_SLOTS = 4
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ class Dispatcher:
         # Message hand-offs for measurements: (reminder id, send_at, wall-clock time).
         self.on_handoff: Callable[[Due], None] | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._db_slots = threading.BoundedSemaphore(DB_SLOTS)
 
     def run_batch(self, now: datetime | None = None) -> Counter[str]:
         """Claim one batch, deliver it, record each outcome; returns outcome counts.
@@ -262,12 +266,10 @@ class Dispatcher:
     def _deliver_one(self, due: Due, clock: Callable[[], datetime]) -> str:
         """External channels, in a sending thread: look, send with no transaction open, record."""
         if self.stop.is_set():
-            row = _row(self, due, "pending")  # shutting down: give it back untouched
-            with self.engine.begin() as connection:
-                connection.execute(_RECORD, [row])
+            self._record(_row(self, due, "pending"))  # shutting down: give it back untouched
             return "released"
         now = clock()
-        with self.engine.connect() as connection:
+        with self._db_slots, self.engine.connect() as connection:
             ours, item_status, _ = recheck(connection, reminder_id=due.id, owner=self.owner)
             connection.rollback()
         if not ours:
@@ -275,10 +277,13 @@ class Dispatcher:
         row = self._decided(due, item_status, now)
         if row["b_status"] == "claimed":
             row = self._send(due, decide(due, now=now), clock, now)
-        with self.engine.begin() as connection:
-            connection.execute(_RECORD, [row])
+        self._record(row)
         status: str = row["b_status"]
         return status
+
+    def _record(self, row: dict[str, Any]) -> None:
+        with self._db_slots, self.engine.begin() as connection:
+            connection.execute(_RECORD, [row])
 
     def _decided(self, due: Due, item_status: str, now: datetime) -> dict[str, Any]:
         """The row for a reminder that will not be sent now, or a 'claimed' marker to send."""
