@@ -201,3 +201,46 @@ def test_a_ticked_item_cancels_its_waiting_escalation_email(app: Flask, engine: 
     ReminderScheduler(app).dispatch(NOW + timedelta(minutes=2), rearm=False)
     [row] = [r for r in reminder_rows(engine) if r.purpose == "escalation"]
     assert row.status == "cancelled"
+
+
+@pytest.mark.both_databases
+def test_a_patients_not_done_leaves_the_escalation_email_and_hides_it_from_the_patient(
+    app: Flask, engine: Engine
+) -> None:
+    """The care team's email rides the patient's outbox, but it is not the patient's: their
+    "couldn't do this" does not cancel it (the nurse must hear), and it is never in their
+    inbox or calendar."""
+    from tracker.models import Enrollment, Reminder
+    from tracker.patient import ticking
+    from tracker.patient.queries import sent_reminders
+
+    nurse_id = add_nurse(engine)
+    seeded = seed_reminders(
+        engine, 1, now=NOW, critical=True, kind="fasting", due_after=timedelta(0), nurse_id=nurse_id
+    )
+    with db.session_scope(engine) as session:
+        escalate(session, now=NOW + timedelta(minutes=1))
+    with db.session_scope(engine) as session:
+        enrollment = session.get(Enrollment, seeded.enrollment_id)
+        assert enrollment is not None
+        ticking.act(
+            session=session,
+            enrollment=enrollment,
+            actor=f"link:{seeded.patient_id}",
+            item_id=seeded.item_ids[0],
+            action="not_done",
+            note="I was sick",
+            now=NOW + timedelta(minutes=2),
+        )
+    [email] = [r for r in reminder_rows(engine) if r.purpose == "escalation"]
+    assert email.status == "pending"
+    delivered = [email.id, seeded.reminder_ids[0]]  # the nurse's email and the patient's own
+    with engine.begin() as connection:
+        connection.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(delivered))  # type: ignore[union-attr]
+            .values(status="sent", sent_at=NOW)
+        )
+    with engine.connect() as connection:
+        shown = sent_reminders(connection, seeded.enrollment_id, None)
+    assert [row.id for row in shown] == [seeded.reminder_ids[0]]

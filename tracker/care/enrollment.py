@@ -180,7 +180,8 @@ def _finish(
     session: Session, enrollment: Enrollment, state: str, *, actor: str, now: datetime
 ) -> Enrollment:
     require_active(enrollment)
-    reminders = [r for rows in waiting_reminders(session, enrollment).values() for r in rows]
+    waiting = waiting_reminders(session, enrollment, escalations=True)
+    reminders = [r for rows in waiting.values() for r in rows]
     for reminder in reminders:
         reminder.status = "cancelled"
     items = []

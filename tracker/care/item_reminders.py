@@ -21,6 +21,9 @@ from tracker.models import ChecklistItem, Reminder
 DUE_SOON_BEFORE = timedelta(minutes=60)  # critical items get a second reminder this long before due
 NEVER_REMINDED = "know"  # a step that only informs: no reminder rows, ever
 WAITING = ("pending", "deferred")  # reminders not yet handed to a channel
+# The care team's email about an unticked critical item rides the same outbox, but it is not
+# the patient's reminder: nothing here moves or cancels it, and the patient never sees it.
+ESCALATION = "escalation"
 
 # (purpose, channel) -> when to send
 Wanted = dict[tuple[str, str], datetime]
@@ -64,7 +67,11 @@ def wanted(
 
 def waiting_for(session: Session, item_id: int) -> list[Reminder]:
     """One item's reminders not yet handed to a channel, oldest first."""
-    query = select(Reminder).where(Reminder.item_id == item_id, col(Reminder.status).in_(WAITING))
+    query = select(Reminder).where(
+        Reminder.item_id == item_id,
+        col(Reminder.status).in_(WAITING),
+        Reminder.purpose != ESCALATION,
+    )
     return list(session.exec(query.order_by(col(Reminder.id))))
 
 

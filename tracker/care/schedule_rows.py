@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from tracker import localtime
 from tracker.care import item_reminders
-from tracker.care.item_reminders import WAITING, Occasion
+from tracker.care.item_reminders import ESCALATION, WAITING, Occasion
 from tracker.care.procedure_time import zone
 from tracker.errors import InvalidInput
 from tracker.library.pathways import steps_of, timing_step
@@ -213,11 +213,16 @@ def reminders_of(session: Session, enrollment: Enrollment) -> list[Reminder]:
     return list(session.exec(query.order_by(col(Reminder.send_at), col(Reminder.id))).all())
 
 
-def waiting_reminders(session: Session, enrollment: Enrollment) -> dict[int, list[Reminder]]:
-    """Item id -> its reminders not yet handed to a channel, oldest first."""
+def waiting_reminders(
+    session: Session, enrollment: Enrollment, *, escalations: bool = False
+) -> dict[int, list[Reminder]]:
+    """Item id -> its reminders not yet handed to a channel, oldest first (the care team's
+    escalation emails too only when asked: closing a plan cancels everything)."""
     query = select(Reminder).where(
         Reminder.enrollment_id == enrollment.id, col(Reminder.status).in_(WAITING)
     )
+    if not escalations:
+        query = query.where(Reminder.purpose != ESCALATION)
     by_item: dict[int, list[Reminder]] = {}
     for reminder in session.exec(query.order_by(col(Reminder.id))):
         by_item.setdefault(reminder.item_id, []).append(reminder)

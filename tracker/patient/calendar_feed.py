@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 from sqlmodel import Session, col, select
 
+from tracker.care.item_reminders import ESCALATION
 from tracker.library.patient_plan import plan_for
 from tracker.models import ChecklistItem, Reminder
 from tracker.patient.links import LinkAccess
@@ -102,7 +103,9 @@ def _alarm_times(session: Session, enrollment_id: int) -> dict[int, list[datetim
     """Item id -> its distinct reminder times (one alarm however many channels send it)."""
     rows = session.exec(
         select(Reminder.item_id, Reminder.send_at).where(
-            Reminder.enrollment_id == enrollment_id, col(Reminder.status).in_(ALARM_STATUSES)
+            Reminder.enrollment_id == enrollment_id,
+            col(Reminder.status).in_(ALARM_STATUSES),
+            Reminder.purpose != ESCALATION,  # the care team's email, not the patient's alarm
         )
     )
     times: defaultdict[int, set[datetime]] = defaultdict(set)

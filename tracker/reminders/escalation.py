@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
+from tracker.care.item_reminders import ESCALATION
 from tracker.models import (
     AuditEvent,
     ChecklistItem,
@@ -29,7 +30,6 @@ from tracker.models import (
     Step,
     User,
 )
-from tracker.reminders.rules import ESCALATION
 
 R, Item = Reminder, ChecklistItem
 

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlmodel import col
 
+from tracker.care.item_reminders import ESCALATION
 from tracker.models import ChecklistItem, Reminder
-from tracker.reminders.rules import ESCALATION, ESCALATION_SENDS_FOR, SETTLED_AS, WAITING
+from tracker.reminders.rules import ESCALATION_SENDS_FOR, SETTLED_AS, WAITING
 
 R, Item = Reminder, ChecklistItem
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, Select, func, select
 from sqlmodel import Session, col
 
 from tracker import localtime
+from tracker.care.item_reminders import ESCALATION
 from tracker.models import (
     ChecklistItem,
     Enrollment,
@@ -30,7 +31,6 @@ LATE_AFTER = timedelta(minutes=10)  # sent this long after its time: the message
 DEFAULT_QUIET = ("21:00", "07:00")
 # A reminder for an item someone already settled: cancelled, or expired when the window closed.
 SETTLED_AS = {"missed": "expired"}
-ESCALATION = "escalation"  # the purpose of a care team's email about an unticked critical item
 # An escalation is about an item nobody did: it goes out while the item is in one of these.
 ESCALATION_SENDS_FOR = ("pending", "not_done", "missed")
 
