@@ -1,8 +1,4 @@
-"""Liveness for load balancers: `/healthz` answers "ok" without touching the database.
-
-It is also the benchmark's baseline (bench/bench_patient.py): the smallest route the app
-serves, through the same middleware as every page.
-"""
+"""Liveness for load balancers: `/healthz` answers "ok" without touching the database."""
 
 from __future__ import annotations
 
