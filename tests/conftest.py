@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,23 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_ENABLED": False,
     }
+
+
+@pytest.fixture
+def make_app(
+    app_config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Flask]]:
+    """Apps with settings of the test's choosing (rate limits on, HTTPS…), disposed after."""
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
+    built: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        built.append(create_app({**app_config, **overrides}))
+        return built[-1]
+
+    yield build
+    for application in built:
+        db.get_engine(application).dispose()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from tests.auth_helpers import PASSWORD, create_staff, csrf_token, get_user, sign_in
-from tracker import auth, create_app, db, errors
+from tracker import auth, db, errors
 from tracker.cli import cli
 from tracker.clock import utcnow
 from tracker.models import User
@@ -28,23 +28,6 @@ from tracker.web.auth import TOO_MANY_ATTEMPTS, WRONG_CREDENTIALS
 SIGN_IN = "/auth/sign-in"
 SIGN_OUT = "/auth/sign-out"
 STAFF_PAGE = "/pathways/"
-
-
-@pytest.fixture
-def make_app(
-    app_config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., Flask]]:
-    """Apps with settings of the test's choosing (rate limits on, HTTPS…)."""
-    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
-    built: list[Flask] = []
-
-    def build(**overrides: Any) -> Flask:
-        built.append(create_app({**app_config, **overrides}))
-        return built[-1]
-
-    yield build
-    for application in built:
-        db.get_engine(application).dispose()
 
 
 def _landing(app: Flask) -> str:

@@ -589,6 +589,16 @@ def test_an_earlier_procedure_brings_new_occurrences_within_the_horizon(session:
     assert all(len(_waiting(session, i)) == 1 for i in items)
 
 
+def _acted(session: Session, item: ChecklistItem, status: str, at: datetime) -> None:
+    """The patient acted on the item at `at`: its waiting reminders cancelled, as ticking does."""
+    item.status, item.acted_by, item.acted_at = status, "link:1", at
+    for reminder in _waiting(session, item):
+        reminder.status = "cancelled"
+        session.add(reminder)
+    session.add(item)
+    session.commit()
+
+
 def test_reopen_item_makes_a_done_item_pending_with_reminders(
     session: Session, version: PathwayVersion
 ) -> None:
@@ -596,12 +606,7 @@ def test_reopen_item_makes_a_done_item_pending_with_reminders(
     walk = _item(session, enrolled, _steps(session, version)["walk"])
     with pytest.raises(InvalidInput, match="nothing to reopen"):
         reopen_item(session=session, item=walk, actor="user:2", now=NOW)
-    walk.status, walk.acted_by, walk.acted_at = "skipped", "link:1", NOW
-    for reminder in _waiting(session, walk):
-        reminder.status = "cancelled"
-        session.add(reminder)
-    session.add(walk)
-    session.commit()
+    _acted(session, walk, "skipped", NOW)
     reopen_item(session=session, item=walk, actor="user:2", now=NOW)
     session.commit()
     assert (walk.status, walk.acted_by) == ("pending", "")
@@ -618,12 +623,7 @@ def test_reopen_after_the_item_opened_reminds_only_of_times_ahead_like_undo(
     enrolled = enroll_patient(session, version=version)
     walk = _item(session, enrolled, _steps(session, version)["walk"])
     later = walk.opens_at + timedelta(minutes=30)  # the item is open and unticked
-    walk.status, walk.acted_by, walk.acted_at = "done", "link:1", later
-    for reminder in _waiting(session, walk):
-        reminder.status = "cancelled"
-        session.add(reminder)
-    session.add(walk)
-    session.commit()
+    _acted(session, walk, "done", later)
     reopen_item(session=session, item=walk, actor="user:2", now=later)
     session.commit()
     assert walk.status == "pending"

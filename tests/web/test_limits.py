@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from tests.auth_helpers import create_staff, csrf_token
 from tests.patient_helpers import linked
-from tracker import create_app, db
+from tracker import db
 from tracker.errors import ConfigurationError
 from tracker.models import Patient
 from tracker.web.attempt_limits import parse_rates
@@ -53,22 +53,15 @@ def redis_url() -> Iterator[str]:
     client.close()
 
 
-@pytest.fixture
-def make_app(
-    app_config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., Flask]]:
-    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
-    built: list[Flask] = []
-    prefix = "test-" + uuid.uuid4().hex  # Redis keys of this test only
+@pytest.fixture(name="make_app")
+def limited_app(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
+    """The shared `make_app` with the limits on, and Redis keys of this test only."""
+    prefix = "test-" + uuid.uuid4().hex
 
     def build(**overrides: Any) -> Flask:
-        settings = {"RATELIMIT_ENABLED": True, "RATELIMIT_KEY_PREFIX": prefix, **overrides}
-        built.append(create_app({**app_config, **settings}))
-        return built[-1]
+        return make_app(**{"RATELIMIT_ENABLED": True, "RATELIMIT_KEY_PREFIX": prefix, **overrides})
 
-    yield build
-    for application in built:
-        db.get_engine(application).dispose()
+    return build
 
 
 def _sign_in(client: FlaskClient, email: str, password: str, address: str = "10.0.0.1") -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from tests.auth_helpers import create_staff, csrf_token, sign_in
 from tests.patient_helpers import linked
-from tracker import create_app, db
+from tracker import create_app
 from tracker.errors import ConfigurationError
 from tracker.models import Patient, User
 
@@ -24,22 +24,6 @@ PATIENTS = "/nurse/patients"
 NEW_PATIENT = "/nurse/patients/new"
 SIGN_IN = "/auth/sign-in"
 WORKERS_AT_ONCE = 40
-
-
-@pytest.fixture
-def make_app(
-    app_config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., Flask]]:
-    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
-    built: list[Flask] = []
-
-    def build(**overrides: Any) -> Flask:
-        built.append(create_app({**app_config, **overrides}))
-        return built[-1]
-
-    yield build
-    for application in built:
-        db.get_engine(application).dispose()
 
 
 def _patient_form(token: str, mrn: str) -> dict[str, str]:

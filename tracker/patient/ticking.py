@@ -126,15 +126,18 @@ def _reminders_follow(
     """A ticked (or given-up) item is never reminded of again; an unticked one gets reminders
     for its times still ahead (the patient is looking at the item right now)."""
     assert item.id is not None
-    patient = session.get(Patient, enrollment.patient_id)
-    assert patient is not None
+    channels: list[str] = []
+    if item.status == "pending":  # only an unticked item is reminded: read its channels then
+        patient = session.get(Patient, enrollment.patient_id)
+        assert patient is not None
+        channels = channels_for(patient)
     want = item_reminders.wanted(
         status=item.status,
         opens=item.opens_at,
         due=item.due_at,
         critical=step.critical,
         asks=step.asks,
-        channels=channels_for(patient),
+        channels=channels,
         now=now,
         occasion=Occasion.REOPENED,
     )
