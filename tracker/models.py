@@ -251,6 +251,18 @@ class PatientLink(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# A device that confirmed the patient's date of birth for a link (PATIENT_DOB_CHECK), so it is
+# not asked again: known by a keyed digest of its address and browser, so patient pages need
+# no cookie and the table holds no address.
+class ConfirmedDevice(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("link_id", "device"),)
+    id: int | None = Field(default=None, primary_key=True)
+    link_id: int = Field(foreign_key="patientlink.id", index=True)
+    device: str = Field(max_length=64)
+    confirmed_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
 # A machine client of the JSON API: only the bearer token's hash is stored; scope is
 # read < enroll < admin.
 class ApiToken(SQLModel, table=True):

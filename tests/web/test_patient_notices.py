@@ -26,6 +26,7 @@ from tests.patient_helpers import (
     post_item,
 )
 from tracker.care.enrollment import cancel_enrollment
+from tracker.models import Patient
 
 JSON = {"Accept": "application/json"}
 
@@ -167,3 +168,29 @@ def test_the_date_of_birth_pages_set_no_cookie_until_it_matches(
     )
     assert wrong.status_code == 422
     _no_cookie(wrong, "wrong date of birth")
+
+
+def test_the_date_of_birth_check_sets_no_cookie(
+    app: Flask, client: FlaskClient, plan: Linked, session: Session
+) -> None:
+    """Issue 12: with PATIENT_DOB_CHECK on, the form, a wrong date, the right date and the page
+    after it set no cookie; the server remembers the device."""
+    app.config["PATIENT_DOB_CHECK"] = True
+    patient = session.get(Patient, plan.enrollment.patient_id)
+    assert patient is not None
+    patient.birth_date = date(1957, 3, 27)
+    session.commit()
+    path = f"/p/{plan.token}"
+    form = client.get(path)
+    _no_cookie(form, "form")
+    token = csrf_token(form.get_data(as_text=True))
+    for day, status in (("28", 422), ("27", 303)):
+        response = client.post(
+            f"{path}/confirm",
+            data={"csrf_token": token, "day": day, "month": "3", "year": "1957"},
+        )
+        assert response.status_code == status
+        _no_cookie(response, f"confirm {day}")
+    page = client.get(path)
+    _no_cookie(page, "page")
+    assert "Please confirm it is you" not in page.get_data(as_text=True)

@@ -34,7 +34,8 @@ from tests.patient_helpers import (
 )
 from tracker import create_app, db
 from tracker.care.enrollment import cancel_enrollment
-from tracker.models import AuditEvent, Patient, Reminder
+from tracker.models import AuditEvent, ConfirmedDevice, Patient, Reminder
+from tracker.patient.confirmed_devices import device_digest
 from tracker.patient.links import revoke_links
 
 JSON = {"Accept": "application/json"}
@@ -380,17 +381,32 @@ def test_date_of_birth_is_asked_once_per_device(
     assert wrong.status_code == 422 and "does not match" in wrong.get_data(as_text=True)
     assert _confirm(client, dob_plan, "x", "", "1957").status_code == 422
     right = _confirm(client, dob_plan, "27", "03", "1957")
-    assert right.status_code == 303
-    cookie = right.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and f"Path=/p/{dob_plan.token}" in cookie
+    assert right.status_code == 303 and "Set-Cookie" not in right.headers
     html = page_of(client, dob_plan)
     assert "To do now" in html and "webcal://" not in html
     assert post_item(client, dob_plan, ride, "done").status_code == 303
     assert client.get(f"/p/{dob_plan.token}/calendar.ics").status_code == 200
-    # Another device (no cookie) is asked again.
-    assert "Please confirm it is you" in app.test_client().get(f"/p/{dob_plan.token}").get_data(
-        as_text=True
-    )
+    # The server remembers the device, not a cookie: a fresh client from the same address and
+    # browser goes straight in; another browser, or another address, is asked again.
+    assert "To do now" in page_of(app.test_client(), dob_plan)
+    for other in (
+        {"headers": {"User-Agent": "Another phone"}},
+        {"environ_base": {"REMOTE_ADDR": "192.0.2.7"}},
+    ):
+        html = app.test_client().get(f"/p/{dob_plan.token}", **other).get_data(as_text=True)
+        assert "Please confirm it is you" in html
+
+
+def test_a_confirmed_device_is_kept_as_a_digest_until_the_link_ends(
+    client: FlaskClient, dob_plan: Linked, session: Session
+) -> None:
+    assert _confirm(client, dob_plan, "27", "3", "1957").status_code == 303
+    (row,) = session.exec(select(ConfirmedDevice)).all()
+    assert row.link_id == dob_plan.link.id and re.fullmatch(r"[0-9a-f]{64}", row.device)
+    assert "127.0.0.1" not in row.device
+    assert row.expires_at <= dob_plan.link.expires_at
+    # The site's secret keys the digest: the same device gives another digest on another site.
+    assert row.device != device_digest("another secret", "127.0.0.1", "Werkzeug")
 
 
 def test_the_date_of_birth_form_token_cannot_tick(
@@ -417,7 +433,7 @@ def test_the_date_of_birth_form_token_cannot_tick(
     assert items_by_text(session, dob_plan.id)[TEXTS["ride"]][0].status == "done"
 
 
-def test_a_forged_dob_cookie_is_ignored(client: FlaskClient, dob_plan: Linked) -> None:
+def test_the_old_dob_cookie_earns_nothing(client: FlaskClient, dob_plan: Linked) -> None:
     client.set_cookie(f"tracker_dob_{dob_plan.link.id}", "forged", path=f"/p/{dob_plan.token}")
     html = client.get(f"/p/{dob_plan.token}").get_data(as_text=True)
     assert "Please confirm it is you" in html

@@ -2,7 +2,7 @@
 
 No account: the token in the URL is the key. Unknown tokens get 404, revoked or expired ones
 410, both counted against the sender's address by the rate limiter; with PATIENT_DOB_CHECK
-on, a device must also confirm the date of birth once (a signed cookie remembers it).
+on, a device must also confirm the date of birth once (the server remembers the device).
 Without JavaScript every action is a plain form (POST-redirect-GET); static/patient.js posts
 the same forms with fetch and swaps the item in place from the JSON answer. Opening the link,
 the limits and the form tokens are in tracker.web.patient_access.
@@ -38,6 +38,7 @@ from tracker.db import get_connection, get_session
 from tracker.errors import InvalidInput, ItemNotFound
 from tracker.library.patient_plan import plan_for
 from tracker.patient.calendar_feed import build_feed
+from tracker.patient.confirmed_devices import remember_device
 from tracker.patient.links import (
     LinkAccess,
     hash_token,
@@ -50,14 +51,13 @@ from tracker.patient.text import ENGLISH, Words, words_for
 from tracker.patient.ticking import ACTIONS, act
 from tracker.web.patient_access import (
     DOB_ATTEMPTS,
-    DOB_COOKIE,
     check_form,
-    dob_serializer,
     link_form_token,
     needs_dob,
     open_or_refuse,
     private,
     refuse,
+    this_device,
 )
 from tracker.web.security import csrf
 
@@ -94,7 +94,7 @@ def checklist(token: str) -> Response:
     connection = get_connection()  # the page only reads: no session needed
     access = open_or_refuse(token, connection)
     words = words_for(access.patient.language)
-    if needs_dob(access):
+    if needs_dob(access, connection):
         return _render(
             "patient/dob.html",
             w=words,
@@ -161,7 +161,9 @@ def confirm(token: str) -> BaseResponse:
     key = "dob:" + hash_token(token)
     if DOB_ATTEMPTS.exceeded(key):
         abort(HTTPStatus.TOO_MANY_REQUESTS)
-    if needs_dob(access) and _typed_date(values) != access.patient.birth_date:
+    if not needs_dob(access):  # already confirmed here, or no check on this site
+        return private(redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER))
+    if _typed_date(values) != access.patient.birth_date:
         DOB_ATTEMPTS.failed(key)
         error = words["dob_wrong"]
         return _render(
@@ -173,18 +175,14 @@ def confirm(token: str) -> BaseResponse:
             values=values,
             csrf=link_form_token(access, "dob"),
         )
-    response = redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
-    seconds = int((access.link.expires_at - utcnow()).total_seconds())
-    response.set_cookie(
-        DOB_COOKIE.format(link_id=access.link.id),
-        dob_serializer().dumps(access.link.id),
-        max_age=max(seconds, 0),
-        path=url_for("patient.checklist", token=token),
-        secure=bool(current_app.config["HTTPS"]),
-        httponly=True,
-        samesite="Lax",
+    remember_device(
+        get_session(),
+        link_id=access.link.id,
+        device=this_device(),
+        now=utcnow(),
+        link_expires=access.link.expires_at,
     )
-    return private(response)
+    return private(redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER))
 
 
 def _typed_date(values: dict[str, str]) -> date | None:

@@ -12,25 +12,25 @@ from http import HTTPStatus
 from typing import NoReturn, TypeVar
 
 from flask import abort, current_app, request
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Connection
+from sqlmodel import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import LinkGone, LinkNotFound
+from tracker.patient.confirmed_devices import device_digest, is_confirmed
 from tracker.patient.links import LinkAccess, form_token, open_link
 from tracker.web.attempt_limits import AttemptLimit, client_address
 
 R = TypeVar("R", bound=BaseResponse)
 LINK_LIMIT = "30 per minute;300 per day"  # refused tokens (404/410) per address
 DOB_LIMIT = "5 per 15 minutes"  # wrong dates of birth per link and address
-DOB_COOKIE = "tracker_dob_{link_id}"
-DOB_SALT = "patient-dob"
 
 # Refused tokens (404/410) and other patients' item ids count per address; wrong dates of
 # birth per link and address, so someone else's guesses never lock the patient out on their
-# own phone (patient pages set no cookie to tell the phone apart). Successes cost nothing.
+# own phone (no cookie tells that phone apart: the limit is per address). Successes cost
+# nothing.
 LINK_ATTEMPTS = AttemptLimit("PATIENT_LINK_LIMIT", LINK_LIMIT, "patient-link")
 DOB_ATTEMPTS = AttemptLimit("PATIENT_DOB_LIMIT", DOB_LIMIT, "patient-dob", per_address=True)
 
@@ -57,20 +57,22 @@ def refuse(status: int) -> NoReturn:
     abort(status)
 
 
-def dob_serializer() -> URLSafeSerializer:
-    """Signs the cookie that remembers a device's confirmed date of birth."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=DOB_SALT)
+def this_device() -> str:
+    """The asking device's digest (address and browser, keyed with the site's secret)."""
+    return device_digest(
+        str(current_app.config["SECRET_KEY"]),
+        client_address(),
+        request.headers.get("User-Agent", "")[:512],
+    )
 
 
-def needs_dob(access: LinkAccess) -> bool:
+def needs_dob(access: LinkAccess, db: Session | Connection | None = None) -> bool:
     """Whether this device still has to confirm the patient's date of birth."""
     if not current_app.config.get("PATIENT_DOB_CHECK", False) or access.patient.birth_date is None:
         return False
-    cookie = request.cookies.get(DOB_COOKIE.format(link_id=access.link.id), "")
-    try:
-        return bool(dob_serializer().loads(cookie) != access.link.id)
-    except BadSignature:
-        return True
+    return not is_confirmed(
+        db or get_session(), link_id=access.link.id, device=this_device(), now=utcnow()
+    )
 
 
 def link_form_token(access: LinkAccess, purpose: str) -> str:
