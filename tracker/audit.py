@@ -44,6 +44,27 @@ def record(
     return row
 
 
+def record_read(
+    *, session: Session, actor: str, what: str, subject_type: str, subject_id: int, now: datetime
+) -> AuditEvent:
+    """Add one row saying who read what (an API client's GET): `what` is the path and query.
+
+    Reads carry no patient id, so a patient's history stays the story of their plan; the
+    subject names what was read (e.g. patient 7, or enrollment 0 for a list)."""
+    row = AuditEvent(
+        at=now,
+        actor=actor,
+        action="api.read",
+        subject_type=subject_type,
+        subject_id=subject_id,
+        patient_id=None,
+        before=None,
+        after={"read": what[:500]},
+    )
+    session.add(row)
+    return row
+
+
 def history(session: Session, patient_id: int) -> list[AuditEvent]:
     """A patient's audit rows, oldest first."""
     query = select(AuditEvent).where(AuditEvent.patient_id == patient_id)

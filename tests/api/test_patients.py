@@ -83,3 +83,25 @@ def test_paging_walks_every_patient_once(api: Api) -> None:
     assert seen == ids and pages == 3
     assert_problem(api.get("/patients", query_string={"limit": 0}), 422)
     assert_problem(api.get("/patients", query_string={"cursor": "abc"}), 422)
+
+
+def test_a_created_patient_has_a_location_and_every_read_is_on_record(
+    api: Api, session: Session
+) -> None:
+    """Issue 14: a 201 says where the new resource is; each read names the token that did it
+    (and stays out of the patient's own history, which tells the story of the plan)."""
+    response = api.post("/patients", json={"mrn": "L-1", "name": "Lou"})
+    location = response.headers["Location"]
+    assert location == f"/api/v1/patients/{response.get_json()['id']}"
+    assert api.get(location.removeprefix("/api/v1")).get_json() == response.get_json()
+    api.get("/patients", query_string={"mrn": "L-1"})
+    reads = session.exec(select(AuditEvent).where(AuditEvent.action == "api.read")).all()
+    assert [(r.actor, r.subject_type, r.after) for r in reads] == [
+        ("token:ehr", "patient", {"read": location}),
+        ("token:ehr", "patient", {"read": "/api/v1/patients?mrn=L-1"}),
+    ]
+    assert {r.patient_id for r in reads} == {None}
+    assert reads[0].subject_id == response.get_json()["id"] and reads[1].subject_id == 0
+    # A refused read (unknown id) commits nothing.
+    assert_problem(api.get("/patients/999999"), 404)
+    assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "api.read")).all()) == 2

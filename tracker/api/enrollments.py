@@ -75,7 +75,7 @@ def list_enrollments(call: Call) -> EnrollmentPage:
 
 @operation(
     "POST", "/enrollments", scope="enroll", response=EnrollmentSummary, status=201,
-    body=EnrollmentIn, tag="enrollments",
+    body=EnrollmentIn, tag="enrollments", location="/enrollments/{id}",
 )  # fmt: skip
 def create_enrollment(call: Call) -> EnrollmentSummary:
     """Enroll a patient on a pathway's newest published version; every conditional step must

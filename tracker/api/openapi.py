@@ -77,6 +77,9 @@ def _operation(op: Operation) -> dict[str, Any]:
     ok["content"] = {"application/json": {"schema": schema}}
     if op.etag or op.if_match:
         ok["headers"] = {"ETag": {"schema": {"type": "string"}}}
+    if op.location:
+        where = {"description": "the created resource", "schema": {"type": "string"}}
+        ok["headers"] = {**ok.get("headers", {}), "Location": where}
     spec: dict[str, Any] = {
         "operationId": op.name,
         "summary": op.summary,

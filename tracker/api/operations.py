@@ -15,13 +15,16 @@ from flask import Blueprint, Response, g, request
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, SQLModel, col, select
 
+from tracker import audit
 from tracker.api.problems import ApiProblem, on_api_problem, on_unexpected
 from tracker.api.schemas import MAX_ID, FieldError
 from tracker.api.tokens import allows, find_token
+from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import InvalidInput, ItemNotFound
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
 bp.register_error_handler(ApiProblem, on_api_problem)
 bp.register_error_handler(Exception, on_unexpected)
 
@@ -44,6 +47,7 @@ class Operation:
     if_match: bool = False  # an update: If-Match is required
     etag: bool = False  # a read that carries an ETag
     tags: tuple[str, ...] = field(default_factory=tuple)
+    location: str = ""  # a 201's Location, formatted with the created resource's fields
 
 
 OPERATIONS: list[Operation] = []
@@ -71,6 +75,7 @@ def operation(
     query: type[BaseModel] | None = None,
     if_match: bool = False,
     etag: bool = False,
+    location: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view as an API operation (see the module docstring)."""
 
@@ -78,7 +83,7 @@ def operation(
         summary = (view.__doc__ or view.__name__).strip().splitlines()[0]
         spec = Operation(
             method, rule, view.__name__, summary, scope, response, status, body, query,
-            if_match, etag, (tag,),
+            if_match, etag, (tag,), location,
         )  # fmt: skip
         OPERATIONS.append(spec)
 
@@ -101,6 +106,8 @@ def operation(
             except InvalidInput as error:
                 problem = FieldError(field=error.field, message=error.message)
                 raise ApiProblem(422, error.message, errors=[problem]) from None
+            if spec.method == "GET":
+                _audit_read(call, spec, path)
             session.commit()
             return _render(result, spec)
 
@@ -123,6 +130,20 @@ def _authenticate(session: Session, scope: str) -> str:
         raise ApiProblem(403, f"this needs a token with scope {scope!r}; yours is {granted!r}")
     g.api_token = name
     return name
+
+
+def _audit_read(call: Call, spec: Operation, path: dict[str, Any]) -> None:
+    """Every read of patient data is on record with the token's name (writes are audited by
+    the services they call)."""
+    ids = [value for value in path.values() if isinstance(value, int)]
+    audit.record_read(
+        session=call.session,
+        actor=call.actor,
+        what=request.full_path.rstrip("?"),
+        subject_type=spec.rule.strip("/").split("/")[0].removesuffix("s"),
+        subject_id=ids[0] if ids else 0,
+        now=utcnow(),
+    )
 
 
 def _json_object() -> Any:
@@ -155,6 +176,8 @@ def _render(result: Any, spec: Operation) -> Response:
     response = Response(text, status=spec.status, mimetype="application/json")
     if spec.etag or spec.if_match:
         response.headers["ETag"] = etag_of(text)
+    if spec.location and isinstance(result, BaseModel):
+        response.headers["Location"] = PREFIX + spec.location.format(**dict(result))
     return response
 
 

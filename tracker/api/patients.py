@@ -31,7 +31,7 @@ def list_patients(call: Call) -> PatientPage:
 
 @operation(
     "POST", "/patients", scope="enroll", response=PatientOut, status=201, body=PatientIn,
-    tag="patients",
+    tag="patients", location="/patients/{id}",
 )  # fmt: skip
 def create_patient(call: Call) -> PatientOut:
     """Register a patient."""
