@@ -38,7 +38,7 @@ from scale_data import Built, config, sqlite_database, token
 from sqlalchemy import text
 
 from tracker import db
-from tracker.auth import create_user
+from tracker.accounts import create_user
 from tracker.clock import utcnow
 
 ROOT = Path(__file__).resolve().parents[1]

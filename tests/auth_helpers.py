@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tracker.auth import create_user
+from tracker.accounts import create_user
 from tracker.clock import utcnow
 from tracker.db import get_engine, session_scope
 from tracker.models import User
@@ -42,7 +42,7 @@ def create_staff(
 
 def get_user(app: Flask, email: str) -> User:
     """The stored row for `email` (for asserting on hashes, roles, flags)."""
-    from tracker.auth import find_user
+    from tracker.accounts import find_user
 
     with session_scope(get_engine(app)) as session:
         user = find_user(session=session, email=email)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from tests.auth_helpers import PASSWORD, create_staff, csrf_token, get_user, sign_in
-from tracker import auth, db, errors
+from tracker import accounts, auth, db, errors
 from tracker.cli import cli
 from tracker.clock import utcnow
 from tracker.models import User
@@ -51,15 +51,15 @@ def test_password_hashes_are_argon2_and_never_the_plain_text(app: Flask) -> None
     stored = get_user(app, email).password_hash
     assert stored.startswith("$argon2id$")
     assert password not in stored
-    assert auth.verify_password(password_hash=stored, password=password)
-    assert not auth.verify_password(password_hash=stored, password=password + "x")
-    assert not auth.verify_password(password_hash="not a hash", password=password)
+    assert accounts.verify_password(password_hash=stored, password=password)
+    assert not accounts.verify_password(password_hash=stored, password=password + "x")
+    assert not accounts.verify_password(password_hash="not a hash", password=password)
 
 
 def test_create_user_generates_a_strong_password_and_normalizes_the_email(
     session: Session,
 ) -> None:
-    user, password = auth.create_user(
+    user, password = accounts.create_user(
         session=session, email="  Ann.Lee@Example.ORG ", role="admin", name=" Ann ", now=utcnow()
     )
     assert (user.email, user.name, user.role, user.active) == (
@@ -69,7 +69,7 @@ def test_create_user_generates_a_strong_password_and_normalizes_the_email(
         True,
     )
     assert len(password) >= 16
-    assert auth.verify_password(password_hash=user.password_hash, password=password)
+    assert accounts.verify_password(password_hash=user.password_hash, password=password)
 
 
 @pytest.mark.parametrize(
@@ -89,10 +89,12 @@ def test_create_user_generates_a_strong_password_and_normalizes_the_email(
 def test_create_user_refuses_bad_input(
     session: Session, email: str, role: str, password: str | None, field: str
 ) -> None:
-    auth.create_user(session=session, email="taken@example.org", role="nurse", now=utcnow())
+    accounts.create_user(session=session, email="taken@example.org", role="nurse", now=utcnow())
     session.commit()
     with pytest.raises(errors.AccountError) as raised:
-        auth.create_user(session=session, email=email, role=role, password=password, now=utcnow())
+        accounts.create_user(
+            session=session, email=email, role=role, password=password, now=utcnow()
+        )
     assert raised.value.field == field
     assert len(session.exec(select(User)).all()) == 1
 
@@ -108,30 +110,35 @@ def test_authenticate_upgrades_an_outdated_hash(app: Flask, session: Session) ->
     )
     session.add(user)
     session.commit()
-    assert auth.authenticate(session=session, email="OLD@example.org", password=PASSWORD) is user
+    assert (
+        accounts.authenticate(session=session, email="OLD@example.org", password=PASSWORD) is user
+    )
     session.commit()
     session.refresh(user)
     assert "m=8192" not in user.password_hash
     assert not PasswordHasher().check_needs_rehash(user.password_hash)
-    assert auth.verify_password(password_hash=user.password_hash, password=PASSWORD)
+    assert accounts.verify_password(password_hash=user.password_hash, password=PASSWORD)
 
 
 def test_authenticate_refuses_wrong_unknown_and_inactive(app: Flask, session: Session) -> None:
     email, password = create_staff(app, "nurse")
     inactive, _ = create_staff(app, "nurse", active=False)
-    assert auth.authenticate(session=session, email=email, password=password) is not None
-    assert auth.authenticate(session=session, email=email, password="wrong password") is None
-    assert auth.authenticate(session=session, email="nobody@example.org", password=password) is None
-    assert auth.authenticate(session=session, email=inactive, password=password) is None
+    assert accounts.authenticate(session=session, email=email, password=password) is not None
+    assert accounts.authenticate(session=session, email=email, password="wrong password") is None
+    assert (
+        accounts.authenticate(session=session, email="nobody@example.org", password=password)
+        is None
+    )
+    assert accounts.authenticate(session=session, email=inactive, password=password) is None
 
 
 def test_demo_users_are_created_once_and_only_into_an_empty_table(session: Session) -> None:
-    created = auth.ensure_demo_users(session=session, now=utcnow())
+    created = accounts.ensure_demo_users(session=session, now=utcnow())
     assert sorted((u.email, u.role) for u in created) == [
         ("admin@example.org", "admin"),
         ("nurse@example.org", "nurse"),
     ]
-    assert auth.ensure_demo_users(session=session, now=utcnow()) == []
+    assert accounts.ensure_demo_users(session=session, now=utcnow()) == []
     assert len(session.exec(select(User)).all()) == 2
 
 
@@ -246,7 +253,7 @@ def test_a_deactivated_user_is_signed_out_on_the_next_request(
     email, password = create_staff(app, "nurse")
     sign_in(client, email, password)
     assert client.get(STAFF_PAGE).status_code == 200
-    user = auth.find_user(session=session, email=email)
+    user = accounts.find_user(session=session, email=email)
     assert user is not None
     user.active = False
     session.commit()
@@ -504,7 +511,7 @@ def test_user_add_prints_a_generated_password_once(
     [user] = _users(session)
     assert (user.email, user.name, user.role) == ("new.nurse@example.org", "Nia Nurse", "nurse")
     assert password not in user.password_hash
-    assert auth.authenticate(session=session, email=user.email, password=password) is not None
+    assert accounts.authenticate(session=session, email=user.email, password=password) is not None
 
 
 def test_user_add_reads_the_password_from_stdin(
@@ -522,7 +529,7 @@ def test_user_add_reads_the_password_from_stdin(
     assert result.exit_code == 0, result.output
     assert "password" not in result.stdout
     assert (
-        auth.authenticate(
+        accounts.authenticate(
             session=session, email="boss@example.org", password="a long admin password"
         )
         is not None
@@ -576,11 +583,11 @@ def test_demo_users_are_added_once_and_can_sign_in(
     first = run_tracker("demo-users")
     assert first.exit_code == 0, first.output
     assert "http://127.0.0.1:5000/auth/sign-in" in first.stdout
-    assert "admin@example.org" in first.stdout and auth.DEMO_PASSWORD in first.stdout
+    assert "admin@example.org" in first.stdout and accounts.DEMO_PASSWORD in first.stdout
     again = run_tracker("demo-users")
     assert again.exit_code == 0 and "no demo users added" in again.stdout
     assert sorted(u.role for u in _users(session)) == ["admin", "nurse"]
-    assert sign_in(client, "nurse@example.org", auth.DEMO_PASSWORD).status_code == 302
+    assert sign_in(client, "nurse@example.org", accounts.DEMO_PASSWORD).status_code == 302
 
 
 def test_demo_users_leave_an_installation_with_accounts_alone(

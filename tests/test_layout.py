@@ -16,6 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "tracker"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("tracker.config", "tracker.clock", "tracker.dbtypes", "tracker.errors", "tracker.models"),
+    ("tracker.accounts",),
     ("tracker.db", "tracker.audit", "tracker.auth"),
     ("tracker.reading",),
     ("tracker.localtime",),

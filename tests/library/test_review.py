@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from tracker import errors
-from tracker.auth import create_user
+from tracker.accounts import create_user
 from tracker.errors import InvalidStep, ReviewError, VersionFrozen
 from tracker.library import pathways, review, step_fields
 from tracker.library.step_fields import StepFields

@@ -27,7 +27,7 @@ def user() -> None:
 )
 def add(email: str, role: str | None, name: str, password_stdin: bool) -> None:
     """Create an account for EMAIL and print its password (shown only once)."""
-    from tracker.auth import ROLES, create_user
+    from tracker.accounts import ROLES, create_user
     from tracker.cli.context import app_context
     from tracker.clock import utcnow
     from tracker.db import get_engine, session_scope
@@ -60,7 +60,7 @@ def add(email: str, role: str | None, name: str, password_stdin: bool) -> None:
 @user.command("list")
 def list_() -> None:
     """Every staff account with its role and state."""
-    from tracker.auth import list_users
+    from tracker.accounts import list_users
     from tracker.cli.context import app_context
     from tracker.db import get_engine, session_scope
 
@@ -79,7 +79,7 @@ def list_() -> None:
 @click.command("demo-users")
 def demo_users() -> None:
     """A demo admin and nurse (password demo-password), only while there are no accounts."""
-    from tracker.auth import DEMO_PASSWORD, DEMO_STAFF, ensure_demo_users
+    from tracker.accounts import DEMO_PASSWORD, DEMO_STAFF, ensure_demo_users
     from tracker.cli.context import app_context
     from tracker.clock import utcnow
     from tracker.db import get_engine, session_scope

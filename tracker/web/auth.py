@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from tracker import auth
+from tracker import accounts, auth
 from tracker.db import get_session
 from tracker.web import sign_in_limits
 from tracker.web.forms import SignInForm
@@ -46,7 +46,9 @@ def sign_in() -> ResponseReturnValue:
     if held is None:
         return _too_many_attempts()
     session = get_session()
-    user = auth.authenticate(session=session, email=form.email.data, password=form.password.data)
+    user = accounts.authenticate(
+        session=session, email=form.email.data, password=form.password.data
+    )
     if user is None:
         return _page(form, HTTPStatus.UNAUTHORIZED, WRONG_CREDENTIALS)
     session.commit()  # keeps a password hash that authenticate upgraded

@@ -10,11 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from tracker.auth import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
+from tracker.accounts import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
 
 
 class SignInForm(FlaskForm):
-    """Email and password; whether they match an account is `auth.authenticate`'s call."""
+    """Email and password; whether they match an account is `accounts.authenticate`'s call."""
 
     email = EmailField(
         "Email",

@@ -18,7 +18,7 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
-from tracker import auth
+from tracker import accounts
 from tracker.web.attempt_limits import AttemptLimit, Reservation, client_address, give_back
 
 DEVICE_COOKIE = "tracker_device"
@@ -42,7 +42,7 @@ class Device:
 
 def _account(email: str) -> str:
     """An account as the cookie names it: a digest, so the cookie shows no email address."""
-    return hashlib.sha256(auth.normalize_email(email).encode()).hexdigest()[:24]
+    return hashlib.sha256(accounts.normalize_email(email).encode()).hexdigest()[:24]
 
 
 def _serializer() -> URLSafeSerializer:
