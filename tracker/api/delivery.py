@@ -7,8 +7,7 @@ from typing import Any
 from flask import current_app, url_for
 from sqlmodel import col, select
 
-from tracker.api.operations import Call, get_or_404, operation, page_of
-from tracker.api.schemas import (
+from tracker.api.enrollment_schemas import (
     AlertOut,
     AlertPage,
     AlertQuery,
@@ -18,6 +17,7 @@ from tracker.api.schemas import (
     ReminderPage,
     ReminderQuery,
 )
+from tracker.api.operations import Call, get_or_404, operation, page_of
 from tracker.clock import utcnow
 from tracker.models import ChecklistItem, Enrollment, Escalation, Reminder
 from tracker.patient.links import issue_link, revoke_links

@@ -7,9 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tracker.api.operations import Call, get_or_404, operation, page_of, require_match
-from tracker.api.problems import ApiProblem
-from tracker.api.schemas import (
+from tracker.api.enrollment_schemas import (
     EnrollmentIn,
     EnrollmentOut,
     EnrollmentPage,
@@ -21,6 +19,8 @@ from tracker.api.schemas import (
     RescheduleIn,
     RescheduleOut,
 )
+from tracker.api.operations import Call, get_or_404, operation, page_of, require_match
+from tracker.api.problems import ApiProblem
 from tracker.care import enrollment as care
 from tracker.care import rescheduling
 from tracker.care.procedure_time import parse_local_start
