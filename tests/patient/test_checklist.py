@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, col, select
@@ -207,6 +209,46 @@ def test_printable_plan_collapses_recurring_steps(session: Session) -> None:
     tablets = [line for line in lines if line[2] == TEXTS["tablet"]]
     assert tablets == [("Yesterday", "12:00, 8 times in all, until Tomorrow", TEXTS["tablet"])]
     assert ("Sun 7 Mar", "20:00", TEXTS["fast"]) in lines
+
+
+def test_a_deadline_at_midnight_is_the_end_of_the_day_before() -> None:
+    """Issue 10 and 13: "due Wed 00:00" means "by the end of Tuesday"; a midnight opening is
+    the whole day, not a clock time."""
+    zone = ZoneInfo("America/New_York")
+    today = date(2027, 3, 9)  # a Tuesday
+    at = partial(datetime, tzinfo=zone)
+    assert ENGLISH.deadline(at(2027, 3, 10), today) == "end of today"
+    assert ENGLISH.deadline(at(2027, 3, 11), today) == "end of tomorrow"
+    assert ENGLISH.deadline(at(2027, 3, 17), today) == "end of Tue 16 Mar"
+    assert ENGLISH.deadline(at(2028, 1, 1), today) == "end of Fri 31 Dec"
+    assert ENGLISH.deadline(at(2027, 3, 10, 0, 1), today) == "Tomorrow at 00:01"
+    assert ENGLISH.start(at(2027, 3, 11), today) == "Thu 11 Mar"
+    assert ENGLISH.start(at(2027, 3, 11, 7, 30), today) == "Thu 11 Mar at 07:30"
+
+
+@pytest.mark.both_databases
+def test_pages_word_a_midnight_deadline_as_the_end_of_the_day(session: Session) -> None:
+    plan = linked(session)
+    zone = ZoneInfo("America/New_York")
+    walk_id, ride_id = item_id(session, plan.id, "walk"), item_id(session, plan.id, "ride")
+    walk, ride = session.get(ChecklistItem, walk_id), session.get(ChecklistItem, ride_id)
+    assert walk is not None and ride is not None
+    walk.due_at = datetime(2027, 3, 10, tzinfo=zone).astimezone(UTC)  # Wed 00:00, local
+    walk.expires_at = None
+    ride.opens_at = datetime(2027, 3, 11, tzinfo=zone).astimezone(UTC)  # Thu, the whole day
+    ride.due_at = datetime(2027, 3, 12, tzinfo=zone).astimezone(UTC)
+    ride.expires_at = None
+    session.commit()
+    page = load_page(session, plan.access(session), now=CLOCK, words=ENGLISH)
+    entries = {entry.text: entry for entry in page.now}
+    assert entries[TEXTS["walk"]].when == "Do by end of today"
+    thursday = [d for d in page.coming if d.label == "Thu 11 Mar"]
+    assert [(line.times, line.text) for line in thursday[0].lines] == [("Any time", TEXTS["ride"])]
+    upcoming = load_entry(session, plan.access(session), ride_id, now=CLOCK, words=ENGLISH)
+    assert upcoming is not None and upcoming.when == "Starts Thu 11 Mar"
+    lines = printable(session, plan.access(session), now=CLOCK, words=ENGLISH)
+    printed = {row.text: (day, row.when) for day, rows in lines for row in rows}
+    assert printed[TEXTS["ride"]] == ("Thu 11 Mar", "Do by end of Thu 11 Mar")
 
 
 def test_unknown_language_falls_back_to_english() -> None:

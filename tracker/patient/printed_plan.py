@@ -11,7 +11,7 @@ from tracker.library.patient_plan import plan_for
 from tracker.patient.links import LinkAccess
 from tracker.patient.queries import ItemRow, items_of
 from tracker.patient.reader import Reader
-from tracker.patient.text import Words
+from tracker.patient.text import Words, is_day_boundary
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,9 @@ def printable(
     for series in by_step.values():
         step = plan.steps[series[0].step_id]
         first = reader.local(series[0].opens_at)
-        if len(series) == 1:
+        if len(series) == 1 and is_day_boundary(first):  # a whole day: say when it is due by
+            when = words.get("due_by", when=words.deadline(reader.local(series[0].due_at), today))
+        elif len(series) == 1:
             when = words.clock(first)
         else:
             last = reader.local(series[-1].opens_at).date()

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from tracker.library.patient_plan import Plan
 from tracker.patient.links import EnrollmentRecord
 from tracker.patient.queries import ItemRow
-from tracker.patient.text import Words
+from tracker.patient.text import Words, is_day_boundary
 from tracker.patient.ticking import RULES
 
 COMING_DAYS = 7  # "Coming up" covers this many days, today included
@@ -123,6 +123,10 @@ class Reader:
         local = self.local(moment)
         return self.words.get("at", day=self.day(local.date()), time=self.words.clock(local))
 
+    def by(self, moment: datetime) -> str:
+        """'Today at 16:00', or 'end of today' for a deadline at local midnight."""
+        return self.words.deadline(self.local(moment), self.today)
+
     def day(self, day: date) -> str:
         """'Today', 'Tomorrow', … for a local day, relative to the patient's today."""
         return self.words.day(day, self.today)
@@ -132,13 +136,15 @@ class Reader:
         words, step = self.words, self.plan.steps[row.step_id]
         left = ""
         if status == "open":
-            when = words.get("due_by", when=self.at(row.due_at))
+            when = words.get("due_by", when=self.by(row.due_at))
             left = words.get("left", span=words.span(row.due_at - self.now))
         elif status == "overdue":
             when = words.get("late", span=words.span(self.now - row.due_at))
-            left = words.get("until", when=self.at(row.expires_at)) if row.expires_at else ""
+            left = words.get("until", when=self.by(row.expires_at)) if row.expires_at else ""
         elif status == "upcoming":
-            when = words.get("opens_at", when=self.at(row.opens_at))
+            when = words.get(
+                "opens_at", when=self.words.start(self.local(row.opens_at), self.today)
+            )
         elif row.acted_at and status != "missed":
             label = words["status_" + status]
             when = words.get("done_at", status=label, when=self.at(row.acted_at))
@@ -181,7 +187,8 @@ class Reader:
         by_day: dict[date, list[Line]] = {}
         for (day, step_id), occurrences in lines.items():
             step = self.plan.steps[step_id]
-            times = ", ".join(self.words.clock(local) for _, local in occurrences)
+            clocks = [local for _, local in occurrences if not is_day_boundary(local)]
+            times = ", ".join(self.words.clock(local) for local in clocks) or self.words["all_day"]
             first = occurrences[0][0]
             by_day.setdefault(day, []).append(Line(first.id, times, step.text, step.critical))
         return [Day(self.day(day), day_lines) for day, day_lines in sorted(by_day.items())]

@@ -54,6 +54,22 @@ class Words:
     def clock(self, local: datetime) -> str:
         return local.strftime("%H:%M")
 
+    def deadline(self, local: datetime, today: date) -> str:
+        """When something must be done by. A deadline at local midnight is the end of the day
+        before ("end of Tue 16 Mar"): "Wed 17 Mar at 00:00" reads as a day too late."""
+        if is_day_boundary(local):
+            day = local.date() - timedelta(days=1)
+            relative = (day - today).days in (-1, 0, 1)
+            label = self.day(day, today)
+            return self.get("end_of", day=label.lower() if relative else label)
+        return self.get("at", day=self.day(local.date(), today), time=self.clock(local))
+
+    def start(self, local: datetime, today: date) -> str:
+        """When something opens: a bare day when it opens at midnight (the whole day)."""
+        if is_day_boundary(local):
+            return self.day(local.date(), today)
+        return self.get("at", day=self.day(local.date(), today), time=self.clock(local))
+
     def full_date(self, local: datetime) -> str:
         """'Monday 8 March 2027 at 08:00' for the procedure itself."""
         weekday = self.text["weekday_names"].split(",")[local.weekday()]
@@ -72,6 +88,11 @@ class Words:
 
     def section(self, name: str) -> str:
         return self.sections.get(name.lower(), name)
+
+
+def is_day_boundary(local: datetime) -> bool:
+    """Whether a local time is a midnight: the edge between two days, not a clock time."""
+    return (local.hour, local.minute, local.second) == (0, 0, 0)
 
 
 ENGLISH = Words(
@@ -141,7 +162,7 @@ ENGLISH = Words(
         "cannot_change": "This can no longer be changed: {reason}",
         "dob_heading": "Please confirm it is you",
         "dob_intro": "For your privacy, enter your date of birth. You only need to do this "
-        "once on this phone or computer.",
+        "once on this phone or computer (again if it moves to another network).",
         "dob_legend": "Date of birth",
         "dob_hint": "For example, 27 3 1957",
         "dob_day": "Day",
@@ -174,6 +195,8 @@ ENGLISH = Words(
         "tomorrow": "Tomorrow",
         "yesterday": "Yesterday",
         "at": "{day} at {time}",
+        "end_of": "end of {day}",
+        "all_day": "Any time",
         "full_date": "{weekday} {day} {month} {year} at {time}",
         "weekday_names": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
         "month_names": "January,February,March,April,May,June,July,August,September,October,"
