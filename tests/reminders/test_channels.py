@@ -161,7 +161,8 @@ def _due(**changes: object) -> Due:
 def test_messages_use_local_time_and_say_when_late() -> None:
     subject, body, link = compose(_due(), Decision("send"), base_url="https://care.example/")
     assert subject == "Reminder: Do not eat after midnight."
-    assert "Monday 08 March 2027, 00:00 EST" in body  # 05:00 UTC in New York
+    # Due 05:00 UTC, midnight in New York: by the end of Sunday, not "Monday 00:00".
+    assert "Please do this by the end of Sunday 07 March 2027." in body
     assert link.endswith("https://care.example") and "personal link" in link
     subject, body, _ = compose(_due(), Decision("send", late=True), base_url="x")
     assert subject.startswith("Late reminder") and "Sunday 07 March 2027, 09:00 EST" in body

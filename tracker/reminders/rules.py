@@ -48,7 +48,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "link": "Open your checklist with the personal link your care team gave you: {base}",
         "escalation.subject": "Not done: {step} ({patient}, {mrn})",
         "escalation.body": (
-            "{patient} ({mrn}) has not ticked a critical step, due {due}:\n\n{step}\n\n"
+            "{patient} ({mrn}) has not ticked a critical step, due by {due}:\n\n{step}\n\n"
             "Please contact the patient. Dashboard: {base}/nurse/"
         ),
     }
@@ -192,8 +192,11 @@ def text(language: str, key: str, **values: Any) -> str:
 
 
 def local_reading(moment: datetime, zone: str) -> str:
-    """An instant as the patient reads it: 'Monday 08 March 2027, 07:00 EST'."""
+    """An instant as the patient reads it: 'Monday 08 March 2027, 07:00 EST'; a deadline at
+    local midnight is the end of the day before ('the end of Sunday 07 March 2027')."""
     local = moment.astimezone(localtime.zone(zone))
+    if local.time() == time(0, 0):
+        return f"the end of {local - timedelta(days=1):%A %d %B %Y}"
     return f"{local:%A %d %B %Y, %H:%M} {local.tzname()}"
 
 
