@@ -180,6 +180,7 @@ def seed_reminders(
     patient_email: str = "patient@example.org",
     nurse_id: int | None = None,
     chunk: int = 20_000,
+    asks: str = "do",
 ) -> Seeded:
     """`count` pending reminders (one per item unless `items` is smaller), on one enrollment.
 
@@ -197,7 +198,9 @@ def seed_reminders(
         )
         step = make_step(f"Step {next(_counter)}", kind=kind, critical=critical)
         version = custom_version(session, [step])
-        step_id = steps_of(session, version)[0].id
+        stored = steps_of(session, version)[0]
+        stored.asks = asks
+        step_id = stored.id
         assert patient.id is not None and version.id is not None and step_id is not None
         enrollment = Enrollment(
             patient_id=patient.id,

@@ -259,6 +259,10 @@ def test_critical_items_escalate_once_after_their_grace(
         engine, 1, now=NOW, critical=True, kind="medication", due_after=timedelta(0)
     )
     seed_reminders(engine, 1, now=NOW, kind="fasting", due_after=timedelta(0))  # not critical
+    # A critical restriction ("nothing to eat after midnight") has no tick to miss.
+    seed_reminders(
+        engine, 1, now=NOW, critical=True, kind="fasting", due_after=timedelta(0), asks="avoid"
+    )
     with db.session_scope(engine) as session:
         assert [a.item_id for a in escalate(session, now=NOW)] == fasting.item_ids
     with db.session_scope(engine) as session:

@@ -91,7 +91,7 @@ def escalate(
     session: Session, *, now: datetime, grace: Mapping[str, int] | None = None
 ) -> list[Alert]:
     """Raise, once per item, each critical item still unticked after its due time plus its
-    kind's grace: an Escalation, an audit event and (with a nurse) an email in the outbox.
+    kind's grace (only `do` items: nothing else has a tick to miss): an Escalation, an audit event and (with a nurse) an email in the outbox.
     Returns the new alerts; the caller commits."""
     table = {**DEFAULT_GRACE_MINUTES, **(grace or {})}
     shortest = timedelta(minutes=min(table.values()))
@@ -99,6 +99,7 @@ def escalate(
     query = _item_query().where(
         col(Item.status).in_(UNTICKED),
         col(Step.critical).is_(True),
+        col(Step.asks) == "do",  # restrictions, notes and warning signs are never ticked
         col(Enrollment.state) == "active",
         col(Item.due_at) <= now - shortest,
         col(Item.due_at) > now - ALERT_LOOKBACK,
