@@ -24,6 +24,7 @@ from tests.patient_helpers import (
 from tracker.care.enrollment import DUE_SOON_BEFORE, cancel_enrollment
 from tracker.errors import InvalidInput, ItemNotFound
 from tracker.models import AuditEvent, ChecklistItem, Reminder
+from tracker.patient import page as page_module
 from tracker.patient.page import ChecklistPage, load_entry, load_page
 from tracker.patient.printed_plan import printable
 from tracker.patient.queries import INBOX_ROWS
@@ -63,26 +64,32 @@ def test_sections_now_coming_done(session: Session) -> None:
         ("Today", [("16:00, 20:00", TEXTS["tablet"])]),
         ("Tomorrow", [("08:00", TEXTS["tablet"])]),
     ]
-    done = [(e.text, e.status) for e in page.done]
-    assert (TEXTS["fast"], "missed") in done
-    assert done.count((TEXTS["tablet"], "missed")) == 4
+    # What was not done (missed, here) is listed apart from what was done.
+    assert page.done == []
+    not_done = [(e.text, e.status) for e in page.not_done]
+    assert (TEXTS["fast"], "missed") in not_done
+    assert not_done.count((TEXTS["tablet"], "missed")) == 4
     assert page.countdown == "It was 1 day 4 hours ago."
     assert page.procedure == "Monday 8 March 2027 at 08:00"
 
 
 def _items_shown(page: ChecklistPage) -> int:
     coming = sum(len(line.times.split(", ")) for day in page.coming for line in day.lines)
-    return len(page.now) + coming + len(page.done)
+    return len(page.now) + coming + len(page.done) + len(page.not_done)
 
 
 @pytest.mark.both_databases
 @pytest.mark.parametrize("moment", [NOW, CLOCK + timedelta(days=5)], ids=["later", "many_done"])
-def test_the_short_page_counts_what_it_leaves_out(session: Session, moment: datetime) -> None:
-    """Hidden: items coming after the listed days (at NOW), or done ones past the latest ten
-    (once the ride and the walk are ticked too, eleven are over)."""
+def test_the_short_page_counts_what_it_leaves_out(
+    session: Session, moment: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hidden: items coming after the listed days (at NOW), or, of those over, the done and
+    the not-done ones past the latest few of each (once the ride and the walk are ticked too,
+    eleven are over: two done, nine missed; the short lists keep five of each here)."""
     plan = linked(session)
     access = plan.access(session)
     if moment > CLOCK:
+        monkeypatch.setattr(page_module, "DONE_SHOWN", 5)
         for key in ("ride", "walk"):
             tick(session, access, item_id(session, plan.id, key), moment)
     short = load_page(session, access, now=moment, words=ENGLISH)

@@ -1,4 +1,5 @@
-"""The patient's checklist page: now, coming up, done, and the inbox.
+"""The patient's checklist page: now, restrictions, warning signs, notes, coming up, done and
+not done, and the inbox.
 
 `load_page` reads one enrollment's items and sent reminders (tracker.patient.queries) and
 sorts them into the page's sections; steps come from the cached plan, and
@@ -17,7 +18,16 @@ from tracker.db import connection_of
 from tracker.library.patient_plan import plan_for
 from tracker.patient.links import EnrollmentRecord, LinkAccess
 from tracker.patient.queries import INBOX_ROWS, ItemRow, SentRow, items_of, sent_reminders
-from tracker.patient.reader import Day, Entry, Message, Reader, status_at
+from tracker.patient.reader import (
+    Day,
+    Entry,
+    Message,
+    Note,
+    Reader,
+    ending,
+    in_force,
+    status_at,
+)
 from tracker.patient.text import Words
 
 DONE_SHOWN = 10  # the latest done or past items listed; the rest on the full list
@@ -31,7 +41,11 @@ SHOWN_AFTER = {
 
 @dataclass(frozen=True)
 class ChecklistPage:
-    """Everything the checklist page shows, already in the patient's words and zone."""
+    """Everything the checklist page shows, already in the patient's words and zone.
+
+    Steps are placed by what they ask (tracker.reading.asks): `do` items are ticked (now,
+    coming up, done or not done); `avoid` ones are restrictions in force, with their end;
+    `know` ones are notes, never tasks; `watch` ones are the warning signs to check for."""
 
     title: str
     procedure: str
@@ -39,8 +53,12 @@ class ChecklistPage:
     zone: str
     state: str
     now: list[Entry] = field(default_factory=list)
+    restrictions: list[Note] = field(default_factory=list)
+    watch: list[Note] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     coming: list[Day] = field(default_factory=list)
     done: list[Entry] = field(default_factory=list)
+    not_done: list[Entry] = field(default_factory=list)  # couldn't do, missed, not needed
     inbox: list[Message] = field(default_factory=list)
     hidden: int = 0  # items left out of the short lists (shown with everything=True)
     older_messages: bool = False  # reminders older than the inbox shows (ditto)
@@ -55,9 +73,9 @@ def load_page(
     everything: bool = False,
 ) -> ChecklistPage:
     """The checklist of the link's enrollment at `now`: what is open now (most urgent first),
-    what comes next (by day, the next `COMING_DAYS` of tracker.patient.reader unless
-    `everything`), and what is done or over (latest first, the last `DONE_SHOWN` unless
-    `everything`)."""
+    the restrictions, warning signs and notes that apply now, what comes next (by day, up to
+    the procedure's day and at least a week, unless `everything`), and what is over (latest
+    first, the last `DONE_SHOWN` of each kind unless `everything`)."""
     enrollment = access.enrollment
     connection = connection_of(db)
     plan = plan_for(db, enrollment.version_id)
@@ -67,19 +85,35 @@ def load_page(
     open_now: list[ItemRow] = []
     coming: list[ItemRow] = []
     over: list[ItemRow] = []
+    applying: dict[str, dict[int, ItemRow]] = {"avoid": {}, "know": {}, "watch": {}}
+    later = 0
     for row in rows:
-        status = status_at(row, now)
-        if status in ("open", "overdue"):
+        asks, status = reader.asks(row), status_at(row, now)
+        if asks != "do":
+            if in_force(row, now):  # one entry per step: the occurrence that applies now
+                applying[asks].setdefault(row.step_id, row)
+            elif status == "upcoming" and asks != "watch":
+                if everything or row.opens_at < reader.week_ends:
+                    coming.append(row)
+                else:
+                    later += 1
+        elif status in ("open", "overdue"):
             open_now.append(row)
         elif status != "upcoming":
             over.append(row)
         elif everything or row.opens_at < reader.week_ends:
             coming.append(row)
+        else:
+            later += 1
     # Most urgent first: by deadline, critical before the rest at the same deadline.
     open_now.sort(key=lambda row: (row.due_at, not plan.steps[row.step_id].critical, row.id))
     over.sort(key=_finished, reverse=True)  # latest first; a stable sort keeps due order
-    done = over if everything else over[:DONE_SHOWN]
+    done = [row for row in over if row.status == "done"]
+    not_done = [row for row in over if row.status != "done"]
+    shown_done = done if everything else done[:DONE_SHOWN]
+    shown_not_done = not_done if everything else not_done[:DONE_SHOWN]
     sent = sent_reminders(connection, enrollment.id, limit=None if everything else INBOX_ROWS + 1)
+    restrictions = sorted(applying["avoid"].values(), key=lambda row: (ending(row), row.id))
     return ChecklistPage(
         title=plan.title,
         procedure=words.full_date(enrollment.procedure_start.astimezone(reader.tz)),
@@ -87,10 +121,14 @@ def load_page(
         zone=words.zone(enrollment.timezone),
         state=enrollment.state,
         now=[reader.entry(row, status_at(row, now)) for row in open_now],
+        restrictions=[reader.note(row) for row in restrictions],
+        watch=[reader.note(row) for row in applying["watch"].values()],
+        notes=[reader.note(row) for row in applying["know"].values()],
         coming=reader.days(coming),
-        done=[reader.entry(row, status_at(row, now)) for row in done],
+        done=[reader.entry(row, status_at(row, now)) for row in shown_done],
+        not_done=[reader.entry(row, status_at(row, now)) for row in shown_not_done],
         inbox=_inbox(sent if everything else sent[:INBOX_ROWS], reader),
-        hidden=len(rows) - len(open_now) - len(coming) - len(done),
+        hidden=later + len(done) - len(shown_done) + len(not_done) - len(shown_not_done),
         older_messages=not everything and len(sent) > INBOX_ROWS,
     )
 

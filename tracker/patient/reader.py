@@ -40,12 +40,25 @@ class Entry(NamedTuple):
 
 
 class Line(NamedTuple):
-    """A coming-up line: one step's occurrences on one day ("08:00, 12:00 · Take the tablet")."""
+    """A coming-up line: one step's occurrences on one day ("08:00, 12:00 · Take the tablet"),
+    or a restriction that starts that day, or a note that belongs to it."""
 
     item_id: int
     times: str
     text: str
     critical: bool
+    asks: str = "do"  # do | avoid (a restriction starts) | know (a note for that day)
+    until: str = ""  # a restriction's end: "until end of Mon 26 Apr"
+
+
+class Note(NamedTuple):
+    """A step the patient is not asked to tick: a restriction in force (with its end), a note,
+    or a warning sign to check for."""
+
+    item_id: int
+    text: str
+    critical: bool
+    until: str = ""  # "Until end of Mon 26 Apr" for a restriction
 
 
 class Day(NamedTuple):
@@ -75,6 +88,16 @@ def status_at(row: ItemRow, now: datetime) -> str:
     return "overdue" if now > row.due_at else "open"
 
 
+def ending(row: ItemRow) -> datetime:
+    """When a restriction, note or warning sign stops applying: its expiry, else its due time."""
+    return row.expires_at or row.due_at
+
+
+def in_force(row: ItemRow, now: datetime) -> bool:
+    """Whether a step that is not ticked (avoid, know, watch) applies at `now`."""
+    return row.status == "pending" and row.opens_at <= now < ending(row)
+
+
 @dataclass
 class Reader:
     """Turns rows into what the patient reads, in their zone and words, at `now`."""
@@ -95,7 +118,10 @@ class Reader:
         self.today = self.now.astimezone(self.tz).date()
         self.today_starts = self._midnight(0)
         self.today_ends = self._midnight(1)
-        self.week_ends = self._midnight(COMING_DAYS)
+        # The short page shows everything up to the procedure's day, however far, and a week.
+        procedure_day = self.enrollment.procedure_start.astimezone(self.tz).date()
+        days_ahead = max(COMING_DAYS, (procedure_day - self.today).days + 1)
+        self.week_ends = self._midnight(days_ahead)
         self.counts = {}
 
     def _midnight(self, days: int) -> datetime:
@@ -177,6 +203,18 @@ class Reader:
             return ("undo",)
         return tuple(action for action, (starts, _) in RULES.items() if stored in starts)
 
+    def asks(self, row: ItemRow) -> str:
+        """What the row's step asks of the patient: do | avoid | know | watch."""
+        return self.plan.steps[row.step_id].asks
+
+    def note(self, row: ItemRow) -> Note:
+        """A restriction, note or warning sign as the patient reads it now."""
+        step = self.plan.steps[row.step_id]
+        until = ""
+        if step.asks == "avoid":
+            until = self.words.get("restriction_until", when=self.by(ending(row)))
+        return Note(row.id, step.text, step.critical, until)
+
     def days(self, coming: list[ItemRow]) -> list[Day]:
         """Upcoming rows by local day, one line per step and day (its times that day); lines
         in the order of their first opening."""
@@ -190,5 +228,9 @@ class Reader:
             clocks = [local for _, local in occurrences if not is_day_boundary(local)]
             times = ", ".join(self.words.clock(local) for local in clocks) or self.words["all_day"]
             first = occurrences[0][0]
-            by_day.setdefault(day, []).append(Line(first.id, times, step.text, step.critical))
+            until = ""
+            if step.asks == "avoid":
+                until = self.words.get("restriction_until", when=self.by(ending(first)))
+            line = Line(first.id, times, step.text, step.critical, step.asks, until)
+            by_day.setdefault(day, []).append(line)
         return [Day(self.day(day), day_lines) for day, day_lines in sorted(by_day.items())]
