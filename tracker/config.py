@@ -35,6 +35,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REMINDER_LEASE_SECONDS": 20,
         "REMINDER_BACKOFF_SECONDS": 60,
         "SCHEDULER_ENABLED": False,  # `tracker run` and `tracker scheduler` start it themselves
+        # Who patients contact: on every patient page, the printed plan and error pages, and
+        # beside the warning signs. Empty: the pages say "contact your care team".
+        "CARE_TEAM_NAME": "",
+        "CARE_TEAM_PHONE": "",
         "PATIENT_DOB_CHECK": False,  # patients also confirm their birth date once per device
         "HTTPS": False,
         "RATELIMIT_ENABLED": True,

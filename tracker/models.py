@@ -263,6 +263,19 @@ class ConfirmedDevice(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
+# A patient's answer to the day's warning-signs check-in ("Any of these today?"). A "yes" is
+# an alert for the care team until a nurse marks it handled.
+class CheckIn(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    enrollment_id: int = Field(foreign_key="enrollment.id", index=True)
+    day: date  # the patient's local day
+    answer: str = Field(max_length=10)  # none | yes
+    note: str = Field(default="", max_length=500)
+    at: datetime = Field(sa_type=UTCDateTime)
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    handled_by: str = Field(default="", max_length=120)
+
+
 # A machine client of the JSON API: only the bearer token's hash is stored; scope is
 # read < enroll < admin.
 class ApiToken(SQLModel, table=True):

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from tracker.db import connection_of
 from tracker.library.patient_plan import plan_for
+from tracker.patient.check_ins import answer_on
 from tracker.patient.links import EnrollmentRecord, LinkAccess
 from tracker.patient.queries import INBOX_ROWS, ItemRow, SentRow, items_of, sent_reminders
 from tracker.patient.reader import (
@@ -62,6 +63,7 @@ class ChecklistPage:
     inbox: list[Message] = field(default_factory=list)
     hidden: int = 0  # items left out of the short lists (shown with everything=True)
     older_messages: bool = False  # reminders older than the inbox shows (ditto)
+    check_in: str = ""  # today's answer about the warning signs: "" | none | yes
 
 
 def load_page(
@@ -114,6 +116,7 @@ def load_page(
     shown_not_done = not_done if everything else not_done[:DONE_SHOWN]
     sent = sent_reminders(connection, enrollment.id, limit=None if everything else INBOX_ROWS + 1)
     restrictions = sorted(applying["avoid"].values(), key=lambda row: (ending(row), row.id))
+    answered = answer_on(connection, enrollment.id, reader.today) if applying["watch"] else None
     return ChecklistPage(
         title=plan.title,
         procedure=words.full_date(enrollment.procedure_start.astimezone(reader.tz)),
@@ -130,6 +133,7 @@ def load_page(
         inbox=_inbox(sent if everything else sent[:INBOX_ROWS], reader),
         hidden=later + len(done) - len(shown_done) + len(not_done) - len(shown_not_done),
         older_messages=not everything and len(sent) > INBOX_ROWS,
+        check_in=answered.answer if answered else "",
     )
 
 

@@ -91,8 +91,9 @@ def escalate(
     session: Session, *, now: datetime, grace: Mapping[str, int] | None = None
 ) -> list[Alert]:
     """Raise, once per item, each critical item still unticked after its due time plus its
-    kind's grace (only `do` items: nothing else has a tick to miss): an Escalation, an audit event and (with a nurse) an email in the outbox.
-    Returns the new alerts; the caller commits."""
+    kind's grace (only `do` items: nothing else has a tick to miss): an Escalation, an audit
+    event and (with a nurse) an email in the outbox. Returns the new alerts; the caller
+    commits."""
     table = {**DEFAULT_GRACE_MINUTES, **(grace or {})}
     shortest = timedelta(minutes=min(table.values()))
     raised = select(Escalation).where(col(Escalation.item_id) == col(Item.id)).exists()

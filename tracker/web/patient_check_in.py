@@ -1,0 +1,53 @@
+"""The warning-signs check-in form on the patient's page ("Any of these today?").
+
+A plain form (POST-redirect-GET, no JavaScript needed, no cookie): the page after the redirect
+reads today's answer from the database and shows, for a "yes", the care team's phone and what
+to do. The answer itself is tracker.patient.check_ins'.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Blueprint, abort, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.errors import InvalidInput
+from tracker.patient.check_ins import ANSWERS, record_check_in
+from tracker.web.patient_access import check_form, needs_dob, open_or_refuse, private
+from tracker.web.security import csrf
+
+bp = Blueprint("patient_check_in", __name__, url_prefix="/p")
+csrf.exempt(bp)  # link-bound form tokens (patient_access.check_form): no session
+
+
+@bp.post("/<token>/check-in")
+def check_in(token: str) -> BaseResponse:
+    """Record today's answer; a "yes" alerts the care team."""
+    access = open_or_refuse(token)
+    home = url_for("patient.checklist", token=token)
+    if needs_dob(access):
+        return redirect(home, HTTPStatus.SEE_OTHER)
+    check_form(access, "items")
+    answer = request.form.get("answer", "")
+    if answer not in ANSWERS:
+        abort(HTTPStatus.BAD_REQUEST)
+    if access.enrollment.state != "active":  # stopped meanwhile: the page says so
+        return private(redirect(home, HTTPStatus.SEE_OTHER))
+    session = get_session()
+    try:
+        record_check_in(
+            session=session,
+            enrollment=access.enrollment,
+            actor=access.actor,
+            answer=answer,
+            note=request.form.get("note", ""),
+            now=utcnow(),
+        )
+    except InvalidInput:  # a forged form (the page limits the note's length)
+        session.rollback()
+        abort(HTTPStatus.BAD_REQUEST)
+    session.commit()
+    return private(redirect(home + "#h-watch", HTTPStatus.SEE_OTHER))
