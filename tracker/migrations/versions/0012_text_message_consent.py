@@ -34,9 +34,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["patient_id"], ["patient.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_consent_current", "consent", ["patient_id", "channel", "recorded_at", "id"]
-    )
+    op.create_index("ix_consent_current", "consent", ["patient_id", "channel", "recorded_at", "id"])
     op.create_table(
         "inboundtext",
         sa.Column("id", sa.Integer(), nullable=False),
