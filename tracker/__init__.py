@@ -38,7 +38,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     from tracker import api, auth, config, db
     from tracker.reminders import scheduler
-    from tracker.web import admin, assets, health, library, nurse, patient, patient_links, security
+    from tracker.web import (
+        admin,
+        assets,
+        health,
+        hooks,
+        library,
+        nurse,
+        patient,
+        patient_links,
+        security,
+    )
     from tracker.web import auth as auth_views
     from tracker.web import error_pages as errors
 
@@ -57,5 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(patient_links.bp)
     api.init_app(app)  # the JSON API: bearer tokens, so no CSRF (no cookies are read)
     security.csrf.exempt(api.bp)
+    app.register_blueprint(hooks.bp)  # the SMS gateway signs its posts: HMAC, not CSRF
+    security.csrf.exempt(hooks.bp)
     scheduler.init_app(app)
     return app
