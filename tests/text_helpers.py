@@ -20,6 +20,7 @@ from tracker.care.consent import record_consent
 from tracker.care.item_reminders import values as reminder_values
 from tracker.library.pathways import steps_of
 from tracker.models import ChecklistItem, Enrollment, Reminder
+from tracker.patient.text_replies import digits
 from tracker.reminders.channels import build_channels
 from tracker.reminders.dispatch import Dispatcher, Settings
 from tracker.web.hooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -151,5 +152,5 @@ def post_text(
 
 
 def texts_to(requests: list[tuple[dict[str, str], dict[str, Any]]], phone: str) -> list[str]:
-    """The words of every text the receiver got for `phone`, in order."""
-    return [body["text"] for _, body in requests if body["to"] == phone]
+    """The words of every text the receiver got for `phone` (however written), in order."""
+    return [body["text"] for _, body in requests if digits(body["to"]) == digits(phone)]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 from wtforms import SelectField
 from wtforms.fields import Field
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from tracker.care.consent import STAFF_METHODS, current_consent
@@ -28,12 +29,17 @@ class ConsentForm(NurseForm):
 
     method = SelectField(
         "How the patient told you",
-        choices=[("", "Choose…"), *((m, m.capitalize()) for m in STAFF_METHODS)],
+        choices=[SelectChoice("", "Choose…")]
+        + [SelectChoice(m, m.capitalize()) for m in STAFF_METHODS],
         validate_choice=False,
     )
     given = SelectField(
         "Text messages",
-        choices=[("", "Choose…"), ("given", "Consent given"), ("withdrawn", "Consent withdrawn")],
+        choices=[
+            SelectChoice("", "Choose…"),
+            SelectChoice("given", "Consent given"),
+            SelectChoice("withdrawn", "Consent withdrawn"),
+        ],
         validate_choice=False,
     )
 
