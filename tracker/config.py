@@ -39,7 +39,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # digest, critical ones still go.
         "SMS_DAILY_BUDGET": 3,
         # The shared secret the SMS gateway signs patients' replies with (POST /hooks/sms);
-        # unset, the hook answers 503 and no reply is read.
+        # unset, the hook answers 404 and no reply is read.
         "SMS_WEBHOOK_SECRET": "",
         # Who a patient's HELP text is answered with.
         "CARE_TEAM_NAME": "Your care team",

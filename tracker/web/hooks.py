@@ -7,9 +7,11 @@ message seen before (same provider id or same signature) is 409 and changes noth
 input is 400. Every refusal is problem+json and writes nothing. Accepted messages, an unknown
 number's included, are 202.
 
-Without a secret the hook answers 503: the route exists but cannot tell the gateway from
-anyone else yet, and a 5xx makes gateways keep the messages and try again later, where a 404
-would tell them the address is wrong.
+Without a secret the hook answers 404 (problem+json): a site that has not set up text
+replies has no such hook, and it cannot tell the gateway from anyone else. A 503 was the other
+choice (gateways retry a 5xx), but nothing a client sends may get a 5xx from this app (the
+hostile-input tests hold every route to that), and a missing setting is not an outage: the
+gateway's log shows the 404 and its detail names the setting.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def parse(body: bytes, signature: str) -> Inbound:
 def sms() -> Response:
     secret = str(current_app.config.get("SMS_WEBHOOK_SECRET") or "")
     if not secret:
-        raise HookProblem(503, "text replies are not configured (SMS_WEBHOOK_SECRET is unset)")
+        raise HookProblem(404, "text replies are not set up here (SMS_WEBHOOK_SECRET is unset)")
     body = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413, via the handler below
     signature = verified(
         secret,
@@ -127,7 +129,7 @@ def problem(status: int, detail: str) -> Response:
 
 @bp.errorhandler(HookProblem)
 def _on_problem(error: HookProblem) -> Response:
-    if error.status >= 500:
+    if error.status == 404:  # the operator forgot the secret: say so where they will look
         log.warning("SMS hook refused a message: %s", error.detail)
     return problem(error.status, error.detail)
 
