@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
@@ -272,6 +274,7 @@ def test_a_replay_is_refused_and_changes_nothing(client: FlaskClient, engine: En
         b'{"id": "SM1", "from": "+15550100100", "body": "' + b"x" * 1601 + b'"}',
         b'{"id": "SM1", "from": "' + b"5" * 41 + b'", "body": "DONE"}',
         b"\xff\xfe",
+        b'{"id": "SM1", "from": "+15550100100", "body": "\\ud800"}',
     ],
 )
 def test_bad_input_is_400_and_writes_nothing(
@@ -291,3 +294,23 @@ def test_without_a_secret_there_is_no_hook(make_app: Callable[..., Flask]) -> No
 
 def test_the_digits_of_a_phone_number() -> None:
     assert digits("+1 (555) 010-0199") == "15550100199"
+
+
+FIELD_VALUES = st.one_of(st.text(max_size=40), st.integers(), st.none(), st.booleans())
+BODIES = st.one_of(
+    st.binary(max_size=200),
+    st.dictionaries(st.sampled_from(["id", "from", "body", "other"]), FIELD_VALUES, max_size=4).map(
+        lambda data: json.dumps(data).encode()
+    ),
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=BODIES)
+def test_any_signed_body_gets_a_clear_answer(client: FlaskClient, raw: bytes) -> None:
+    response = post_text(client, None, raw=raw)
+    assert response.status_code in (202, 400, 409), response.get_data(as_text=True)
+    if response.status_code != 202:
+        assert response.mimetype == "application/problem+json"

@@ -86,11 +86,21 @@ def parse(body: bytes, signature: str) -> Inbound:
             raise HookProblem(400, f"'{name}' is required and must be text")
         if "\x00" in value:
             raise HookProblem(400, f"'{name}' contains a NUL character")
+        if not _encodable(value):  # JSON's \ud800 escapes: no database stores a lone surrogate
+            raise HookProblem(400, f"'{name}' is not valid Unicode text")
         if len(value) > longest:
             raise HookProblem(400, f"'{name}' is longer than {longest} characters")
         if name != "body" and (not value.strip() or not value.isprintable()):
             raise HookProblem(400, f"'{name}' must be printable text, not empty")
     return Inbound(str(provider_id).strip(), data["from"].strip(), data["body"], signature)
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @bp.post("/sms")
