@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from tests import reminder_helpers
 from tests.reminder_helpers import WebhookReceiver, reminder_rows
-from tests.text_helpers import text_dispatcher, texted_patient, texts_to
+from tests.text_helpers import Texted, text_dispatcher, texted_patient, texts_to
 from tracker import db
 from tracker.care.consent import record_consent
 from tracker.care.item_reminders import DIGEST, REPLY
@@ -68,7 +68,7 @@ def test_the_local_day_follows_the_patient_zone_across_dst() -> None:
     assert end - start == timedelta(hours=23)  # the clocks go forward that day
 
 
-def _five(engine: Engine, *, critical_last: bool = False, same_time: bool = False):  # type: ignore[no-untyped-def]
+def _five(engine: Engine, *, critical_last: bool = False, same_time: bool = False) -> Texted:
     steps = [(f"Step number {i}", False) for i in range(1, 6)]
     if critical_last:
         steps[-1] = ("Stop eating (critical)", True)

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
+from werkzeug.test import TestResponse
 
 from tests.auth_helpers import create_staff, csrf_token, sign_in
 from tests.enrollment_helpers import make_patient
@@ -26,7 +27,7 @@ def _page(client: FlaskClient, patient: Patient) -> str:
     return client.get(f"/nurse/patients/{patient.id}").get_data(as_text=True)
 
 
-def _post(client: FlaskClient, patient: Patient, data: dict[str, str]):  # type: ignore[no-untyped-def]
+def _post(client: FlaskClient, patient: Patient, data: dict[str, str]) -> TestResponse:
     token = csrf_token(_page(client, patient))
     return client.post(f"/nurse/patients/{patient.id}/consent", data={**data, "csrf_token": token})
 
