@@ -125,7 +125,8 @@ def texted_patient(
 def text_dispatcher(
     engine: Engine, webhook_url: str, *, workers: int = 1, budget: int = 3
 ) -> Dispatcher:
-    """A dispatcher whose texts go to the real webhook receiver at `webhook_url`."""
+    """A dispatcher whose texts go to the real webhook receiver at `webhook_url` (to the log
+    when it is "")."""
     channels = build_channels(smtp_url="", webhook_url=webhook_url, sender="care@example.org")
     settings = Settings(workers=workers, text_budget=budget)
     return Dispatcher(engine, channels=channels, settings=settings, fault="")

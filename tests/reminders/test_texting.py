@@ -208,3 +208,16 @@ def test_other_channels_ignore_the_text_budget(app: Flask, engine: Engine) -> No
     text_dispatcher(engine, "http://127.0.0.1:9/unreachable").run_until_idle(NOW)
     inapp = [r for r in reminder_rows(engine, patient.enrollment_id) if r.channel == "inapp"]
     assert {r.status for r in inapp} == {"sent"} and len(inapp) == 5
+
+
+@pytest.mark.both_databases
+def test_an_unconfigured_gateway_keeps_the_same_rules(engine: Engine) -> None:
+    """No WEBHOOK_URL: texts go to the log in the batch's own transaction (an internal
+    channel), and consent and the budget still hold them."""
+    counted = _five(engine)
+    refused = texted_patient(engine, [("Said no", False)], now=NOW, consent=False)
+    text_dispatcher(engine, "").run_until_idle(NOW)
+    statuses = [r.status for r in reminder_rows(engine, counted.enrollment_id)]
+    assert statuses == ["sent"] * 3 + ["cancelled"] * 2 + ["pending"]  # the digest, last
+    (row,) = reminder_rows(engine, refused.enrollment_id)
+    assert (row.status, row.last_error) == ("cancelled", NO_CONSENT)
