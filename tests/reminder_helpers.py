@@ -29,6 +29,7 @@ from sqlalchemy import Engine, insert, select
 from sqlmodel import Session
 
 from tests.enrollment_helpers import custom_version, make_patient, make_step
+from tracker.care.consent import record_consent
 from tracker.care.item_reminders import values as reminder_values
 from tracker.library.pathways import steps_of
 from tracker.models import ChecklistItem, Enrollment, Reminder
@@ -181,11 +182,14 @@ def seed_reminders(
     nurse_id: int | None = None,
     chunk: int = 20_000,
     asks: str = "do",
+    phone: str = "",
+    consent: bool = False,
 ) -> Seeded:
     """`count` pending reminders (one per item unless `items` is smaller), on one enrollment.
 
     `send_at(i)` gives reminder i's time (default: `now`); each item opens at its first
     reminder's time, is due `due_after` later and expires `expires_after` after opening.
+    `consent` records the patient's consent to text messages (needed by webhook reminders).
     """
     timing = send_at or (lambda _i: now)
     with Session(engine, expire_on_commit=False) as session:
@@ -195,7 +199,18 @@ def seed_reminders(
             email=patient_email,
             quiet_start=quiet[0],
             quiet_end=quiet[1],
+            phone=phone,
         )
+        if consent:
+            assert patient.id is not None
+            record_consent(
+                session=session,
+                patient_id=patient.id,
+                given=True,
+                method="written",
+                actor="test",
+                now=now,
+            )
         step = make_step(f"Step {next(_counter)}", kind=kind, critical=critical)
         version = custom_version(session, [step])
         stored = steps_of(session, version)[0]

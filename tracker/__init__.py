@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         admin,
         assets,
         health,
+        hooks,
         library,
         nurse,
         patient,
@@ -68,5 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(patient_links.bp)
     api.init_app(app)  # the JSON API: bearer tokens, so no CSRF (no cookies are read)
     security.csrf.exempt(api.bp)
+    app.register_blueprint(hooks.bp)  # the SMS gateway signs its posts: HMAC, not CSRF
+    security.csrf.exempt(hooks.bp)
     scheduler.init_app(app)
     return app

@@ -34,6 +34,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REMINDER_WORKERS": 32,
         "REMINDER_LEASE_SECONDS": 20,
         "REMINDER_BACKOFF_SECONDS": 60,
+        # Text messages (the webhook channel is the SMS gateway): at most this many texts per
+        # patient per local calendar day; further non-critical reminders wait for one evening
+        # digest, critical ones still go.
+        "SMS_DAILY_BUDGET": 3,
+        # The shared secret the SMS gateway signs patients' replies with (POST /hooks/sms);
+        # unset, the hook answers 404 and no reply is read.
+        "SMS_WEBHOOK_SECRET": "",
+        # Who a patient's HELP text is answered with.
+        "CARE_TEAM_NAME": "Your care team",
+        "CARE_TEAM_PHONE": "",
         "SCHEDULER_ENABLED": False,  # `tracker run` and `tracker scheduler` start it themselves
         # Who patients contact: on every patient page, the printed plan and error pages, and
         # beside the warning signs. Empty: the pages say "contact your care team".

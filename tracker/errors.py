@@ -151,3 +151,10 @@ class LinkGone(LookupError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason  # "revoked" | "expired"
+
+
+# --- Text replies ----------------------------------------------------------------------------
+
+
+class ReplayedMessage(LookupError):
+    """An inbound text whose provider id or signature was already seen: nothing is done twice."""

@@ -216,6 +216,9 @@ class Reminder(SQLModel, table=True):
     # The last instant the dispatcher saw the item pending before handing the message over:
     # sent_at - checked_at is the window in which a tick could not stop it.
     checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The message's own words (a text digest, a reply to the patient's text), or worded from
+    # the item when it is sent (null).
+    body: str | None = None
 
 
 # A critical item nobody ticked in time, raised once; the nurse's email is its outbox row.
@@ -285,3 +288,31 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# Consent to be contacted on a channel ("sms": text messages): one row per change, never
+# updated; the newest row per patient and channel is the current state.
+class Consent(SQLModel, table=True):
+    __table_args__ = (Index("ix_consent_current", "patient_id", "channel", "recorded_at", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    channel: str = Field(max_length=20)
+    given: bool
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_by: str = Field(max_length=120)  # "user:3", "patient by text", "api token NAME"
+    method: str = Field(max_length=40)  # verbal | written | text START | text STOP
+
+
+# A text message a patient sent to the site (the SMS gateway's webhook): the record of their
+# reply, and what refuses a replay (the provider's id and the signature are each seen once).
+class InboundText(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: str = Field(max_length=255, unique=True)
+    signature: str = Field(max_length=64, unique=True)
+    sender: str = Field(max_length=40)
+    body: str
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)
+    meaning: str = Field(max_length=10)  # done | stop | start | help | note
+    item_id: int | None = Field(default=None, foreign_key="checklistitem.id")  # what DONE ticked
+    outcome: str = Field(default="", max_length=200)  # what the site did about it

@@ -234,7 +234,7 @@ def test_after_max_attempts_a_reminder_fails(engine: Engine, smtp_server: SmtpSe
 def test_webhook_carries_the_key_and_classifies_statuses(
     engine: Engine, webhook: WebhookReceiver
 ) -> None:
-    seed_reminders(engine, 2, now=NOW, channel="webhook")
+    seed_reminders(engine, 2, now=NOW, channel="webhook", consent=True)
     webhook.statuses.extend([503, 400])
     worker = dispatcher(engine, hook=webhook.url, workers=1)  # the answers go in row order
     worker.run_until_idle(NOW)

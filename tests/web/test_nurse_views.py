@@ -1197,7 +1197,8 @@ def test_pages_run_a_fixed_number_of_queries(
     app: Flask, nurse: FlaskClient, busy: dict[str, Any], enrolled: Enrollment
 ) -> None:
     # The seed enrollment has dozens of items, reminders and audit rows: still a handful of
-    # statements (the sign-in check, the patient, enrollments, history, names, items, reminders).
-    assert _statements(app, nurse, f"/nurse/patients/{enrolled.patient_id}") <= 8
+    # statements (the sign-in check, the patient, enrollments, history, names, items, reminders,
+    # and for text messages the current consent, its recorder's name and the patient's notes).
+    assert _statements(app, nurse, f"/nurse/patients/{enrolled.patient_id}") <= 11
     # Five lists, each a page and at most one count, plus the filter choices and the user.
     assert _statements(app, nurse, "/nurse/") <= 13

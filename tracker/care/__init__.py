@@ -2,5 +2,6 @@
 
 `patients` registers them, `procedure_time` checks a nurse's local procedure time,
 `enrollment` and `schedule_rows` write an enrollment's checklist items and reminder rows,
-and `rescheduling` moves them when the procedure time changes.
+`rescheduling` moves them when the procedure time changes, and `consent` keeps the patient's
+consent to text messages.
 """

@@ -24,6 +24,11 @@ WAITING = ("pending", "deferred")  # reminders not yet handed to a channel
 # The care team's email about an unticked critical item rides the same outbox, but it is not
 # the patient's reminder: nothing here moves or cancels it, and the patient never sees it.
 ESCALATION = "escalation"
+# Text messages to the patient that ride on an item without being its reminder: the day's
+# digest of reminders past the text budget, and a reply to the patient's own text (HELP, STOP).
+# Like escalations they are never moved or cancelled with the item.
+DIGEST, REPLY = "digest", "reply"
+NOT_ITEM_REMINDERS = (ESCALATION, DIGEST, REPLY)
 
 # (purpose, channel) -> when to send
 Wanted = dict[tuple[str, str], datetime]
@@ -70,7 +75,7 @@ def waiting_for(session: Session, item_id: int) -> list[Reminder]:
     query = select(Reminder).where(
         Reminder.item_id == item_id,
         col(Reminder.status).in_(WAITING),
-        Reminder.purpose != ESCALATION,
+        col(Reminder.purpose).not_in(NOT_ITEM_REMINDERS),
     )
     return list(session.exec(query.order_by(col(Reminder.id))))
 

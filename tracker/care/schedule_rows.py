@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from tracker import localtime
 from tracker.care import item_reminders
-from tracker.care.item_reminders import ESCALATION, WAITING, Occasion
+from tracker.care.item_reminders import NOT_ITEM_REMINDERS, WAITING, Occasion
 from tracker.care.procedure_time import zone
 from tracker.errors import InvalidInput
 from tracker.library.pathways import steps_of, timing_step
@@ -222,7 +222,7 @@ def waiting_reminders(
         Reminder.enrollment_id == enrollment.id, col(Reminder.status).in_(WAITING)
     )
     if not escalations:
-        query = query.where(Reminder.purpose != ESCALATION)
+        query = query.where(col(Reminder.purpose).not_in(NOT_ITEM_REMINDERS))
     by_item: dict[int, list[Reminder]] = {}
     for reminder in session.exec(query.order_by(col(Reminder.id))):
         by_item.setdefault(reminder.item_id, []).append(reminder)

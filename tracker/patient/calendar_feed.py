@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 from sqlmodel import Session, col, select
 
-from tracker.care.item_reminders import ESCALATION
+from tracker.care.item_reminders import NOT_ITEM_REMINDERS
 from tracker.library.patient_plan import plan_for
 from tracker.models import ChecklistItem, Reminder
 from tracker.patient.links import LinkAccess
@@ -105,7 +105,8 @@ def _alarm_times(session: Session, enrollment_id: int) -> dict[int, list[datetim
         select(Reminder.item_id, Reminder.send_at).where(
             Reminder.enrollment_id == enrollment_id,
             col(Reminder.status).in_(ALARM_STATUSES),
-            Reminder.purpose != ESCALATION,  # the care team's email, not the patient's alarm
+            # The care team's email and text digests or replies are not the item's alarms.
+            col(Reminder.purpose).not_in(NOT_ITEM_REMINDERS),
         )
     )
     times: defaultdict[int, set[datetime]] = defaultdict(set)

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Select, String, bindparam, literal_column, select
 from sqlmodel import col
 
-from tracker.care.item_reminders import ESCALATION
+from tracker.care.item_reminders import NOT_ITEM_REMINDERS
 from tracker.models import ChecklistItem, Reminder
 
 INBOX_ROWS = 20  # the latest reminder rows the short page shows (all of them on the full one)
@@ -87,7 +87,8 @@ def _sent(*, limited: bool) -> Select[Any]:
         .where(
             col(Reminder.enrollment_id) == bindparam("enrollment"),
             col(Reminder.status) == literal_column("'sent'", String()),
-            col(Reminder.purpose) != ESCALATION,  # the care team's email, not the patient's
+            # The care team's email, and texts that are not an item's reminder.
+            col(Reminder.purpose).not_in(NOT_ITEM_REMINDERS),
         )
         .order_by(col(Reminder.sent_at).desc(), col(Reminder.id).desc())
     )

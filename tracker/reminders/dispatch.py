@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import socket
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -33,19 +30,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, update
+from sqlalchemy import Connection, Engine, bindparam, update
 from sqlmodel import col
 
 from tracker.clock import utcnow
 from tracker.dbtypes import UTCDateTime
 from tracker.errors import DeliveryError
 from tracker.models import Reminder
+from tracker.reminders import texting
 from tracker.reminders.channels import Channel, Message
+from tracker.reminders.faults import FAULT_ENV, Fault, owner_name
 from tracker.reminders.outbox import claim, lock_items, recheck, settled_as, still_sendable
 from tracker.reminders.rules import Decision, Due, compose, decide, load_due
 
 log = logging.getLogger(__name__)
-FAULT_ENV = "TRACKER_FAULT"  # test builds: "before_send" or "after_send", optionally ":n"
 HEARTBEATS_PER_LEASE = 4  # renew a batch's leases this many times per lease period
 NOT_HANDLED = frozenset({"released"})  # outcomes that leave the reminder as it was
 # Sending threads using a database connection at once: their statements take a millisecond,
@@ -64,6 +62,7 @@ class Settings:
     backoff: timedelta = timedelta(seconds=60)
     backoff_cap: timedelta = timedelta(hours=1)
     workers: int = 32  # messages handed over at once (threads, each with its own connection)
+    text_budget: int = 3  # texts per patient per local day (SMS_DAILY_BUDGET), then a digest
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -74,34 +73,13 @@ class Settings:
             max_attempts=int(config.get("REMINDER_MAX_ATTEMPTS", cls.max_attempts)),
             backoff=timedelta(seconds=float(config.get("REMINDER_BACKOFF_SECONDS", 60))),
             workers=max(1, int(config.get("REMINDER_WORKERS", cls.workers))),
+            text_budget=int(config.get("SMS_DAILY_BUDGET", cls.text_budget)),
         )
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff: backoff, 2x, 4x ... after the 1st, 2nd, 3rd failed attempt."""
         delay: timedelta = self.backoff * (2 ** max(attempts - 1, 0))
         return min(delay, self.backoff_cap)
-
-
-class Fault:
-    """Kills this process with SIGKILL at a named point (crash tests); inert when unset."""
-
-    def __init__(self, spec: str | None) -> None:
-        point, _, nth = (spec or "").partition(":")
-        self.point, self.nth, self.seen = point, int(nth or 1), 0
-        self.guard = threading.Lock()
-
-    def at(self, point: str) -> None:
-        if point != self.point:
-            return
-        with self.guard:
-            self.seen += 1
-            if self.seen == self.nth:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-
-def owner_name() -> str:
-    """Who holds a lease: host, process and a random part (pids are reused after restarts)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 _RECORD = (
@@ -257,7 +235,9 @@ class Dispatcher:
             )
             items = lock_items(connection, sorted({due.item_id for due in batch}))
             for due in batch:
-                rows.append(self._decided(due, items.get(due.item_id, "cancelled"), now))
+                rows.append(
+                    self._decided(due, items.get(due.item_id, "cancelled"), now, connection)
+                )
                 if rows[-1]["b_status"] == "claimed":
                     rows[-1] = self._send(due, decide(due, now=now), lambda: now, now)
             connection.execute(_RECORD, rows)
@@ -285,8 +265,11 @@ class Dispatcher:
         with self._db_slots, self.engine.begin() as connection:
             connection.execute(_RECORD, [row])
 
-    def _decided(self, due: Due, item_status: str, now: datetime) -> dict[str, Any]:
-        """The row for a reminder that will not be sent now, or a 'claimed' marker to send."""
+    def _decided(
+        self, due: Due, item_status: str, now: datetime, connection: Connection | None = None
+    ) -> dict[str, Any]:
+        """The row for a reminder that will not be sent now, or a 'claimed' marker to send.
+        A text also needs consent and room in the day's budget (reminders.texting)."""
         if not still_sendable(item_status, due.purpose):
             status, reason = settled_as(item_status)
             return _row(self, due, status, error=reason)
@@ -295,6 +278,15 @@ class Dispatcher:
             return _row(self, due, "deferred", send_at=decision.until)
         if decision.action == "expire":
             return _row(self, due, "expired", error=decision.reason)
+        if due.channel == texting.TEXT_CHANNEL:
+            budget = self.settings.text_budget
+            if connection is not None:
+                held = texting.hold(connection, due, now=now, budget=budget)
+            else:
+                with self._db_slots, self.engine.begin() as own:
+                    held = texting.hold(own, due, now=now, budget=budget)
+            if held is not None:
+                return _row(self, due, "cancelled", error=held)
         return {"b_status": "claimed"}
 
     def _send(

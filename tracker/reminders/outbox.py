@@ -2,7 +2,8 @@
 item before a message leaves, and housekeeping (sweeping what can never be sent).
 
 Escalations are outbox rows too (purpose 'escalation'): they go out while their item is still
-unticked, whatever its window, and a tick cancels them like any reminder.
+unticked, whatever its window, and a tick cancels them like any reminder. A text digest or a
+reply to the patient's text only rides on an item: it goes whatever the item's state.
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlmodel import col
 
-from tracker.care.item_reminders import ESCALATION
+from tracker.care.item_reminders import DIGEST, ESCALATION, NOT_ITEM_REMINDERS, REPLY
 from tracker.models import ChecklistItem, Reminder
 from tracker.reminders.rules import ESCALATION_SENDS_FOR, SETTLED_AS, WAITING
 
 R, Item = Reminder, ChecklistItem
+TEXTS_ONLY = (DIGEST, REPLY)  # outbox rows about the patient's texts, not about their item
 
 
 def sendable(status_column: Any, purpose_column: Any) -> Any:
-    """SQL: the item is still one its reminder is for (pending; an escalation's: unticked)."""
+    """SQL: the item is still one its reminder is for (pending; an escalation's: unticked;
+    a digest or reply: any)."""
     return or_(
         status_column == "pending",
         and_(purpose_column == ESCALATION, status_column.in_(ESCALATION_SENDS_FOR)),
+        purpose_column.in_(TEXTS_ONLY),
     )
 
 
@@ -128,6 +132,8 @@ def still_sendable(item_status: str, purpose: str) -> bool:
     """Python twin of `sendable`: may a reminder with this purpose go out for this item?"""
     if purpose == ESCALATION:
         return item_status in ESCALATION_SENDS_FOR
+    if purpose in TEXTS_ONLY:
+        return True
     return item_status == "pending"
 
 
@@ -157,7 +163,7 @@ def sweep(connection: Connection, *, now: datetime) -> int:
         )
         .values(status="cancelled", lease_owner=None, lease_expires=None, last_error="item done")
     ).rowcount
-    waiting_due = and_(waiting_due, col(R.purpose) != ESCALATION)
+    waiting_due = and_(waiting_due, col(R.purpose).not_in(NOT_ITEM_REMINDERS))
     settled = item.where(col(Item.status) != "pending").exists()
     missed = item.where(col(Item.status) == "missed").exists()
     deadline = func.coalesce(col(Item.expires_at), col(Item.due_at))

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Row, Select, func, select
 from sqlmodel import Session, col
 
 from tracker import localtime
-from tracker.care.item_reminders import ESCALATION
+from tracker.care.item_reminders import DIGEST, ESCALATION, REPLY
 from tracker.models import (
     ChecklistItem,
     Enrollment,
@@ -43,6 +43,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "subject.due_soon": "Due soon: {step}",
         "subject.occurrence": "Reminder: {step}",
         "subject.late": "Late reminder: {step}",
+        "subject.digest": "Today's other reminders",
+        "subject.reply": "Your care team",
+        "digest.header": (
+            "You have had {budget} texts today. Also on your checklist today "
+            "(open it with your personal link):"
+        ),
+        "reply.help": (
+            "{team}: call {phone}. Reply DONE when you have done what our last text asked, "
+            "STOP to stop texts, START to have them again."
+        ),
+        "reply.stop": "You will get no more texts from {team}. Reply START to have them again.",
+        "reply.start": "Texts from {team} are on again. Reply STOP to stop them, HELP for help.",
         "body": "{step}\n\nPlease do this by {due}.",
         "late": "This reminder is late: it was meant to reach you at {planned}.",
         "link": "Open your checklist with the personal link your care team gave you: {base}",
@@ -80,6 +92,8 @@ class Due:
     address: str = ""  # the reminder's own recipient (an escalation's nurse), else ""
     patient: str = ""
     mrn: str = ""
+    patient_id: int = 0
+    message: str | None = None  # its own words (a text digest or reply), else worded here
 
     @property
     def escalation(self) -> bool:
@@ -129,6 +143,8 @@ DUE_COLUMNS = (
     col(R.recipient),
     col(Patient.name),
     col(Patient.mrn),
+    col(Patient.id),
+    col(R.body),
 )
 
 
@@ -152,8 +168,11 @@ def load_due(connection: Connection, ids: list[int]) -> list[Due]:
 def decide(due: Due, *, now: datetime) -> Decision:
     """Expire past the deadline; defer into quiet hours' end unless critical or too late; send.
     Escalations (to the care team, about an item already past its time) always send."""
-    if due.escalation:
-        return Decision("send")
+    if due.escalation or due.purpose == REPLY:
+        return Decision("send")  # an answer to the patient's own text goes at once
+    if due.purpose == DIGEST:  # about several items: no deadline, but quiet hours hold it
+        until = quiet_until(due, now=now)
+        return Decision("send") if until is None else Decision("defer", until=until)
     if now >= due.deadline:
         return Decision("expire", reason="expired unsent: the time to act had passed")
     if not due.critical:
@@ -212,6 +231,8 @@ def compose(due: Due, decision: Decision, *, base_url: str) -> tuple[str, str, s
             base_url=base_url,
         )
         return subject, body, ""
+    if due.message is not None:  # a digest or a reply carries its own words
+        return text(lang, f"subject.{due.purpose}"), due.message, ""
     key = "subject.late" if decision.late else f"subject.{due.purpose}"
     subject = text(lang, key if key in TEXTS["en"] else "subject.opens", step=due.step)
     body = text(lang, "body", step=due.step, due=local_reading(due.due_at, due.timezone))

@@ -10,7 +10,13 @@ still named "nurse.<view>".
 from __future__ import annotations
 
 # Imported for their routes.
-from tracker.web.nurse import dashboard, enroll, enrollment_changes, patients  # noqa: F401
+from tracker.web.nurse import (  # noqa: F401
+    dashboard,
+    enroll,
+    enrollment_changes,
+    patients,
+    text_messages,
+)
 from tracker.web.nurse.blueprint import bp
 
 __all__ = ["bp"]

@@ -8,12 +8,14 @@ from flask.typing import ResponseReturnValue
 
 from tracker import auth, errors
 from tracker.care import enrollment, patients
+from tracker.care.consent import record_consent
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.models import ChecklistItem, Enrollment, Patient
 from tracker.patient import ticking
 from tracker.web.nurse.blueprint import UNPROCESSABLE, bp, get_or_404
 from tracker.web.nurse.forms import ItemForm, PatientForm, PatientPageQuery, SearchForm
+from tracker.web.nurse.text_messages import CHOICES, ConsentForm, texts_panel
 from tracker.workspace import choices
 from tracker.workspace.patient_timeline import load
 from tracker.workspace.work_list_pages import PAGE_SIZE
@@ -71,11 +73,15 @@ def new_patient() -> ResponseReturnValue:
 
 @bp.get("/patients/<int:patient_id>")
 def patient(patient_id: int) -> str:
-    return _patient_page(patient_id)
+    return patient_page(patient_id)
 
 
-def _patient_page(
-    patient_id: int, *, item_errors: dict[int, str] | None = None, enrollment_id: int | None = None
+def patient_page(
+    patient_id: int,
+    *,
+    item_errors: dict[int, str] | None = None,
+    enrollment_id: int | None = None,
+    consent_form: ConsentForm | None = None,
 ) -> str:
     session = get_session()
     row = get_or_404(Patient, patient_id)
@@ -87,7 +93,13 @@ def _patient_page(
     page = load(session, row, now=now, enrollment_id=enrollment_id)
     if page is None:
         abort(404)
-    return render_template("nurse/patient.html", page=page, item_errors=item_errors or {}, now=now)
+    return render_template(
+        "nurse/patient.html",
+        page=page,
+        item_errors=item_errors or {},
+        now=now,
+        texts=texts_panel(session, row, consent_form),
+    )
 
 
 @bp.post("/items/<int:item_id>")
@@ -116,7 +128,7 @@ def item(item_id: int) -> ResponseReturnValue:
             )
     except errors.InvalidInput as error:
         session.rollback()
-        return _patient_page(
+        return patient_page(
             parent.patient_id, item_errors={item_id: error.message}, enrollment_id=parent.id
         ), UNPROCESSABLE
     session.commit()
@@ -124,3 +136,27 @@ def item(item_id: int) -> ResponseReturnValue:
     flash(f"Item {words[action]}.", "success")
     target = url_for("nurse.patient", patient_id=parent.patient_id, enrollment=parent.id)
     return redirect(f"{target}#item-{item_id}")
+
+
+@bp.post("/patients/<int:patient_id>/consent")
+def consent(patient_id: int) -> ResponseReturnValue:
+    patient = get_or_404(Patient, patient_id)
+    form = ConsentForm()
+    session = get_session()
+    if form.checked():
+        try:
+            record_consent(
+                session=session,
+                patient_id=patient_id,
+                given=CHOICES[form.given.data],
+                method=form.method.data,
+                actor=auth.staff_actor(),
+                now=utcnow(),
+            )
+            session.commit()
+            flash(f"Consent to text messages {form.given.data}.", "success")
+            return redirect(url_for("nurse.patient", patient_id=patient.id) + "#texts")
+        except errors.InvalidInput as error:
+            session.rollback()
+            form.add_invalid(error)
+    return patient_page(patient_id, consent_form=form), UNPROCESSABLE
