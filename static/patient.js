@@ -31,15 +31,36 @@
     target.focus();
   }
 
-  function replace(entry, html) {
+  /* The fresh item goes where it now belongs: an undone tick back to "To do now", a tick to
+     "Done", "I couldn't do this" to "Not done"; elsewhere (or unknown) it stays in place. */
+  function replace(entry, html, section) {
     var holder = document.createElement("template");
     holder.innerHTML = html.trim();
     var fresh = holder.content.firstElementChild;
     if (!fresh) {
       return;
     }
-    entry.replaceWith(fresh);
+    var list = section ? document.querySelector('ul.entries[data-section="' + section + '"]') : null;
+    if (!list || list.contains(entry)) {
+      entry.replaceWith(fresh);
+    } else {
+      var from = entry.parentElement;
+      entry.remove();
+      list.insertBefore(fresh, list.firstElementChild);
+      reveal(list);
+      if (from && from.matches("ul.entries") && !from.querySelector("li.entry")) {
+        var empty = from.parentElement.querySelector("p.empty");
+        if (empty) { empty.hidden = false; }
+      }
+    }
     focusIn(fresh);
+  }
+
+  function reveal(list) {
+    var section = list.closest("section");
+    if (section) { section.hidden = false; }
+    var empty = section ? section.querySelector("p.empty") : null;
+    if (empty) { empty.hidden = true; }
   }
 
   function busy(form, on) {
@@ -76,7 +97,7 @@
     }).then(function (body) {
       busy(form, false);
       if (body.html && entry) {
-        replace(entry, body.html);
+        replace(entry, body.html, body.section);
       }
       say(body.message);
     }).catch(function () {

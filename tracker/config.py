@@ -41,12 +41,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # The shared secret the SMS gateway signs patients' replies with (POST /hooks/sms);
         # unset, the hook answers 404 and no reply is read.
         "SMS_WEBHOOK_SECRET": "",
-        # Who a patient's HELP text is answered with.
-        "CARE_TEAM_NAME": "Your care team",
-        "CARE_TEAM_PHONE": "",
         "SCHEDULER_ENABLED": False,  # `tracker run` and `tracker scheduler` start it themselves
-        # Who patients contact: on every patient page, the printed plan and error pages, and
-        # beside the warning signs. Empty: the pages say "contact your care team".
+        # Who patients contact: on every patient page, the printed plan and error pages, beside
+        # the warning signs, and in the answer to a HELP text. Empty: "your care team".
         "CARE_TEAM_NAME": "",
         "CARE_TEAM_PHONE": "",
         "PATIENT_DOB_CHECK": False,  # patients also confirm their birth date once per device

@@ -117,15 +117,21 @@ def test_patient_journey(live_server: LiveServer, page: Any, journey: dict[str, 
     ride.get_by_role("button", name="Undo").wait_for()
     assert "status-done" in (ride.get_attribute("class") or "")
     assert page.locator("#announce").text_content() in ("", f"Ticked off: {RIDE}")
-    # Untick.
+    # The ticked item moved to "Done" at once; undone, it goes back to "To do now".
+    listed = 'ul[data-section="{}"] li.entry'
+    assert page.locator(listed.format("done"), has_text=RIDE).count() == 1
     ride.get_by_role("button", name="Undo").click()
     entry(page, RIDE).get_by_role("button", name="I did this").wait_for()
-    # "I couldn't do this", with a note.
+    assert page.locator(listed.format("now"), has_text=RIDE).count() == 1
+    assert page.locator(listed.format("done"), has_text=RIDE).count() == 0
+    # "I couldn't do this", with a note: listed under "Not done", never under "Done".
     leaflet = entry(page, LEAFLET)
     leaflet.locator("summary").click()
     leaflet.get_by_label("Tell your care team why").fill("I lost it")
     leaflet.get_by_role("button", name="Send").click()
     entry(page, LEAFLET).get_by_text("Your note: I lost it").wait_for()
+    assert page.locator(listed.format("not_done"), has_text=LEAFLET).is_visible()
+    assert page.locator(listed.format("done"), has_text=LEAFLET).count() == 0
     assert page.evaluate("window.noReload") is True
     assert_no_axe_violations(page, "checklist after acting")
     assert page.context.cookies() == []  # patient pages and their posts set none

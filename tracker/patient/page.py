@@ -40,6 +40,18 @@ SHOWN_AFTER = {
 }
 
 
+# The page's list an item belongs in by its status (after an action, the page moves it there).
+SECTION_OF = {
+    "open": "now",
+    "overdue": "now",
+    "upcoming": "coming",
+    "done": "done",
+    "not_done": "not_done",
+    "missed": "not_done",
+    "skipped": "not_done",
+}
+
+
 @dataclass(frozen=True)
 class ChecklistPage:
     """Everything the checklist page shows, already in the patient's words and zone.

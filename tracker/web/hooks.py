@@ -118,7 +118,9 @@ def sms() -> Response:
     )
     message = parse(body, signature)
     config = current_app.config
-    team = CareTeam(str(config["CARE_TEAM_NAME"]), str(config["CARE_TEAM_PHONE"]))
+    team = CareTeam(
+        str(config["CARE_TEAM_NAME"]) or "your care team", str(config["CARE_TEAM_PHONE"])
+    )
     session = get_session()
     try:
         row = receive(session=session, message=message, now=utcnow(), team=team)

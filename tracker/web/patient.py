@@ -44,7 +44,7 @@ from tracker.patient.links import (
     hash_token,
     qr_svg,
 )
-from tracker.patient.page import Notice, load_entry, load_page, notice_after
+from tracker.patient.page import SECTION_OF, Notice, load_entry, load_page, notice_after
 from tracker.patient.printed_plan import printable
 from tracker.patient.reader import Entry
 from tracker.patient.text import ENGLISH, Words, words_for
@@ -254,11 +254,15 @@ def _fresh_entry(
     access: LinkAccess, token: str, entry: Entry | None, words: Words, message: str, status: int
 ) -> Response:
     """The JSON fetch gets: the outcome, and the item's markup as the page has it."""
-    html = ""
+    html = section = ""
     if entry is not None:
+        section = SECTION_OF.get(entry.status, "")
         render = get_template_attribute("patient/_entries.html", "entries")
-        html = str(render([entry], words, _items_url(token), link_form_token(access, "items")))
-    body = {"ok": status == HTTPStatus.OK, "message": message, "html": html}
+        csrf = link_form_token(access, "items")
+        compact = section in ("done", "not_done")  # as those lists show their items
+        html = str(render([entry], words, _items_url(token), csrf, compact=compact))
+    # `section`: the list the item now belongs in, so an undone tick leaves "Done" at once.
+    body = {"ok": status == HTTPStatus.OK, "message": message, "html": html, "section": section}
     return private(make_response(jsonify(body), status))
 
 
