@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=_site_folder("templates"),
         static_folder=_site_folder("static"),
     )
-    from tracker import api, auth, config, db
+    from tracker import api, auth, config, db, fhir
     from tracker.reminders import scheduler
     from tracker.web import admin, assets, health, library, nurse, patient, patient_links, security
     from tracker.web import auth as auth_views
@@ -57,5 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(patient_links.bp)
     api.init_app(app)  # the JSON API: bearer tokens, so no CSRF (no cookies are read)
     security.csrf.exempt(api.bp)
+    fhir.init_app(app)  # the FHIR R4 export: read-only, the API's bearer tokens
+    security.csrf.exempt(fhir.bp)
     scheduler.init_app(app)
     return app
