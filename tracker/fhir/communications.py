@@ -39,7 +39,9 @@ def communication_request(reminder: Reminder, *, step: Step, patient: Json) -> J
     body: Json = {
         "resourceType": "CommunicationRequest",
         "id": str(reminder.id),
-        "identifier": [{"system": CODE_SYSTEM + "idempotency-key", "value": reminder.idempotency_key}],
+        "identifier": [
+            {"system": CODE_SYSTEM + "idempotency-key", "value": reminder.idempotency_key}
+        ],
         "basedOn": [reference("Task", reminder.item_id)],
         "status": status,
         "category": [concept(CODE_SYSTEM + "reminder-purpose", reminder.purpose)],

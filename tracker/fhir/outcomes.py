@@ -36,7 +36,11 @@ class FhirError(Exception):
 
 def outcome(status: int, detail: str) -> Json:
     """An OperationOutcome with one error issue."""
-    issue = {"severity": "error", "code": ISSUE_TYPES.get(status, "exception"), "diagnostics": detail}
+    issue = {
+        "severity": "error",
+        "code": ISSUE_TYPES.get(status, "exception"),
+        "diagnostics": detail,
+    }
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 

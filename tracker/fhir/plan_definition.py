@@ -71,7 +71,10 @@ def step_action(step: Step) -> Json:
         "title": step.text,
         # What it asks of the patient (do, avoid, know, watch) and its kind, as codes of this
         # export's own systems: R4 has no element for either.
-        "code": [concept(CODE_SYSTEM + "asks", step.asks), concept(CODE_SYSTEM + "kind", step.kind)],
+        "code": [
+            concept(CODE_SYSTEM + "asks", step.asks),
+            concept(CODE_SYSTEM + "kind", step.kind),
+        ],
         "priority": "urgent" if step.critical else "routine",
         # A conditional step is one the nurse may leave out at enrollment.
         "requiredBehavior": "could" if step.conditional else "must",

@@ -43,7 +43,11 @@ def timing_of(rule: str) -> Json | None:
     unit = PERIOD_UNITS.get(parts.get("FREQ", ""))
     if unit is None:
         return None
-    repeat: Json = {"frequency": 1, "period": _positive(parts.get("INTERVAL"), 1), "periodUnit": unit}
+    repeat: Json = {
+        "frequency": 1,
+        "period": _positive(parts.get("INTERVAL"), 1),
+        "periodUnit": unit,
+    }
     hours = _numbers(parts.get("BYHOUR"), 23)
     if hours:
         minutes = _numbers(parts.get("BYMINUTE"), 59) or [0]

@@ -33,8 +33,8 @@ bp.register_error_handler(Exception, on_unexpected)
 
 SCOPE = "read"
 INCLUDES = ("CarePlan:activity-reference", "*")  # both bring the CarePlan's Tasks
-_DIGITS = re.compile(r"[0-9]{1,40}")
-_CARE_PLAN = re.compile(r"CarePlan/([0-9]{1,40})")
+_DIGITS = re.compile(r"[0-9]{1,64}")  # FHIR ids are at most 64 characters
+_CARE_PLAN = re.compile(r"CarePlan/([0-9]{1,64})")
 
 
 @bp.get("/PlanDefinition/<version_id>")
