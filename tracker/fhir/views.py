@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel
 
 from tracker import audit
 from tracker.api.schemas import MAX_ID
-from tracker.api.tokens import allows, find_token
+from tracker.api.tokens import TokenRefused, authenticate
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.fhir.bundles import enrollment_bundle, searchset
@@ -100,17 +100,13 @@ def read_bundle(bundle_id: str) -> Response:
 
 
 def _start() -> tuple[Session, str]:
-    """The request's session and the audit actor of its bearer token (401/403 otherwise)."""
+    """The request's session and the audit actor of its bearer token (the JSON API's check:
+    401 without a working token, 403 for a scope below `read`)."""
     session = get_session()
-    kind, _, token = request.headers.get("Authorization", "").partition(" ")
-    if kind.lower() != "bearer" or not token.strip():
-        raise FhirError(401, "send a bearer token: Authorization: Bearer <token>")
-    found = find_token(session, token.strip())
-    if found is None:
-        raise FhirError(401, "the bearer token is unknown or revoked")
-    name, granted = found
-    if not allows(granted, SCOPE):
-        raise FhirError(403, f"this needs a token with scope {SCOPE!r}; yours is {granted!r}")
+    try:
+        name = authenticate(session, request.headers.get("Authorization", ""), SCOPE)
+    except TokenRefused as refused:
+        raise FhirError(refused.status, refused.detail) from None
     return session, f"token:{name}"
 
 
