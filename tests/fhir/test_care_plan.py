@@ -62,7 +62,9 @@ def test_care_plan_alone(
     assert procedure["valuePeriod"]["start"] == "2027-03-08T13:00:00Z"  # 08:00 EST
 
 
-@pytest.mark.parametrize("include", ["CarePlan:activity-reference", "*"])
+@pytest.mark.parametrize(
+    "include", ["CarePlan:activity-reference", "CarePlan:activity-reference:Task", "*"]
+)
 def test_care_plan_with_its_tasks(fhir: Fhir, enrollment: Enrollment, include: str) -> None:
     body = fhir.read(f"/CarePlan/{enrollment.id}", query_string={"_include": include})
     assert (body["resourceType"], body["type"], body["total"]) == ("Bundle", "searchset", 1)

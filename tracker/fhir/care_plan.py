@@ -8,6 +8,7 @@ extension, since R4's Task has no due date. Its status is the item's at the time
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from tracker.fhir.elements import CODE_SYSTEM, Json, concept, extension, instant, reference
 from tracker.fhir.queries import EnrollmentRecords
@@ -44,7 +45,7 @@ def mrn_identifier(patient: Patient, system: str) -> Json:
 
 def patient_reference(patient: Patient, system: str) -> Json:
     """Patient/{id}, with the MRN so a receiver can match its own record."""
-    return reference("Patient", patient.id or 0, identifier=mrn_identifier(patient, system))
+    return reference("Patient", patient.id, identifier=mrn_identifier(patient, system))
 
 
 def patient_resource(patient: Patient, *, mrn_system: str) -> Json:
@@ -101,7 +102,7 @@ def care_plan(records: EnrollmentRecords, *, base: str, mrn_system: str) -> Json
             "start": instant(min(item.opens_at for item in items)),
             "end": instant(max(_closes(item) for item in items)),
         }
-        body["activity"] = [{"reference": reference("Task", item.id or 0)} for item in items]
+        body["activity"] = [{"reference": reference("Task", item.id)} for item in items]
     return body
 
 
@@ -113,11 +114,11 @@ def task_status(item: ChecklistItem, now: datetime) -> str:
 
 
 def task(
-    item: ChecklistItem, *, step: Step, records: EnrollmentRecords, base: str, mrn_system: str,
+    item: ChecklistItem, *, step: Step, patient: Json, plan_url: str, authored: str,
     now: datetime,
 ) -> Json:  # fmt: skip
-    """One checklist item as a Task owned by, and for, the patient."""
-    patient = patient_reference(records.patient, mrn_system)
+    """One checklist item as a Task owned by, and for, the patient (`patient` is their
+    reference, `plan_url` the PlanDefinition's, `authored` when the enrollment was made)."""
     status = task_status(item, now)
     body: Json = {
         "resourceType": "Task",
@@ -125,8 +126,7 @@ def task(
         "extension": [extension("due", valueDateTime=instant(item.due_at))],
         # The PlanDefinition action it comes from (Task.instantiatesCanonical may only name
         # an ActivityDefinition in R4, so the action is addressed by its URL).
-        "instantiatesUri": f"{base}/fhir/PlanDefinition/{records.enrollment.version_id}"
-        f"#step-{item.step_id}",
+        "instantiatesUri": f"{plan_url}#step-{item.step_id}",
         "basedOn": [reference("CarePlan", item.enrollment_id)],
         "status": status,
         "intent": "plan",
@@ -134,7 +134,7 @@ def task(
         "code": concept(CODE_SYSTEM + "asks", step.asks),
         "description": step.text,
         "for": patient,
-        "authoredOn": instant(records.enrollment.created_at),
+        "authoredOn": authored,
         "owner": patient,
         "restriction": {"period": {"start": instant(item.opens_at), "end": instant(_closes(item))}},
     }
@@ -152,11 +152,12 @@ def task(
 def tasks(records: EnrollmentRecords, *, base: str, mrn_system: str, now: datetime) -> list[Json]:
     """Every item's Task, in due order."""
     steps = records.steps
-    return [
-        task(item, step=steps[item.step_id], records=records, base=base, mrn_system=mrn_system,
-             now=now)
-        for item in records.items
-    ]  # fmt: skip
+    shared: dict[str, Any] = {
+        "patient": patient_reference(records.patient, mrn_system),
+        "plan_url": f"{base}/fhir/PlanDefinition/{records.enrollment.version_id}",
+        "authored": instant(records.enrollment.created_at),
+    }
+    return [task(item, step=steps[item.step_id], now=now, **shared) for item in records.items]
 
 
 def _closes(item: ChecklistItem) -> datetime:

@@ -62,7 +62,7 @@ def communication(reminder: Reminder, *, step: Step, patient: Json) -> Json:
     return {
         "resourceType": "Communication",
         "id": str(reminder.id),
-        "basedOn": [reference("CommunicationRequest", reminder.id or 0)],
+        "basedOn": [reference("CommunicationRequest", reminder.id)],
         "partOf": [reference("Task", reminder.item_id)],
         "status": "completed",
         "category": [concept(CODE_SYSTEM + "reminder-purpose", reminder.purpose)],

@@ -27,8 +27,9 @@ def instant(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def reference(resource_type: str, resource_id: int | str, **extra: Any) -> Json:
-    """A relative literal reference, e.g. Patient/3."""
+def reference(resource_type: str, resource_id: int | str | None, **extra: Any) -> Json:
+    """A relative literal reference, e.g. Patient/3 (of a saved row: its id is set)."""
+    assert resource_id is not None, f"a {resource_type} row without an id"
     return {"reference": f"{resource_type}/{resource_id}", **extra}
 
 

@@ -32,7 +32,8 @@ bp.register_error_handler(FhirError, on_fhir_error)
 bp.register_error_handler(Exception, on_unexpected)
 
 SCOPE = "read"
-INCLUDES = ("CarePlan:activity-reference", "*")  # both bring the CarePlan's Tasks
+# Each brings the CarePlan's Tasks (its only activity references).
+INCLUDES = ("CarePlan:activity-reference", "CarePlan:activity-reference:Task", "*")
 _DIGITS = re.compile(r"[0-9]{1,64}")  # FHIR ids are at most 64 characters
 _CARE_PLAN = re.compile(r"CarePlan/([0-9]{1,64})")
 
