@@ -12,7 +12,8 @@ from typing import Any
 
 from tracker.fhir.elements import CODE_SYSTEM, Json, concept, extension, instant, reference
 from tracker.fhir.queries import EnrollmentRecords
-from tracker.models import ChecklistItem, Patient, Step
+from tracker.models import ChecklistItem, Patient
+from tracker.reading.timing import Step
 
 PLAN_STATUSES = {"active": "active", "completed": "completed", "cancelled": "revoked"}
 # An item's stored status -> the Task's; a pending one past its expiry is `failed` too (the
@@ -157,7 +158,7 @@ def tasks(records: EnrollmentRecords, *, base: str, mrn_system: str, now: dateti
         "plan_url": f"{base}/fhir/PlanDefinition/{records.enrollment.version_id}",
         "authored": instant(records.enrollment.created_at),
     }
-    return [task(item, step=steps[item.step_id], now=now, **shared) for item in records.items]
+    return [task(item, step=steps[item.step_id].step, now=now, **shared) for item in records.items]
 
 
 def _closes(item: ChecklistItem) -> datetime:

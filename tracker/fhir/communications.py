@@ -14,7 +14,8 @@ from tracker.care.item_reminders import ESCALATION
 from tracker.fhir.care_plan import patient_reference
 from tracker.fhir.elements import CODE_SYSTEM, Json, concept, instant, reference
 from tracker.fhir.queries import EnrollmentRecords
-from tracker.models import Reminder, Step
+from tracker.models import Reminder
+from tracker.reading.timing import Step
 
 # A reminder row's status -> its CommunicationRequest's.
 REQUEST_STATUSES = {
@@ -79,7 +80,7 @@ def messages(records: EnrollmentRecords, *, mrn_system: str) -> tuple[list[Json]
     """The patient's reminders: (CommunicationRequests, Communications), in send order."""
     patient = patient_reference(records.patient, mrn_system)
     steps = records.steps
-    step_of = {item.id: steps[item.step_id] for item in records.items}
+    step_of = {item.id: steps[item.step_id].step for item in records.items}
     requests: list[Json] = []
     sent: list[Json] = []
     for reminder in records.reminders:

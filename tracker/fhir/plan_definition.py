@@ -12,8 +12,8 @@ Duration cannot say "at a clock time".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from tracker.care.schedule_rows import StepPlan
 from tracker.fhir.elements import (
     CODE_SYSTEM,
     Json,
@@ -24,7 +24,7 @@ from tracker.fhir.elements import (
     quantity,
 )
 from tracker.fhir.repeats import timing_of
-from tracker.models import Pathway, PathwayVersion, Step
+from tracker.models import Pathway, PathwayVersion
 from tracker.reading.timing import RelTime
 
 PROCEDURE = "procedure"  # the procedure action's id, which every step's relatedAction names
@@ -34,7 +34,7 @@ STATUSES = {"published": "active", "retired": "retired", "draft": "draft"}
 
 
 def plan_definition(
-    *, version: PathwayVersion, pathway: Pathway, steps: Sequence[Step], base: str
+    *, version: PathwayVersion, pathway: Pathway, steps: Sequence[StepPlan], base: str
 ) -> Json:
     """The version as a PlanDefinition (`base` is the site's address, for its canonical URL)."""
     procedure: Json = {
@@ -63,11 +63,11 @@ def plan_definition(
     }
 
 
-def step_action(step: Step) -> Json:
+def step_action(plan: StepPlan) -> Json:
     """One step as an action related to the procedure's."""
-    opens, due = RelTime.from_dict(step.opens), RelTime.from_dict(step.due)
+    step = plan.step
     action: Json = {
-        "id": f"step-{step.id}",
+        "id": f"step-{plan.id}",
         "title": step.text,
         # What it asks of the patient (do, avoid, know, watch) and its kind, as codes of this
         # export's own systems: R4 has no element for either.
@@ -78,7 +78,7 @@ def step_action(step: Step) -> Json:
         "priority": "urgent" if step.critical else "routine",
         # A conditional step is one the nurse may leave out at enrollment.
         "requiredBehavior": "could" if step.conditional else "must",
-        "relatedAction": related_actions(opens, due),
+        "relatedAction": related_actions(step.opens, step.due),
     }
     if step.evidence.strip():
         # The sentence of the source document that set the timing travels as the action's
@@ -87,11 +87,11 @@ def step_action(step: Step) -> Json:
         action["documentation"] = [
             {"type": "justification", "label": f"line {step.line}", "citation": step.evidence}
         ]
-    rule = _rule_of(step.recurrence)
-    if rule and (timing := timing_of(rule)) is not None:
+    # Only the recurrence's RRULE body is read: it is becoming the one stored form.
+    if step.recurrence is not None and (timing := timing_of(step.recurrence.rule)) is not None:
         action["timingTiming"] = timing
-    if step.expires:
-        action["extension"] = [_expires(RelTime.from_dict(step.expires))]
+    if step.expires is not None:
+        action["extension"] = [_expires(step.expires)]
     return action
 
 
@@ -146,12 +146,3 @@ def _expires(point: RelTime) -> Json:
             {"url": "offset", "valueDuration": offset(point, 1)},
         ],
     )
-
-
-def _rule_of(recurrence: Any) -> str:
-    """The RRULE body: today inside the stored recurrence dict, tomorrow maybe on its own."""
-    if isinstance(recurrence, str):
-        return recurrence
-    if isinstance(recurrence, dict):
-        return str(recurrence.get("rule") or "")
-    return ""

@@ -155,7 +155,8 @@ def _answer(
 
 
 def _render(body: Json) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), mimetype=MEDIA_TYPE)
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(text, mimetype=MEDIA_TYPE)
 
 
 def _base() -> str:
