@@ -18,6 +18,7 @@ RULE_PARTS = st.sampled_from(
 RULE_VALUES = st.one_of(
     st.sampled_from(["DAILY", "HOURLY", "WEEKLY", "MINUTELY", "YEARLY", "MO,TU", "1MO,-1FR"]),
     st.integers(-5, 100).map(str),
+    st.sampled_from(["¹", "²,3", "٣", "9" * 5000, "08"]),
     st.lists(st.integers(0, 30), max_size=4).map(lambda v: ",".join(map(str, v))),
     st.text(max_size=12),
 )

@@ -8,6 +8,7 @@ guessed; the step's relatedAction window still bounds the repeats.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from tracker.fhir.elements import Json
@@ -22,7 +23,10 @@ PERIOD_UNITS = {  # RRULE FREQ -> Timing.repeat.periodUnit (UCUM)
     "YEARLY": "a",
 }
 DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat", "SU": "sun"}
-SUB_DAY = ("s", "min", "h")  # with BYHOUR these name hours of each day, so the period is a day
+SUB_DAY = ("s", "min", "h")
+_DIGITS = re.compile(
+    r"[0-9]{1,9}"
+)  # with BYHOUR these name hours of each day, so the period is a day
 
 
 def parts_of(rule: str) -> dict[str, str]:
@@ -69,12 +73,20 @@ def timing_of(rule: str) -> Json | None:
 
 
 def _positive(text: str | None, default: int) -> int:
-    return int(text) if text and text.isdigit() and int(text) > 0 else default
+    """A positive count of at most 9 ASCII digits, else `default`."""
+    value = _number(text or "")
+    return value if value is not None and value > 0 else default
 
 
 def _numbers(text: str | None, highest: int) -> list[int]:
-    values = [int(v) for v in (text or "").split(",") if v.strip().isdigit()]
-    return [v for v in values if v <= highest]
+    """The comma-separated numbers from 0 to `highest`; anything else is left out."""
+    values = (_number(v.strip()) for v in (text or "").split(","))
+    return [v for v in values if v is not None and v <= highest]
+
+
+def _number(text: str) -> int | None:
+    # ASCII digits only: str.isdigit also takes superscripts, which int() refuses.
+    return int(text) if _DIGITS.fullmatch(text) else None
 
 
 def _until(text: str) -> str | None:
