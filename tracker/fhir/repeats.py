@@ -23,10 +23,8 @@ PERIOD_UNITS = {  # RRULE FREQ -> Timing.repeat.periodUnit (UCUM)
     "YEARLY": "a",
 }
 DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat", "SU": "sun"}
-SUB_DAY = ("s", "min", "h")
-_DIGITS = re.compile(
-    r"[0-9]{1,9}"
-)  # with BYHOUR these name hours of each day, so the period is a day
+SUB_DAY = ("s", "min", "h")  # with BYHOUR these name hours of each day, so the period is a day
+_DIGITS = re.compile(r"[0-9]{1,9}")  # a count or an hour; longer runs are no RRULE of ours
 
 
 def parts_of(rule: str) -> dict[str, str]:
