@@ -63,7 +63,7 @@ def test_tokens_of_every_scope_read_and_are_audited(
 
 
 def test_no_bad_or_revoked_token_is_401(
-    app: object, session: Session, fhir: Fhir, enrollment: Enrollment
+    session: Session, fhir: Fhir, enrollment: Enrollment
 ) -> None:
     address = f"/Bundle/enrollment-{enrollment.id}"
     anonymous = Fhir(fhir.client.application, None)

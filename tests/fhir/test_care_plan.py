@@ -161,7 +161,7 @@ def test_tasks_of_an_unknown_care_plan_are_none(fhir: Fhir) -> None:
 def test_items_before_now_start_missed_and_fail(fhir: Fhir, session: Session) -> None:
     step = make_step("Long gone", opens=rel(days=-30), due=rel(days=-20), expires=rel(days=-10))
     version = custom_version(session, [step, make_step()])
-    enrollment = enroll_patient(session, version=version, start=START - timedelta(days=-1))
+    enrollment = enroll_patient(session, version=version, start=START + timedelta(days=1))
     statuses = sorted(i.status for i in all_items(session, enrollment))
     assert statuses == ["missed", "pending"]
     body = fhir.read("/Task", query_string={"based-on": f"CarePlan/{enrollment.id}"})
