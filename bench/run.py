@@ -27,7 +27,10 @@ GROUPS: dict[str, tuple[str, Callable[[], object]]] = {
     "reminders": ("reminder dispatch, lateness and memory (issue 5)", bench_reminders.run),
     "reading": ("reading corpus, the tagger as peer, second reading (issue 10)", bench_reading.run),
     "burst": ("1,000 emails at once while a patient ticks (issue 12)", bench_burst.run),
-    "api": ("POST enrollment through the JSON API vs the service layer (issue 14)", bench_api.run),
+    "api": (
+        "POST enrollment through the JSON API vs the service layer; the FHIR Bundle (issue 14)",
+        bench_api.run,
+    ),
 }
 
 

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("tracker.reminders",),
     ("tracker.patient",),
     ("tracker.workspace",),
-    ("tracker.web", "tracker.api"),
+    ("tracker.web", "tracker.api", "tracker.fhir"),
     ("tracker", "tracker.wsgi", "tracker.migrations"),  # the app factory and its entry points
     ("tracker.cli",),
 )

@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=_site_folder("templates"),
         static_folder=_site_folder("static"),
     )
-    from tracker import api, auth, config, db
+    from tracker import api, auth, config, db, fhir
     from tracker.reminders import scheduler
     from tracker.web import (
         admin,
@@ -71,5 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.csrf.exempt(api.bp)
     app.register_blueprint(hooks.bp)  # the SMS gateway signs its posts: HMAC, not CSRF
     security.csrf.exempt(hooks.bp)
+    fhir.init_app(app)  # the FHIR R4 export: read-only, the API's bearer tokens
+    security.csrf.exempt(fhir.bp)
     scheduler.init_app(app)
     return app

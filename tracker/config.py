@@ -29,6 +29,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WEBHOOK_URL": "",
         "MAIL_SENDER": "care-team@tracker.invalid",
         "BASE_URL": "http://127.0.0.1:5000",
+        # Identifier.system of MRNs in the FHIR export ("" = <BASE_URL>/fhir/sid/mrn); a
+        # hospital sets its own so its EHR matches patients by MRN.
+        "FHIR_MRN_SYSTEM": "",
         # The outbox (issue 12): how many messages are handed over at once, how long a claim
         # lasts without its dispatcher's heartbeat, and the first retry's delay (it doubles).
         "REMINDER_WORKERS": 32,

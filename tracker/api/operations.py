@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel, col, select
 from tracker import audit
 from tracker.api.problems import ApiProblem, on_api_problem, on_unexpected
 from tracker.api.schemas import MAX_ID, FieldError
-from tracker.api.tokens import allows, find_token
+from tracker.api.tokens import TokenRefused, authenticate
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import InvalidInput, ItemNotFound
@@ -118,16 +118,10 @@ def operation(
 
 
 def _authenticate(session: Session, scope: str) -> str:
-    header = request.headers.get("Authorization", "")
-    kind, _, token = header.partition(" ")
-    if kind.lower() != "bearer" or not token.strip():
-        raise ApiProblem(401, "send a bearer token: Authorization: Bearer <token>")
-    found = find_token(session, token.strip())
-    if found is None:
-        raise ApiProblem(401, "the bearer token is unknown or revoked")
-    name, granted = found
-    if not allows(granted, scope):
-        raise ApiProblem(403, f"this needs a token with scope {scope!r}; yours is {granted!r}")
+    try:
+        name = authenticate(session, request.headers.get("Authorization", ""), scope)
+    except TokenRefused as refused:
+        raise ApiProblem(refused.status, refused.detail) from None
     g.api_token = name
     return name
 

@@ -86,6 +86,30 @@ def revoke_token(*, session: Session, name: str, now: datetime, actor: str) -> A
     return row
 
 
+class TokenRefused(Exception):
+    """A request's bearer token does not allow the call: 401 (none, unknown, revoked) or 403
+    (a scope too low). Each way in (the JSON API, FHIR) renders it in its own error format."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def authenticate(session: Session, header: str, scope: str) -> str:
+    """The name of the working token in an `Authorization: Bearer …` header that allows
+    `scope`; TokenRefused otherwise."""
+    kind, _, token = header.partition(" ")
+    if kind.lower() != "bearer" or not token.strip():
+        raise TokenRefused(401, "send a bearer token: Authorization: Bearer <token>")
+    found = find_token(session, token.strip())
+    if found is None:
+        raise TokenRefused(401, "the bearer token is unknown or revoked")
+    name, granted = found
+    if not allows(granted, scope):
+        raise TokenRefused(403, f"this needs a token with scope {scope!r}; yours is {granted!r}")
+    return name
+
+
 def find_token(session: Session, token: str) -> tuple[str, str] | None:
     """The name and scope of the working (not revoked) token presented, if any.
 
