@@ -269,3 +269,49 @@ def test_patient_add_refuses_a_duplicate_mrn(
     assert result.exit_code == 2
     assert result.stderr.strip() == "tracker: --mrn: a patient with MRN 'C4' already exists"
     assert _count(session, Patient) == 1
+
+
+def test_patient_add_takes_channels_and_says_when_an_address_goes_unused(
+    database_url: str, tmp_path: Path, session: Session
+) -> None:
+    """Issue 13: --channel email/sms (repeatable); an email given without --channel email
+    is most likely a mistake, so the command says which channels are on."""
+    both = _cli(
+        ["patient", "add", "--mrn", "K1", "--name", "Kay", "--email", "kay@example.org"]
+        + ["--phone", "+1 555 0100", "--channel", "email", "--channel", "sms"],
+        database_url,
+        tmp_path,
+    )
+    assert both.exit_code == 0, both.output
+    assert both.stderr == ""
+    stored = session.exec(select(Patient).where(Patient.mrn == "K1")).one()
+    assert stored.channels == ["email", "webhook"]
+    unused = _cli(
+        ["patient", "add", "--mrn", "K2", "--name", "Lee", "--email", "lee@example.org"],
+        database_url,
+        tmp_path,
+    )
+    assert unused.exit_code == 0
+    assert unused.stderr.splitlines() == [
+        "tracker: note: --email given without --channel email: reminders go by in-app only"
+    ]
+    session.expire_all()
+    assert session.exec(select(Patient).where(Patient.mrn == "K2")).one().channels == []
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--channel", "email"], "tracker: --channel: email needs --email"),
+        (["--channel", "sms"], "tracker: --channel: sms needs --phone"),
+        (["--channel", "fax"], None),  # click's own one-line usage error
+    ],
+)
+def test_a_channel_without_its_address_is_refused(
+    database_url: str, tmp_path: Path, session: Session, args: list[str], line: str | None
+) -> None:
+    result = _cli(["patient", "add", "--mrn", "K3", "--name", "May", *args], database_url, tmp_path)
+    assert result.exit_code == 2
+    if line:
+        assert result.stderr.splitlines() == [line]
+    assert _count(session, Patient) == 0

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 ACTOR = "cli"
+# --channel names -> the stored channel (text messages go out through the webhook gateway).
+CHANNEL_OPTIONS = {"email": "email", "sms": "webhook"}
 # Service field name -> the option that supplies it, for error lines.
 OPTIONS = {
     "timezone": "--tz",
@@ -52,6 +54,13 @@ def patient() -> None:
     help="IANA time zone, e.g. America/Chicago (default: DEFAULT_ZONE).",
 )
 @click.option("--birth-date", default=None, help="Date of birth, YYYY-MM-DD.")
+@click.option(
+    "--channel",
+    "channels",
+    type=click.Choice(sorted(CHANNEL_OPTIONS)),
+    multiple=True,
+    help="Also remind by email or text message (repeatable); the in-app inbox always.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def add(
     mrn: str,
@@ -60,12 +69,16 @@ def add(
     phone: str,
     zone_name: str | None,
     birth_date: str | None,
+    channels: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Register a patient."""
     from tracker.care.patients import parse_birth_date, register_patient
     from tracker.clock import utcnow
 
+    for wanted, (option, given) in {"email": ("--email", email), "sms": ("--phone", phone)}.items():
+        if wanted in channels and not given.strip():
+            fail(f"tracker: --channel: {wanted} needs {option}")
     with _transaction() as (app, session):
         row = register_patient(
             session=session,
@@ -76,10 +89,20 @@ def add(
             timezone=zone_name,
             default_zone=app.config["DEFAULT_ZONE"],
             birth_date=parse_birth_date(birth_date),
+            channels=[CHANNEL_OPTIONS[name] for name in channels],
             now=utcnow(),
             actor=ACTOR,
         )
         result = patient_json(row)
+    # An address given but not used is most likely a forgotten --channel: say what is on.
+    unused = [
+        f"{option} given without --channel {channel}"
+        for channel, option, value in (("email", "--email", email), ("sms", "--phone", phone))
+        if value.strip() and channel not in channels
+    ]
+    if unused:
+        on = ", ".join(["in-app", *channels])
+        click.echo(f"tracker: note: {'; '.join(unused)}: reminders go by {on} only", err=True)
     if as_json:
         print_json(result)
     else:
