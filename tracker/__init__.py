@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         patient,
         patient_check_in,
         patient_links,
+        publishing,
         security,
     )
     from tracker.web import auth as auth_views
@@ -62,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(publishing.bp)
     app.register_blueprint(nurse.bp)
     app.register_blueprint(patient.bp)
     app.register_blueprint(patient_check_in.bp)

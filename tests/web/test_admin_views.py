@@ -20,7 +20,7 @@ from tracker.db import get_engine, session_scope
 from tracker.library import pathways
 from tracker.models import AuditEvent, Pathway, PathwayVersion, Step
 from tracker.reading.documents import read_document
-from tracker.reading.timing import RelTime
+from tracker.reading.timing import REVIEW_THRESHOLD, RelTime
 
 
 @pytest.fixture
@@ -232,6 +232,7 @@ def test_editing_a_step_saves_it_certain_audits_it_and_redirects(
     assert "Step 2 saved." in _text(admin.get(_base(slug)))
 
 
+OVERRIDE = {"allow_unreviewed": "y"}  # the seed has steps still marked for review
 INVALID = [
     ({"text": "   "}, "text", "Enter the instruction."),
     ({"kind": "teleport"}, "kind", "Choose one of the listed kinds."),
@@ -396,10 +397,34 @@ def test_adding_and_removing_steps(admin: FlaskClient, app: Flask, slug: str) ->
     assert admin.post(remove, data={"csrf_token": _token(admin, _base(slug))}).status_code == 404
 
 
+def test_publishing_asks_first_and_needs_an_override_for_flagged_steps(
+    admin: FlaskClient, app: Flask, slug: str
+) -> None:
+    """Issue 13: the publish page says what publishing does and lists the steps still marked
+    for review; without the override nothing is published and the error is beside the box."""
+    page = admin.get(f"{_base(slug)}/publish")
+    assert page.status_code == 200
+    html = _text(page)
+    flagged = [s for s in _steps(app, slug) if s.confidence < REVIEW_THRESHOLD]
+    assert flagged, "the seed has steps to review"
+    assert f"{len(flagged)} step" in html and "still marked for review" in html
+    for step in flagged:
+        assert f"/steps/{step.id}/edit" in html
+    assert "New enrollments on" in html and _states(app, slug) == [(1, "draft")]
+    token = csrf_token(page.get_data(as_text=True))
+    refused = admin.post(f"{_base(slug)}/publish", data={"csrf_token": token})
+    assert refused.status_code == 422
+    assert 'class="field-error" id="allow-error"' in refused.get_data(as_text=True)
+    assert _states(app, slug) == [(1, "draft")] and _audit(app) == []
+    assert admin.post(f"{_base(slug)}/publish", data={"csrf_token": "stale"}).status_code == 400
+    accepted = admin.post(f"{_base(slug)}/publish", data={"csrf_token": token, **OVERRIDE})
+    assert accepted.status_code == 303 and _states(app, slug) == [(1, "published")]
+
+
 def test_publishing_freezes_the_version(admin: FlaskClient, app: Flask, slug: str) -> None:
     step = _steps(app, slug)[0]
     token = _token(admin, _base(slug))
-    response = admin.post(f"{_base(slug)}/publish", data={"csrf_token": token})
+    response = admin.post(f"{_base(slug)}/publish", data={"csrf_token": token, **OVERRIDE})
     assert response.status_code == 303 and response.headers["Location"] == _base(slug)
     assert _states(app, slug) == [(1, "published")]
     page = _text(admin.get(_base(slug)))
@@ -411,7 +436,7 @@ def test_publishing_freezes_the_version(admin: FlaskClient, app: Flask, slug: st
         admin.get(edit),
         admin.post(f"{_base(slug)}/steps/new", data=_form(token)),
         admin.post(f"{_base(slug)}/steps/{step.id}/remove", data={"csrf_token": token}),
-        admin.post(f"{_base(slug)}/publish", data={"csrf_token": token}),
+        admin.post(f"{_base(slug)}/publish", data={"csrf_token": token, **OVERRIDE}),
     ]
     for response in attempts:
         assert response.status_code == 409
@@ -424,7 +449,7 @@ def test_editing_a_published_pathway_starts_a_draft_and_publishing_it_retires_th
     admin: FlaskClient, app: Flask, slug: str
 ) -> None:
     token = _token(admin, _base(slug))
-    admin.post(f"{_base(slug)}/publish", data={"csrf_token": token})
+    admin.post(f"{_base(slug)}/publish", data={"csrf_token": token, **OVERRIDE})
     response = admin.post(f"/admin/pathways/{slug}/draft", data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == _base(slug, 2)
     assert _states(app, slug) == [(1, "published"), (2, "draft")]
@@ -435,7 +460,7 @@ def test_editing_a_published_pathway_starts_a_draft_and_publishing_it_retires_th
     assert "already a draft" in _text(admin.get(_base(slug, 2)))
     assert _states(app, slug) == [(1, "published"), (2, "draft")]
 
-    response = admin.post(f"{_base(slug, 2)}/publish", data={"csrf_token": token})
+    response = admin.post(f"{_base(slug, 2)}/publish", data={"csrf_token": token, **OVERRIDE})
     assert response.status_code == 303
     assert _states(app, slug) == [(1, "retired"), (2, "published")]
     actions = [action for _, action, _ in _audit(app)]
@@ -446,7 +471,7 @@ def test_retiring_hides_the_version_from_published_lookups(
     admin: FlaskClient, app: Flask, slug: str
 ) -> None:
     token = _token(admin, _base(slug))
-    admin.post(f"{_base(slug)}/publish", data={"csrf_token": token})
+    admin.post(f"{_base(slug)}/publish", data={"csrf_token": token, **OVERRIDE})
     response = admin.post(f"{_base(slug)}/retire", data={"csrf_token": token})
     assert response.status_code == 303
     assert _states(app, slug) == [(1, "retired")]

@@ -59,15 +59,15 @@ def index() -> str:
 
 @bp.get("/pathways/<slug>/v<int:number>")
 def version(slug: str, number: int) -> str:
-    pathway, found = _version_or_404(slug, number)
+    pathway, found = version_or_404(slug, number)
     return _review_page(pathway, found, _new_step_form())
 
 
 @bp.route("/pathways/<slug>/v<int:number>/steps/<int:step_id>/edit", methods=["GET", "POST"])
 def edit_step(slug: str, number: int, step_id: int) -> str | Response | tuple[str, int]:
-    pathway, found = _version_or_404(slug, number)
+    pathway, found = version_or_404(slug, number)
     step = _step_or_404(found, step_id)
-    _refuse_unless_draft(found)
+    refuse_unless_draft(found)
     if request.method == "GET":
         form = StepForm(data=form_data(StepFields.of(step)))
         return _edit_page(pathway, found, step, form)
@@ -81,7 +81,7 @@ def edit_step(slug: str, number: int, step_id: int) -> str | Response | tuple[st
                 user_id=_user_id(),
                 now=utcnow(),
             )
-            return _done(found, f"Step {_position(found, step)} saved.", anchor=f"step-{step_id}")
+            return done(found, f"Step {_position(found, step)} saved.", anchor=f"step-{step_id}")
         except errors.InvalidStep as error:
             _undo()
             form.add_error(error.field, error.message)
@@ -92,8 +92,8 @@ def edit_step(slug: str, number: int, step_id: int) -> str | Response | tuple[st
 
 @bp.post("/pathways/<slug>/v<int:number>/steps/new")
 def add_step(slug: str, number: int) -> Response | tuple[str, int]:
-    pathway, found = _version_or_404(slug, number)
-    _refuse_unless_draft(found)
+    pathway, found = version_or_404(slug, number)
+    refuse_unless_draft(found)
     form = _submitted_form()
     if form.validate():
         try:
@@ -104,7 +104,7 @@ def add_step(slug: str, number: int) -> Response | tuple[str, int]:
                 user_id=_user_id(),
                 now=utcnow(),
             )
-            return _done(found, "Step added.", anchor=f"step-{step.id}")
+            return done(found, "Step added.", anchor=f"step-{step.id}")
         except errors.InvalidStep as error:
             _undo()
             form.add_error(error.field, error.message)
@@ -115,20 +115,20 @@ def add_step(slug: str, number: int) -> Response | tuple[str, int]:
 
 @bp.post("/pathways/<slug>/v<int:number>/steps/<int:step_id>/remove")
 def remove_step(slug: str, number: int, step_id: int) -> Response:
-    _, found = _version_or_404(slug, number)
+    _, found = version_or_404(slug, number)
     step = _step_or_404(found, step_id)
     position = _position(found, step)
     try:
         review.remove_step(session=get_session(), step=step, user_id=_user_id(), now=utcnow())
     except errors.VersionFrozen as error:
         _conflict(error)
-    return _done(found, f"Step {position} removed.")
+    return done(found, f"Step {position} removed.")
 
 
 @bp.post("/pathways/<slug>/v<int:number>/steps/<int:step_id>/split/<int:index>")
 def split_step(slug: str, number: int, step_id: int, index: int) -> Response:
     """Turn one instruction merged into a step back into a step of its own."""
-    _, found = _version_or_404(slug, number)
+    _, found = version_or_404(slug, number)
     step = _step_or_404(found, step_id)
     if index >= len(step.merged):
         abort(404)
@@ -138,33 +138,19 @@ def split_step(slug: str, number: int, step_id: int, index: int) -> Response:
         )
     except errors.VersionFrozen as error:
         _conflict(error)
-    return _done(
+    return done(
         found, "Merged instruction split into a step of its own.", anchor=f"step-{separate.id}"
     )
 
 
-@bp.post("/pathways/<slug>/v<int:number>/publish")
-def publish(slug: str, number: int) -> Response:
-    _, found = _version_or_404(slug, number)
-    try:
-        review.publish(session=get_session(), version=found, user_id=_user_id(), now=utcnow())
-    except errors.VersionFrozen as error:
-        _conflict(error)
-    except errors.ReviewError as error:
-        _undo()
-        flash(str(error), "error")
-        return redirect(url_for("admin.version", slug=slug, number=number), SEE_OTHER)
-    return _done(found, f"v{number} published: new enrollments use it from now on.")
-
-
 @bp.post("/pathways/<slug>/v<int:number>/retire")
 def retire(slug: str, number: int) -> Response:
-    _, found = _version_or_404(slug, number)
+    _, found = version_or_404(slug, number)
     try:
         review.retire(session=get_session(), version=found, user_id=_user_id(), now=utcnow())
     except errors.VersionFrozen as error:
         _conflict(error)
-    return _done(found, f"v{number} retired: no new enrollments; existing ones keep it.")
+    return done(found, f"v{number} retired: no new enrollments; existing ones keep it.")
 
 
 @bp.post("/pathways/<slug>/draft")
@@ -182,7 +168,7 @@ def start_draft(slug: str) -> Response:
         _undo()
         flash(str(error), "error")
         return redirect(url_for("admin.index"), SEE_OTHER)
-    return _done(draft, f"v{draft.number} started as a draft copy: edit it, then publish.")
+    return done(draft, f"v{draft.number} started as a draft copy: edit it, then publish.")
 
 
 def highlight(sentence: str, evidence: str) -> Markup:
@@ -258,7 +244,7 @@ def _submitted_form() -> StepForm:
     return form
 
 
-def _version_or_404(slug: str, number: int) -> tuple[Pathway, PathwayVersion]:
+def version_or_404(slug: str, number: int) -> tuple[Pathway, PathwayVersion]:
     session = get_session()
     pathway = pathways.get_pathway(session, slug) or abort(404)
     found = next((v for v in pathways.versions_of(session, pathway) if v.number == number), None)
@@ -272,7 +258,7 @@ def _step_or_404(found: PathwayVersion, step_id: int) -> Step:
     return step
 
 
-def _refuse_unless_draft(found: PathwayVersion) -> None:
+def refuse_unless_draft(found: PathwayVersion) -> None:
     if found.state != review.DRAFT:
         abort(409, description=str(review.frozen(found)))
 
@@ -298,7 +284,7 @@ def _conflict(error: errors.VersionFrozen) -> NoReturn:
     abort(409, description=str(error))
 
 
-def _done(found: PathwayVersion, message: str, *, anchor: str | None = None) -> Response:
+def done(found: PathwayVersion, message: str, *, anchor: str | None = None) -> Response:
     """Commit the change and send the admin back to the version (POST, redirect, GET)."""
     session = get_session()
     session.commit()
