@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=_site_folder("templates"),
         static_folder=_site_folder("static"),
     )
-    from tracker import api, auth, config, db, fhir
+    from tracker import api, auth, config, db, fhir, localtime
     from tracker.reminders import scheduler
     from tracker.web import (
         admin,
@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     assets.init_app(app)
+    app.jinja_env.globals["zone_names"] = localtime.zone_names  # the zone pickers' list
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(admin.bp)

@@ -38,6 +38,15 @@ def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+@cache
+def zone_names() -> tuple[str, ...]:
+    """The zones a person picks from: regions and cities, sorted (no "posix/", "right/",
+    "Etc/" or bare aliases like "EST"), then UTC."""
+    hidden = ("posix/", "right/", "Etc/", "SystemV/", "US/", "Canada/", "Mexico/", "Brazil/")
+    named = (n for n in _known_zones() if "/" in n and not n.startswith(hidden))
+    return (*sorted(named), "UTC")
+
+
 def zone(name: str) -> ZoneInfo:
     """The IANA zone of that name; anything else (paths, "localtime", "") is refused."""
     if (

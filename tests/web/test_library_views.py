@@ -60,3 +60,22 @@ def test_library_needs_sign_in_and_unknown_pages_are_404(
     sign_in_as(client, app, "nurse")
     assert client.get("/pathways/no-such-pathway").status_code == 404
     assert client.get(f"/pathways/{imported.slug}?version=9").status_code == 404
+
+
+@pytest.mark.both_databases
+def test_the_library_has_a_search_box(
+    app: Flask, client: FlaskClient, imported: pathways.ImportResult
+) -> None:
+    """Issue 13: search by name, title, slug or code, any case; LIKE's wildcards are text."""
+    sign_in_as(client, app, "nurse")
+    link = f'href="/pathways/{imported.slug}"'
+    page = client.get("/pathways/").get_data(as_text=True)
+    assert 'role="search"' in page and link in page
+    for words in ("interlaminar", "INTERSPINOUS", imported.slug[:5], "22868"):
+        found = client.get("/pathways/", query_string={"q": words})
+        assert found.status_code == 200 and link in found.get_data(as_text=True), words
+    for words in ("cataract", "%", "_"):
+        missed = client.get("/pathways/", query_string={"q": words}).get_data(as_text=True)
+        assert link not in missed and "No pathway matches" in missed, words
+    long = client.get("/pathways/", query_string={"q": "x" * 101})
+    assert long.status_code == 400 and 'class="field-error"' in long.get_data(as_text=True)

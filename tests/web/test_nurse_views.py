@@ -371,6 +371,25 @@ def test_register_patient(nurse: FlaskClient, session: Session) -> None:
     assert "not enrolled" in page
 
 
+def test_the_zone_and_the_language_are_picked_from_lists(
+    nurse: FlaskClient, session: Session
+) -> None:
+    """Issue 13: a searchable list of IANA zones (a datalist the browser filters as one types,
+    no JavaScript needed) and a list of languages, not free text."""
+    html = _text(nurse.get("/nurse/patients/new"))
+    assert 'list="zone-names"' in html and '<datalist id="zone-names">' in html
+    zones = re.findall(r'<datalist id="zone-names">(.*?)</datalist>', html, re.S)[0]
+    assert '<option value="America/Chicago">' in zones and '<option value="UTC">' in zones
+    assert "posix/" not in zones and '"EST"' not in zones
+    assert re.search(r'<select[^>]*id="language"', html)
+    assert '<option selected value="en">English</option>' in html
+    assert '<option value="es">Español (Spanish)</option>' in html
+    response = _post(nurse, "/nurse/patients/new", {**GOOD_PATIENT, "language": "es"})
+    assert response.status_code == 302
+    patient = session.exec(select(Patient).where(Patient.mrn == "MRN-100")).one()
+    assert patient.language == "es"
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [

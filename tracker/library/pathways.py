@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Integer, func
+from sqlalchemy import Integer, func, or_
 from sqlmodel import Session, col, select
 
 from tracker.errors import DocumentError
@@ -164,9 +164,15 @@ def read_all(path: Path, *, code: str | None) -> list[Document | DocumentError]:
     return outcomes
 
 
-def summaries(session: Session) -> list[PathwaySummary]:
-    """Every pathway with its versions (oldest first) and step counts, for the library."""
-    pathways = session.exec(select(Pathway).order_by(col(Pathway.short_name))).all()
+def summaries(session: Session, search: str = "") -> list[PathwaySummary]:
+    """Every pathway with its versions (oldest first) and step counts, for the library; with
+    `search`, only those whose name, title, slug or code contains it (any case)."""
+    query = select(Pathway).order_by(col(Pathway.short_name))
+    words = search.strip()
+    if words:
+        columns = (Pathway.short_name, Pathway.title, Pathway.slug, Pathway.code)
+        query = query.where(or_(*(col(c).icontains(words, autoescape=True) for c in columns)))
+    pathways = session.exec(query).all()
     versions = session.exec(select(PathwayVersion).order_by(col(PathwayVersion.number))).all()
     counts = _step_counts(session)
     by_pathway: dict[int, list[PathwayVersion]] = {}

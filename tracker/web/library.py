@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
+from wtforms import Form, StringField
+from wtforms.validators import Length
 
 from tracker.auth import require_staff_for_blueprint
 from tracker.db import get_session
@@ -11,6 +13,7 @@ from tracker.library import pathways
 from tracker.reading import wording
 
 bp = Blueprint("library", __name__)
+MAX_SEARCH = 100
 
 
 @bp.get("/")
@@ -18,9 +21,20 @@ def home() -> Response:
     return redirect(url_for("library.index"))
 
 
+class LibrarySearch(Form):  # type: ignore[misc]
+    """The library's search box (?q=): name, title, slug or code."""
+
+    q = StringField("Search pathways", validators=[Length(max=MAX_SEARCH)])
+
+
 @bp.get("/pathways/")
-def index() -> str:
-    return render_template("library/index.html", summaries=pathways.summaries(get_session()))
+def index() -> tuple[str, int]:
+    search = LibrarySearch(request.args)
+    valid = search.validate()
+    words = (search.q.data or "") if valid else ""
+    found = pathways.summaries(get_session(), words)
+    page = render_template("library/index.html", summaries=found, search=search, words=words)
+    return page, 200 if valid else 400
 
 
 @bp.get("/pathways/<slug>")

@@ -258,6 +258,23 @@ def _hour(form: Form, field: Field) -> None:
         raise ValidationError("The reminder hour must be a whole hour from 0 to 23.")
 
 
+# Languages a nurse picks from (the most spoken at home in the US after English); a page or
+# message not yet translated shows in English. The API and the command line take any tag.
+LANGUAGE_CHOICES = (
+    ("en", "English"),
+    ("es", "Español (Spanish)"),
+    ("zh", "中文 (Chinese)"),
+    ("tl", "Tagalog"),
+    ("vi", "Tiếng Việt (Vietnamese)"),
+    ("ar", "العربية (Arabic)"),
+    ("fr", "Français (French)"),
+    ("ko", "한국어 (Korean)"),
+    ("ru", "Русский (Russian)"),
+    ("pt", "Português (Portuguese)"),
+    ("ht", "Kreyòl ayisyen (Haitian Creole)"),
+)
+
+
 class PatientForm(NurseForm):
     """Registering a patient: each field checked by the service's own rules."""
 
@@ -284,7 +301,13 @@ class PatientForm(NurseForm):
         validate_choice=False,
         validators=[ours(lambda v: set(v or ()) <= set(patients.CHANNELS), "has an unknown name")],
     )
-    language = TextField("Language", validators=[_service_check("language")])
+    language = SelectField(
+        "Language",
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_CHOICES],
+        default="en",
+        validate_choice=False,  # the service's own check says what is wrong
+        validators=[_service_check("language")],
+    )
 
     birth: date | None = None  # the parsed date of birth, set by its check
 
