@@ -167,10 +167,11 @@ def rrule(repeat: Repeat) -> str:
     if repeat.times_per_week and repeat.times_per_week > 1:
         weekdays = cfg.weekdays[min(repeat.times_per_week, 7) - 1]
     freq = "WEEKLY" if weekdays else repeat.freq
-    if repeat.during_sleep:
-        clocks: tuple[int, ...] = (clock_minutes(cfg.sleep),)
-    elif repeat.times_per_day and repeat.times_per_day > 1:
-        clocks = cfg.dose_minutes(repeat.times_per_day)
+    # A stated count wins over 'at bedtime' ("3 times a day, ... and at bedtime" is 3 doses).
+    if repeat.times_per_day and repeat.times_per_day > 1:
+        clocks: tuple[int, ...] = cfg.dose_minutes(repeat.times_per_day)
+    elif repeat.during_sleep:
+        clocks = (clock_minutes(cfg.sleep),)
     else:  # the clock time the step opens at (dateutil takes it from the start)
         return RuleParts(freq, repeat.interval, weekdays=weekdays).text()
     at = daily_at(clocks)
