@@ -45,8 +45,8 @@ from tests.reading.corpus_check import (  # noqa: E402
 )
 from tracker.localtime import local_to_utc, resolve  # noqa: E402
 from tracker.reading import second_reading  # noqa: E402
-from tracker.reading.frequencies import Repeat, rrule  # noqa: E402
 from tracker.reading.documents import parse_document, read_document  # noqa: E402
+from tracker.reading.frequencies import Repeat, rrule  # noqa: E402
 from tracker.reading.steps import Recurrence, RelTime, Step  # noqa: E402
 from tracker.reading.tagger import DAY, TaggedTime, tag  # noqa: E402
 from tracker.reading.timing import derive  # noqa: E402

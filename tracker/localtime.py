@@ -5,6 +5,9 @@ across DST); minutes are exact. A local time in a DST gap moves forward by the g
 a repeated hour is its first occurrence, unless the caller asks to be told (`strict`).
 """
 
+# python-dateutil ships no type information.
+# mypy: disable-error-code="import-untyped"
+
 from __future__ import annotations
 
 import re

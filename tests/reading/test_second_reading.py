@@ -85,7 +85,8 @@ CASES = [
     ("agree", step("Stop all drinks 2 hours before you arrive", S(minutes=-190), S(minutes=-180),
                    "2 hours before you arrive")),  # arrival is an hour before the start
     ("agree", step("Ice the knee for 20 minutes at a time, 3 times a day for 3 days", E(), E(3),
-                   "3 times a day for 3 days", repeat={"rule": "FREQ=DAILY;BYHOUR=8,14,20;BYMINUTE=0"})),
+                   "3 times a day for 3 days",
+                   repeat={"rule": "FREQ=DAILY;BYHOUR=8,14,20;BYMINUTE=0"})),
     ("agree", step("Apply ice, 20 minutes on and 20 minutes off, for a day", E(), E(1),
                    "for a day", repeat={"rule": "FREQ=MINUTELY;INTERVAL=40"})),
     ("agree", step("Take nothing after midnight except your morning pills", S(clock="00:00"), S(),

@@ -125,7 +125,9 @@ def repetition(
     elif how == "times_per_week":
         parts = rrules.RuleParts("WEEKLY", weekdays=table.weekdays[count - 1] if count > 1 else ())
     else:
-        parts = rrules.daily_at(table.dose_minutes(count)) if count > 1 else rrules.RuleParts("DAILY")
+        parts = (
+            rrules.daily_at(table.dose_minutes(count)) if count > 1 else rrules.RuleParts("DAILY")
+        )
     return Recurrence(parts.text(), until)
 
 

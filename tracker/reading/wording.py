@@ -51,7 +51,9 @@ def recurrence(rule: Recurrence) -> str:
 
 def at_bedtime(rule: Recurrence) -> bool:
     """Once a day at the clinical defaults' bedtime: 'while sleeping', 'at night'."""
-    return rule.parts.freq == "DAILY" and rule.parts.clock_times == (clock_minutes(defaults().sleep),)
+    return rule.parts.freq == "DAILY" and rule.parts.clock_times == (
+        clock_minutes(defaults().sleep),
+    )
 
 
 def recurrence_fields(rule: Recurrence) -> dict[str, Any]:
