@@ -46,6 +46,8 @@ def recurrence(rule: Recurrence) -> str:
         how = "daily"
     if rule.while_awake:
         how += " while awake"
+    if rule.count:
+        how += f", {_amount(rule.count, 'time')} in all"
     return f"{how}, until {rel_time(rule.until)}"
 
 
