@@ -117,8 +117,11 @@ _PART = st.one_of(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_PART, max_size=5).map(";".join), st.datetimes(datetime(2027, 1, 1),
-       datetime(2028, 12, 31)), st.sampled_from(["America/New_York", "Europe/Berlin", "UTC"]))  # fmt: skip
+@given(
+    st.lists(_PART, max_size=5).map(";".join),
+    st.datetimes(datetime(2027, 1, 1), datetime(2028, 12, 31)),
+    st.sampled_from(["America/New_York", "Europe/Berlin", "UTC"]),
+)
 def test_any_rule_is_refused_or_expands(rule: str, local: datetime, zone_name: str) -> None:
     # Accepted rules always expand (a rule that never matched would keep dateutil busy to
     # the year 9999); everything else is a ValueError saying what is wrong.
@@ -129,9 +132,7 @@ def test_any_rule_is_refused_or_expands(rule: str, local: datetime, zone_name: s
         return
     tz = zone(zone_name)
     end = local.replace(tzinfo=tz).astimezone(UTC)
-    windows = occurrences(
-        Step(**{**_STEP.__dict__, "recurrence": rec}), start=end, end=end, tz=tz
-    )
+    windows = occurrences(Step(**{**_STEP.__dict__, "recurrence": rec}), start=end, end=end, tz=tz)
     assert windows and all(w.opens <= w.due for w in windows)
     assert all(end <= w.opens <= end + timedelta(days=14) for w in windows)
     assert [w.opens for w in windows] == sorted(w.opens for w in windows)
