@@ -57,14 +57,14 @@ ASKS_CHOICES = (
     SelectChoice("know", "Know: information, never reminded"),
     SelectChoice("watch", "Watch: warning signs to check daily"),
 )
+RULE_CHOICE = "rule"  # the admin types the RRULE itself (what the choices below cannot say)
 REPEAT_CHOICES = (
     SelectChoice("none", "Does not repeat"),
     SelectChoice("times_per_day", "Times per day"),
     SelectChoice("every_minutes", "Every N minutes"),
     SelectChoice("times_per_week", "Times per week"),
-    SelectChoice("rule", "By a rule (RFC 5545 RRULE)"),
+    SelectChoice(RULE_CHOICE, "By a rule (RFC 5545 RRULE)"),
 )
-RULE_CHOICE = "rule"
 # Absent from a browser's submission only when unchecked; every other field is always sent.
 CHECKBOXES = ("critical", "conditional", "has_expiry", "while_awake", "reminder_hour")
 OPTIONAL = (*CHECKBOXES, "rule")  # the rule field is newer than some saved editor pages
