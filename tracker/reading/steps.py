@@ -116,7 +116,7 @@ class Recurrence:
     def __post_init__(self) -> None:
         _check(self, {"rule": (str,), "until": (RelTime,)})
         try:
-            parts = rrules.parse(self.rule)
+            parts = _rule_parts(self.rule)
         except ValueError as error:
             raise ValueError(f"rule: {error}") from None
         object.__setattr__(self, "rule", parts.text())
@@ -168,6 +168,7 @@ class Recurrence:
 
 @lru_cache(maxsize=1024)
 def _rule_parts(rule: str) -> rrules.RuleParts:
+    """Parsed once per rule text: steps are made and read back many times over."""
     return rrules.parse(rule)
 
 
