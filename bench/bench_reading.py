@@ -46,6 +46,7 @@ from tests.reading.corpus_check import (  # noqa: E402
 from tracker.localtime import local_to_utc, resolve  # noqa: E402
 from tracker.reading import second_reading  # noqa: E402
 from tracker.reading.documents import parse_document, read_document  # noqa: E402
+from tracker.reading.frequencies import Repeat, rrule  # noqa: E402
 from tracker.reading.steps import Recurrence, RelTime, Step  # noqa: E402
 from tracker.reading.tagger import DAY, TaggedTime, tag  # noqa: E402
 from tracker.reading.timing import derive  # noqa: E402
@@ -163,13 +164,13 @@ def peer_step(step: Step) -> Step:
     if repeat is not None:
         longest = max((t.high or 0) for t in spans) if spans else 0
         until = here if anchor == "start" or not longest else _point("end", longest)
-        recurrence = Recurrence(
-            "FREQ=DAILY" if not repeat.every_minutes else "FREQ=MINUTELY",
-            repeat.times_per_day,
-            repeat.every_minutes,
-            until,
-            repeat.times_per_week,
-        )
+        freq = "MINUTELY" if repeat.every_minutes else "DAILY"
+        freq = "WEEKLY" if repeat.times_per_week and not repeat.every_minutes else freq
+        counts = (repeat.times_per_day, repeat.times_per_week, repeat.every_minutes)
+        try:  # the rule the reader would write for the tagger's counts
+            recurrence = Recurrence(rrule(Repeat((), freq, 1, *counts)), until)
+        except ValueError:  # every minute or so: no rule repeats that often
+            recurrence = None
     expires = here if anchor == "start" else None
     return replace(
         step, opens=opens, due=due, expires=expires, recurrence=recurrence, asks=PEER_ASKS

@@ -36,9 +36,7 @@ TEXTS = {
 
 def small_version(session: Session) -> PathwayVersion:
     four_a_day = timing.Recurrence(
-        rule="FREQ=DAILY",
-        times_per_day=4,
-        every_minutes=None,
+        rule="FREQ=DAILY;BYHOUR=8,12,16,20;BYMINUTE=0",  # the defaults' 4 dose times
         until=rel("end", days=2),
     )
     steps = [

@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tracker.errors import AmbiguousLocalTime, NonexistentLocalTime
+from tracker.library.step_fields import repetition
 from tracker.localtime import Window, local_to_utc, occurrences, resolve, zone
 from tracker.reading.timing import Recurrence, RelTime, Step, time_phrase
 
 NY, BERLIN = zone("America/New_York"), zone("Europe/Berlin")
+AWAKE = ",".join(map(str, range(8, 22)))  # the waking hours, 08:00 to 22:00
 
 
 def utc(*parts: int) -> datetime:
@@ -139,7 +141,7 @@ def test_resolve_refuses_naive_anchors_and_bad_hours() -> None:
 
 def test_daily_recurrence_keeps_the_local_clock_across_the_spring_change() -> None:
     end = utc(2027, 3, 12, 15)  # Friday 10:00 EST
-    daily = Recurrence("FREQ=DAILY", 1, None, RelTime("end", days=5))
+    daily = Recurrence("FREQ=DAILY", RelTime("end", days=5))
     windows = occurrences(step(RelTime("end"), RelTime("end", days=5), daily), start=end,
                           end=end, tz=NY)  # fmt: skip
     assert [w.opens for w in windows] == [utc(2027, 3, 12, 15), utc(2027, 3, 13, 15),
@@ -152,7 +154,7 @@ def test_daily_recurrence_keeps_the_local_clock_across_the_spring_change() -> No
 
 def test_every_6_hours_is_exact_across_the_gap() -> None:
     end = utc(2027, 3, 14, 3)  # 22:00 EST the night before the change
-    every = Recurrence("FREQ=HOURLY;INTERVAL=6", None, 360, RelTime("end", days=1))
+    every = Recurrence("FREQ=HOURLY;INTERVAL=6", RelTime("end", days=1))
     windows = occurrences(step(RelTime("end"), RelTime("end", days=1), every), start=end,
                           end=end, tz=NY)  # fmt: skip
     assert [w.opens for w in windows] == [end + timedelta(hours=6 * i) for i in range(4)]
@@ -161,7 +163,7 @@ def test_every_6_hours_is_exact_across_the_gap() -> None:
 
 def test_four_times_a_day_across_the_berlin_fall_change() -> None:
     end = utc(2027, 10, 30, 5)  # 07:00 CEST
-    four = Recurrence("FREQ=DAILY;BYHOUR=8,12,16,20;BYMINUTE=0", 4, None, RelTime("end", days=2))
+    four = Recurrence("FREQ=DAILY;BYHOUR=8,12,16,20;BYMINUTE=0", RelTime("end", days=2))
     windows = occurrences(step(RelTime("end"), RelTime("end", days=2), four), start=end,
                           end=end, tz=BERLIN)  # fmt: skip
     assert [w.opens for w in windows] == [
@@ -171,9 +173,62 @@ def test_four_times_a_day_across_the_berlin_fall_change() -> None:
     assert windows[-1].due == utc(2027, 11, 1, 6)  # the end: two calendar days later, 07:00
 
 
+def test_a_dose_in_the_spring_gap_moves_forward_by_the_gap() -> None:
+    # New York skips 02:00-03:00 on 2027-03-14: that day's 02:30 dose is taken at 03:30 EDT
+    # (dateutil alone would give a wall time that does not exist).
+    end = utc(2027, 3, 13, 5)  # Saturday 00:00 EST
+    doses = Recurrence("FREQ=DAILY;BYHOUR=2,14;BYMINUTE=30", RelTime("end", days=3))
+    windows = occurrences(step(RelTime("end"), RelTime("end", days=3), doses), start=end,
+                          end=end, tz=NY)  # fmt: skip
+    assert [w.opens for w in windows] == [
+        utc(2027, 3, 13, 7, 30), utc(2027, 3, 13, 19, 30),  # 02:30 and 14:30 EST
+        utc(2027, 3, 14, 7, 30), utc(2027, 3, 14, 18, 30),  # 03:30 EDT (the gap), 14:30 EDT
+        utc(2027, 3, 15, 6, 30), utc(2027, 3, 15, 18, 30),  # 02:30 and 14:30 EDT
+    ]  # fmt: skip
+    assert windows[-1].due == utc(2027, 3, 16, 4)  # three calendar days on: 00:00 EDT
+
+
+def test_the_repeated_hour_in_autumn() -> None:
+    # New York repeats 01:00-02:00 on 2027-11-07: a 01:30 dose is the first 01:30 (EDT) ...
+    end = utc(2027, 11, 6, 4)  # Saturday 00:00 EDT
+    doses = Recurrence("FREQ=DAILY;BYHOUR=1,13;BYMINUTE=30", RelTime("end", days=2))
+    windows = occurrences(step(RelTime("end"), RelTime("end", days=2), doses), start=end,
+                          end=end, tz=NY)  # fmt: skip
+    assert [w.opens for w in windows] == [
+        utc(2027, 11, 6, 5, 30), utc(2027, 11, 6, 17, 30),
+        utc(2027, 11, 7, 5, 30), utc(2027, 11, 7, 18, 30),  # 01:30 EDT, 13:30 EST
+    ]  # fmt: skip
+    # ... and every hour is every real hour: both 01:00s, 4 occurrences in 4 hours.
+    night = utc(2027, 11, 7, 4)  # 00:00 EDT
+    hourly = Recurrence("FREQ=HOURLY", RelTime("end", minutes=240))
+    windows = occurrences(step(RelTime("end"), RelTime("end", minutes=240), hourly),
+                          start=night, end=night, tz=NY)  # fmt: skip
+    assert [w.opens for w in windows] == [night + timedelta(hours=i) for i in range(4)]
+    assert [w.opens.astimezone(NY).strftime("%H:%M %Z") for w in windows] == [
+        "00:00 EDT", "01:00 EDT", "01:00 EST", "02:00 EST"
+    ]  # fmt: skip
+
+
+def test_count_ends_the_series_and_irregular_doses_keep_their_minutes() -> None:
+    end = utc(2027, 3, 15, 4)  # Monday 00:00 EDT
+    three = Recurrence("FREQ=DAILY;BYHOUR=8,20;BYMINUTE=0;COUNT=3", RelTime("end", days=14))
+    windows = occurrences(step(RelTime("end"), RelTime("end", days=14), three), start=end,
+                          end=end, tz=NY)  # fmt: skip
+    assert [w.opens.astimezone(NY).strftime("%d %H:%M") for w in windows] == [
+        "15 08:00", "15 20:00", "16 08:00"
+    ]  # fmt: skip
+    assert windows[-1].due == utc(2027, 3, 29, 4)  # the last runs to the end of the repeats
+    eight = repetition("times_per_day", 8, until=RelTime("end", days=1))
+    windows = occurrences(step(RelTime("end"), RelTime("end", days=1), eight), start=end,
+                          end=end, tz=NY)  # fmt: skip
+    assert [w.opens.astimezone(NY).strftime("%H:%M") for w in windows] == [
+        "08:00", "09:43", "11:26", "13:09", "14:51", "16:34", "18:17", "20:00"
+    ]  # fmt: skip
+
+
 def test_every_hour_while_awake_skips_the_night() -> None:
     end = utc(2027, 3, 16, 0, 30)  # 20:30 EDT
-    awake = Recurrence("FREQ=HOURLY", None, 60, RelTime("end", days=1), while_awake=True)
+    awake = Recurrence(f"FREQ=HOURLY;BYHOUR={AWAKE}", RelTime("end", days=1))
     windows = occurrences(step(RelTime("end"), RelTime("end", days=1), awake), start=end,
                           end=end, tz=NY)  # fmt: skip
     hours = [w.opens.astimezone(NY).strftime("%d %H:%M") for w in windows]
@@ -184,7 +239,7 @@ def test_every_hour_while_awake_skips_the_night() -> None:
 
 def test_times_a_week_nights_and_a_horizon() -> None:
     end = utc(2027, 3, 15, 14)  # Monday 10:00 EDT
-    weekly = Recurrence("FREQ=WEEKLY;BYDAY=MO,WE,FR", None, None, RelTime("end", days=14), 3)
+    weekly = Recurrence("FREQ=WEEKLY;BYDAY=MO,WE,FR", RelTime("end", days=14))
     windows = occurrences(step(RelTime("end"), RelTime("end", days=14), weekly), start=end,
                           end=end, tz=NY)  # fmt: skip
     assert [w.opens.astimezone(NY).strftime("%a %d %H") for w in windows] == [
@@ -195,8 +250,7 @@ def test_times_a_week_nights_and_a_horizon() -> None:
         "Wed 24 10",
         "Fri 26 10",
     ]
-    nightly = Recurrence("FREQ=DAILY;BYHOUR=22", 1, None, RelTime("end", days=7),
-                         during_sleep=True)  # fmt: skip
+    nightly = Recurrence("FREQ=DAILY;BYHOUR=22;BYMINUTE=0", RelTime("end", days=7))
     nights = occurrences(step(RelTime("end"), RelTime("end", days=7), nightly), start=end,
                          end=end, tz=NY, horizon=end + timedelta(days=3))  # fmt: skip
     assert [w.opens.astimezone(NY).strftime("%d %H:%M") for w in nights] == [
@@ -208,7 +262,7 @@ def test_times_a_week_nights_and_a_horizon() -> None:
 
 def test_a_recurrence_from_the_review_form_uses_its_fields() -> None:
     end = utc(2027, 3, 15, 14)
-    form = Recurrence("times_per_day", 2, None, RelTime("end", days=1))
+    form = repetition("times_per_day", 2, until=RelTime("end", days=1))
     windows = occurrences(step(RelTime("end"), RelTime("end", days=1), form), start=end,
                           end=end, tz=NY)  # fmt: skip
     assert [w.opens.astimezone(NY).hour for w in windows] == [20, 8]  # 08:00 today has passed

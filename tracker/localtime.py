@@ -5,16 +5,23 @@ across DST); minutes are exact. A local time in a DST gap moves forward by the g
 a repeated hour is its first occurrence, unless the caller asks to be told (`strict`).
 """
 
+# python-dateutil ships no type information.
+# mypy: disable-error-code="import-untyped"
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from dateutil.rrule import rrulestr
+
 from tracker.errors import AmbiguousLocalTime, NonexistentLocalTime
-from tracker.reading.clinical_defaults import clock_minutes, defaults
+from tracker.reading.clinical_defaults import clock_minutes
+from tracker.reading.rrules import RuleParts
 from tracker.reading.timing import Recurrence, RelTime, Step
 
 MAX_OCCURRENCES = 5000  # a guard against a mistyped rule; real pathways stay far below it
@@ -118,27 +125,42 @@ def resolve(
     return base + timedelta(minutes=point.minutes)
 
 
-def _rule_parts(rule: str) -> tuple[str, int]:
-    """FREQ and INTERVAL of an RRULE body (other rule texts: daily, every 1)."""
-    parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
-    interval = parts.get("INTERVAL", "1")
-    return parts.get("FREQ", "DAILY"), int(
-        interval
-    ) if interval.isdigit() and interval != "0" else 1
+def _series(parts: RuleParts, opens: datetime, tz: ZoneInfo) -> Iterator[datetime]:
+    """The rule's occurrences from `opens` on, as aware UTC instants, in order.
+
+    Daily and weekly rules run on the local wall clock from the opening (dose times stay
+    08:00 across a DST change); each wall time becomes an instant with `local_to_utc`, so one
+    in a gap moves forward by the gap instead of being dropped. Hourly and minutely rules
+    count elapsed time (every 6 hours is 6 real hours, also the night the clocks change):
+    they run on UTC's wall clock, and their BYHOUR and BYDAY, which only limit (RFC 5545),
+    are judged on the local clock.
+    """
+    wall = opens.astimezone(tz).replace(tzinfo=None, fold=0)
+    if parts.sub_daily:
+        wall = opens.astimezone(UTC).replace(tzinfo=None)
+        bare = RuleParts(parts.freq, parts.interval).text()
+        for moment in _wall_times(bare, wall, fixed=False):
+            instant = moment.replace(tzinfo=UTC)
+            local = instant.astimezone(tz)
+            if (not parts.hours or local.hour in parts.hours) and (
+                not parts.weekdays or _WEEKDAYS[local.weekday()] in parts.weekdays
+            ):
+                yield instant
+        return
+    for moment in _wall_times(parts.text(count=False), wall, fixed=bool(parts.minutes)):
+        yield local_to_utc(moment, tz)
 
 
-def _exact_slots(
-    rec: Recurrence, every: int, opens: datetime, until: datetime, tz: ZoneInfo, stop: datetime
-) -> list[datetime]:
-    wake, sleep = (clock_minutes(c) for c in defaults().waking)
-    slots: list[datetime] = []
-    slot, step = opens, timedelta(minutes=every)
-    while slot < until and len(slots) < MAX_OCCURRENCES and not _past(slots, stop):
-        local = slot.astimezone(tz)
-        if not rec.while_awake or wake <= local.hour * 60 + local.minute < sleep:
-            slots.append(slot)
-        slot += step
-    return slots
+def _wall_times(rule: str, wall: datetime, *, fixed: bool) -> Iterator[datetime]:
+    """Naive wall times of `rule` from `wall` (dateutil counts whole seconds: the opening's
+    fraction of a second is carried onto times taken from it; a rule's BYMINUTE is on the
+    minute)."""
+    if fixed:
+        yield from rrulestr(rule, dtstart=wall.replace(second=0, microsecond=0))
+        return
+    fraction = timedelta(microseconds=wall.microsecond)
+    for moment in rrulestr(rule, dtstart=wall.replace(microsecond=0)):
+        yield moment + fraction
 
 
 def _slots(
@@ -150,40 +172,22 @@ def _slots(
     thrown away, and that one still tells when the last kept occurrence is due.
     """
     stop = stop or until
-    cfg = defaults()
-    freq, interval = _rule_parts(rec.rule)
-    every = rec.every_minutes or {"HOURLY": 60 * interval, "MINUTELY": interval}.get(freq)
-    if every:
-        return _exact_slots(rec, every, opens, until, tz, stop)
-    first = opens.astimezone(tz)
-    clocks = [first.time().replace(fold=0)]
-    if rec.during_sleep:
-        clocks = [_clock(cfg.sleep)]
-    elif rec.times_per_day and rec.times_per_day > 1:
-        clocks = [time(m // 60, m % 60) for m in cfg.dose_minutes(rec.times_per_day)]
-    weekdays: tuple[str, ...] = ()
-    if rec.times_per_week and rec.times_per_week > 1:
-        weekdays = cfg.weekdays[min(rec.times_per_week, 7) - 1]
-    period = 7 * interval if freq == "WEEKLY" and not weekdays else interval
+    parts = rec.parts
+    limit = min(parts.count or MAX_OCCURRENCES, MAX_OCCURRENCES)
+    last_day = opens.astimezone(tz).date() + timedelta(days=MAX_DAYS)
     slots: list[datetime] = []
-    day, last = first.date(), min(until.astimezone(tz).date(), first.date() + timedelta(MAX_DAYS))
-    while day <= last and len(slots) < MAX_OCCURRENCES and not _past(slots, stop):
-        if (_WEEKDAYS[day.weekday()] in weekdays) if weekdays else _on(day, first.date(), period):
-            slots += [
-                s
-                for c in clocks
-                if opens <= (s := local_to_utc(datetime.combine(day, c), tz)) < until
-            ]
-        day += timedelta(days=1)
+    for slot in _series(parts, opens, tz):
+        if slot >= until or len(slots) >= limit or _past(slots, stop):
+            break
+        if slot.astimezone(tz).date() > last_day:
+            break
+        if slot >= opens:
+            slots.append(slot)
     return slots
 
 
 def _past(slots: list[datetime], stop: datetime) -> bool:
     return bool(slots) and slots[-1] > stop
-
-
-def _on(day: date, first: date, period: int) -> bool:
-    return (day - first).days % period == 0
 
 
 def occurrences(

@@ -57,9 +57,7 @@ def _h(day: int, hour: int, month: int = 3) -> datetime:
 
 
 def daily_until(days: int) -> Recurrence:
-    return Recurrence(
-        rule="FREQ=DAILY", times_per_day=1, every_minutes=None, until=rel("end", days=days)
-    )
+    return Recurrence(rule="FREQ=DAILY", until=rel("end", days=days))
 
 
 def _daily_wound_check_for_a_month(session: Session) -> PathwayVersion:

@@ -25,6 +25,7 @@ from tracker.models import (
 )
 from tracker.reading.documents import read_document
 from tracker.reading.timing import Recurrence, RelTime
+from tracker.reading.wording import at_bedtime
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
@@ -129,9 +130,7 @@ def test_text_is_stored_exactly_as_typed(session: Session, draft: PathwayVersion
         (
             {
                 "recurrence": Recurrence(
-                    rule="times_per_day",
-                    times_per_day=3,
-                    every_minutes=None,
+                    rule="FREQ=DAILY;BYHOUR=8,14,20;BYMINUTE=0",  # 3 times a day
                     until=RelTime(anchor="start", days=-5),
                 )
             },
@@ -356,13 +355,13 @@ def test_repetition_follows_timings_rules_and_keeps_what_the_editor_cannot_show(
     four = step_fields.repetition("times_per_day", 4, until=until)
     assert (four.rule, four.times_per_day) == ("FREQ=DAILY;BYHOUR=8,12,16,20;BYMINUTE=0", 4)
 
-    nightly = Recurrence("FREQ=DAILY;INTERVAL=2", 1, None, until, during_sleep=True)
+    nightly = Recurrence("FREQ=DAILY;INTERVAL=2;BYHOUR=22;BYMINUTE=0", until)
     assert step_fields.repeat_choice(nightly) == ("times_per_day", 1)
     later = RelTime(anchor="end", days=21)
     kept = step_fields.repetition("times_per_day", 1, until=later, keep=nightly)
     assert kept == replace(nightly, until=later)
     changed = step_fields.repetition("times_per_day", 2, until=later, keep=nightly)
-    assert not changed.during_sleep and changed.times_per_day == 2
+    assert not at_bedtime(changed) and changed.times_per_day == 2
 
 
 def test_split_step_turns_a_merged_instruction_back_into_a_step(

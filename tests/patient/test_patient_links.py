@@ -68,9 +68,7 @@ def test_link_lasts_for_the_plan_plus_thirty_days(session: Session) -> None:
 
 
 def test_recurrences_past_the_horizon_count_too(session: Session) -> None:
-    daily = timing.Recurrence(
-        rule="FREQ=DAILY", times_per_day=None, every_minutes=None, until=rel("end", days=60)
-    )
+    daily = timing.Recurrence(rule="FREQ=DAILY", until=rel("end", days=60))
     version = custom_version(
         session,
         [

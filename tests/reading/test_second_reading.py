@@ -55,8 +55,7 @@ def step(
     """The grammar's reading of `text`, written out: its window, repeat and evidence."""
     recurrence = None
     if repeat is not None:
-        fields = {"times_per_day": None, "every_minutes": None, **repeat}
-        recurrence = Recurrence(until=due, **fields)
+        recurrence = Recurrence(repeat["rule"], due)  # the rule says how often
     section = "preparation" if opens.anchor == "start" else "recovery"
     expires = S() if opens.anchor == "start" else None
     return Step(
@@ -65,7 +64,7 @@ def step(
     )  # fmt: skip
 
 
-DAILY = {"rule": "FREQ=DAILY", "times_per_day": 1}
+DAILY = {"rule": "FREQ=DAILY"}
 # fmt: off
 CASES = [
     # -- agree: the same amounts, sides, clocks and repeats within tolerance
@@ -80,19 +79,20 @@ CASES = [
                    S(minutes=-180), "between 3 and 8 hours before")),
     ("agree", step("Use the drops 4 times a day for one week", E(), E(7),
                    "4 times a day for one week",
-                   repeat={"rule": "FREQ=DAILY;BYHOUR=8,12,16,20", "times_per_day": 4})),
+                   repeat={"rule": "FREQ=DAILY;BYHOUR=8,12,16,20;BYMINUTE=0"})),
     ("agree", step("Have blood tests every 6 to 12 months", E(7, r=True), E(21),
                    "every 6 to 12 months", repeat={"rule": "FREQ=DAILY;INTERVAL=360"})),
     ("agree", step("Stop all drinks 2 hours before you arrive", S(minutes=-190), S(minutes=-180),
                    "2 hours before you arrive")),  # arrival is an hour before the start
     ("agree", step("Ice the knee for 20 minutes at a time, 3 times a day for 3 days", E(), E(3),
-                   "3 times a day for 3 days", repeat={"rule": "FREQ=DAILY", "times_per_day": 3})),
+                   "3 times a day for 3 days",
+                   repeat={"rule": "FREQ=DAILY;BYHOUR=8,14,20;BYMINUTE=0"})),
     ("agree", step("Apply ice, 20 minutes on and 20 minutes off, for a day", E(), E(1),
-                   "for a day", repeat={"rule": "FREQ=MINUTELY;INTERVAL=40", "every_minutes": 40})),
+                   "for a day", repeat={"rule": "FREQ=MINUTELY;INTERVAL=40"})),
     ("agree", step("Take nothing after midnight except your morning pills", S(clock="00:00"), S(),
                    "after midnight", asks="avoid")),  # "your morning pills" is not a time
     ("agree", step("Walk several times a day for a week", E(), E(7), "several times a day",
-                   repeat={"rule": "FREQ=DAILY;BYHOUR=9,13,17", "times_per_day": 3})),
+                   repeat={"rule": "FREQ=DAILY;BYHOUR=9,13,17;BYMINUTE=0"})),
     # -- the tagger found a time the grammar ignored (outside the grammar's evidence)
     ("tagger only", step("Do not take metformin on the day of the scan or for 48 hours after it",
                          S(clock="06:00"), S(), "on the day of the scan", asks="avoid")),
@@ -109,7 +109,7 @@ CASES = [
     ("disagree", step("At 6 pm the day before, drink the first dose", S(-1, clock="19:00"),
                       S(-1, clock="21:00"), "At 6 pm the day before")),
     ("disagree", step("Use the drops 4 times a day", E(), E(14), "4 times a day",
-                      repeat={"rule": "FREQ=DAILY;BYHOUR=8,20", "times_per_day": 2})),
+                      repeat={"rule": "FREQ=DAILY;BYHOUR=8,20;BYMINUTE=0"})),
     ("disagree", step("Take your pain medicine every 6 hours for the first week", E(), E(7),
                       "every 6 hours for the first week", repeat=DAILY)),
     # -- the tagger's known gaps leave it silent: never a disagreement

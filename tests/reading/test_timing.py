@@ -17,6 +17,7 @@ from tracker.localtime import local_to_utc, occurrences, resolve, zone
 from tracker.reading import clinical_defaults, data_files, lexicon
 from tracker.reading.documents import parse_document, read_document
 from tracker.reading.timing import KINDS, Recurrence, RelTime, Step, derive, time_phrase
+from tracker.reading.wording import recurrence_fields
 
 NY = zone("America/New_York")
 SEED_START = local_to_utc(datetime(2027, 3, 15, 8, 0), NY)
@@ -212,10 +213,10 @@ PHRASES = [
       "review": True}),
     ("Do breathing exercises every hour while awake during the first 3 days", "end",
      {"kind": "exercise", "rec": rec(
-         "FREQ=HOURLY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18,19,20,21;BYMINUTE=0", E(3),
+         "FREQ=HOURLY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18,19,20,21", E(3),
          every_minutes=60, while_awake=True)}),
     ("Use the incentive spirometer 10 times every hour while awake", "end",
-     {"rec": rec("FREQ=HOURLY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18,19,20,21;BYMINUTE=0",
+     {"rec": rec("FREQ=HOURLY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18,19,20,21",
                  E(14), every_minutes=60, while_awake=True), "review": True}),
     ("Change the dressing every other day for 2 weeks", "end",
      {"kind": "wound care", "rec": rec("FREQ=DAILY;INTERVAL=2", E(14))}),
@@ -279,8 +280,10 @@ def test_phrase_table(text: str, anchor: str, expected: dict[str, Any]) -> None:
             assert timing.recurrence is None
         else:
             assert timing.recurrence is not None
+            # the fields are read from the rule (during_sleep: at the defaults' bedtime)
+            fields = {**recurrence_fields(timing.recurrence), "until": timing.recurrence.until}
             for key, value in expected["rec"].items():
-                assert getattr(timing.recurrence, key) == value, key
+                assert fields[key] == value, key
             assert timing.due == timing.recurrence.until
     assert timing.conditional is expected.get("conditional", False)
     assert timing.critical is expected.get("critical", False)
@@ -533,11 +536,16 @@ def test_bad_relative_times_are_refused(data: Any) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [{"rule": "", "times_per_day": None, "every_minutes": None, "until": {"anchor": "end"}},
-     {"rule": "FREQ=DAILY", "times_per_day": 0, "every_minutes": None,
-      "until": {"anchor": "end"}},
-     {"rule": "FREQ=DAILY", "times_per_day": 1, "every_minutes": None},
-     {"rule": "FREQ=DAILY", "times_per_day": 1, "every_minutes": None, "until": "soon"}],
+    [{"rule": "", "until": {"anchor": "end"}},
+     {"rule": "FREQ=DAILY;BYHOUR=25", "until": {"anchor": "end"}},
+     {"rule": "FREQ=DAILY"},
+     {"rule": "FREQ=DAILY", "until": "soon"},
+     *({"rule": rule, "until": {"anchor": "end"}} for rule in (
+         "FREQ=YEARLY", "FREQ=DAILY;INTERVAL=0", "FREQ=DAILY;UNTIL=20270101T000000",
+         "FREQ=DAILY;BYHOUR=8,20;BYMINUTE=0;BYSETPOS=5", "FREQ=DAILY;INTERVAL=7;BYDAY=MO",
+         "FREQ=MINUTELY", "FREQ=HOURLY;BYMINUTE=30", "FREQ=DAILY;FREQ=DAILY", "BYHOUR=8",
+         "FREQ=DAILY;BYDAY=1MO", "FREQ=DAILY;COUNT=0", "FREQ=DAILY;BYHOUR=x", "FREQ=DAILY;;=",
+         "FREQ=DAILY;X-NAME=1", 7))],
 )  # fmt: skip
 def test_bad_recurrences_are_refused(data: Any) -> None:
     with pytest.raises(ValueError):

@@ -226,7 +226,7 @@ def test_editing_a_step_saves_it_certain_audits_it_and_redirects(
     )
     assert RelTime.from_dict(saved.opens) == RelTime(anchor="start", days=-1, clock="20:00")
     assert saved.expires is not None and saved.expires["minutes"] == 30
-    assert saved.recurrence is not None and saved.recurrence["every_minutes"] == 120
+    assert saved.recurrence is not None and saved.recurrence["rule"] == "FREQ=HOURLY;INTERVAL=2"
     [(actor, action, subject)] = _audit(app)
     assert actor.startswith("user:") and (action, subject) == ("step.update", step.id)
     assert "Step 2 saved." in _text(admin.get(_base(slug)))
@@ -254,6 +254,16 @@ INVALID = [
         {"repeat": "times_per_day", "count": "3", "until__days": "-9"},
         "until",
         "Repeats cannot end before the step opens.",
+    ),
+    ({"repeat": "rule", "rule": "FREQ=DAILY;BYHOUR=25"}, "rule", "BYHOUR: 25 is not between"),
+    ({"repeat": "rule", "rule": "FREQ=DAILY;BYHOUR=8,20;BYSETPOS=5"}, "rule", "only 2 times"),
+    ({"repeat": "rule", "rule": "FREQ=DAILY;;BYHOUR"}, "rule", "is not NAME=VALUE"),
+    ({"repeat": "rule", "rule": ""}, "rule", "give a rule like FREQ=DAILY"),
+    ({"repeat": "rule", "rule": "FREQ=SECONDLY"}, "rule", "FREQ=SECONDLY is not supported"),
+    (
+        {"repeat": "times_per_day", "count": "2", "while_awake": "y"},
+        "while_awake",
+        "Only while awake applies to repeats every N minutes.",
     ),
 ]
 
@@ -289,6 +299,24 @@ def test_each_invalid_field_is_explained_beside_it_and_nothing_is_saved(
     )
     assert added.status_code == 422 and message in _text(added).replace("&#39;", "'")
     assert len(_steps(app, slug)) == len(steps) and _audit(app) == []
+
+
+def test_a_typed_rule_is_stored_in_its_canonical_form_and_shown_again(
+    admin: FlaskClient, app: Flask, slug: str
+) -> None:
+    step = _steps(app, slug)[0]
+    edit = f"{_base(slug)}/steps/{step.id}/edit"
+    typed = "rrule:freq=weekly;byday=th,mo;byhour=20;byminute=0"
+    response = admin.post(edit, data=_form(_token(admin, edit), repeat="rule", rule=typed))
+    assert response.status_code == 303
+    saved = _steps(app, slug)[0].recurrence
+    assert saved is not None and saved["rule"] == "FREQ=WEEKLY;BYHOUR=20;BYMINUTE=0;BYDAY=MO,TH"
+    assert "FREQ=WEEKLY;BYHOUR=20;BYMINUTE=0;BYDAY=MO,TH" in _text(admin.get(edit))
+    # the plain choices build the rule: 3 times a day is the defaults' dose times
+    response = admin.post(edit, data=_form(_token(admin, edit), repeat="times_per_day", count="3"))
+    assert response.status_code == 303
+    saved = _steps(app, slug)[0].recurrence
+    assert saved is not None and saved["rule"] == "FREQ=DAILY;BYHOUR=8,14,20;BYMINUTE=0"
 
 
 def test_every_step_error_is_shown_at_once_beside_its_field(

@@ -96,8 +96,8 @@ def preview(call: Call) -> dict[str, Any]:
         raise ApiProblem(422, "the body has invalid fields", errors=errors)
     try:
         document = parse_document(body.text, path="<body>", code=body.code)
+        return build_preview(document, start_local=start, tz=tz, reminder_hour=body.reminder_hour)
     except DocumentError as error:
         raise ApiProblem(
             422, str(error), errors=[FieldError(field="text", message=str(error))]
         ) from None
-    return build_preview(document, start_local=start, tz=tz, reminder_hour=body.reminder_hour)

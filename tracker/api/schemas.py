@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from tracker.reading.steps import Recurrence
+from tracker.reading.wording import recurrence_fields
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer columns; larger ids cannot exist
 MAX_DOCUMENT = 200_000  # characters of a procedure document posted to /preview
@@ -64,6 +67,10 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+def _recurrence_fields(stored: Any) -> Any:
+    return recurrence_fields(Recurrence.from_dict(stored)) if stored else stored
+
+
 # --- pathways ------------------------------------------------------------------------------
 
 
@@ -79,7 +86,8 @@ class StepOut(BaseModel):
     opens: dict[str, Any]
     due: dict[str, Any]
     expires: dict[str, Any] | None
-    recurrence: dict[str, Any] | None
+    # The stored rule and its end, with the plain fields it means (the API showed them).
+    recurrence: Annotated[dict[str, Any] | None, BeforeValidator(_recurrence_fields)]
     evidence: str
     confidence: float
 

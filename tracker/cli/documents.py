@@ -82,9 +82,12 @@ def preview(
     except DocumentError as error:
         fail(str(error))
     settings = Settings(arrival_minutes=arrival_minutes, stay_days=stay_days)
-    result = build_preview(
-        document, start_local=start_local, tz=tz, reminder_hour=reminder_hour, settings=settings
-    )
+    try:
+        result = build_preview(
+            document, start_local=start_local, tz=tz, reminder_hour=reminder_hour, settings=settings
+        )
+    except DocumentError as error:
+        fail(str(error))
     click.echo(
         json.dumps(result, indent=2, ensure_ascii=False) if as_json else render_table(result)
     )
@@ -108,8 +111,13 @@ def import_(path: Path, code: str | None) -> None:
                 click.echo(str(outcome), err=True)
                 failures += 1
                 continue
-            with session_scope(get_engine(app)) as session:
-                result = import_document(session=session, document=outcome, now=utcnow())
+            try:  # a step the reader cannot time is a `file:line: problem`, nothing stored
+                with session_scope(get_engine(app)) as session:
+                    result = import_document(session=session, document=outcome, now=utcnow())
+            except DocumentError as error:
+                click.echo(str(error), err=True)
+                failures += 1
+                continue
             review = f", {result.needs_review} to review" if result.needs_review else ""
             click.echo(
                 f"{result.path}: {result.slug} v{result.version} {result.status} "

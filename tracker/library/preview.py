@@ -14,6 +14,7 @@ from tracker.localtime import local_to_utc, occurrences, resolve
 from tracker.reading import second_reading
 from tracker.reading.documents import Document
 from tracker.reading.timing import Settings, Step, derive
+from tracker.reading.wording import recurrence_fields
 
 CLAMPED = "clamped to the start"
 _COLUMNS = (
@@ -52,7 +53,7 @@ def _item(step: Step, *, start: datetime, end: datetime, tz: ZoneInfo, hour: int
         if step.recurrence.until.anchor == "start":
             until = min(until, start)
         recurrence = {
-            **step.recurrence.to_dict(),
+            **recurrence_fields(step.recurrence),
             "until": _iso(until, tz),
             "occurrences": len(windows),
         }

@@ -14,6 +14,7 @@ from typing import Any
 from tracker.errors import InvalidStep
 from tracker.library import pathways
 from tracker.models import Step
+from tracker.reading import rrules
 from tracker.reading.clinical_defaults import defaults
 from tracker.reading.steps import ASKS
 from tracker.reading.timing import KINDS, Recurrence, RelTime
@@ -108,32 +109,26 @@ def repetition(
     """A recurrence from the editor's choice (a REPEATS key) and its number.
 
     `keep` is the step's current recurrence: when the choice still describes it, only
-    `until` and `while_awake` change, so what the editor cannot show (every other day,
-    nightly) survives an edit. Otherwise the RRULE body follows timing's conventions
-    (localtime reads its FREQ and INTERVAL).
+    `until` and the waking hours change, so what the editor cannot show (every other day,
+    nightly) survives an edit. Otherwise the rule is built as the reader builds it, with the
+    clinical defaults' dose times, weekdays and waking hours.
     """
-    if keep is not None and repeat_choice(keep) == (how, count):
-        return replace(keep, until=until, while_awake=while_awake)
     table = defaults()
+    awake = table.waking_hours() if while_awake else ()
+    if keep is not None and repeat_choice(keep) == (how, count):
+        parts = keep.parts
+        if parts.sub_daily:  # its own waking hours stay while the box stays ticked
+            parts = replace(parts, hours=(parts.hours or awake) if while_awake else ())
+        return Recurrence(parts.text(), until)
     if how == "every_minutes":
-        rule = f"FREQ=MINUTELY;INTERVAL={count}"
+        parts = rrules.every_minutes(count, hours=awake)
     elif how == "times_per_week":
-        rule = "FREQ=WEEKLY" + (
-            ";BYDAY=" + ",".join(table.weekdays[count - 1]) if count > 1 else ""
-        )
+        parts = rrules.RuleParts("WEEKLY", weekdays=table.weekdays[count - 1] if count > 1 else ())
     else:
-        doses = table.dose_minutes(count) if count > 1 else ()
-        rule = "FREQ=DAILY"
-        if doses and len({m % 60 for m in doses}) == 1:
-            rule += f";BYHOUR={','.join(str(m // 60) for m in doses)};BYMINUTE={doses[0] % 60}"
-    return Recurrence(
-        rule=rule,
-        times_per_day=count if how == "times_per_day" else None,
-        every_minutes=count if how == "every_minutes" else None,
-        times_per_week=count if how == "times_per_week" else None,
-        until=until,
-        while_awake=while_awake,
-    )
+        parts = (
+            rrules.daily_at(table.dose_minutes(count)) if count > 1 else rrules.RuleParts("DAILY")
+        )
+    return Recurrence(parts.text(), until)
 
 
 def repeat_choice(recurrence: Recurrence) -> tuple[str, int]:

@@ -1,9 +1,10 @@
 """A patient's plan as an iCalendar feed, generated from the current rows on every request.
 
 One VEVENT for the procedure and one per checklist item (a recurring step has one item per
-occurrence, so one VEVENT per occurrence: the same rows the checklist shows, no RRULE to
-drift from them). Each item's event runs from when it opens to when it is due, with a VALARM
-at each of its reminder times. UIDs come from row ids, so a reschedule moves events in the
+occurrence, expanded from its stored RRULE by tracker.localtime, so one VEVENT per
+occurrence: the same rows the checklist shows, nothing recomputed here to drift from them).
+Each item's event runs from when it opens to when it is due, with a VALARM at each of its
+reminder times. UIDs come from row ids, so a reschedule moves events in the
 patient's calendar instead of duplicating them.
 """
 

@@ -64,6 +64,12 @@ class Defaults:
             return (first,)
         return tuple(int(first + i * (last - first) / (count - 1) + 0.5) for i in range(count))
 
+    def waking_hours(self) -> tuple[int, ...]:
+        """The hours of the day (BYHOUR) a 'while awake' repeat may fall in: each hour that
+        begins before bedtime, from the hour the patient wakes in."""
+        first, last = (clock_minutes(c) for c in self.waking)
+        return tuple(range(first // 60, last // 60 + (last % 60 > 0)))
+
     def for_step(self, side: str, kind: str) -> Default:
         """The default for this kind on this side, else the side's fallback."""
         return self.steps.get((side, kind)) or self.steps[(side, "*")]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from tracker.reading.clinical_defaults import clock_minutes, defaults
 from tracker.reading.phrase_grammar import compiled_grammar, number, vague_phrase
 from tracker.reading.phrases import Amount, Duration, Span
+from tracker.reading.rrules import SUB_DAILY, RuleParts, daily_at, every_minutes
 
 
 @dataclass(frozen=True)
@@ -155,25 +156,28 @@ def repeat(text: str) -> Repeat | None:
 
 
 def rrule(repeat: Repeat) -> str:
-    """The RFC 5545 RRULE body for a repeat."""
+    """The complete RFC 5545 RRULE body for a repeat: the clinical defaults' clocks are fixed
+    in it when the document is read (dose times, bedtime, waking hours, weekdays)."""
     cfg = defaults()
-    parts = [f"FREQ={repeat.freq}"] + (
-        [f"INTERVAL={repeat.interval}"] if repeat.interval > 1 else []
-    )
-    if repeat.during_sleep:
-        hours = [clock_minutes(cfg.sleep)]
-    elif repeat.times_per_day and repeat.times_per_day > 1:
-        hours = list(cfg.dose_minutes(repeat.times_per_day))
-    elif repeat.while_awake and repeat.freq == "HOURLY" and repeat.interval == 1:
-        first, last = (clock_minutes(c) for c in cfg.waking)
-        hours = list(range(first - first % 60, last, 60))
-    else:
-        hours = []
-    if hours and len({m % 60 for m in hours}) == 1:
-        parts += [f"BYHOUR={','.join(str(m // 60) for m in hours)}", f"BYMINUTE={hours[0] % 60}"]
+    every = repeat.every_minutes or SUB_DAILY.get(repeat.freq, 0) * repeat.interval
+    if every:  # elapsed time; while awake, only in the waking hours' BYHOUR
+        awake = cfg.waking_hours() if repeat.while_awake else ()
+        return every_minutes(every, hours=awake).text()
+    weekdays: tuple[str, ...] = ()
     if repeat.times_per_week and repeat.times_per_week > 1:
-        parts.append("BYDAY=" + ",".join(cfg.weekdays[repeat.times_per_week - 1]))
-    return ";".join(parts)
+        weekdays = cfg.weekdays[min(repeat.times_per_week, 7) - 1]
+    freq = "WEEKLY" if weekdays else repeat.freq
+    # A stated count wins over 'at bedtime' ("3 times a day, ... and at bedtime" is 3 doses).
+    if repeat.times_per_day and repeat.times_per_day > 1:
+        clocks: tuple[int, ...] = cfg.dose_minutes(repeat.times_per_day)
+    elif repeat.during_sleep:
+        clocks = (clock_minutes(cfg.sleep),)
+    else:  # the clock time the step opens at (dateutil takes it from the start)
+        return RuleParts(freq, repeat.interval, weekdays=weekdays).text()
+    at = daily_at(clocks)
+    return RuleParts(
+        freq, repeat.interval, None, weekdays, at.hours, at.minutes, at.positions
+    ).text()
 
 
 def describe(repeat: Repeat) -> str:

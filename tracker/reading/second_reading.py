@@ -69,7 +69,6 @@ _OF_THE_DAY = re.compile(r"\s+of\b", re.IGNORECASE)
 _HALF = re.compile(r"\bhalf\s+(?:an?\s+)?$", re.IGNORECASE)
 # In warning signs a time describes the sign ("bleeding that lasts more than 3 days").
 _SIGN_MEASURE = re.compile(r"\b(?:lasting|lasts?|than|in)\s+(?:about\s+)?$", re.IGNORECASE)
-_RRULE_PART = re.compile(r"([A-Za-z]+)=([^;:]+)")
 _RRULE_MINUTES = {"MINUTELY": 1, "HOURLY": 60, "DAILY": DAY, "WEEKLY": 7 * DAY}
 
 
@@ -145,31 +144,20 @@ def _length(a: RelTime, b: RelTime) -> int | None:
     return abs(_minutes(b) - _minutes(a) + _clock_minutes(b.clock) - _clock_minutes(a.clock))
 
 
-def _rrule(rule: str) -> dict[str, str]:
-    """An RRULE body's parts ("FREQ=DAILY;BYHOUR=8,20" -> FREQ, BYHOUR)."""
-    return {k.upper(): v for k, v in _RRULE_PART.findall(rule)}
-
-
-def _number(text: str, default: int) -> int:
-    return int(text) if text.isdigit() else default
-
-
 def _grammar(step: Step, settings: Settings) -> _Grammar:
     rec = step.recurrence
     points = [p for p in (step.opens, step.due, step.expires, rec.until if rec else None) if p]
     lengths = {_length(step.opens, p) for p in points[1:]}
-    parts = _rrule(rec.rule) if rec else {}
     every = rec.every_minutes if rec else None
     per_day = rec.times_per_day if rec else None
     if rec is not None and every is None:
-        every = _RRULE_MINUTES.get(parts.get("FREQ", ""), 0) * _number(parts.get("INTERVAL", ""), 1)
+        every = _RRULE_MINUTES.get(rec.parts.freq, 0) * rec.parts.interval
     if every and per_day is None and every <= DAY:
         per_day = round(DAY / every)
     clocks = {p.clock for p in points if p.clock}
-    if "BYHOUR" in parts:  # "at 8 am, noon, 4 pm and 8 pm"
-        minute = _number(parts.get("BYMINUTE", "0").split(",")[0], 0) % 60
-        hours = (_number(h, 0) % 24 for h in parts["BYHOUR"].split(","))
-        clocks |= {f"{h:02d}:{minute:02d}" for h in hours}
+    if rec is not None:  # "at 8 am, noon, 4 pm and 8 pm"; waking hours count on the hour
+        times = rec.parts.clock_times or tuple(h * 60 for h in rec.parts.hours)
+        clocks |= {f"{m // 60:02d}:{m % 60:02d}" for m in times}
     found = step.text.lower().find(step.evidence.lower()) if step.evidence else -1
     return _Grammar(
         tuple((_minutes(p), _day_granular(p)) for p in points if _minutes(p) != 0),

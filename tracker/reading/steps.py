@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
+from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
+from tracker.reading import rrules
 from tracker.reading.lexicon import KINDS
 
 __all__ = [
@@ -102,40 +104,72 @@ class RelTime:
 
 @dataclass(frozen=True)
 class Recurrence:
-    """How a step repeats (fields drive the schedule; `rule` is its RFC 5545 RRULE body)."""
+    """How a step repeats: its RFC 5545 RRULE body, until a time relative to the procedure.
+
+    The rule alone decides the occurrences (see `rrules`); the other properties are read from
+    it, for wording and review. The rule is stored in its canonical form.
+    """
 
     rule: str
-    times_per_day: int | None
-    every_minutes: int | None
     until: RelTime
-    times_per_week: int | None = None
-    while_awake: bool = False
-    during_sleep: bool = False
 
     def __post_init__(self) -> None:
-        counts = ("times_per_day", "every_minutes", "times_per_week")
-        _check(
-            self,
-            {
-                "rule": (str,),
-                "until": (RelTime,),
-                "while_awake": (bool,),
-                "during_sleep": (bool,),
-                **dict.fromkeys(counts, (int, _NONE)),
-            },
-        )
-        if not self.rule.strip():
-            raise ValueError("rule: must not be empty")
-        if any((value := getattr(self, k)) is not None and value <= 0 for k in counts):
-            raise ValueError("times_per_day, every_minutes, times_per_week must be positive")
+        _check(self, {"rule": (str,), "until": (RelTime,)})
+        try:
+            parts = _rule_parts(self.rule)
+        except ValueError as error:
+            raise ValueError(f"rule: {error}") from None
+        object.__setattr__(self, "rule", parts.text())
+
+    @property
+    def parts(self) -> rrules.RuleParts:
+        """The rule's parts (checked when the recurrence was made)."""
+        return _rule_parts(self.rule)
+
+    @property
+    def times_per_day(self) -> int | None:
+        """How many times a day, for a daily rule (none for every other day at no clock)."""
+        parts = self.parts
+        if parts.freq != "DAILY" or (parts.interval > 1 and not parts.clock_times):
+            return None
+        return len(parts.clock_times) or 1
+
+    @property
+    def every_minutes(self) -> int | None:
+        """Minutes between repeats, for an hourly or minutely rule."""
+        return self.parts.every_minutes
+
+    @property
+    def times_per_week(self) -> int | None:
+        """How many days a week, for a weekly rule."""
+        parts = self.parts
+        if parts.freq != "WEEKLY" or parts.interval > 1:
+            return None
+        return len(parts.weekdays) or 1
+
+    @property
+    def while_awake(self) -> bool:
+        """Every N minutes or hours, only in the waking hours the rule lists (BYHOUR)."""
+        return self.parts.sub_daily and bool(self.parts.hours)
+
+    @property
+    def count(self) -> int | None:
+        """How many times in all, when the text gave a number (COUNT)."""
+        return self.parts.count
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe; `from_dict` reads it back."""
-        return asdict(self)
+        return {"rule": self.rule, "until": self.until.to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Recurrence:
         return _build(cls, data, {"until": RelTime.from_dict})
+
+
+@lru_cache(maxsize=1024)
+def _rule_parts(rule: str) -> rrules.RuleParts:
+    """Parsed once per rule text: steps are made and read back many times over."""
+    return rrules.parse(rule)
 
 
 @dataclass(frozen=True)

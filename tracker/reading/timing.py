@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from tracker.errors import DocumentError
 from tracker.reading import phrases
 from tracker.reading.anchors import arrival_minutes
 from tracker.reading.asks import classify
@@ -277,7 +278,10 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
                 text = entry.body if key == "patient experience" else entry.text
                 if text.rstrip().endswith(":"):
                     continue  # an introduction ("Before your procedure:"), not an instruction
-                steps += _entry_steps(key, entry, text, anchor, arrival, settings.stay_days)
+                try:
+                    steps += _entry_steps(key, entry, text, anchor, arrival, settings.stay_days)
+                except ValueError as error:  # e.g. a repeat no rule can hold: say where
+                    raise DocumentError(document.path, entry.line, str(error)) from None
     steps = merge_duplicates(steps)
     risks = [s for s in document.sections if s.key == "risks and complications" and s.entries]
     if risks:

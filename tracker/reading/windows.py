@@ -148,7 +148,7 @@ def _across(
 
 def daily(until: RelTime) -> Recurrence:
     """Once a day, at the clock time the step opens, until `until`."""
-    return Recurrence("FREQ=DAILY", 1, None, until)
+    return Recurrence("FREQ=DAILY", until)
 
 
 def _after_start(point: RelTime) -> bool:
@@ -222,15 +222,7 @@ def time_phrase(
     recurrence = None
     if repeat is not None and until is not None:
         confidence = min(confidence, repeat.confidence)
-        recurrence = Recurrence(
-            frequencies.rrule(repeat),
-            repeat.times_per_day,
-            repeat.every_minutes,
-            until,
-            repeat.times_per_week,
-            repeat.while_awake,
-            repeat.during_sleep,
-        )
+        recurrence = Recurrence(frequencies.rrule(repeat), until)
         spans, due = spans + repeat.spans, until
     if anchor == "start" and (_after_start(opens) or _after_start(due)):
         opens, due = (here if _after_start(opens) else opens), (here if _after_start(due) else due)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tracker.models import Step
+from tracker.reading.clinical_defaults import clock_minutes, defaults
 from tracker.reading.timing import Recurrence, RelTime
 
 ANCHOR_WORDS = {"start": "the procedure starts", "end": "the procedure ends"}
@@ -26,6 +29,7 @@ def rel_time(point: RelTime) -> str:
 
 
 def recurrence(rule: Recurrence) -> str:
+    """E.g. '3 times a day, until 14 days after the procedure ends'."""
     if rule.times_per_day:
         how = f"{rule.times_per_day} times a day"
     elif rule.every_minutes:
@@ -36,13 +40,36 @@ def recurrence(rule: Recurrence) -> str:
         )
     elif rule.times_per_week:
         how = f"{rule.times_per_week} times a week"
-    elif rule.during_sleep:
+    elif at_bedtime(rule):
         how = "every night"
     else:
         how = "daily"
     if rule.while_awake:
         how += " while awake"
+    if rule.count:
+        how += f", {_amount(rule.count, 'time')} in all"
     return f"{how}, until {rel_time(rule.until)}"
+
+
+def at_bedtime(rule: Recurrence) -> bool:
+    """Once a day at the clinical defaults' bedtime: 'while sleeping', 'at night'."""
+    return rule.parts.freq == "DAILY" and rule.parts.clock_times == (
+        clock_minutes(defaults().sleep),
+    )
+
+
+def recurrence_fields(rule: Recurrence) -> dict[str, Any]:
+    """The rule and its end, with what it means in plain fields (read from the rule), for JSON
+    that showed those fields before the rule alone was stored."""
+    return {
+        "rule": rule.rule,
+        "times_per_day": rule.times_per_day,
+        "every_minutes": rule.every_minutes,
+        "until": rule.until.to_dict(),
+        "times_per_week": rule.times_per_week,
+        "while_awake": rule.while_awake,
+        "during_sleep": at_bedtime(rule),
+    }
 
 
 def step_window(step: Step) -> str:

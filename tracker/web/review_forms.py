@@ -42,8 +42,9 @@ from tracker.library.step_fields import (
     repeat_choice,
     repetition,
 )
+from tracker.reading import rrules
 from tracker.reading.steps import ASKS
-from tracker.reading.timing import KINDS, RelTime
+from tracker.reading.timing import KINDS, Recurrence, RelTime
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 BAD_CLOCK = "Enter a time as HH:MM, 00:00–23:59."
@@ -56,14 +57,17 @@ ASKS_CHOICES = (
     SelectChoice("know", "Know: information, never reminded"),
     SelectChoice("watch", "Watch: warning signs to check daily"),
 )
+RULE_CHOICE = "rule"  # the admin types the RRULE itself (what the choices below cannot say)
 REPEAT_CHOICES = (
     SelectChoice("none", "Does not repeat"),
     SelectChoice("times_per_day", "Times per day"),
     SelectChoice("every_minutes", "Every N minutes"),
     SelectChoice("times_per_week", "Times per week"),
+    SelectChoice(RULE_CHOICE, "By a rule (RFC 5545 RRULE)"),
 )
 # Absent from a browser's submission only when unchecked; every other field is always sent.
 CHECKBOXES = ("critical", "conditional", "has_expiry", "while_awake", "reminder_hour")
+OPTIONAL = (*CHECKBOXES, "rule")  # the rule field is newer than some saved editor pages
 
 
 def _between(low: int, high: int, what: str) -> Any:
@@ -173,6 +177,10 @@ class StepForm(FlaskForm):
     )
     count = IntegerField("How many, or minutes between", invalid_value_message=NOT_WHOLE)
     while_awake = BooleanField("Only while awake")
+    rule = StringField(
+        "Rule",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
     until = FormField(PointForm, "Repeats until")
 
     def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
@@ -180,8 +188,12 @@ class StepForm(FlaskForm):
         skipped = set()
         if not self.has_expiry.data:
             skipped.add("expires")
-        if self.repeat.data not in REPEATS:
-            skipped |= {"count", "until", "while_awake"}
+        if self.repeat.data == RULE_CHOICE:
+            skipped |= {"count", "while_awake"}
+        elif self.repeat.data in REPEATS:
+            skipped.add("rule")
+        else:
+            skipped |= {"count", "until", "while_awake", "rule"}
         valid = True
         for name, field in self._fields.items():
             if name in skipped:
@@ -199,10 +211,22 @@ class StepForm(FlaskForm):
         elif field.data is not None and not low <= field.data <= high:
             field.errors.append(f"{what.capitalize()} must be between {low} and {high}.")
 
+    def validate_rule(self, field: Field) -> None:
+        try:
+            rrules.parse(field.data or "")
+        except ValueError as error:
+            field.errors.append(f"Not a rule this tracker reads: {error}.")
+
+    def validate_while_awake(self, field: Field) -> None:
+        if field.data and self.repeat.data != "every_minutes":
+            field.errors.append("Only while awake applies to repeats every N minutes.")
+
     def fields(self, current: StepFields | None = None) -> StepFields:
         """The validated form as typed step fields; `current` keeps what the form can't show."""
         recurrence = None
-        if self.repeat.data in REPEATS:
+        if self.repeat.data == RULE_CHOICE:
+            recurrence = Recurrence(self.rule.data, self.until.form.point())
+        elif self.repeat.data in REPEATS:
             recurrence = repetition(
                 self.repeat.data,
                 self.count.data,
@@ -238,7 +262,7 @@ class StepForm(FlaskForm):
         names = []
         for field in self:
             subfields = field.form if isinstance(field, FormField) else [field]
-            names += [sub.name for sub in subfields if sub.short_name not in CHECKBOXES]
+            names += [sub.name for sub in subfields if sub.short_name not in OPTIONAL]
         return [name for name in names if name not in form and name != "csrf_token"]
 
 
@@ -261,5 +285,6 @@ def form_data(fields: StepFields) -> dict[str, Any]:
         "repeat": repeat,
         "count": count,
         "while_awake": bool(rule and rule.while_awake),
+        "rule": rule.rule if rule else "",
         "until": PointForm.values(rule.until) if rule else blank,
     }
