@@ -316,3 +316,9 @@ def test_the_preview_json_adds_each_items_second_reading() -> None:
     assert [i["second_reading"] for i in preview["items"]] == [r.to_dict() for r in readings]
     for item, reading in zip(preview["items"], readings, strict=True):
         assert item["needs_review"] or not reading.flagged
+
+
+@pytest.mark.parametrize("text", ["a W", "a d", "once a y", "¹"])
+def test_the_shortcut_keeps_one_letter_units(text: str) -> None:
+    """Found by hypothesis: the tagger reads "a W" as a week, so the shortcut must not skip it."""
+    assert tagger.may_have_time(text) or timefhuman(text, config=tagger.CONFIG) == []

@@ -68,7 +68,7 @@ _VOCABULARY = frozenset(
     minutes mo month months mos sec second seconds secs week weeks wk wks year years yr yrs one
     two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
     seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety ayer
-    manana mañana jour jours""".split()
+    manana mañana jour jours d h m s w y""".split()  # the last: "a w" is a week to the tagger
 )
 _SAYS_HOW_OFTEN = re.compile(r"\b(?:every|each|off|times|a\s+day|a\s+week)\b", re.I)
 _LEADING_FOR = re.compile(r"^for\s+(?:the\s+)?", re.IGNORECASE)
