@@ -1,30 +1,38 @@
 """A patient's plan as an iCalendar feed, generated from the current rows on every request.
 
-One VEVENT for the procedure and one per checklist item (a recurring step has one item per
-occurrence, expanded from its stored RRULE by tracker.localtime, so one VEVENT per
-occurrence: the same rows the checklist shows, nothing recomputed here to drift from them).
-Each item's event runs from when it opens to when it is due, with a VALARM at each of its
-reminder times. UIDs come from row ids, so a reschedule moves events in the
-patient's calendar instead of duplicating them.
+One VEVENT for the procedure and one per checklist item the patient acts on or keeps to (a
+recurring step has one item per occurrence, expanded from its stored RRULE by
+tracker.localtime: the same rows the checklist shows, nothing recomputed here to drift):
+- a `do` item is a short event at its time (an all-day one when it names only a day);
+- an `avoid` item is an all-day span, from the day it starts to the day it ends;
+- notes and warning signs (`know`, `watch`) stay on the page, not in the calendar.
+Alarms are the item's reminder times, moved out of the patient's quiet hours as the
+dispatcher moves them, unless the item is critical. "I couldn't do this" is CANCELLED.
+UIDs come from row ids, so a reschedule moves events instead of duplicating them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 from sqlmodel import Session, col, select
 
 from tracker.care.item_reminders import NOT_ITEM_REMINDERS
 from tracker.library.patient_plan import plan_for
-from tracker.models import ChecklistItem, Reminder
+from tracker.models import ChecklistItem, Patient, Reminder
 from tracker.patient.links import LinkAccess
-from tracker.patient.text import Words
+from tracker.patient.text import Words, is_day_boundary
+from tracker.reminders.rules import quiet_end
 
 PRODID = "-//Care Pathway Tracker//Patient plan//EN"
 REFRESH = timedelta(hours=1)  # how often subscribed calendars should fetch the feed again
 ALARM_STATUSES = ("pending", "deferred", "claimed", "sent")  # reminders that are or were meant
+IN_CALENDAR = ("do", "avoid")  # notes and warning signs stay on the page
+NOT_DONE = ("not_done", "skipped")  # "I couldn't do this", or the care team said not needed
+SHORT_EVENT = timedelta(minutes=30)  # a `do` item's event, when its window is longer
 
 
 def item_uid(item_id: int) -> str:
@@ -67,29 +75,60 @@ def build_feed(
         .order_by(col(ChecklistItem.opens_at), col(ChecklistItem.id))
     ).all()
     alarms = _alarm_times(session, enrollment.id)
+    patient = session.get(Patient, enrollment.patient_id)
+    assert patient is not None
+    tz = ZoneInfo(enrollment.timezone)
     for item in items:
         assert item.id is not None
         step = plan.steps[item.step_id]
+        if step.asks not in IN_CALENDAR:
+            continue
         event = _event(item_uid(item.id), now, item.acted_at or enrollment.updated_at)
         event.add("summary", step.text)
-        event.add("dtstart", item.opens_at)
-        if item.due_at > item.opens_at:  # DTEND must come after DTSTART; else a moment
-            event.add("dtend", item.due_at)
+        _timed(event, item, step.asks, tz)
         event.add("description", "\n\n".join(p for p in (step.text, step.why, opening) if p))
         event.add("url", page_url)
         event.add("transp", "TRANSPARENT")  # a window to act in, not a busy appointment
-        event.add("status", "CONFIRMED")
+        event.add("status", "CANCELLED" if item.status in NOT_DONE else "CONFIRMED")
         if step.critical:
             event.add("priority", 1)
         for send_at in alarms.get(item.id, ()):
+            send_at = _held(send_at, item, step.critical, patient, enrollment.timezone)
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", words.get("inbox_entry", text=step.text))
-            alarm.add("trigger", send_at - item.opens_at)  # relative to DTSTART
+            alarm.add("trigger", send_at)  # an absolute time: right for all-day events too
             event.add_component(alarm)
         calendar.add_component(event)
     data: bytes = calendar.to_ical()
     return data
+
+
+def _held(
+    send_at: datetime, item: ChecklistItem, critical: bool, patient: Patient, zone: str
+) -> datetime:
+    """When the dispatcher would send a reminder due at `send_at`: at the end of the patient's
+    quiet hours if it falls inside them and that is still in time, unless the step is critical
+    (tracker.reminders.rules.decide)."""
+    if critical:
+        return send_at
+    held = quiet_end(send_at, zone, patient.quiet_start, patient.quiet_end)
+    return held if held is not None and held <= item.due_at else send_at
+
+
+def _timed(event: Event, item: ChecklistItem, asks: str, tz: ZoneInfo) -> None:
+    """DTSTART and DTEND: a short event at a `do` item's time; whole days for a restriction,
+    and for a `do` item that names only a day (it opens at local midnight)."""
+    opens = item.opens_at.astimezone(tz)
+    if asks == "do" and not is_day_boundary(opens):
+        event.add("dtstart", item.opens_at)
+        event.add("dtend", min(item.opens_at + SHORT_EVENT, max(item.due_at, item.opens_at)))
+        return
+    ends = (item.expires_at or item.due_at).astimezone(tz)
+    # DTEND of an all-day event is the day after the last: a midnight end is that day itself.
+    last = ends.date() if is_day_boundary(ends) else ends.date() + timedelta(days=1)
+    event.add("dtstart", opens.date())
+    event.add("dtend", max(last, opens.date() + timedelta(days=1)))
 
 
 def _event(uid: str, now: datetime, modified: datetime) -> Event:

@@ -184,12 +184,18 @@ def decide(due: Due, *, now: datetime) -> Decision:
 
 def quiet_until(due: Due, *, now: datetime) -> datetime | None:
     """The end of the patient's quiet hours if `now` falls inside them (local time, DST-safe)."""
-    start_text = due.quiet_start or DEFAULT_QUIET[0]
-    end_text = due.quiet_end or DEFAULT_QUIET[1]
+    return quiet_end(now, due.timezone, due.quiet_start, due.quiet_end)
+
+
+def quiet_end(now: datetime, zone: str, begins: str, ends: str) -> datetime | None:
+    """The end of quiet hours `begins`-`ends` ("21:00", "07:00") in `zone` if `now` falls
+    inside them (the reminder dispatcher and the calendar's alarms hold to the same hours)."""
+    start_text = begins or DEFAULT_QUIET[0]
+    end_text = ends or DEFAULT_QUIET[1]
     start, end = _clock(start_text), _clock(end_text)
     if start == end:
         return None
-    tz = localtime.zone(due.timezone)
+    tz = localtime.zone(zone)
     local = now.astimezone(tz)
     clock = local.time().replace(tzinfo=None)
     inside = (start <= clock < end) if start < end else (clock >= start or clock < end)
