@@ -32,7 +32,8 @@ from tracker.care.schedule_rows import items_of
 from tracker.library.pathways import steps_of
 from tracker.models import Pathway
 from tracker.reminders.channels import build_channels
-from tracker.reminders.dispatch import Dispatcher, Settings
+from tracker.reminders.dispatch import Dispatcher
+from tracker.reminders.dispatch_settings import Settings
 
 TARGET_RATIO = 0.5
 FHIR_TARGET_MS = 50.0

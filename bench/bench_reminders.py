@@ -33,7 +33,8 @@ from tests.reminder_helpers import seed_reminders  # noqa: E402
 from tracker import create_app, db  # noqa: E402
 from tracker.models import Reminder  # noqa: E402
 from tracker.reminders.channels import build_channels  # noqa: E402
-from tracker.reminders.dispatch import Dispatcher, Settings  # noqa: E402
+from tracker.reminders.dispatch import Dispatcher  # noqa: E402
+from tracker.reminders.dispatch_settings import Settings  # noqa: E402
 
 NOW = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)
 DUE = 100_000

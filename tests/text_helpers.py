@@ -22,7 +22,8 @@ from tracker.library.pathways import steps_of
 from tracker.models import ChecklistItem, Enrollment, Reminder
 from tracker.patient.text_replies import digits
 from tracker.reminders.channels import build_channels
-from tracker.reminders.dispatch import Dispatcher, Settings
+from tracker.reminders.dispatch import Dispatcher
+from tracker.reminders.dispatch_settings import Settings
 from tracker.web.hooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 SECRET = "gateway-shared-secret"

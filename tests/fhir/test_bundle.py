@@ -20,7 +20,8 @@ from tracker import db
 from tracker.care.schedule_rows import items_of, reminders_of
 from tracker.models import Enrollment
 from tracker.reminders.channels import build_channels
-from tracker.reminders.dispatch import Dispatcher, Settings
+from tracker.reminders.dispatch import Dispatcher
+from tracker.reminders.dispatch_settings import Settings
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 # The reminders due by then are sent; the odd microseconds show the stored precision is kept.

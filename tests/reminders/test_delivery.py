@@ -17,7 +17,8 @@ from tests.reminder_helpers import SmtpServer, reminder_rows, seed_reminders, st
 from tracker import db
 from tracker.models import AuditEvent, ChecklistItem, Escalation, User
 from tracker.reminders.channels import Message, build_channels
-from tracker.reminders.dispatch import Dispatcher, Settings
+from tracker.reminders.dispatch import Dispatcher
+from tracker.reminders.dispatch_settings import Settings
 from tracker.reminders.escalation import alerts, escalate
 from tracker.reminders.outbox import claim
 from tracker.reminders.scheduler import ReminderScheduler

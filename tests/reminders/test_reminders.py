@@ -26,7 +26,8 @@ from tracker import db, localtime
 from tracker.errors import DispatcherLocked
 from tracker.models import AuditEvent, ChecklistItem, User
 from tracker.reminders.channels import Channel, Message, build_channels
-from tracker.reminders.dispatch import Dispatcher, Settings
+from tracker.reminders.dispatch import Dispatcher
+from tracker.reminders.dispatch_settings import Settings
 from tracker.reminders.escalation import alerts, escalate
 from tracker.reminders.outbox import sweep
 from tracker.reminders.rules import quiet_until

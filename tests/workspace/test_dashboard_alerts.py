@@ -15,7 +15,8 @@ from tracker import db
 from tracker.clock import utcnow
 from tracker.models import ChecklistItem
 from tracker.reminders.channels import build_channels
-from tracker.reminders.dispatch import Dispatcher, Settings
+from tracker.reminders.dispatch import Dispatcher
+from tracker.reminders.dispatch_settings import Settings
 from tracker.reminders.escalation import escalate
 
 smtp_server = reminder_helpers.smtp_server  # a fixture

@@ -29,7 +29,8 @@ from tracker.clock import utcnow
 from tracker.errors import DispatcherLocked
 from tracker.models import Enrollment
 from tracker.reminders.channels import Channel, build_channels
-from tracker.reminders.dispatch import Dispatcher, Settings
+from tracker.reminders.dispatch import Dispatcher
+from tracker.reminders.dispatch_settings import Settings
 from tracker.reminders.escalation import escalate
 from tracker.reminders.outbox import next_send_at, release_claims, sweep
 

@@ -14,7 +14,8 @@ from tracker.db import get_session
 from tracker.models import ChecklistItem, Enrollment, Patient
 from tracker.patient import ticking
 from tracker.web.nurse.blueprint import UNPROCESSABLE, bp, get_or_404
-from tracker.web.nurse.forms import ItemForm, PatientForm, PatientPageQuery, SearchForm
+from tracker.web.nurse.forms import ItemForm, PatientPageQuery, SearchForm
+from tracker.web.nurse.patient_form import PatientForm
 from tracker.web.nurse.text_messages import CHOICES, ConsentForm, texts_panel
 from tracker.workspace import choices
 from tracker.workspace.patient_timeline import load
