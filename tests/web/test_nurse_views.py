@@ -864,6 +864,11 @@ def test_reschedule_offers_to_reopen_done_preparation(
     new = _local(9)
     html = _text(_post(nurse, path, {"date": f"{new:%Y-%m-%d}", "time": "08:00"}, page=path))
     assert f'name="reopen" value="{item.id}"' in html and "no longer counts" in html
+    # Issue 13: what matters comes first, then the changes by day, not one flat table.
+    attention = html.index("Needs your attention")
+    assert (
+        attention < html.index(f'name="reopen" value="{item.id}"') < html.index('<h2 class="day">')
+    )
     data = dict(
         re.findall(
             r'<input type="hidden" name="(start|fold|allow_past|token)" value="([^"]*)"', html

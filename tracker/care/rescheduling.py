@@ -55,6 +55,7 @@ class ItemChange:
     new: Window | None  # None when the occurrence no longer exists
     no_longer_counts: bool = False  # done preparation whose window moved: done for the old date
     reopen: bool = False
+    critical: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,17 @@ def _plan_reschedule(
             elif plan.step.recurrence is None or window.opens <= horizon:
                 status = "missed" if closed(window, now) else "pending"
                 changes.append(
-                    ItemChange(None, plan.id, number, plan.step.text, "", status, None, window)
+                    ItemChange(
+                        None,
+                        plan.id,
+                        number,
+                        plan.step.text,
+                        "",
+                        status,
+                        None,
+                        window,
+                        critical=plan.step.critical,
+                    )
                 )
         for item in existing.values():  # occurrences the new times no longer have
             new_status = "cancelled" if item.status in ("pending", "missed") else item.status
@@ -221,6 +232,7 @@ def _plan_reschedule(
                     new_status,
                     window_of(item),
                     None,
+                    critical=plan.step.critical,
                 )
             )
     assert enrollment.id is not None
@@ -272,6 +284,7 @@ def _item_change(
         window,
         no_longer_counts,
         reopen,
+        plan.step.critical,
     )
 
 

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 
 from tracker import auth, errors
 from tracker.care import enrollment, rescheduling
+from tracker.care.reschedule_summary import summarize
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.models import Enrollment, Patient
@@ -94,8 +95,14 @@ def _preview_page(
 ) -> ResponseReturnValue:
     """What would move; confirming posts the time previewed and the token of this state."""
     form.token.data = row.updated_at.isoformat()
+    summary = summarize(diff, now=utcnow())
     return render_template(
-        "nurse/reschedule_preview.html", enrollment=row, patient=person, form=form, diff=diff
+        "nurse/reschedule_preview.html",
+        enrollment=row,
+        patient=person,
+        form=form,
+        diff=diff,
+        summary=summary,
     ), status
 
 
