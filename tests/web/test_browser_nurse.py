@@ -95,6 +95,11 @@ def test_nurse_registers_enrolls_and_reschedules(live_server: LiveServer, page: 
     for box in page.locator('input[name="confirm"]').all():
         box.check()
     page.get_by_role("button", name="Enroll").click()
+    # Four days ahead, some preparation is already past its deadline: the nurse is asked.
+    page.locator("legend", has_text="would already be late").wait_for()
+    _accessible(page, "enroll form, items that would start late")
+    page.get_by_role("radio", name=re.compile(r"Give (them|it) until")).check()
+    page.get_by_role("button", name="Enroll").click()
     page.wait_for_url(re.compile(r"/nurse/patients/\d+\?enrollment=\d+"))
     assert page.get_by_text("is enrolled on").is_visible()
     _accessible(page, "patient page")

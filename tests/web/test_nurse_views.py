@@ -555,6 +555,9 @@ def test_enroll_is_two_steps(
     assert conditional, "the seed pathway has conditional steps"
     for step in conditional:
         assert f'name="confirm" value="{step.id}"' in second
+        # Issue 13: critical conditional steps (fasting) start ticked; the others do not.
+        ticked = f'name="confirm" value="{step.id}" checked' in second
+        assert ticked == step.critical, step.text
     assert 'name="allow_past"' in second and 'value="America/New_York"' in second
 
 
@@ -564,18 +567,49 @@ def test_enroll_confirms_and_drops_conditional_steps(
     conditional = _conditional(session, version)
     keep = conditional[0].id
     page = f"/nurse/patients/{patient.id}/enroll?version={version.id}"
+    form = _enroll_form(version, _local(10), confirm=[keep], nurse=_nurse_id(session))
+    assert any(s.critical and s.id != keep for s in conditional), "a critical step is dropped"
+    # Dropping a critical step needs a reason: refused beside the field, nothing written.
+    refused = _post(nurse, f"/nurse/patients/{patient.id}/enroll", form, page=page)
+    assert refused.status_code == 422 and _invalid(_text(refused), "drop_reason")
+    assert _count(session, Enrollment) == 0
+    reason = "Cardiology says keep the blood thinner"
     response = _post(
-        nurse,
-        f"/nurse/patients/{patient.id}/enroll",
-        _enroll_form(version, _local(10), confirm=[keep], nurse=_nurse_id(session)),
-        page=page,
+        nurse, f"/nurse/patients/{patient.id}/enroll", {**form, "drop_reason": reason}, page=page
     )
     assert response.status_code == 302, _text(response)
+    created = session.exec(select(AuditEvent).where(AuditEvent.action == "enrollment.create"))
+    assert created.one().after["drop_reason"] == reason  # type: ignore[index]
     enrollment = session.exec(select(Enrollment).where(Enrollment.patient_id == patient.id)).one()
     assert enrollment.dropped_steps == sorted(s.id for s in conditional if s.id != keep)
     assert enrollment.nurse_id == _nurse_id(session)
     assert enrollment.procedure_start == _local(10).replace(tzinfo=ZONE).astimezone(UTC)
     assert response.headers["Location"].endswith(f"enrollment={enrollment.id}")
+
+
+def test_enrolling_at_short_notice_warns_about_late_items_and_can_give_them_time(
+    nurse: FlaskClient, patient: Patient, version: PathwayVersion, session: Session
+) -> None:
+    """Issue 13: a procedure the day after tomorrow leaves some preparation already past its
+    deadline; the nurse is told which, and chooses to give them time or keep them late."""
+    conditional = _conditional(session, version)
+    page = f"/nurse/patients/{patient.id}/enroll?version={version.id}"
+    form = _enroll_form(version, _local(2), confirm=[s.id for s in conditional])
+    warned = _post(nurse, f"/nurse/patients/{patient.id}/enroll", form, page=page)
+    assert warned.status_code == 422
+    html = _text(warned)
+    assert "would already be late" in html and 'name="late" value="catch_up"' in html
+    assert _count(session, Enrollment) == 0
+    response = _post(
+        nurse, f"/nurse/patients/{patient.id}/enroll", {**form, "late": "catch_up"}, page=page
+    )
+    assert response.status_code == 302, _text(response)
+    now = utcnow()
+    items = session.exec(select(ChecklistItem)).all()
+    assert items and all(item.due_at > now - timedelta(minutes=5) for item in items)
+    assert all(item.status == "pending" for item in items)
+    bad = _post(nurse, f"/nurse/patients/{patient.id}/enroll", {**form, "late": "x"}, page=page)
+    assert bad.status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -611,7 +645,7 @@ def test_enroll_in_the_past_needs_the_confirmation_box(
     nurse: FlaskClient, patient: Patient, version: PathwayVersion, session: Session
 ) -> None:
     page = f"/nurse/patients/{patient.id}/enroll?version={version.id}"
-    data = _enroll_form(version, _local(-2))
+    data = _enroll_form(version, _local(-2), confirm=[s.id for s in _conditional(session, version)])
     response = _post(nurse, f"/nurse/patients/{patient.id}/enroll", data, page=page)
     assert response.status_code == 422
     html = _text(response)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from tracker import audit
+from tracker.care import late_start
 from tracker.care.item_reminders import DUE_SOON_BEFORE, WAITING, Occasion
 from tracker.care.procedure_time import check_start, procedure_instant, zone
 from tracker.care.rescheduling import reschedule
@@ -39,6 +40,7 @@ from tracker.care.schedule_rows import (
     write_items,
 )
 from tracker.errors import InvalidInput, UndecidedSteps
+from tracker.localtime import Window
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient
 
 # The service API, and names callers import from here that live elsewhere: DUE_SOON_BEFORE and
@@ -86,12 +88,100 @@ def enroll(
     allow_past: bool = False,
     nurse_id: int | None = None,
     horizon: timedelta = HORIZON,
+    catch_up: bool = False,
+    drop_reason: str = "",
 ) -> Enrollment:
     """Put `patient` on `version` for a procedure at local `start`; items and reminders in one go.
 
     Every conditional step must be in `confirm` or `drop`. Items whose window has already
     closed are `missed` and get no reminders; recurring steps are written up to the horizon.
+    With `catch_up`, items that would start out late get a short window from now instead
+    (tracker.care.late_start). `drop_reason` (why a step was dropped) goes to the audit log.
     """
+    enrollment, context, planned = plan_enrollment(
+        session=session,
+        patient=patient,
+        version=version,
+        start=start,
+        now=now,
+        timezone=timezone,
+        fold=fold,
+        confirm=confirm,
+        drop=drop,
+        allow_past=allow_past,
+        nurse_id=nurse_id,
+        horizon=horizon,
+    )
+    if catch_up:
+        planned = late_start.caught_up(planned, now=now, start=enrollment.procedure_start)
+    session.add(enrollment)
+    session.flush()
+    items = write_items(session, context, planned, now)
+    missed = sum(row["status"] == "missed" for row in items)
+    facts = {"items": len(items), "missed": missed, "caught_up": catch_up}
+    audit.record(
+        session=session,
+        actor=actor,
+        action="enrollment.create",
+        subject=enrollment,
+        before=None,
+        after=audit.snapshot(enrollment, CREATED_FIELDS)
+        | facts
+        | ({"drop_reason": drop_reason} if drop_reason else {}),
+        patient_id=patient.id,
+        now=now,
+    )
+    return enrollment
+
+
+def late_items(
+    *,
+    session: Session,
+    patient: Patient,
+    version: PathwayVersion,
+    start: datetime,
+    now: datetime,
+    timezone: str | None = None,
+    fold: int | None = None,
+    confirm: Collection[int] = (),
+    drop: Collection[int] = (),
+    allow_past: bool = False,
+    nurse_id: int | None = None,
+) -> list[late_start.LateItem]:
+    """The items that enrolling so would start out late (writes nothing)."""
+    enrollment, _, planned = plan_enrollment(
+        session=session,
+        patient=patient,
+        version=version,
+        start=start,
+        now=now,
+        timezone=timezone,
+        fold=fold,
+        confirm=confirm,
+        drop=drop,
+        allow_past=allow_past,
+        nurse_id=nurse_id,
+    )
+    return late_start.late(planned, now=now, start=enrollment.procedure_start)
+
+
+def plan_enrollment(
+    *,
+    session: Session,
+    patient: Patient,
+    version: PathwayVersion,
+    start: datetime,
+    now: datetime,
+    timezone: str | None = None,
+    fold: int | None = None,
+    confirm: Collection[int] = (),
+    drop: Collection[int] = (),
+    allow_past: bool = False,
+    nurse_id: int | None = None,
+    horizon: timedelta = HORIZON,
+) -> tuple[Enrollment, EnrollmentContext, list[tuple[StepPlan, int, Window]]]:
+    """The enrollment `enroll` would write (not added to the session) and its windows: what
+    a nurse is warned about before enrolling (tracker.care.late_start)."""
     if version.state != "published":
         raise InvalidInput("version", f"version {version.number} is {version.state}, not published")
     if patient.id is None:
@@ -115,23 +205,9 @@ def enroll(
         created_at=now,
         updated_at=now,
     )
-    session.add(enrollment)
-    session.flush()
     kept = [plan for plan in plans if plan.id not in dropped]
     context = EnrollmentContext(enrollment, patient, kept, tz, channels_for(patient))
-    items = write_items(session, context, occurrences(context, horizon=enrollment.horizon), now)
-    missed = sum(row["status"] == "missed" for row in items)
-    audit.record(
-        session=session,
-        actor=actor,
-        action="enrollment.create",
-        subject=enrollment,
-        before=None,
-        after=audit.snapshot(enrollment, CREATED_FIELDS) | {"items": len(items), "missed": missed},
-        patient_id=patient.id,
-        now=now,
-    )
-    return enrollment
+    return enrollment, context, occurrences(context, horizon=enrollment.horizon)
 
 
 def _decide(

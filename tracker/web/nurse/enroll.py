@@ -3,7 +3,10 @@ conditional steps apply."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from http import HTTPStatus
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,14 +14,24 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker import auth, errors
 from tracker.care import enrollment
+from tracker.care.late_start import LateItem
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.library.pathways import steps_of
-from tracker.models import PathwayVersion, Patient, Step
+from tracker.models import Enrollment, PathwayVersion, Patient, Step
 from tracker.web.nurse.blueprint import UNPROCESSABLE, bp, get_or_404
 from tracker.web.nurse.forms import options
 from tracker.web.nurse.time_forms import ChooseVersionForm, EnrollForm
 from tracker.workspace import choices
+
+
+class StartsLate(Exception):
+    """Not enrolled yet: some items would start out late and the nurse has not said what to
+    do with them (`items`), or another answer is missing (no items)."""
+
+    def __init__(self, items: list[LateItem]) -> None:
+        super().__init__(f"{len(items)} item(s) would start late")
+        self.items = items
 
 
 @bp.route("/patients/<int:patient_id>/enroll", methods=["GET", "POST"])
@@ -42,14 +55,20 @@ def enroll(patient_id: int) -> ResponseReturnValue:
     conditional = [step for step in steps_of(session, version) if step.conditional]
     form = _enroll_form(person, conditional)
 
-    def page(status: int = HTTPStatus.OK) -> ResponseReturnValue:
+    def page(
+        status: int = HTTPStatus.OK, late: Sequence[LateItem] = (), zone: str = person.timezone
+    ) -> ResponseReturnValue:
         return render_template(
             "nurse/enroll.html",
             patient=person,
             version=version,
             form=form,
             conditional=conditional,
-            sections={str(step.id): step.section for step in conditional},
+            sections={
+                str(s.id): s.section + (", critical" if s.critical else "") for s in conditional
+            },
+            late=late,
+            zone=zone,
         ), status
 
     if request.method == "GET":
@@ -57,26 +76,45 @@ def enroll(patient_id: int) -> ResponseReturnValue:
     if not form.checked():
         return page(UNPROCESSABLE)
     chosen = form.confirmed()
+    reason = (form.drop_reason.data or "").strip()
+    if any(s.critical and s.id not in chosen for s in conditional) and not reason:
+        form.add_error("drop_reason", "You unticked a critical step: say why (it is recorded).")
     zone_name = form.timezone.data.strip() or person.timezone
-    try:
-        created = form.resolving_gap(
-            form.local_start(),
-            zone_name,
-            lambda start: enrollment.enroll(
-                session=session,
-                patient=person,
-                version=version,
-                start=start,
-                now=utcnow(),
-                actor=auth.staff_actor(),
-                timezone=zone_name,
-                fold=form.chosen_fold(),
-                confirm=chosen,
-                drop=[s.id for s in conditional if s.id is not None and s.id not in chosen],
-                allow_past=form.allow_past.data,
-                nurse_id=int(form.nurse.data) if form.nurse.data else None,
-            ),
+    now = utcnow()
+    choices_made: dict[str, Any] = {  # what enroll and late_items both take
+        "session": session,
+        "patient": person,
+        "version": version,
+        "now": now,
+        "timezone": zone_name,
+        "fold": form.chosen_fold(),
+        "confirm": chosen,
+        "drop": [s.id for s in conditional if s.id is not None and s.id not in chosen],
+        "allow_past": form.allow_past.data,
+        "nurse_id": int(form.nurse.data) if form.nurse.data else None,
+    }
+
+    def attempt(start: datetime) -> Enrollment:
+        late = enrollment.late_items(start=start, **choices_made)  # checks the time too
+        undecided = late and form.late.data not in ("catch_up", "keep")
+        if undecided or form.has_errors:
+            raise StartsLate(late if undecided else [])
+        return enrollment.enroll(
+            start=start,
+            actor=auth.staff_actor(),
+            catch_up=bool(late) and form.late.data == "catch_up",
+            drop_reason=reason,
+            **choices_made,
         )
+
+    try:
+        created = form.resolving_gap(form.local_start(), zone_name, attempt)
+    except StartsLate as starts_late:  # or another answer is missing: all said at once
+        session.rollback()
+        if starts_late.items:
+            message = "Some items would already be late: choose what to do with them."
+            form.add_error("late", message)
+        return page(UNPROCESSABLE, late=starts_late.items, zone=zone_name)
     except errors.InvalidInput as error:
         session.rollback()
         form.add_invalid(error)
@@ -92,9 +130,15 @@ def _enroll_form(person: Patient, conditional: list[Step]) -> EnrollForm:
         form = EnrollForm()
     else:
         staff = auth.current_staff()
+        # Critical conditional steps (fasting, say) start ticked: dropping one is a decision.
+        critical = [str(step.id) for step in conditional if step.critical]
         form = EnrollForm(
             formdata=request.args if "timezone" in request.args else None,
-            data={"timezone": person.timezone, "nurse": str(staff.id) if staff else ""},
+            data={
+                "timezone": person.timezone,
+                "nurse": str(staff.id) if staff else "",
+                "confirm": critical,
+            },
         )
     nurses = choices.nurse_choices(get_session())
     form.nurse.choices = options("Not assigned", nurses)

@@ -133,6 +133,9 @@ class ChooseVersionForm(QueryForm):
         return as_id(self.version.data)
 
 
+MAX_REASON = 500
+
+
 class EnrollForm(StartForm):
     """Step 2 of enrolling: the procedure time, its zone, the nurse and the conditional steps."""
 
@@ -146,6 +149,22 @@ class EnrollForm(StartForm):
         choices=[],
         validate_choice=False,
         validators=[ours(are_ids, "must be step ids")],
+    )
+
+    # Why a critical conditional step was unticked (required then; kept in the history).
+    drop_reason = TextField(
+        "Why drop a critical step?",
+        validators=[ours(lambda v: len(v or "") <= MAX_REASON, "is too long")],
+    )
+    # What to do with items that would start out late (asked only when there are some).
+    late = RadioField(
+        "Items that would start late",
+        choices=[
+            SelectChoice("catch_up", "Give them until the time shown"),
+            SelectChoice("keep", "Keep their dates: they start late"),
+        ],
+        validate_choice=False,
+        validators=[ours(lambda v: v in (None, "", "catch_up", "keep"), "is not a choice")],
     )
 
     def validate_nurse(self, field: Field) -> None:
