@@ -5,8 +5,8 @@ of rows, and `page`, which reads one page of a list. A list's cost follows what 
 the size of the database: its candidates are read in the order of an index and stop at the
 context's `cap` (the LIST_CAP first, so the scan is bounded however many enrollments there
 are), the page is ordered among those, and the count stops at the cap too ("200+"). Below
-the cap every list is exact. The queries themselves are in workspace.dashboard;
-workspace.choices shares the table handles and the page size.
+the cap every list is exact. The queries themselves are in workspace.procedure_lists,
+item_lists and reminder_lists; workspace.choices shares the table handles and the page size.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Table, func, select
+from sqlalchemy import BindParameter, ColumnElement, Select, Table, bindparam, func, select
 from sqlmodel import Session, SQLModel
 
 from tracker.models import (
@@ -188,6 +188,15 @@ def _filtered(query: Select[Any], filters: Filters, *, join_version: bool) -> Se
     if filters.nurse_id is not None:
         query = query.where(_enr.nurse_id == filters.nurse_id)
     return query
+
+
+def one_of(column: ColumnElement[str], values: tuple[str, ...]) -> ColumnElement[bool]:
+    """`column IN (...)` with the values written into the SQL: the partial indexes of migration
+    0007 are chosen only when the query repeats their condition literally."""
+    values_in: BindParameter[Any] = bindparam(
+        f"{column.key}_in", list(values), unique=True, literal_execute=True
+    )
+    return column.in_(values_in)
 
 
 def page(

@@ -15,7 +15,7 @@ from tracker.patient import ticking
 from tracker.web.nurse.blueprint import UNPROCESSABLE, bp, get_or_404
 from tracker.web.nurse.forms import ItemForm, PatientForm, PatientPageQuery, SearchForm
 from tracker.workspace import choices
-from tracker.workspace.patient_timeline import load
+from tracker.workspace.patient_page import load
 from tracker.workspace.work_list_pages import PAGE_SIZE
 
 
