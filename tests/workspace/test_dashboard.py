@@ -106,6 +106,27 @@ def test_pages_stop_at_the_cap(session: Session, late: list[Enrollment]) -> None
     assert _names(first) + _names(second) == ["Late 3", "Late 4", "Late 5"]
 
 
+@pytest.mark.both_databases
+def test_ties_are_broken_by_id_so_pages_neither_repeat_nor_skip(
+    session: Session, late: list[Enrollment]
+) -> None:
+    """The page is ordered among the candidates outside SQL: rows equal in every column the
+    list sorts by still come in one order, the item's id, page after page."""
+    due, expires = NOW - timedelta(hours=2), NOW + timedelta(hours=6)
+    session.execute(update(ChecklistItem).values(due_at=due, expires_at=expires))
+    session.execute(update(Enrollment).values(procedure_start=NOW + timedelta(hours=3)))
+    session.commit()
+    ids = sorted(session.execute(select(ChecklistItem.id)).scalars())
+    for name in ("overdue", "critical"):
+        pages = [
+            dashboard.work_list(session, name, _context(cap=PATIENTS), offset=offset, limit=2)
+            for offset in (0, 2, 4)
+        ]
+        shown = [row.item_id for page in pages for row in page.rows if isinstance(row, ItemRow)]
+        assert shown == ids, name
+        assert [page.total_label for page in pages] == [str(PATIENTS)] * 3
+
+
 def test_the_dashboard_shows_n_plus_past_the_cap(session: Session, late: list[Enrollment]) -> None:
     pages = dashboard.dashboard(session, _context(cap=4), rows=2)
     assert {name: page.total_label for name, page in pages.items()} == {
@@ -126,9 +147,9 @@ def test_procedures_today_count_up_to_the_cap(session: Session, late: list[Enrol
     assert (exact.total_label, len(exact.rows)) == (str(PATIENTS), 2)
 
 
-def _candidate_plans(app: Flask, session: Session, name: str) -> list[list[str]]:
-    """For each statement one capped page of the list runs (the page, then the count), the
-    steps of SQLite's plan for its candidates (the subquery the page and the count read)."""
+def _plans(app: Flask, session: Session, name: str) -> list[list[str]]:
+    """The steps of SQLite's plan for each statement one capped page of the list runs: its
+    candidates (one past the cap, which gives the count), then the shown rows."""
     statements: list[tuple[str, Any]] = []
     engine = db.get_engine(app)
 
@@ -140,40 +161,34 @@ def _candidate_plans(app: Flask, session: Session, name: str) -> list[list[str]]
         page = dashboard.work_list(session, name, _context(cap=2), limit=1)
     finally:
         event.remove(engine, "before_cursor_execute", keep)
-    assert page.capped  # so the count ran too
+    assert page.capped  # so the count was read too
     raw = session.connection().connection.driver_connection
     assert raw is not None
-    plans = []
-    for statement, parameters in statements:
-        rows = raw.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
-        roots = {node for node, _, _, detail in rows if detail.startswith(("LIST", "CO-ROUTINE"))}
-        inside: set[int] = set(roots)
-        for node, parent, _, _ in rows:  # parents come before their children
-            if parent in inside:
-                inside.add(node)
-        plans.append([detail for node, _, _, detail in rows if node in inside - roots])
-    return plans
+    return [
+        [detail for *_, detail in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+        for statement, parameters in statements
+    ]
 
 
 @pytest.mark.parametrize(
-    ("name", "index"),
+    ("name", "index", "table"),
     [
-        ("overdue", "ix_item_unconfirmed_due"),
-        ("critical", "ix_item_unconfirmed_due"),
-        ("reminders", "ix_reminder_problems"),
-        ("today", "ix_enrollment_procedure_start"),
+        ("overdue", "ix_item_unconfirmed_due", "checklistitem"),
+        ("critical", "ix_item_unconfirmed_due", "checklistitem"),
+        ("reminders", "ix_reminder_problems", "reminder"),
+        ("today", "ix_enrollment_procedure_start", "enrollment"),
     ],
 )
 def test_lists_read_an_index_in_order_and_never_sort_the_whole_window(
-    app: Flask, session: Session, late: list[Enrollment], name: str, index: str
+    app: Flask, session: Session, late: list[Enrollment], name: str, index: str, table: str
 ) -> None:
     session.execute(text("ANALYZE"))
-    plans = _candidate_plans(app, session, name)
-    assert len(plans) == 2  # the page, then the count
-    for steps in plans:
-        assert any(index in step for step in steps), steps
-        # Ordering ties by id is fine; sorting every candidate is what grew with size.
-        assert "USE TEMP B-TREE FOR ORDER BY" not in steps, steps
+    candidates, shown = _plans(app, session, name)  # the count is the candidates' length
+    assert any(index in step for step in candidates), candidates
+    # Ordering ties by id is fine; sorting every candidate is what grew with size.
+    assert "USE TEMP B-TREE FOR ORDER BY" not in candidates, candidates
+    # Only the shown rows are joined to their display columns, each found by its id.
+    assert any(f"SEARCH {table} USING INTEGER PRIMARY KEY" in step for step in shown), shown
 
 
 def test_items_of_cancelled_enrollments_are_not_candidates(

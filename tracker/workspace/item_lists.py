@@ -6,12 +6,11 @@ and stop at the cap (see work_list_pages.page).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session
 
 from tracker.workspace.wording import status_word
@@ -37,24 +36,34 @@ OVERDUE_LOOKBACK = timedelta(days=30)
 CRITICAL_LOOKBACK = timedelta(days=14)
 
 _item, _enr, _pat, _ver, _step = ITEMS.c, ENROLLMENTS.c, PATIENTS.c, VERSIONS.c, STEPS.c
+# Step ids from a tiny table: checked against the index's step_id before any row lookup.
+CRITICAL_STEP_IDS = select(_step.id).where(_step.critical.is_(True))
 
 
-ITEM_COLUMNS = (
-    _item.id,
-    _item.enrollment_id,
-    _enr.patient_id,
-    _pat.name,
-    _pat.mrn,
-    _ver.title,
-    _step.text,
-    _step.kind,
-    _step.critical,
-    _item.status,
-    _item.opens_at,
-    _item.due_at,
-    _item.expires_at,
-    _enr.procedure_start,
-    _enr.timezone,
+KEY = _item.id.label("item_id")
+ROWS = (
+    select(
+        KEY,
+        _item.enrollment_id,
+        _enr.patient_id,
+        _pat.name.label("patient_name"),
+        _pat.mrn,
+        _ver.title.label("pathway"),
+        _step.text.label("step_text"),
+        _step.kind,
+        _step.critical,
+        _item.status,
+        _item.opens_at,
+        _item.due_at,
+        _item.expires_at,
+        _enr.procedure_start,
+        _enr.timezone,
+    )
+    .select_from(ITEMS)
+    .join(ENROLLMENTS, _enr.id == _item.enrollment_id)
+    .join(STEPS, _step.id == _item.step_id)
+    .join(PATIENTS, _pat.id == _enr.patient_id)
+    .join(VERSIONS, _ver.id == _enr.version_id)
 )
 
 
@@ -64,41 +73,30 @@ def _items_page(
     offset: int,
     limit: int,
     *,
+    columns: Sequence[ColumnElement[Any]],
     where: Sequence[ColumnElement[bool]],
-    order: Sequence[ColumnElement[Any]],
-    critical_only: bool,
+    order: Callable[[Any], Any],
 ) -> Page:
     """Unconfirmed items of active enrollments matching `where`, the most recently due first
-    (index ix_item_unconfirmed_due, read backwards) up to the cap, shown in `order`."""
+    (index ix_item_unconfirmed_due, read backwards) up to the cap, shown in `order`: a sort key
+    on the candidates' id and `columns`."""
     candidates = (
-        select(_item.id)
+        select(_item.id, *columns)
         .select_from(ITEMS)
         .join(ENROLLMENTS, _enr.id == _item.enrollment_id)
         .where(one_of(_item.status, UNCONFIRMED_STATUSES), _enr.state == "active", *where)
         .order_by(_item.due_at.desc(), _item.id.desc())
     )
-    if critical_only:  # step ids from a tiny table, checked in the index before any lookup
-        candidates = candidates.where(
-            _item.step_id.in_(select(_step.id).where(_step.critical.is_(True)))
-        )
-    rows = (
-        select(*ITEM_COLUMNS)
-        .select_from(ITEMS)
-        .join(ENROLLMENTS, _enr.id == _item.enrollment_id)
-        .join(STEPS, _step.id == _item.step_id)
-        .join(PATIENTS, _pat.id == _enr.patient_id)
-        .join(VERSIONS, _ver.id == _enr.version_id)
-        .order_by(*order)
-    )
     return page(
         session,
         context,
         candidates=candidates,
-        rows=rows,
-        key=_item.id,
+        order=order,
+        rows=ROWS,
+        key=KEY,
         offset=offset,
         limit=limit,
-        build=lambda r: _item_row(r, context.now),
+        build=lambda row: _item_row(row, context.now),
     )
 
 
@@ -106,18 +104,34 @@ def _item_row(row: Any, now: datetime) -> ItemRow:
     shown = status_word(
         row.status, opens_at=row.opens_at, due_at=row.due_at, expires_at=row.expires_at, now=now
     )
-    return replace(ItemRow(*row), shown_status=shown)
+    return ItemRow(**row._mapping, shown_status=shown)
 
 
 def overdue(session: Session, context: Context, offset: int, limit: int) -> Page:
     """Unconfirmed past their deadline (within OVERDUE_LOOKBACK) but still worth doing:
     critical first, then soonest to expire (the last chance to act), then longest overdue."""
     now = context.now
+
+    def order(item: Any) -> tuple[bool, bool, datetime, datetime, int]:
+        no_expiry = item.expires_at is None
+        return (
+            not item.critical,
+            no_expiry,
+            item.due_at if no_expiry else item.expires_at,
+            item.due_at,
+            item.id,
+        )
+
     return _items_page(
         session,
         context,
         offset,
         limit,
+        columns=[
+            _item.due_at,
+            _item.expires_at,
+            _item.step_id.in_(CRITICAL_STEP_IDS).label("critical"),
+        ],
         where=[
             # Not "status IN (pending, not_done)": SQLite would then read ix_item_status_due and
             # sort the whole window instead of stopping at the cap.
@@ -126,14 +140,7 @@ def overdue(session: Session, context: Context, offset: int, limit: int) -> Page
             _item.due_at < now,
             or_(_item.expires_at.is_(None), _item.expires_at > now),
         ],
-        order=[
-            _step.critical.desc(),
-            case((_item.expires_at.is_(None), 1), else_=0),
-            _item.expires_at,
-            _item.due_at,
-            _item.id,
-        ],
-        critical_only=False,
+        order=order,
     )
 
 
@@ -141,17 +148,20 @@ def critical(session: Session, context: Context, offset: int, limit: int) -> Pag
     """Critical items (fasting, medication holds) not confirmed by their deadline (within
     CRITICAL_LOOKBACK): procedures still ahead first, soonest first, then those past."""
     now = context.now
+
+    def order(item: Any) -> tuple[bool, datetime, datetime, int]:
+        return (item.procedure_start < now, item.procedure_start, item.due_at, item.id)
+
     return _items_page(
         session,
         context,
         offset,
         limit,
-        where=[_item.due_at >= now - CRITICAL_LOOKBACK, _item.due_at < now],
-        order=[
-            case((_enr.procedure_start < now, 1), else_=0),
-            _enr.procedure_start,
-            _item.due_at,
-            _item.id,
+        columns=[_item.due_at, _enr.procedure_start],
+        where=[
+            _item.due_at >= now - CRITICAL_LOOKBACK,
+            _item.due_at < now,
+            _item.step_id.in_(CRITICAL_STEP_IDS),
         ],
-        critical_only=True,
+        order=order,
     )

@@ -29,11 +29,37 @@ _item, _enr, _pat, _ver = ITEMS.c, ENROLLMENTS.c, PATIENTS.c, VERSIONS.c
 _step, _rem = STEPS.c, REMINDERS.c
 
 
+KEY = _rem.id.label("reminder_id")
+ROWS = (
+    select(
+        KEY,
+        _rem.item_id,
+        _rem.enrollment_id,
+        _enr.patient_id,
+        _pat.name.label("patient_name"),
+        _pat.mrn,
+        _ver.title.label("pathway"),
+        _step.text.label("step_text"),
+        _rem.channel,
+        _rem.status,
+        _rem.send_at,
+        _rem.attempts,
+        _rem.last_error,
+        _enr.timezone,
+    )
+    .select_from(REMINDERS)
+    .join(ITEMS, _item.id == _rem.item_id)
+    .join(ENROLLMENTS, _enr.id == _rem.enrollment_id)
+    .join(PATIENTS, _pat.id == _enr.patient_id)
+    .join(VERSIONS, _ver.id == _enr.version_id)
+    .join(STEPS, _step.id == _item.step_id)
+)
+
+
 def reminder_problems(session: Session, context: Context, offset: int, limit: int) -> Page:
     """Failed or expired reminders of active enrollments planned within REMINDER_LOOKBACK of
     now (either side: a retry or a deferral can plan one ahead), newest first (index
     ix_reminder_problems)."""
-    order = (_rem.send_at.desc(), _rem.id.desc())
     candidates = (
         select(_rem.id)
         .select_from(REMINDERS)
@@ -44,40 +70,15 @@ def reminder_problems(session: Session, context: Context, offset: int, limit: in
             _rem.send_at < context.now + REMINDER_LOOKBACK,
             _enr.state == "active",
         )
-        .order_by(*order)
-    )
-    rows = (
-        select(
-            _rem.id,
-            _rem.item_id,
-            _rem.enrollment_id,
-            _enr.patient_id,
-            _pat.name,
-            _pat.mrn,
-            _ver.title,
-            _step.text,
-            _rem.channel,
-            _rem.status,
-            _rem.send_at,
-            _rem.attempts,
-            _rem.last_error,
-            _enr.timezone,
-        )
-        .select_from(REMINDERS)
-        .join(ITEMS, _item.id == _rem.item_id)
-        .join(ENROLLMENTS, _enr.id == _rem.enrollment_id)
-        .join(PATIENTS, _pat.id == _enr.patient_id)
-        .join(VERSIONS, _ver.id == _enr.version_id)
-        .join(STEPS, _step.id == _item.step_id)
-        .order_by(*order)
+        .order_by(_rem.send_at.desc(), _rem.id.desc())
     )
     return page(
         session,
         context,
         candidates=candidates,
-        rows=rows,
-        key=_rem.id,
+        rows=ROWS,
+        key=KEY,
         offset=offset,
         limit=limit,
-        build=lambda r: ReminderRow(*r),
+        build=lambda row: ReminderRow(**row._mapping),
     )

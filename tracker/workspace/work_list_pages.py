@@ -2,12 +2,12 @@
 
 The filters and context every list query takes, the row each kind of list returns, a page
 of rows, and `page`, which reads one page of a list. A list's cost follows what it shows, not
-the size of the database: its candidates are read in the order of an index and stop at the
-context's `cap` (the LIST_CAP first, so the scan is bounded however many enrollments there
-are), the page is ordered among those, and the count stops at the cap too ("200+"). Below
-the cap every list is exact. The queries themselves are in workspace.procedure_lists,
-item_lists and reminder_lists; workspace.choices shares the table handles and the page size.
-"""
+the size of the database: its candidates (ids and sort columns only) are read in the order of
+an index and stop one past the context's `cap` (the LIST_CAP first, so the scan is bounded
+however many enrollments there are), which also gives the count ("200+"); the page is ordered
+among them, and only its rows are joined to their patients, pathways and steps. Below the cap
+every list is exact. The queries themselves are in workspace.procedure_lists, item_lists and
+reminder_lists; workspace.choices shares the table handles and the page size."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BindParameter, ColumnElement, Select, Table, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, Label, Select, Table, bindparam
 from sqlmodel import Session, SQLModel
 
 from tracker.models import (
@@ -204,22 +204,35 @@ def page(
     context: Context,
     *,
     candidates: Select[Any],
+    order: Callable[[Any], Any] | None = None,
     rows: Select[Any],
-    key: ColumnElement[Any],
+    key: Label[Any],
     offset: int,
     limit: int,
     build: Callable[[Any], Row],
 ) -> Page:
-    """A page of `rows` (ordered, with their display columns) among the first `context.cap`
-    of `candidates` (one id column, in an index's order, narrowed here by the context's
-    filters); the count of candidates is read only when the page does not show them all, and
-    stops one past the cap."""
+    """One page of a list, in two queries whatever the database's size.
+
+    `candidates` selects each candidate's `id` and the columns `order` sorts by, in an index's
+    order; it is narrowed here by the context's filters and read up to one past the cap, which
+    gives the count. The page is cut from the first `context.cap` of them, in `order` (a sort
+    key on those rows; None keeps the index's order). Only the page's rows are then read with
+    their display columns: `rows`, whose `key` column is the candidates' id, built by name.
+    """
     candidates = _filtered(candidates, context.filters, join_version=True)
-    considered = rows.where(key.in_(candidates.limit(context.cap)))
     connection = session.connection()
-    found = [build(r) for r in connection.execute(considered.offset(offset).limit(limit))]
-    if offset == 0 and len(found) < min(limit, context.cap):
-        return Page(found, len(found), offset, limit)  # all of it, without a count
-    counted = select(func.count()).select_from(candidates.limit(context.cap + 1).subquery())
-    total = int(connection.execute(counted).scalar_one())
-    return Page(found, min(total, context.cap), offset, limit, capped=total > context.cap)
+    found = connection.execute(candidates.limit(context.cap + 1)).all()
+    considered = list(found[: context.cap])
+    if order is not None:
+        considered.sort(key=order)
+    ids = [row.id for row in considered[offset : offset + limit]]
+    position = {row_id: n for n, row_id in enumerate(ids)}
+    shown = list(connection.execute(rows.where(key.in_(ids)))) if ids else []
+    shown.sort(key=lambda row: position[row._mapping[key]])
+    return Page(
+        [build(row) for row in shown],
+        len(considered),
+        offset,
+        limit,
+        capped=len(found) > context.cap,
+    )
