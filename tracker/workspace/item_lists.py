@@ -6,11 +6,11 @@ and stop at the cap (see work_list_pages.page).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, case, or_, select
 from sqlmodel import Session
 
 from tracker.workspace.wording import status_word
@@ -22,6 +22,7 @@ from tracker.workspace.work_list_pages import (
     VERSIONS,
     Context,
     ItemRow,
+    Order,
     Page,
     one_of,
     page,
@@ -40,10 +41,9 @@ _item, _enr, _pat, _ver, _step = ITEMS.c, ENROLLMENTS.c, PATIENTS.c, VERSIONS.c,
 CRITICAL_STEP_IDS = select(_step.id).where(_step.critical.is_(True))
 
 
-KEY = _item.id.label("item_id")
 ROWS = (
     select(
-        KEY,
+        _item.id.label("item_id"),
         _item.enrollment_id,
         _enr.patient_id,
         _pat.name.label("patient_name"),
@@ -67,6 +67,10 @@ ROWS = (
 )
 
 
+def _newest_due_first(c: Any) -> list[ColumnElement[Any]]:
+    return [c.due_at.desc(), c.id.desc()]
+
+
 def _items_page(
     session: Session,
     context: Context,
@@ -75,63 +79,63 @@ def _items_page(
     *,
     columns: Sequence[ColumnElement[Any]],
     where: Sequence[ColumnElement[bool]],
-    order: Callable[[Any], Any],
+    shown_in: Order,
 ) -> Page:
     """Unconfirmed items of active enrollments matching `where`, the most recently due first
-    (index ix_item_unconfirmed_due, read backwards) up to the cap, shown in `order`: a sort key
-    on the candidates' id and `columns`."""
+    (index ix_item_unconfirmed_due, read backwards) up to the cap, shown in `shown_in` order
+    (of the candidates' id, due_at and `columns`)."""
     candidates = (
-        select(_item.id, *columns)
+        select(_item.id, _item.due_at, *columns)
         .select_from(ITEMS)
         .join(ENROLLMENTS, _enr.id == _item.enrollment_id)
         .where(one_of(_item.status, UNCONFIRMED_STATUSES), _enr.state == "active", *where)
-        .order_by(_item.due_at.desc(), _item.id.desc())
     )
     return page(
         session,
         context,
         candidates=candidates,
-        order=order,
+        scan=_newest_due_first,
+        shown_in=shown_in,
         rows=ROWS,
-        key=KEY,
+        key=_item.id,
         offset=offset,
         limit=limit,
-        build=lambda row: _item_row(row, context.now),
+        build=lambda values: _item_row(values, context.now),
     )
 
 
-def _item_row(row: Any, now: datetime) -> ItemRow:
+def _item_row(values: dict[str, Any], now: datetime) -> ItemRow:
     shown = status_word(
-        row.status, opens_at=row.opens_at, due_at=row.due_at, expires_at=row.expires_at, now=now
+        values["status"],
+        opens_at=values["opens_at"],
+        due_at=values["due_at"],
+        expires_at=values["expires_at"],
+        now=now,
     )
-    return ItemRow(**row._mapping, shown_status=shown)
+    return ItemRow(**values, shown_status=shown)
+
+
+def _critical_then_expiring(c: Any) -> list[ColumnElement[Any]]:
+    """Critical first, then soonest to expire (the last chance to act), then longest overdue."""
+    return [
+        c.critical.desc(),
+        case((c.expires_at.is_(None), 1), else_=0),
+        c.expires_at,
+        c.due_at,
+        c.id,
+    ]
 
 
 def overdue(session: Session, context: Context, offset: int, limit: int) -> Page:
     """Unconfirmed past their deadline (within OVERDUE_LOOKBACK) but still worth doing:
     critical first, then soonest to expire (the last chance to act), then longest overdue."""
     now = context.now
-
-    def order(item: Any) -> tuple[bool, bool, datetime, datetime, int]:
-        no_expiry = item.expires_at is None
-        return (
-            not item.critical,
-            no_expiry,
-            item.due_at if no_expiry else item.expires_at,
-            item.due_at,
-            item.id,
-        )
-
     return _items_page(
         session,
         context,
         offset,
         limit,
-        columns=[
-            _item.due_at,
-            _item.expires_at,
-            _item.step_id.in_(CRITICAL_STEP_IDS).label("critical"),
-        ],
+        columns=[_item.expires_at, _item.step_id.in_(CRITICAL_STEP_IDS).label("critical")],
         where=[
             # Not "status IN (pending, not_done)": SQLite would then read ix_item_status_due and
             # sort the whole window instead of stopping at the cap.
@@ -140,7 +144,7 @@ def overdue(session: Session, context: Context, offset: int, limit: int) -> Page
             _item.due_at < now,
             or_(_item.expires_at.is_(None), _item.expires_at > now),
         ],
-        order=order,
+        shown_in=_critical_then_expiring,
     )
 
 
@@ -149,19 +153,19 @@ def critical(session: Session, context: Context, offset: int, limit: int) -> Pag
     CRITICAL_LOOKBACK): procedures still ahead first, soonest first, then those past."""
     now = context.now
 
-    def order(item: Any) -> tuple[bool, datetime, datetime, int]:
-        return (item.procedure_start < now, item.procedure_start, item.due_at, item.id)
+    def ahead_then_past(c: Any) -> list[ColumnElement[Any]]:
+        return [case((c.procedure_start < now, 1), else_=0), c.procedure_start, c.due_at, c.id]
 
     return _items_page(
         session,
         context,
         offset,
         limit,
-        columns=[_item.due_at, _enr.procedure_start],
+        columns=[_enr.procedure_start],
         where=[
             _item.due_at >= now - CRITICAL_LOOKBACK,
             _item.due_at < now,
             _item.step_id.in_(CRITICAL_STEP_IDS),
         ],
-        order=order,
+        shown_in=ahead_then_past,
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
 from tracker.workspace.work_list_pages import (
@@ -24,10 +25,9 @@ LIVE_STATES = ("active", "completed")  # procedures listed for a day: everything
 _enr, _pat, _ver, _user = ENROLLMENTS.c, PATIENTS.c, VERSIONS.c, USERS.c
 
 
-KEY = _enr.id.label("enrollment_id")
 ROWS = (
     select(
-        KEY,
+        _enr.id.label("enrollment_id"),
         _enr.patient_id,
         _pat.name.label("patient_name"),
         _pat.mrn,
@@ -44,6 +44,10 @@ ROWS = (
 )
 
 
+def _soonest_first(c: Any) -> list[ColumnElement[Any]]:
+    return [c.procedure_start, c.id]
+
+
 def procedures_on(days_ahead: int) -> Callable[[Session, Context, int, int], Page]:
     """The list of procedures starting on the local day `days_ahead` after today, soonest
     first (index ix_enrollment_procedure_start)."""
@@ -51,24 +55,24 @@ def procedures_on(days_ahead: int) -> Callable[[Session, Context, int, int], Pag
     def fetch(session: Session, context: Context, offset: int, limit: int) -> Page:
         start, end = day_bounds(context.now, context.zone, days_ahead)
         candidates = (
-            select(_enr.id)
+            select(_enr.id, _enr.procedure_start)
             .select_from(ENROLLMENTS)
             .where(
                 _enr.procedure_start >= start,
                 _enr.procedure_start < end,
                 _enr.state.in_(LIVE_STATES),
             )
-            .order_by(_enr.procedure_start, _enr.id)
         )
         return page(
             session,
             context,
             candidates=candidates,
+            scan=_soonest_first,
             rows=ROWS,
-            key=KEY,
+            key=_enr.id,
             offset=offset,
             limit=limit,
-            build=lambda row: ProcedureRow(**row._mapping),
+            build=lambda values: ProcedureRow(**values),
         )
 
     return fetch

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlmodel import Session
 
 from tracker.workspace.work_list_pages import (
@@ -29,10 +30,9 @@ _item, _enr, _pat, _ver = ITEMS.c, ENROLLMENTS.c, PATIENTS.c, VERSIONS.c
 _step, _rem = STEPS.c, REMINDERS.c
 
 
-KEY = _rem.id.label("reminder_id")
 ROWS = (
     select(
-        KEY,
+        _rem.id.label("reminder_id"),
         _rem.item_id,
         _rem.enrollment_id,
         _enr.patient_id,
@@ -56,12 +56,16 @@ ROWS = (
 )
 
 
+def _newest_first(c: Any) -> list[ColumnElement[Any]]:
+    return [c.send_at.desc(), c.id.desc()]
+
+
 def reminder_problems(session: Session, context: Context, offset: int, limit: int) -> Page:
     """Failed or expired reminders of active enrollments planned within REMINDER_LOOKBACK of
     now (either side: a retry or a deferral can plan one ahead), newest first (index
     ix_reminder_problems)."""
     candidates = (
-        select(_rem.id)
+        select(_rem.id, _rem.send_at)
         .select_from(REMINDERS)
         .join(ENROLLMENTS, _enr.id == _rem.enrollment_id)
         .where(
@@ -70,15 +74,15 @@ def reminder_problems(session: Session, context: Context, offset: int, limit: in
             _rem.send_at < context.now + REMINDER_LOOKBACK,
             _enr.state == "active",
         )
-        .order_by(_rem.send_at.desc(), _rem.id.desc())
     )
     return page(
         session,
         context,
         candidates=candidates,
+        scan=_newest_first,
         rows=ROWS,
-        key=KEY,
+        key=_rem.id,
         offset=offset,
         limit=limit,
-        build=lambda row: ReminderRow(**row._mapping),
+        build=lambda values: ReminderRow(**values),
     )

@@ -11,13 +11,21 @@ reminder_lists; workspace.choices shares the table handles and the page size."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BindParameter, ColumnElement, Label, Select, Table, bindparam
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    func,
+    select,
+)
 from sqlmodel import Session, SQLModel
 
 from tracker.models import (
@@ -199,40 +207,56 @@ def one_of(column: ColumnElement[str], values: tuple[str, ...]) -> ColumnElement
     return column.in_(values_in)
 
 
+# How a list orders rows, given the columns to order by by name (`.c` of the candidates' query
+# or of a subquery of it).
+Order = Callable[[Any], Sequence[ColumnElement[Any]]]
+
+
 def page(
     session: Session,
     context: Context,
     *,
     candidates: Select[Any],
-    order: Callable[[Any], Any] | None = None,
+    scan: Order,
+    shown_in: Order | None = None,
     rows: Select[Any],
-    key: Label[Any],
+    key: ColumnElement[Any],
     offset: int,
     limit: int,
-    build: Callable[[Any], Row],
+    build: Callable[[dict[str, Any]], Row],
 ) -> Page:
-    """One page of a list, in two queries whatever the database's size.
+    """One page of a list and its size, in one statement whatever the database's size.
 
-    `candidates` selects each candidate's `id` and the columns `order` sorts by, in an index's
-    order; it is narrowed here by the context's filters and read up to one past the cap, which
-    gives the count. The page is cut from the first `context.cap` of them, in `order` (a sort
-    key on those rows; None keeps the index's order). Only the page's rows are then read with
-    their display columns: `rows`, whose `key` column is the candidates' id, built by name.
+    `candidates` selects each candidate's `id` and the columns the orders use; it is read in
+    the `scan` order (an index's) up to one past the cap, narrowed by the context's filters,
+    and counted. The page is cut from the first `context.cap` in the `shown_in` order (by
+    default the scan's), and only its rows are joined to their display columns: `rows`, whose
+    `key` column is the candidates' id. Rows are built by name.
     """
     candidates = _filtered(candidates, context.filters, join_version=True)
-    connection = session.connection()
-    found = connection.execute(candidates.limit(context.cap + 1)).all()
-    considered = list(found[: context.cap])
-    if order is not None:
-        considered.sort(key=order)
-    ids = [row.id for row in considered[offset : offset + limit]]
-    position = {row_id: n for n, row_id in enumerate(ids)}
-    shown = list(connection.execute(rows.where(key.in_(ids)))) if ids else []
-    shown.sort(key=lambda row: position[row._mapping[key]])
-    return Page(
-        [build(row) for row in shown],
-        len(considered),
-        offset,
-        limit,
-        capped=len(found) > context.cap,
+    shown_in = shown_in or scan
+    firsts = candidates.order_by(*scan(candidates.selected_columns)).limit(context.cap + 1)
+    firsts_cte = firsts.cte("firsts")  # one past the cap: the count says "200+"
+    considered = (
+        select(firsts_cte).order_by(*scan(firsts_cte.c)).limit(context.cap).subquery("considered")
     )
+    shown = (
+        select(considered)
+        .order_by(*shown_in(considered.c))
+        .offset(offset)
+        .limit(limit)
+        .subquery("shown")
+    )
+    found = select(func.count()).select_from(firsts_cte).scalar_subquery().label("found")
+    statement = rows.add_columns(found).join(shown, shown.c.id == key).order_by(*shown_in(shown.c))
+    connection = session.connection()
+    values = [dict(row._mapping) for row in connection.execute(statement)]
+    if values:
+        total = values[0]["found"]
+    elif offset == 0:
+        total = 0
+    else:  # a page past the end: nothing to carry the count, so count on its own
+        counted = select(func.count()).select_from(firsts.subquery())
+        total = connection.execute(counted).scalar_one()
+    page_rows = [build({k: v for k, v in row.items() if k != "found"}) for row in values]
+    return Page(page_rows, min(total, context.cap), offset, limit, capped=total > context.cap)
