@@ -127,6 +127,17 @@ def test_ties_are_broken_by_id_so_pages_neither_repeat_nor_skip(
         assert [page.total_label for page in pages] == [str(PATIENTS)] * 3
 
 
+@pytest.mark.both_databases
+@pytest.mark.parametrize("offset", [PATIENTS, PATIENTS + 3])
+def test_a_page_past_the_end_is_empty_and_still_counts(
+    session: Session, late: list[Enrollment], offset: int
+) -> None:
+    beyond = dashboard.work_list(session, "overdue", _context(cap=3), offset=offset, limit=2)
+    assert (beyond.rows, beyond.total_label, beyond.has_more) == ([], "3+", False)
+    exact = dashboard.work_list(session, "reminders", _context(cap=9), offset=offset, limit=2)
+    assert (exact.rows, exact.total_label) == ([], str(PATIENTS))
+
+
 def test_the_dashboard_shows_n_plus_past_the_cap(session: Session, late: list[Enrollment]) -> None:
     pages = dashboard.dashboard(session, _context(cap=4), rows=2)
     assert {name: page.total_label for name, page in pages.items()} == {

@@ -2,10 +2,10 @@
 
 Each list reads its candidates in the order of an index (procedures by start, items and
 reminders newest first) and stops at the cap (work_list_pages.LIST_CAP), orders them the way a
-nurse works through them, and joins only the rows shown to their display columns (two queries
-a list, none per row). So a list costs what it shows: with 10,000 or 100,000 active
-enrollments the dashboard reads about the same rows.
-The lists' queries are in procedure_lists, item_lists and reminder_lists.
+nurse works through them, and joins only the rows shown to their display columns (one
+statement a list, with its count; none per row). So a list costs what it shows: with 10,000
+or 100,000 active enrollments the dashboard reads about the same rows. The lists' queries are
+in procedure_lists, item_lists and reminder_lists.
 """
 
 from __future__ import annotations
