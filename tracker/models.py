@@ -147,7 +147,8 @@ class ChecklistItem(SQLModel, table=True):
             "step_id",
             "note",
         ),
-        # The dashboard's overdue and critical lists, newest first (migration 0007 says why).
+        # The dashboard's overdue and critical lists, newest first (migration 0007 says why;
+        # 0014 added the id, so PostgreSQL reads their candidates from the index alone).
         Index(
             "ix_item_unconfirmed_due",
             "due_at",
@@ -155,6 +156,7 @@ class ChecklistItem(SQLModel, table=True):
             "expires_at",
             "enrollment_id",
             "step_id",
+            "id",
             sqlite_where=text("status IN ('pending', 'not_done', 'missed')"),
             postgresql_where=text("status IN ('pending', 'not_done', 'missed')"),
         ),
@@ -186,11 +188,12 @@ class Reminder(SQLModel, table=True):
             sqlite_where=text("status = 'sent'"),
             postgresql_where=text("status = 'sent'"),
         ),
-        # The dashboard's failed and expired reminders, newest first (migration 0007).
+        # The dashboard's failed and expired reminders, newest first (migrations 0007, 0014).
         Index(
             "ix_reminder_problems",
             "send_at",
             "enrollment_id",
+            "id",
             sqlite_where=text("status IN ('failed', 'expired')"),
             postgresql_where=text("status IN ('failed', 'expired')"),
         ),

@@ -41,7 +41,7 @@ from tracker.models import (
     Step,
     User,
 )
-from tracker.workspace.patient_timeline import countdown, css_status, display_status
+from tracker.workspace.wording import countdown, css_status, display_status
 from tracker.workspace.work_list_pages import PAGE_SIZE, day_bounds
 
 ZONE = ZoneInfo("America/New_York")

@@ -106,6 +106,38 @@ def test_pages_stop_at_the_cap(session: Session, late: list[Enrollment]) -> None
     assert _names(first) + _names(second) == ["Late 3", "Late 4", "Late 5"]
 
 
+@pytest.mark.both_databases
+def test_ties_are_broken_by_id_so_pages_neither_repeat_nor_skip(
+    session: Session, late: list[Enrollment]
+) -> None:
+    """The page is ordered among the candidates outside SQL: rows equal in every column the
+    list sorts by still come in one order, the item's id, page after page."""
+    due, expires = NOW - timedelta(hours=2), NOW + timedelta(hours=6)
+    session.execute(update(ChecklistItem).values(due_at=due, expires_at=expires))
+    session.execute(update(Enrollment).values(procedure_start=NOW + timedelta(hours=3)))
+    session.commit()
+    ids = sorted(session.execute(select(ChecklistItem.id)).scalars())
+    for name in ("overdue", "critical"):
+        pages = [
+            dashboard.work_list(session, name, _context(cap=PATIENTS), offset=offset, limit=2)
+            for offset in (0, 2, 4)
+        ]
+        shown = [row.item_id for page in pages for row in page.rows if isinstance(row, ItemRow)]
+        assert shown == ids, name
+        assert [page.total_label for page in pages] == [str(PATIENTS)] * 3
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("offset", [PATIENTS, PATIENTS + 3])
+def test_a_page_past_the_end_is_empty_and_still_counts(
+    session: Session, late: list[Enrollment], offset: int
+) -> None:
+    beyond = dashboard.work_list(session, "overdue", _context(cap=3), offset=offset, limit=2)
+    assert (beyond.rows, beyond.total_label, beyond.has_more) == ([], "3+", False)
+    exact = dashboard.work_list(session, "reminders", _context(cap=9), offset=offset, limit=2)
+    assert (exact.rows, exact.total_label) == ([], str(PATIENTS))
+
+
 def test_the_dashboard_shows_n_plus_past_the_cap(session: Session, late: list[Enrollment]) -> None:
     pages = dashboard.dashboard(session, _context(cap=4), rows=2)
     assert {name: page.total_label for name, page in pages.items()} == {
@@ -126,9 +158,9 @@ def test_procedures_today_count_up_to_the_cap(session: Session, late: list[Enrol
     assert (exact.total_label, len(exact.rows)) == (str(PATIENTS), 2)
 
 
-def _candidate_plans(app: Flask, session: Session, name: str) -> list[list[str]]:
-    """For each statement one capped page of the list runs (the page, then the count), the
-    steps of SQLite's plan for its candidates (the subquery the page and the count read)."""
+def _plan(app: Flask, session: Session, name: str) -> tuple[list[str], list[str]]:
+    """SQLite's plan for the one statement a capped page of the list runs: the steps that read
+    its candidates (the `firsts` it counts and pages from), and all of its steps."""
     statements: list[tuple[str, Any]] = []
     engine = db.get_engine(app)
 
@@ -140,40 +172,43 @@ def _candidate_plans(app: Flask, session: Session, name: str) -> list[list[str]]
         page = dashboard.work_list(session, name, _context(cap=2), limit=1)
     finally:
         event.remove(engine, "before_cursor_execute", keep)
-    assert page.capped  # so the count ran too
+    assert page.capped  # so the count was read too
+    assert len(statements) == 1  # the page and the count together
     raw = session.connection().connection.driver_connection
     assert raw is not None
-    plans = []
-    for statement, parameters in statements:
-        rows = raw.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
-        roots = {node for node, _, _, detail in rows if detail.startswith(("LIST", "CO-ROUTINE"))}
-        inside: set[int] = set(roots)
-        for node, parent, _, _ in rows:  # parents come before their children
-            if parent in inside:
-                inside.add(node)
-        plans.append([detail for node, _, _, detail in rows if node in inside - roots])
-    return plans
+    statement, parameters = statements[0]
+    rows = raw.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
+    roots = {
+        node for node, _, _, detail in rows if detail in ("MATERIALIZE firsts", "CO-ROUTINE firsts")
+    }
+    assert roots, rows
+    inside = set(roots)
+    for node, parent, _, _ in rows:  # parents come before their children
+        if parent in inside:
+            inside.add(node)
+    firsts = [detail for node, _, _, detail in rows if node in inside - roots]
+    return firsts, [detail for *_, detail in rows]
 
 
 @pytest.mark.parametrize(
-    ("name", "index"),
+    ("name", "index", "table"),
     [
-        ("overdue", "ix_item_unconfirmed_due"),
-        ("critical", "ix_item_unconfirmed_due"),
-        ("reminders", "ix_reminder_problems"),
-        ("today", "ix_enrollment_procedure_start"),
+        ("overdue", "ix_item_unconfirmed_due", "checklistitem"),
+        ("critical", "ix_item_unconfirmed_due", "checklistitem"),
+        ("reminders", "ix_reminder_problems", "reminder"),
+        ("today", "ix_enrollment_procedure_start", "enrollment"),
     ],
 )
 def test_lists_read_an_index_in_order_and_never_sort_the_whole_window(
-    app: Flask, session: Session, late: list[Enrollment], name: str, index: str
+    app: Flask, session: Session, late: list[Enrollment], name: str, index: str, table: str
 ) -> None:
     session.execute(text("ANALYZE"))
-    plans = _candidate_plans(app, session, name)
-    assert len(plans) == 2  # the page, then the count
-    for steps in plans:
-        assert any(index in step for step in steps), steps
-        # Ordering ties by id is fine; sorting every candidate is what grew with size.
-        assert "USE TEMP B-TREE FOR ORDER BY" not in steps, steps
+    candidates, steps = _plan(app, session, name)
+    assert any(index in step for step in candidates), steps
+    # Ordering ties by id is fine; sorting every candidate is what grew with size.
+    assert "USE TEMP B-TREE FOR ORDER BY" not in candidates, steps
+    # Only the shown rows are joined to their display columns, each found by its id.
+    assert any(f"SEARCH {table} USING INTEGER PRIMARY KEY" in step for step in steps), steps
 
 
 def test_items_of_cancelled_enrollments_are_not_candidates(

@@ -32,7 +32,7 @@ from tracker.db import get_session
 from tracker.errors import InvalidInput
 from tracker.models import Enrollment, Patient, PatientLink
 from tracker.patient.links import issue_link, latest_link, qr_svg, revoke_links
-from tracker.workspace.patient_timeline import local_text
+from tracker.workspace.wording import local_text
 
 bp = Blueprint("links", __name__, url_prefix="/nurse/links")
 auth.require_staff_for_blueprint(bp)

@@ -2,22 +2,30 @@
 
 The filters and context every list query takes, the row each kind of list returns, a page
 of rows, and `page`, which reads one page of a list. A list's cost follows what it shows, not
-the size of the database: its candidates are read in the order of an index and stop at the
-context's `cap` (the LIST_CAP first, so the scan is bounded however many enrollments there
-are), the page is ordered among those, and the count stops at the cap too ("200+"). Below
-the cap every list is exact. The queries themselves are in workspace.dashboard;
-workspace.choices shares the table handles and the page size.
-"""
+the size of the database: its candidates (ids and sort columns only) are read in the order of
+an index and stop one past the context's `cap` (the LIST_CAP first, so the scan is bounded
+however many enrollments there are), which also gives the count ("200+"); the page is ordered
+among them, and only its rows are joined to their patients, pathways and steps. Below the cap
+every list is exact. The queries themselves are in workspace.procedure_lists, item_lists and
+reminder_lists; workspace.choices shares the table handles and the page size."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Table, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    func,
+    select,
+)
 from sqlmodel import Session, SQLModel
 
 from tracker.models import (
@@ -190,27 +198,65 @@ def _filtered(query: Select[Any], filters: Filters, *, join_version: bool) -> Se
     return query
 
 
+def one_of(column: ColumnElement[str], values: tuple[str, ...]) -> ColumnElement[bool]:
+    """`column IN (...)` with the values written into the SQL: the partial indexes of migration
+    0007 are chosen only when the query repeats their condition literally."""
+    values_in: BindParameter[Any] = bindparam(
+        f"{column.key}_in", list(values), unique=True, literal_execute=True
+    )
+    return column.in_(values_in)
+
+
+# How a list orders rows, given the columns to order by by name (`.c` of the candidates' query
+# or of a subquery of it).
+Order = Callable[[Any], Sequence[ColumnElement[Any]]]
+
+
 def page(
     session: Session,
     context: Context,
     *,
     candidates: Select[Any],
+    scan: Order,
+    shown_in: Order | None = None,
     rows: Select[Any],
     key: ColumnElement[Any],
     offset: int,
     limit: int,
-    build: Callable[[Any], Row],
+    build: Callable[[dict[str, Any]], Row],
 ) -> Page:
-    """A page of `rows` (ordered, with their display columns) among the first `context.cap`
-    of `candidates` (one id column, in an index's order, narrowed here by the context's
-    filters); the count of candidates is read only when the page does not show them all, and
-    stops one past the cap."""
+    """One page of a list and its size, in one statement whatever the database's size.
+
+    `candidates` selects each candidate's `id` and the columns the orders use; it is read in
+    the `scan` order (an index's) up to one past the cap, narrowed by the context's filters,
+    and counted. The page is cut from the first `context.cap` in the `shown_in` order (by
+    default the scan's), and only its rows are joined to their display columns: `rows`, whose
+    `key` column is the candidates' id. Rows are built by name.
+    """
     candidates = _filtered(candidates, context.filters, join_version=True)
-    considered = rows.where(key.in_(candidates.limit(context.cap)))
+    shown_in = shown_in or scan
+    firsts = candidates.order_by(*scan(candidates.selected_columns)).limit(context.cap + 1)
+    firsts_cte = firsts.cte("firsts")  # one past the cap: the count says "200+"
+    considered = (
+        select(firsts_cte).order_by(*scan(firsts_cte.c)).limit(context.cap).subquery("considered")
+    )
+    shown = (
+        select(considered)
+        .order_by(*shown_in(considered.c))
+        .offset(offset)
+        .limit(limit)
+        .subquery("shown")
+    )
+    found = select(func.count()).select_from(firsts_cte).scalar_subquery().label("found")
+    statement = rows.add_columns(found).join(shown, shown.c.id == key).order_by(*shown_in(shown.c))
     connection = session.connection()
-    found = [build(r) for r in connection.execute(considered.offset(offset).limit(limit))]
-    if offset == 0 and len(found) < min(limit, context.cap):
-        return Page(found, len(found), offset, limit)  # all of it, without a count
-    counted = select(func.count()).select_from(candidates.limit(context.cap + 1).subquery())
-    total = int(connection.execute(counted).scalar_one())
-    return Page(found, min(total, context.cap), offset, limit, capped=total > context.cap)
+    values = [dict(row._mapping) for row in connection.execute(statement)]
+    if values:
+        total = values[0]["found"]
+    elif offset == 0:
+        total = 0
+    else:  # a page past the end: nothing to carry the count, so count on its own
+        counted = select(func.count()).select_from(firsts.subquery())
+        total = connection.execute(counted).scalar_one()
+    page_rows = [build({k: v for k, v in row.items() if k != "found"}) for row in values]
+    return Page(page_rows, min(total, context.cap), offset, limit, capped=total > context.cap)

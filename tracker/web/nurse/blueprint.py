@@ -12,7 +12,7 @@ from flask import Blueprint, abort
 from tracker import auth
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.workspace.patient_timeline import css_status, local_text, short_text
+from tracker.workspace.wording import css_status, local_text, short_text
 
 bp = Blueprint("nurse", __name__, url_prefix="/nurse")
 auth.require_staff_for_blueprint(bp)

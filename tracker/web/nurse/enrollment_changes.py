@@ -20,7 +20,7 @@ from tracker.models import Enrollment, Patient
 from tracker.web.nurse.blueprint import UNPROCESSABLE, bp, get_or_404
 from tracker.web.nurse.forms import FinishForm, sentence
 from tracker.web.nurse.time_forms import ConfirmRescheduleForm, RescheduleForm
-from tracker.workspace.patient_timeline import local_text
+from tracker.workspace.wording import local_text
 
 
 def _enrollment_and_patient(enrollment_id: int) -> tuple[Enrollment, Patient]:

@@ -18,7 +18,7 @@ from tracker.web.nurse.forms import ItemForm, PatientPageQuery, SearchForm
 from tracker.web.nurse.patient_form import PatientForm
 from tracker.web.nurse.text_messages import CHOICES, ConsentForm, texts_panel
 from tracker.workspace import choices
-from tracker.workspace.patient_timeline import load
+from tracker.workspace.patient_page import load
 from tracker.workspace.work_list_pages import PAGE_SIZE
 
 

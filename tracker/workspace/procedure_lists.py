@@ -1,0 +1,78 @@
+"""The dashboard's procedure lists: enrollments whose procedure falls today or tomorrow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlmodel import Session
+
+from tracker.workspace.work_list_pages import (
+    ENROLLMENTS,
+    PATIENTS,
+    USERS,
+    VERSIONS,
+    Context,
+    Page,
+    ProcedureRow,
+    day_bounds,
+    page,
+)
+
+LIVE_STATES = ("active", "completed")  # procedures listed for a day: everything but cancelled
+
+_enr, _pat, _ver, _user = ENROLLMENTS.c, PATIENTS.c, VERSIONS.c, USERS.c
+
+
+ROWS = (
+    select(
+        _enr.id.label("enrollment_id"),
+        _enr.patient_id,
+        _pat.name.label("patient_name"),
+        _pat.mrn,
+        _ver.title.label("pathway"),
+        _enr.procedure_start.label("starts_at"),
+        _enr.timezone,
+        _enr.state,
+        func.coalesce(func.nullif(_user.name, ""), _user.email, "").label("nurse"),
+    )
+    .select_from(ENROLLMENTS)
+    .join(PATIENTS, _pat.id == _enr.patient_id)
+    .join(VERSIONS, _ver.id == _enr.version_id)
+    .outerjoin(USERS, _user.id == _enr.nurse_id)
+)
+
+
+def _soonest_first(c: Any) -> list[ColumnElement[Any]]:
+    return [c.procedure_start, c.id]
+
+
+def procedures_on(days_ahead: int) -> Callable[[Session, Context, int, int], Page]:
+    """The list of procedures starting on the local day `days_ahead` after today, soonest
+    first (index ix_enrollment_procedure_start)."""
+
+    def fetch(session: Session, context: Context, offset: int, limit: int) -> Page:
+        start, end = day_bounds(context.now, context.zone, days_ahead)
+        candidates = (
+            select(_enr.id, _enr.procedure_start)
+            .select_from(ENROLLMENTS)
+            .where(
+                _enr.procedure_start >= start,
+                _enr.procedure_start < end,
+                _enr.state.in_(LIVE_STATES),
+            )
+        )
+        return page(
+            session,
+            context,
+            candidates=candidates,
+            scan=_soonest_first,
+            rows=ROWS,
+            key=_enr.id,
+            offset=offset,
+            limit=limit,
+            build=lambda values: ProcedureRow(**values),
+        )
+
+    return fetch
