@@ -123,7 +123,11 @@ def test_with_nothing_configured_reminders_go_to_the_inbox_and_the_log() -> None
     channels = build_channels(smtp_url="", webhook_url="", sender="x@example.org")
     assert isinstance(channels["email"], LogChannel) and not channels["email"].external
     assert channels["inapp"].send(MESSAGE) == "inapp:key-123"
-    assert channels["email"].send(MESSAGE) == "log:key-123"
+    # Issue 13: never "sent" when nothing could send it; the reason is what the nurse reads.
+    with pytest.raises(PermanentFailure, match="^not sent: no email server configured$"):
+        channels["email"].send(MESSAGE)
+    with pytest.raises(PermanentFailure, match="^not sent: no text message gateway configured$"):
+        channels["webhook"].send(MESSAGE)
 
 
 def test_bad_urls_are_refused() -> None:

@@ -19,9 +19,10 @@ from tracker.models import AuditEvent, ChecklistItem, Escalation, User
 from tracker.reminders.channels import Message, build_channels
 from tracker.reminders.dispatch import Dispatcher
 from tracker.reminders.dispatch_settings import Settings
-from tracker.reminders.escalation import alerts, escalate
+from tracker.reminders.escalation import escalate
 from tracker.reminders.outbox import claim
 from tracker.reminders.scheduler import ReminderScheduler
+from tracker.workspace.alerts import care_team_alerts as alerts
 
 NOW = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)  # 10:00 in New York: outside quiet hours
 smtp_server = reminder_helpers.smtp_server  # a fixture

@@ -28,7 +28,7 @@ from tracker.models import AuditEvent, ChecklistItem, User
 from tracker.reminders.channels import Channel, Message, build_channels
 from tracker.reminders.dispatch import Dispatcher
 from tracker.reminders.dispatch_settings import Settings
-from tracker.reminders.escalation import alerts, escalate
+from tracker.reminders.escalation import escalate
 from tracker.reminders.outbox import sweep
 from tracker.reminders.rules import quiet_until
 from tracker.reminders.scheduler import (
@@ -38,6 +38,7 @@ from tracker.reminders.scheduler import (
     release_lock,
 )
 from tracker.workspace import dashboard, work_list_pages
+from tracker.workspace.alerts import care_team_alerts as alerts
 
 NOW = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)  # 10:00 in New York: outside quiet hours
 NIGHT = ("21:00", "07:00")

@@ -19,7 +19,7 @@ from tracker import audit
 from tracker.care.patients import clean_text
 from tracker.db import orm_session
 from tracker.errors import InvalidInput
-from tracker.models import CheckIn
+from tracker.models import CheckIn, Enrollment
 
 ANSWERS = ("none", "yes")
 MAX_NOTE = 500
@@ -90,3 +90,28 @@ def answer_on(db: Session | Connection, enrollment_id: int, day: date) -> CheckI
     )
     with orm_session(db) as session:
         return session.exec(query).first()
+
+
+def mark_handled(*, session: Session, check_in_id: int, actor: str, now: datetime) -> CheckIn:
+    """A nurse dealt with a "yes": it leaves the dashboard's alerts (audited); the caller
+    commits. Marking it again changes nothing."""
+    row = session.get(CheckIn, check_in_id)
+    if row is None or row.answer != "yes":
+        raise InvalidInput("check_in", f"there is no warning-signs alert {check_in_id}")
+    if row.handled_at is not None:
+        return row
+    enrollment = session.get(Enrollment, row.enrollment_id)
+    assert enrollment is not None
+    row.handled_at, row.handled_by = now, actor
+    session.add(row)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="checkin.handled",
+        subject=row,
+        before=None,
+        after=audit.snapshot(row, ("handled_at", "handled_by")),
+        patient_id=enrollment.patient_id,
+        now=now,
+    )
+    return row

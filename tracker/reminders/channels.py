@@ -89,17 +89,21 @@ class NullChannel:
 
 
 class LogChannel:
-    """Stands in for an unconfigured email or webhook channel so a bare machine still works."""
+    """Stands in for an unconfigured email or webhook channel so a bare machine still works:
+    the message is logged and the reminder ends "failed" with the reason, never "sent" (the
+    nurse sees "not sent: no email server configured"; the in-app inbox still has it)."""
 
     external = False
     wants_text = True
+    SERVERS = {"email": "email server", "webhook": "text message gateway"}
 
     def __init__(self, name: str) -> None:
         self.name = name
 
     def send(self, message: Message) -> str:
         log.info("reminder %s (%s, not configured): %s", message.key, self.name, message.subject)
-        return f"log:{message.key}"
+        server = self.SERVERS.get(self.name, self.name)
+        raise PermanentFailure(f"not sent: no {server} configured")
 
     def close(self) -> None:
         pass

@@ -24,7 +24,6 @@ from tracker.models import (
     ChecklistItem,
     Enrollment,
     Escalation,
-    PathwayVersion,
     Patient,
     Reminder,
     Step,
@@ -43,11 +42,13 @@ ALERT_LOOKBACK = timedelta(days=14)
 
 @dataclass(frozen=True)
 class Alert:
-    """Something the care team should act on: an escalated item or a failed reminder."""
+    """Something the care team should act on: an escalated item, a failed reminder, a
+    patient's "I couldn't do this", or a "yes" to the warning signs (tracker.workspace.alerts
+    lists them)."""
 
-    kind: str  # "escalated" | "reminder_failed"
+    kind: str  # "escalated" | "reminder_failed" | "not_done" | "check_in"
     at: datetime
-    item_id: int
+    item_id: int | None  # None for a check-in (about the warning signs, not one item)
     enrollment_id: int
     patient_id: int
     patient_name: str
@@ -57,6 +58,7 @@ class Alert:
     timezone: str
     detail: str = ""
     nurse_email: str = ""
+    check_in_id: int | None = None  # a check-in's row, for the nurse to mark it handled
 
 
 def grace_for(kind: str, grace: Mapping[str, int]) -> timedelta:
@@ -150,45 +152,8 @@ def escalate(
     return alerts
 
 
-def alerts(
-    session: Session,
-    now: datetime,
-    *,
-    pathway_id: int | None = None,
-    nurse_id: int | None = None,
-    limit: int | None = None,
-) -> list[Alert]:
-    """For the dashboard: escalated items still unticked and failed reminders, newest first.
-
-    `pathway_id` and `nurse_id` narrow them the way the dashboard's filters narrow its lists;
-    `limit` keeps the newest that many (each query then stops there, read newest first).
-    """
-    since = now - ALERT_LOOKBACK
-    escalated = (
-        _item_query(col(Escalation.raised_at))
-        .join(Escalation, col(Escalation.item_id) == col(Item.id))
-        .where(col(Escalation.raised_at) >= since, col(Item.status).in_(UNTICKED))
-    )
-    escalated = _filtered(escalated, pathway_id, nurse_id)
-    escalated = escalated.order_by(col(Escalation.raised_at).desc()).limit(limit)
-    found = [
-        _alert(ESCALATED, r, r[10], "critical step not ticked") for r in session.execute(escalated)
-    ]
-    failed = (
-        _item_query(col(R.send_at), col(R.last_error), col(R.channel))
-        .join(R, col(R.item_id) == col(Item.id))
-        .where(col(R.status) == "failed", col(R.send_at) >= since)
-    )
-    failed = _filtered(failed, pathway_id, nurse_id)
-    failed = failed.order_by(col(R.send_at).desc()).limit(limit)
-    found += [
-        _alert("reminder_failed", r, r[10], f"{r[12]}: {r[11]}") for r in session.execute(failed)
-    ]
-    return sorted(found, key=lambda alert: (alert.at, alert.item_id), reverse=True)[:limit]
-
-
 def _alert(kind: str, row: Any, at: datetime, detail: str) -> Alert:
-    """An alert, raised or found `at`, from an `_item_query` row."""
+    """An alert, raised `at`, from an `_item_query` row."""
     item_id, enrollment_id, patient_id, name, mrn, step, due_at, zone, _, nurse = row[:10]
     return Alert(
         kind,
@@ -204,14 +169,3 @@ def _alert(kind: str, row: Any, at: datetime, detail: str) -> Alert:
         detail,
         nurse or "",
     )
-
-
-def _filtered(query: Select[Any], pathway_id: int | None, nurse_id: int | None) -> Select[Any]:
-    if nurse_id is not None:
-        query = query.where(col(Enrollment.nurse_id) == nurse_id)
-    if pathway_id is not None:
-        versions = select(col(PathwayVersion.id)).where(
-            col(PathwayVersion.pathway_id) == pathway_id
-        )
-        query = query.where(col(Enrollment.version_id).in_(versions))
-    return query

@@ -59,6 +59,7 @@ from tracker.web.patient_access import (
     refuse,
     this_device,
 )
+from tracker.web.patient_forms import BirthDateForm, ItemActionForm
 from tracker.web.security import csrf
 
 bp = Blueprint("patient", __name__, url_prefix="/p")
@@ -157,7 +158,7 @@ def confirm(token: str) -> BaseResponse:
     access = open_or_refuse(token)
     words = words_for(access.patient.language)
     check_form(access, "dob")
-    values = {name: request.form.get(name, "").strip()[:4] for name in ("day", "month", "year")}
+    values = BirthDateForm(request.form).typed()
     key = "dob:" + hash_token(token)
     if DOB_ATTEMPTS.exceeded(key):
         abort(HTTPStatus.TOO_MANY_REQUESTS)
@@ -206,9 +207,10 @@ def item(token: str, item_id: int) -> ResponseReturnValue:
         return redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
     check_form(access, "items")
     words = words_for(access.patient.language)
-    action = request.form.get("action", "")
-    if action not in ACTIONS:
+    form = ItemActionForm(request.form)
+    if not form.validate():
         abort(HTTPStatus.BAD_REQUEST)
+    action = str(form.action.data)
     session = get_session()
     now = utcnow()
     status = HTTPStatus.OK
@@ -220,7 +222,7 @@ def item(token: str, item_id: int) -> ResponseReturnValue:
             item_id=item_id,
             action=action,
             now=now,
-            note=request.form.get("note", ""),
+            note=form.note.data or "",
         )
         session.commit()
     except ItemNotFound:  # another patient's item (or none): counted like a wrong link

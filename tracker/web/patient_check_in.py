@@ -15,8 +15,9 @@ from werkzeug.wrappers import Response as BaseResponse
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import InvalidInput
-from tracker.patient.check_ins import ANSWERS, record_check_in
+from tracker.patient.check_ins import record_check_in
 from tracker.web.patient_access import check_form, needs_dob, open_or_refuse, private
+from tracker.web.patient_forms import CheckInForm
 from tracker.web.security import csrf
 
 bp = Blueprint("patient_check_in", __name__, url_prefix="/p")
@@ -31,8 +32,8 @@ def check_in(token: str) -> BaseResponse:
     if needs_dob(access):
         return redirect(home, HTTPStatus.SEE_OTHER)
     check_form(access, "items")
-    answer = request.form.get("answer", "")
-    if answer not in ANSWERS:
+    form = CheckInForm(request.form)
+    if not form.validate():
         abort(HTTPStatus.BAD_REQUEST)
     if access.enrollment.state != "active":  # stopped meanwhile: the page says so
         return private(redirect(home, HTTPStatus.SEE_OTHER))
@@ -42,8 +43,8 @@ def check_in(token: str) -> BaseResponse:
             session=session,
             enrollment=access.enrollment,
             actor=access.actor,
-            answer=answer,
-            note=request.form.get("note", ""),
+            answer=str(form.answer.data),
+            note=form.note.data or "",
             now=utcnow(),
         )
     except InvalidInput:  # a forged form (the page limits the note's length)

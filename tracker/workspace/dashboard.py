@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from tracker.reminders import escalation
 from tracker.workspace import item_lists, procedure_lists, reminder_lists
+from tracker.workspace.alerts import care_team_alerts
 from tracker.workspace.work_list_pages import PAGE_SIZE, Context, Page, WorkList
 
 PREVIEW_ROWS = 8  # rows of each list shown on the dashboard itself
@@ -93,10 +94,10 @@ class Alerts:
 
 
 def alerts(session: Session, context: Context, *, rows: int = ALERT_ROWS) -> Alerts:
-    """The newest `rows` alerts (escalated items, failed reminders) the filters let through:
+    """The newest `rows` alerts (tracker.workspace.alerts) the filters let through:
     read newest first and stopped there, so their cost does not grow with the backlog."""
     filters = context.filters
-    found = escalation.alerts(
+    found = care_team_alerts(
         session,
         context.now,
         pathway_id=filters.pathway_id,

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
+from tracker import auth
 from tracker.clock import utcnow
 from tracker.db import get_session
+from tracker.errors import InvalidInput
+from tracker.patient import check_ins
 from tracker.web.nurse.blueprint import bp
-from tracker.web.nurse.forms import FilterForm, options
+from tracker.web.nurse.forms import FilterForm, NurseForm, options
 from tracker.workspace import choices
 from tracker.workspace import dashboard as queries
 from tracker.workspace.work_list_pages import PAGE_SIZE, Context
@@ -63,3 +68,19 @@ def _filter_form() -> FilterForm:
     form.pathway.choices = options("All pathways", choices.pathway_choices(session))
     form.nurse.choices = options("All nurses", choices.nurse_choices(session))
     return form
+
+
+@bp.post("/check-ins/<int(max=2147483647):check_in_id>/handled")
+def check_in_handled(check_in_id: int) -> Response:
+    """A patient's "yes" to the warning signs has been dealt with: off the alerts."""
+    NurseForm().checked()  # the CSRF token; nothing else is posted
+    session = get_session()
+    try:
+        check_ins.mark_handled(
+            session=session, check_in_id=check_in_id, actor=auth.staff_actor(), now=utcnow()
+        )
+    except InvalidInput:
+        abort(404)
+    session.commit()
+    flash("Marked handled.", "success")
+    return redirect(url_for("nurse.dashboard"), HTTPStatus.SEE_OTHER)
