@@ -37,7 +37,7 @@ INSIDE = """
 import os, sys
 import tracker
 from tracker import create_app, db
-from tracker.auth import DEMO_PASSWORD, DEMO_STAFF, ensure_demo_users
+from tracker.accounts import DEMO_PASSWORD, DEMO_STAFF, ensure_demo_users
 from tracker.clock import utcnow
 
 assert tracker.__file__.startswith(sys.prefix), f"tracker imported from {tracker.__file__}"

@@ -64,9 +64,7 @@ def test_offsets_exact_windows_and_clock_times(fhir: Fhir, session: Session) -> 
             opens=rel("end"),
             due=rel("end", minutes=36 * 60),
             expires=rel("end", days=2),
-            recurrence=Recurrence(
-                "FREQ=DAILY;BYHOUR=8,12,16,20;BYMINUTE=0", 4, None, rel("end", days=2)
-            ),
+            recurrence=Recurrence("FREQ=DAILY;BYHOUR=8,12,16,20;BYMINUTE=0", rel("end", days=2)),
         ),
     ]
     version = custom_version(session, steps, duration_minutes=90)

@@ -213,11 +213,14 @@ def test_other_channels_ignore_the_text_budget(app: Flask, engine: Engine) -> No
 @pytest.mark.both_databases
 def test_an_unconfigured_gateway_keeps_the_same_rules(engine: Engine) -> None:
     """No WEBHOOK_URL: texts go to the log in the batch's own transaction (an internal
-    channel), and consent and the budget still hold them."""
+    channel) and end "failed" with the reason, never "sent" (issue 13); consent and the
+    budget still hold them."""
     counted = _five(engine)
     refused = texted_patient(engine, [("Said no", False)], now=NOW, consent=False)
     text_dispatcher(engine, "").run_until_idle(NOW)
-    statuses = [r.status for r in reminder_rows(engine, counted.enrollment_id)]
-    assert statuses == ["sent"] * 3 + ["cancelled"] * 2 + ["pending"]  # the digest, last
+    rows = reminder_rows(engine, counted.enrollment_id)
+    statuses = [r.status for r in rows]
+    assert statuses == ["failed"] * 3 + ["cancelled"] * 2 + ["pending"]  # the digest, last
+    assert {r.last_error for r in rows[:3]} == {"not sent: no text message gateway configured"}
     (row,) = reminder_rows(engine, refused.enrollment_id)
     assert (row.status, row.last_error) == ("cancelled", NO_CONSENT)
