@@ -160,6 +160,15 @@ class ChecklistItem(SQLModel, table=True):
             sqlite_where=text("status IN ('pending', 'not_done', 'missed')"),
             postgresql_where=text("status IN ('pending', 'not_done', 'missed')"),
         ),
+        # The care team's "couldn't do this" alerts, newest first (migration 0016): few rows,
+        # so the alerts read them without scanning every item still to do.
+        Index(
+            "ix_item_not_done",
+            "acted_at",
+            "id",
+            sqlite_where=text("status = 'not_done'"),
+            postgresql_where=text("status = 'not_done'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     enrollment_id: int = Field(foreign_key="enrollment.id")
@@ -272,6 +281,16 @@ class ConfirmedDevice(SQLModel, table=True):
 # A patient's answer to the day's warning-signs check-in ("Any of these today?"). A "yes" is
 # an alert for the care team until a nurse marks it handled.
 class CheckIn(SQLModel, table=True):
+    __table_args__ = (
+        # The dashboard's open warning-sign alerts, newest first (migration 0016).
+        Index(
+            "ix_checkin_open",
+            "at",
+            "id",
+            sqlite_where=text("answer = 'yes' AND handled_at IS NULL"),
+            postgresql_where=text("answer = 'yes' AND handled_at IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     enrollment_id: int = Field(foreign_key="enrollment.id", index=True)
     day: date  # the patient's local day

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, case, cast, literal, null, select, union_all
+from sqlalchemy import Integer, Select, case, cast, func, literal, null, select, union_all
 from sqlmodel import col
 
 from tracker.models import (
@@ -51,8 +51,10 @@ def care_team_alerts(
     )
     escalated = escalated.join(Escalation, col(Escalation.item_id) == col(Item.id)).where(
         col(Escalation.raised_at) >= since,
-        col(Item.status) == "pending",
-        col(Item.due_at) <= now,  # still late: moved into the future, it is no longer missed
+        # Wrapped so no item index tempts SQLite to start from the items (there are many
+        # pending ones): the few escalations, newest first, drive this branch.
+        func.coalesce(col(Item.status), "") == "pending",
+        func.coalesce(col(Item.due_at), now) <= now,  # still late: moved ahead, not missed
     )
     failed = _about_item(
         FAILED, col(Reminder.send_at), col(Reminder.channel) + ": " + col(Reminder.last_error)
@@ -133,7 +135,9 @@ def _people(query: Select[Any], enrollment_id: Any) -> Select[Any]:
         query.join(Enrollment, col(Enrollment.id) == enrollment_id)
         .join(Patient, col(Patient.id) == col(Enrollment.patient_id))
         .outerjoin(User, col(User.id) == col(Enrollment.nurse_id))
-        .where(col(Enrollment.state) == "active")
+        # Wrapped: not a reason for SQLite to start from the enrollment table (it then
+        # scanned every enrollment instead of the few escalations or check-ins).
+        .where(func.coalesce(col(Enrollment.state), "") == "active")
     )
 
 
