@@ -4,7 +4,8 @@
   moves it into the future resolves it, so the dashboard never says "missed" for a date ahead);
 - a reminder that failed;
 - a patient's "I couldn't do this" (with their note), until the item changes;
-- a "yes" to the day's warning signs, until a nurse marks it handled.
+- a "yes" to the day's warning signs, until a nurse marks it handled
+(the last two for active plans: a stopped plan's escalated items are cancelled with it).
 
 Each kind is read newest first and stopped at the limit, so the cost does not grow with the
 backlog; `pathway_id` and `nurse_id` narrow them as the dashboard's filters narrow its lists.
@@ -66,7 +67,7 @@ def care_team_alerts(
         (col(Item.note) == "", literal("the patient could not do this")),
         else_="the patient could not do this: " + col(Item.note),
     )
-    not_done = _about_item(NOT_DONE, col(Item.acted_at), said).where(
+    not_done = _about_item(NOT_DONE, col(Item.acted_at), said, active=True).where(
         col(Item.status) == "not_done", col(Item.acted_at) >= since
     )
     checked = case(
@@ -87,6 +88,7 @@ def care_team_alerts(
             col(CheckIn.id).label("check_in_id"),
         ).select_from(CheckIn),
         col(CheckIn.enrollment_id),
+        active=True,
     ).where(
         col(CheckIn.answer) == "yes", col(CheckIn.handled_at).is_(None), col(CheckIn.at) >= since
     )
@@ -111,7 +113,7 @@ def _who() -> tuple[Any, ...]:
     )
 
 
-def _about_item(kind: str, at: Any, detail: Any) -> Select[Any]:
+def _about_item(kind: str, at: Any, detail: Any, *, active: bool = False) -> Select[Any]:
     """An alert about one checklist item: the item, its step, patient and nurse."""
     query = select(
         literal(kind).label("kind"),
@@ -126,19 +128,17 @@ def _about_item(kind: str, at: Any, detail: Any) -> Select[Any]:
         cast(null(), Integer).label("check_in_id"),
     ).select_from(Item)
     query = query.join(Step, col(Step.id) == col(Item.step_id))
-    return _people(query, col(Item.enrollment_id))
+    return _people(query, col(Item.enrollment_id), active=active)
 
 
-def _people(query: Select[Any], enrollment_id: Any) -> Select[Any]:
-    """Joined to the active enrollment, its patient and (if any) its nurse."""
-    return (
+def _people(query: Select[Any], enrollment_id: Any, *, active: bool = False) -> Select[Any]:
+    """Joined to the enrollment (only an active one if `active`), its patient and nurse."""
+    query = (
         query.join(Enrollment, col(Enrollment.id) == enrollment_id)
         .join(Patient, col(Patient.id) == col(Enrollment.patient_id))
         .outerjoin(User, col(User.id) == col(Enrollment.nurse_id))
-        # Wrapped: not a reason for SQLite to start from the enrollment table (it then
-        # scanned every enrollment instead of the few escalations or check-ins).
-        .where(func.coalesce(col(Enrollment.state), "") == "active")
     )
+    return query.where(col(Enrollment.state) == "active") if active else query
 
 
 def _filtered(query: Select[Any], pathway_id: int | None, nurse_id: int | None) -> Select[Any]:
