@@ -367,7 +367,7 @@ def test_register_patient(nurse: FlaskClient, session: Session) -> None:
     assert patient.timezone == "America/Chicago" and patient.channels == ["email"]
     assert patient.birth_date == date(1960, 4, 30) and patient.reminder_hour == 8
     page = _text(nurse.get(response.headers["Location"]))
-    assert "Katherine Johnson" in page and "patient.register" in page
+    assert "Katherine Johnson" in page and 'title="patient.register">Registered<' in page
     assert "not enrolled" in page
 
 
@@ -502,8 +502,13 @@ def test_patient_page_shows_procedure_timeline_checklist_and_logs(
     assert svg.count('class="tl-bar"') >= 1
     for item in items:
         assert f'id="item-{item.id}"' in html
-    assert "Reminder log" in html and "enrollment.create" in html
+    assert "Reminder log" in html and 'title="enrollment.create">Enrolled<' in html
     assert "<script" not in html
+    # Issue 13: history in words and on the patient's clock, never raw UTC text.
+    history = html[html.index('id="h-history"') :]
+    assert "procedure start" in history and "+00:00" not in history
+    local = enrolled.procedure_start.astimezone(ZONE)
+    assert f"{local:%H:%M} {local.tzname()}" in history
 
 
 def test_patient_page_404s(nurse: FlaskClient, enrolled: Enrollment, session: Session) -> None:

@@ -111,3 +111,21 @@ def test_the_nurse_marks_a_warning_sign_handled_from_the_dashboard(
         assert "said yes to the warning signs" not in client.get("/nurse/").get_data(as_text=True)
         missing = client.post("/nurse/check-ins/999/handled", data={"csrf_token": csrf_token(html)})
         assert missing.status_code == 404
+
+
+def test_history_words() -> None:
+    """Issue 13: codes and UTC text become words and the patient's wall clock."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from tracker.workspace.wording import history_words, value_words
+
+    assert history_words("item.done") == "Ticked off"
+    assert history_words("enrollment.create") == "Enrolled"
+    assert history_words("something.new_thing") == "Something: new thing"
+    zone = ZoneInfo("America/New_York")
+    now = datetime(2027, 3, 1, tzinfo=UTC)
+    assert value_words("2027-03-08T13:00:00+00:00", zone, now) == "Mon 08 Mar, 08:00 EST"
+    assert value_words(["a", None], zone, now) == "a, —"
+    assert value_words("2027-03-08T13:00:00", zone, now) == "2027-03-08T13:00:00"  # no offset
+    assert value_words(None, zone, now) == "—"

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from sqlmodel import Session, col, select
@@ -26,7 +26,7 @@ from tracker.models import (
     User,
 )
 from tracker.workspace.patient_timeline import ItemView, draw
-from tracker.workspace.wording import countdown, display_status
+from tracker.workspace.wording import countdown, display_status, history_words, value_words
 
 AUDIT_ROWS = 100  # newest history rows on the page
 REMINDER_ROWS = 200
@@ -42,7 +42,8 @@ class ReminderView:
 class AuditView:
     event: AuditEvent
     actor: str
-    changes: list[tuple[str, str, str]]  # (field, before, after)
+    changes: list[tuple[str, str, str]]  # (field, before, after), in words
+    what: str = ""  # the action in words ("Ticked off"); the code stays on `event`
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,11 @@ def load(
     )
     enrollments = [EnrollmentView(e, v, names.get(f"user:{e.nurse_id}", "")) for e, v in pairs]
     current = next((view for view in enrollments if chosen and view.enrollment is chosen[0]), None)
-    history = [AuditView(ev, _actor(ev.actor, names), _changes(ev)) for ev in events]
+    zone = ZoneInfo(patient.timezone)
+    history = [
+        AuditView(ev, _actor(ev.actor, names), _changes(ev, zone, now), history_words(ev.action))
+        for ev in events
+    ]
     if current is None:
         return PatientPage(patient, enrollments, None, [], [], history, None, "", {})
     items = [
@@ -174,17 +179,14 @@ def _actor(actor: str, names: dict[str, str]) -> str:
     return actor
 
 
-def _changes(event: AuditEvent) -> list[tuple[str, str, str]]:
+def _changes(event: AuditEvent, zone: ZoneInfo, now: datetime) -> list[tuple[str, str, str]]:
+    """What changed, in words and on the patient's wall clock (stored values are UTC text)."""
     before, after = event.before or {}, event.after or {}
     return [
-        (key, _plain(before.get(key)), _plain(after.get(key)))
+        (
+            key.replace("_", " "),
+            value_words(before.get(key), zone, now),
+            value_words(after.get(key), zone, now),
+        )
         for key in list(dict.fromkeys([*before, *after]))
     ]
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(_plain(v) for v in value) or "none"
-    return str(value)

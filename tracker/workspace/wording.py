@@ -1,5 +1,5 @@
-"""How the nurse's pages word things: an item's status now, a countdown to a procedure, and
-an instant on the patient's wall clock."""
+"""How the nurse's pages word things: an item's status now, a countdown to a procedure, an
+instant on the patient's wall clock, and a history row's action and values in words."""
 
 from __future__ import annotations
 
@@ -74,3 +74,51 @@ def short_text(moment: datetime, zone: ZoneInfo, now: datetime) -> str:
     local = moment.astimezone(zone)
     year = "" if local.year == now.astimezone(zone).year else f" {local:%Y}"
     return f"{local:%a %d %b}{year}, {local:%H:%M} {local.tzname()}"
+
+
+# The audit log's action codes as a nurse reads them (an unknown code shows as itself).
+HISTORY_WORDS = {
+    "patient.register": "Registered",
+    "patient.update": "Details changed",
+    "enrollment.create": "Enrolled",
+    "enrollment.reschedule": "Procedure moved",
+    "enrollment.cancel": "Plan stopped",
+    "enrollment.complete": "Plan finished",
+    "enrollment.extend_horizon": "More repeats planned",
+    "item.done": "Ticked off",
+    "item.not_done": "Marked as not done",
+    "item.reopen": "Reopened",
+    "item.reschedule": "Item moved",
+    "escalated": "Care team alerted: critical step not ticked",
+    "link.issue": "Personal link issued",
+    "link.revoke": "Personal link revoked",
+    "checkin.yes": "Said yes to the warning signs",
+    "checkin.none": "No warning signs today",
+    "checkin.handled": "Warning signs handled",
+    "consent.given": "Agreed to text messages",
+    "consent.withdrawn": "Stopped text messages",
+}
+
+
+def history_words(action: str) -> str:
+    """A history row's action in words: 'item.done' -> 'Ticked off'."""
+    if action in HISTORY_WORDS:
+        return HISTORY_WORDS[action]
+    return action.replace(".", ": ").replace("_", " ").capitalize()
+
+
+def value_words(value: object, zone: ZoneInfo, now: datetime) -> str:
+    """A history value for people: an instant on the patient's wall clock, lists joined, none
+    as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(value_words(v, zone, now) for v in value) or "none"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return short_text(moment, zone, now)
+    return str(value)
