@@ -134,37 +134,6 @@ def enroll(
     return enrollment
 
 
-def late_items(
-    *,
-    session: Session,
-    patient: Patient,
-    version: PathwayVersion,
-    start: datetime,
-    now: datetime,
-    timezone: str | None = None,
-    fold: int | None = None,
-    confirm: Collection[int] = (),
-    drop: Collection[int] = (),
-    allow_past: bool = False,
-    nurse_id: int | None = None,
-) -> list[late_start.LateItem]:
-    """The items that enrolling so would start out late (writes nothing)."""
-    enrollment, _, planned = plan_enrollment(
-        session=session,
-        patient=patient,
-        version=version,
-        start=start,
-        now=now,
-        timezone=timezone,
-        fold=fold,
-        confirm=confirm,
-        drop=drop,
-        allow_past=allow_past,
-        nurse_id=nurse_id,
-    )
-    return late_start.late(planned, now=now, start=enrollment.procedure_start)
-
-
 def plan_enrollment(
     *,
     session: Session,

@@ -25,7 +25,7 @@ from tracker.library.patient_plan import plan_for
 from tracker.models import ChecklistItem, Patient, Reminder
 from tracker.patient.links import LinkAccess
 from tracker.patient.text import Words, is_day_boundary
-from tracker.reminders.rules import quiet_end
+from tracker.reminders.rules import held_until
 
 PRODID = "-//Care Pathway Tracker//Patient plan//EN"
 REFRESH = timedelta(hours=1)  # how often subscribed calendars should fetch the feed again
@@ -93,7 +93,17 @@ def build_feed(
         if step.critical:
             event.add("priority", 1)
         for send_at in alarms.get(item.id, ()):
-            send_at = _held(send_at, item, step.critical, patient, enrollment.timezone)
+            send_at = (
+                held_until(
+                    send_at,
+                    due_at=item.due_at,
+                    critical=step.critical,
+                    zone=enrollment.timezone,
+                    begins=patient.quiet_start,
+                    ends=patient.quiet_end,
+                )
+                or send_at
+            )
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", words.get("inbox_entry", text=step.text))
@@ -102,18 +112,6 @@ def build_feed(
         calendar.add_component(event)
     data: bytes = calendar.to_ical()
     return data
-
-
-def _held(
-    send_at: datetime, item: ChecklistItem, critical: bool, patient: Patient, zone: str
-) -> datetime:
-    """When the dispatcher would send a reminder due at `send_at`: at the end of the patient's
-    quiet hours if it falls inside them and that is still in time, unless the step is critical
-    (tracker.reminders.rules.decide)."""
-    if critical:
-        return send_at
-    held = quiet_end(send_at, zone, patient.quiet_start, patient.quiet_end)
-    return held if held is not None and held <= item.due_at else send_at
 
 
 def _timed(event: Event, item: ChecklistItem, asks: str, tz: ZoneInfo) -> None:

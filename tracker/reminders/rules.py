@@ -175,11 +175,29 @@ def decide(due: Due, *, now: datetime) -> Decision:
         return Decision("send") if until is None else Decision("defer", until=until)
     if now >= due.deadline:
         return Decision("expire", reason="expired unsent: the time to act had passed")
-    if not due.critical:
-        until = quiet_until(due, now=now)
-        if until is not None and until <= due.due_at:
-            return Decision("defer", until=until)
+    until = held_until(
+        now,
+        due_at=due.due_at,
+        critical=due.critical,
+        zone=due.timezone,
+        begins=due.quiet_start,
+        ends=due.quiet_end,
+    )
+    if until is not None:
+        return Decision("defer", until=until)
     return Decision("send", late=now - due.send_at > LATE_AFTER)
+
+
+def held_until(
+    now: datetime, *, due_at: datetime, critical: bool, zone: str, begins: str, ends: str
+) -> datetime | None:
+    """When a reminder falling at `now` is held to instead: the end of the patient's quiet
+    hours if `now` is inside them and that is still in time, unless the item is critical.
+    The dispatcher defers to it; the calendar's alarms ring at it."""
+    if critical:
+        return None
+    until = quiet_end(now, zone, begins, ends)
+    return until if until is not None and until <= due_at else None
 
 
 def quiet_until(due: Due, *, now: datetime) -> datetime | None:

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from wtforms.fields.choices import SelectChoice
 
 from tracker import auth, errors
-from tracker.care import enrollment
+from tracker.care import enrollment, late_start
 from tracker.care.late_start import LateItem
 from tracker.clock import utcnow
 from tracker.db import get_session
@@ -81,7 +81,7 @@ def enroll(patient_id: int) -> ResponseReturnValue:
         form.add_error("drop_reason", "You unticked a critical step: say why (it is recorded).")
     zone_name = form.timezone.data.strip() or person.timezone
     now = utcnow()
-    choices_made: dict[str, Any] = {  # what enroll and late_items both take
+    choices_made: dict[str, Any] = {  # what enroll and plan_enrollment both take
         "session": session,
         "patient": person,
         "version": version,
@@ -95,7 +95,8 @@ def enroll(patient_id: int) -> ResponseReturnValue:
     }
 
     def attempt(start: datetime) -> Enrollment:
-        late = enrollment.late_items(start=start, **choices_made)  # checks the time too
+        planned, _, windows = enrollment.plan_enrollment(start=start, **choices_made)
+        late = late_start.late(windows, now=now, start=planned.procedure_start)
         undecided = late and form.late.data not in ("catch_up", "keep")
         if undecided or form.has_errors:
             raise StartsLate(late if undecided else [])
