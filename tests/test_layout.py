@@ -15,7 +15,14 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "tracker"
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("tracker.config", "tracker.clock", "tracker.dbtypes", "tracker.errors", "tracker.models"),
+    (
+        "tracker.config",
+        "tracker.clock",
+        "tracker.dbtypes",
+        "tracker.errors",
+        "tracker.models",
+        "tracker.i18n",
+    ),
     ("tracker.accounts",),
     ("tracker.db", "tracker.audit", "tracker.auth"),
     ("tracker.reading",),

@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=_site_folder("templates"),
         static_folder=_site_folder("static"),
     )
-    from tracker import api, auth, config, db, fhir, localtime
+    from tracker import api, auth, config, db, fhir, i18n, localtime
     from tracker.reminders import scheduler
     from tracker.web import (
         admin,
@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
     db.init_app(app)
+    i18n.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
