@@ -7,9 +7,13 @@
 - a "yes" to the day's warning signs, until a nurse marks it handled
 (the last two for active plans: a stopped plan's escalated items are cancelled with it).
 
-Each kind is read newest first and stopped at the limit, so the cost does not grow with the
-backlog; `pathway_id` and `nurse_id` narrow them as the dashboard's filters narrow its lists.
-Rows are read by name.
+Each kind is read newest first from its own few rows and stopped at the limit, so the cost
+does not grow with the backlog; `pathway_id` and `nurse_id` narrow them as the dashboard's
+filters narrow its lists. The branches carry only what raises the alert (its instant, item,
+enrollment and the note or error); the newest `limit` of them are then joined once to their
+patient, nurse and step. Joining every branch to all five tables made PostgreSQL spend 6 ms
+planning a statement that runs in under 1 ms (half of that with this shape, at 100,000
+enrollments). Rows are read by name.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, Select, cast, func, literal, null, select, union_all
 from sqlmodel import col
 
 from tracker.models import (
@@ -35,6 +39,7 @@ from tracker.reminders.escalation import ALERT_LOOKBACK, ESCALATED, Alert
 
 Item = ChecklistItem
 FAILED, NOT_DONE, CHECK_IN = "reminder_failed", "not_done", "check_in"
+CHECK_IN_STEP = "Warning signs"  # what a check-in alert is about, in place of a step
 
 
 def care_team_alerts(
@@ -47,106 +52,137 @@ def care_team_alerts(
 ) -> list[Alert]:
     """The newest `limit` alerts of every kind (see the module docstring)."""
     since = now - ALERT_LOOKBACK
-    escalated = _about_item(
-        ESCALATED, col(Escalation.raised_at), literal("critical step not ticked")
+    escalated = _raised(ESCALATED, col(Escalation.raised_at), col(Item.id), col(Item.enrollment_id))
+    escalated = escalated.select_from(Escalation).join(
+        Item, col(Item.id) == col(Escalation.item_id)
     )
-    escalated = escalated.join(Escalation, col(Escalation.item_id) == col(Item.id)).where(
+    escalated = escalated.where(
         col(Escalation.raised_at) >= since,
         # Wrapped so no item index tempts SQLite to start from the items (there are many
         # pending ones): the few escalations, newest first, drive this branch.
         func.coalesce(col(Item.status), "") == "pending",
         func.coalesce(col(Item.due_at), now) <= now,  # still late: moved ahead, not missed
     )
-    failed = _about_item(
-        FAILED, col(Reminder.send_at), col(Reminder.channel) + ": " + col(Reminder.last_error)
-    )
-    failed = failed.join(Reminder, col(Reminder.item_id) == col(Item.id)).where(
-        col(Reminder.status) == "failed", col(Reminder.send_at) >= since
-    )
-    said = case(
-        (col(Item.note) == "", literal("the patient could not do this")),
-        else_="the patient could not do this: " + col(Item.note),
-    )
-    not_done = _about_item(NOT_DONE, col(Item.acted_at), said, active=True).where(
-        col(Item.status) == "not_done", col(Item.acted_at) >= since
-    )
-    checked = case(
-        (col(CheckIn.note) == "", literal("said yes to the warning signs")),
-        else_="said yes to the warning signs: " + col(CheckIn.note),
-    )
-    check_ins = _people(
-        select(
-            literal(CHECK_IN).label("kind"),
-            col(CheckIn.at).label("at"),
-            cast(null(), Integer).label("item_id"),
-            *_who(),
-            literal("Warning signs").label("step_text"),
-            col(CheckIn.at).label("due_at"),
-            col(Enrollment.timezone).label("timezone"),
-            checked.label("detail"),
-            col(User.email).label("nurse_email"),
-            col(CheckIn.id).label("check_in_id"),
-        ).select_from(CheckIn),
+    failed = _raised(
+        FAILED,
+        col(Reminder.send_at),
+        col(Reminder.item_id),
+        col(Reminder.enrollment_id),
+        note=col(Reminder.channel) + ": " + col(Reminder.last_error),
+    ).where(col(Reminder.status) == "failed", col(Reminder.send_at) >= since)
+    not_done = _raised(
+        NOT_DONE, col(Item.acted_at), col(Item.id), col(Item.enrollment_id), note=col(Item.note)
+    ).where(col(Item.status) == "not_done", col(Item.acted_at) >= since)
+    check_ins = _raised(
+        CHECK_IN,
+        col(CheckIn.at),
+        cast(null(), Integer),
         col(CheckIn.enrollment_id),
-        active=True,
+        note=col(CheckIn.note),
+        check_in_id=col(CheckIn.id),
     ).where(
         col(CheckIn.answer) == "yes", col(CheckIn.handled_at).is_(None), col(CheckIn.at) >= since
     )
     branches = [
-        _filtered(branch, pathway_id, nurse_id)
+        _narrowed(branch, pathway_id, nurse_id, active=active)
         .order_by(branch.selected_columns.at.desc())
         .limit(limit)
         .subquery()
-        for branch in (escalated, failed, not_done, check_ins)
+        for branch, active in (
+            (escalated, False),
+            (failed, False),
+            (not_done, True),
+            (check_ins, True),
+        )
     ]
     every = union_all(*(select(branch) for branch in branches)).subquery()
-    query = select(every).order_by(every.c.at.desc(), every.c.item_id.desc()).limit(limit)
-    return [Alert(**row._mapping) for row in session.execute(query)]
+    newest = select(every).order_by(every.c.at.desc(), every.c.item_id.desc()).limit(limit)
+    return [_alert(row._mapping) for row in session.execute(_shown(newest.subquery()))]
 
 
-def _who() -> tuple[Any, ...]:
-    return (
-        col(Enrollment.id).label("enrollment_id"),
-        col(Patient.id).label("patient_id"),
-        col(Patient.name).label("patient_name"),
-        col(Patient.mrn).label("mrn"),
-    )
-
-
-def _about_item(kind: str, at: Any, detail: Any, *, active: bool = False) -> Select[Any]:
-    """An alert about one checklist item: the item, its step, patient and nurse."""
-    query = select(
+def _raised(
+    kind: str,
+    at: Any,
+    item_id: Any,
+    enrollment_id: Any,
+    *,
+    note: Any = None,
+    check_in_id: Any = None,
+) -> Select[Any]:
+    """One branch: what raised the alert, nothing to display yet."""
+    return select(
         literal(kind).label("kind"),
         at.label("at"),
-        col(Item.id).label("item_id"),
-        *_who(),
-        col(Step.text).label("step_text"),
-        col(Item.due_at).label("due_at"),
-        col(Enrollment.timezone).label("timezone"),
-        detail.label("detail"),
-        col(User.email).label("nurse_email"),
-        cast(null(), Integer).label("check_in_id"),
-    ).select_from(Item)
-    query = query.join(Step, col(Step.id) == col(Item.step_id))
-    return _people(query, col(Item.enrollment_id), active=active)
-
-
-def _people(query: Select[Any], enrollment_id: Any, *, active: bool = False) -> Select[Any]:
-    """Joined to the enrollment (only an active one if `active`), its patient and nurse."""
-    query = (
-        query.join(Enrollment, col(Enrollment.id) == enrollment_id)
-        .join(Patient, col(Patient.id) == col(Enrollment.patient_id))
-        .outerjoin(User, col(User.id) == col(Enrollment.nurse_id))
+        item_id.label("item_id"),
+        enrollment_id.label("enrollment_id"),
+        (literal("") if note is None else note).label("note"),
+        (cast(null(), Integer) if check_in_id is None else check_in_id).label("check_in_id"),
     )
-    return query.where(col(Enrollment.state) == "active") if active else query
 
 
-def _filtered(query: Select[Any], pathway_id: int | None, nurse_id: int | None) -> Select[Any]:
+def _narrowed(
+    branch: Select[Any], pathway_id: int | None, nurse_id: int | None, *, active: bool
+) -> Select[Any]:
+    """A branch for active plans only if `active`, and for the dashboard's filters."""
+    if not (active or pathway_id is not None or nurse_id is not None):
+        return branch
+    branch = branch.join(Enrollment, col(Enrollment.id) == branch.selected_columns.enrollment_id)
+    if active:
+        branch = branch.where(col(Enrollment.state) == "active")
     if nurse_id is not None:
-        query = query.where(col(Enrollment.nurse_id) == nurse_id)
+        branch = branch.where(col(Enrollment.nurse_id) == nurse_id)
     if pathway_id is not None:
         versions = select(col(PathwayVersion.id)).where(
             col(PathwayVersion.pathway_id) == pathway_id
         )
-        query = query.where(col(Enrollment.version_id).in_(versions))
-    return query
+        branch = branch.where(col(Enrollment.version_id).in_(versions))
+    return branch
+
+
+def _shown(newest: Any) -> Select[Any]:
+    """The newest alerts joined to their patient, nurse and (for items) step."""
+    return (
+        select(
+            newest.c.kind,
+            newest.c.at,
+            newest.c.item_id,
+            newest.c.enrollment_id,
+            col(Patient.id).label("patient_id"),
+            col(Patient.name).label("patient_name"),
+            col(Patient.mrn).label("mrn"),
+            func.coalesce(col(Step.text), CHECK_IN_STEP).label("step_text"),
+            func.coalesce(col(Item.due_at), newest.c.at).label("due_at"),
+            col(Enrollment.timezone).label("timezone"),
+            newest.c.note,
+            func.coalesce(col(User.email), "").label("nurse_email"),
+            newest.c.check_in_id,
+        )
+        .select_from(newest)
+        .join(Enrollment, col(Enrollment.id) == newest.c.enrollment_id)
+        .join(Patient, col(Patient.id) == col(Enrollment.patient_id))
+        .outerjoin(User, col(User.id) == col(Enrollment.nurse_id))
+        .outerjoin(Item, col(Item.id) == newest.c.item_id)
+        .outerjoin(Step, col(Step.id) == col(Item.step_id))
+        .order_by(newest.c.at.desc(), newest.c.item_id.desc())
+    )
+
+
+# What the nurse reads beside each kind; the patient's own note or the channel's error follows.
+SAID = {
+    ESCALATED: "critical step not ticked",
+    NOT_DONE: "the patient could not do this",
+    CHECK_IN: "said yes to the warning signs",
+}
+
+
+def _alert(row: Any) -> Alert:
+    values = dict(row)
+    note = values.pop("note") or ""
+    said = SAID.get(values["kind"])
+    if said is None:  # a failed reminder: its channel and error say it all
+        detail = note
+    elif values["kind"] == ESCALATED or not note:
+        detail = said
+    else:
+        detail = f"{said}: {note}"
+    return Alert(**values, detail=detail)
