@@ -19,11 +19,24 @@ enrollments). Rows are read by name.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    Select,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlmodel import col
 
+from tracker.dbtypes import UTCDateTime
 from tracker.models import (
     CheckIn,
     ChecklistItem,
@@ -51,7 +64,24 @@ def care_team_alerts(
     limit: int = 20,
 ) -> list[Alert]:
     """The newest `limit` alerts of every kind (see the module docstring)."""
-    since = now - ALERT_LOOKBACK
+    statement = _statement(pathway_id is not None, nurse_id is not None)
+    params = {
+        "now": now,
+        "since": now - ALERT_LOOKBACK,
+        "limit": limit,
+        "pathway_id": pathway_id,
+        "nurse_id": nurse_id,
+    }
+    return [_alert(row._mapping) for row in session.execute(statement, params)]
+
+
+@cache
+def _statement(pathway: bool, nurse: bool) -> Select[Any]:
+    """The alerts statement for a filter combination, composed once (as the work lists are:
+    see work_list_pages._statements), its values as parameters."""
+    now: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
+    since: BindParameter[datetime] = bindparam("since", type_=UTCDateTime())
+    limit = bindparam("limit", type_=Integer)
     escalated = _raised(ESCALATED, col(Escalation.raised_at), col(Item.id), col(Item.enrollment_id))
     escalated = escalated.select_from(Escalation).join(
         Item, col(Item.id) == col(Escalation.item_id)
@@ -83,21 +113,17 @@ def care_team_alerts(
     ).where(
         col(CheckIn.answer) == "yes", col(CheckIn.handled_at).is_(None), col(CheckIn.at) >= since
     )
+    kinds = ((escalated, False), (failed, False), (not_done, True), (check_ins, True))
     branches = [
-        _narrowed(branch, pathway_id, nurse_id, active=active)
+        _narrowed(branch, pathway=pathway, nurse=nurse, active=active)
         .order_by(branch.selected_columns.at.desc())
         .limit(limit)
         .subquery()
-        for branch, active in (
-            (escalated, False),
-            (failed, False),
-            (not_done, True),
-            (check_ins, True),
-        )
+        for branch, active in kinds
     ]
     every = union_all(*(select(branch) for branch in branches)).subquery()
     newest = select(every).order_by(every.c.at.desc(), every.c.item_id.desc()).limit(limit)
-    return [_alert(row._mapping) for row in session.execute(_shown(newest.subquery()))]
+    return _shown(newest.subquery())
 
 
 def _raised(
@@ -120,20 +146,19 @@ def _raised(
     )
 
 
-def _narrowed(
-    branch: Select[Any], pathway_id: int | None, nurse_id: int | None, *, active: bool
-) -> Select[Any]:
-    """A branch for active plans only if `active`, and for the dashboard's filters."""
-    if not (active or pathway_id is not None or nurse_id is not None):
+def _narrowed(branch: Select[Any], *, pathway: bool, nurse: bool, active: bool) -> Select[Any]:
+    """A branch for active plans only if `active`, and for the dashboard's filters (the
+    parameters `pathway_id` and `nurse_id`)."""
+    if not (active or pathway or nurse):
         return branch
     branch = branch.join(Enrollment, col(Enrollment.id) == branch.selected_columns.enrollment_id)
     if active:
         branch = branch.where(col(Enrollment.state) == "active")
-    if nurse_id is not None:
-        branch = branch.where(col(Enrollment.nurse_id) == nurse_id)
-    if pathway_id is not None:
+    if nurse:
+        branch = branch.where(col(Enrollment.nurse_id) == bindparam("nurse_id"))
+    if pathway:
         versions = select(col(PathwayVersion.id)).where(
-            col(PathwayVersion.pathway_id) == pathway_id
+            col(PathwayVersion.pathway_id) == bindparam("pathway_id")
         )
         branch = branch.where(col(Enrollment.version_id).in_(versions))
     return branch

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy import BindParameter, ColumnElement, bindparam, case, or_, select
 from sqlmodel import Session
 
+from tracker.dbtypes import UTCDateTime
 from tracker.workspace.wording import status_word
 from tracker.workspace.work_list_pages import (
     ENROLLMENTS,
@@ -22,6 +23,7 @@ from tracker.workspace.work_list_pages import (
     VERSIONS,
     Context,
     ItemRow,
+    ListQuery,
     Order,
     Page,
     one_of,
@@ -71,16 +73,9 @@ def _newest_due_first(c: Any) -> list[ColumnElement[Any]]:
     return [c.due_at.desc(), c.id.desc()]
 
 
-def _items_page(
-    session: Session,
-    context: Context,
-    offset: int,
-    limit: int,
-    *,
-    columns: Sequence[ColumnElement[Any]],
-    where: Sequence[ColumnElement[bool]],
-    shown_in: Order,
-) -> Page:
+def _unconfirmed(
+    columns: Sequence[ColumnElement[Any]], where: Sequence[ColumnElement[bool]], shown_in: Order
+) -> ListQuery:
     """Unconfirmed items of active enrollments matching `where`, the most recently due first
     (index ix_item_unconfirmed_due, read backwards) up to the cap, shown in `shown_in` order
     (of the candidates' id, due_at and `columns`)."""
@@ -90,17 +85,21 @@ def _items_page(
         .join(ENROLLMENTS, _enr.id == _item.enrollment_id)
         .where(one_of(_item.status, UNCONFIRMED_STATUSES), _enr.state == "active", *where)
     )
+    return ListQuery(candidates, _newest_due_first, ROWS, _item.id, shown_in)
+
+
+def _page(
+    session: Session, context: Context, query: ListQuery, since: datetime, offset: int, limit: int
+) -> Page:
+    now = context.now
     return page(
         session,
         context,
-        candidates=candidates,
-        scan=_newest_due_first,
-        shown_in=shown_in,
-        rows=ROWS,
-        key=_item.id,
+        query,
+        {"now": now, "since": since},
         offset=offset,
         limit=limit,
-        build=lambda values: _item_row(values, context.now),
+        build=lambda values: _item_row(values, now),
     )
 
 
@@ -126,46 +125,40 @@ def _critical_then_expiring(c: Any) -> list[ColumnElement[Any]]:
     ]
 
 
+def _ahead_then_past(c: Any) -> list[ColumnElement[Any]]:
+    """Procedures still ahead first, soonest first, then those past."""
+    now: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
+    return [case((c.procedure_start < now, 1), else_=0), c.procedure_start, c.due_at, c.id]
+
+
+_NOW: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
+_SINCE: BindParameter[datetime] = bindparam("since", type_=UTCDateTime())
+OVERDUE = _unconfirmed(
+    [_item.expires_at, _item.step_id.in_(CRITICAL_STEP_IDS).label("critical")],
+    [
+        # Not "status IN (pending, not_done)": SQLite would then read ix_item_status_due and
+        # sort the whole window instead of stopping at the cap.
+        _item.status != "missed",
+        _item.due_at >= _SINCE,
+        _item.due_at < _NOW,
+        or_(_item.expires_at.is_(None), _item.expires_at > _NOW),
+    ],
+    _critical_then_expiring,
+)
+CRITICAL = _unconfirmed(
+    [_enr.procedure_start],
+    [_item.due_at >= _SINCE, _item.due_at < _NOW, _item.step_id.in_(CRITICAL_STEP_IDS)],
+    _ahead_then_past,
+)
+
+
 def overdue(session: Session, context: Context, offset: int, limit: int) -> Page:
     """Unconfirmed past their deadline (within OVERDUE_LOOKBACK) but still worth doing:
     critical first, then soonest to expire (the last chance to act), then longest overdue."""
-    now = context.now
-    return _items_page(
-        session,
-        context,
-        offset,
-        limit,
-        columns=[_item.expires_at, _item.step_id.in_(CRITICAL_STEP_IDS).label("critical")],
-        where=[
-            # Not "status IN (pending, not_done)": SQLite would then read ix_item_status_due and
-            # sort the whole window instead of stopping at the cap.
-            _item.status != "missed",
-            _item.due_at >= now - OVERDUE_LOOKBACK,
-            _item.due_at < now,
-            or_(_item.expires_at.is_(None), _item.expires_at > now),
-        ],
-        shown_in=_critical_then_expiring,
-    )
+    return _page(session, context, OVERDUE, context.now - OVERDUE_LOOKBACK, offset, limit)
 
 
 def critical(session: Session, context: Context, offset: int, limit: int) -> Page:
     """Critical items (fasting, medication holds) not confirmed by their deadline (within
     CRITICAL_LOOKBACK): procedures still ahead first, soonest first, then those past."""
-    now = context.now
-
-    def ahead_then_past(c: Any) -> list[ColumnElement[Any]]:
-        return [case((c.procedure_start < now, 1), else_=0), c.procedure_start, c.due_at, c.id]
-
-    return _items_page(
-        session,
-        context,
-        offset,
-        limit,
-        columns=[_enr.procedure_start],
-        where=[
-            _item.due_at >= now - CRITICAL_LOOKBACK,
-            _item.due_at < now,
-            _item.step_id.in_(CRITICAL_STEP_IDS),
-        ],
-        shown_in=ahead_then_past,
-    )
+    return _page(session, context, CRITICAL, context.now - CRITICAL_LOOKBACK, offset, limit)

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlmodel import Session
 
+from tracker.dbtypes import UTCDateTime
 from tracker.workspace.work_list_pages import (
     ENROLLMENTS,
     PATIENTS,
     USERS,
     VERSIONS,
     Context,
+    ListQuery,
     Page,
     ProcedureRow,
     day_bounds,
@@ -48,28 +50,32 @@ def _soonest_first(c: Any) -> list[ColumnElement[Any]]:
     return [c.procedure_start, c.id]
 
 
+# Procedures starting between the parameters `day_start` and `day_end` (index
+# ix_enrollment_procedure_start), soonest first.
+QUERY = ListQuery(
+    candidates=select(_enr.id, _enr.procedure_start)
+    .select_from(ENROLLMENTS)
+    .where(
+        _enr.procedure_start >= bindparam("day_start", type_=UTCDateTime()),
+        _enr.procedure_start < bindparam("day_end", type_=UTCDateTime()),
+        _enr.state.in_(LIVE_STATES),
+    ),
+    scan=_soonest_first,
+    rows=ROWS,
+    key=_enr.id,
+)
+
+
 def procedures_on(days_ahead: int) -> Callable[[Session, Context, int, int], Page]:
-    """The list of procedures starting on the local day `days_ahead` after today, soonest
-    first (index ix_enrollment_procedure_start)."""
+    """The list of procedures starting on the local day `days_ahead` after today."""
 
     def fetch(session: Session, context: Context, offset: int, limit: int) -> Page:
         start, end = day_bounds(context.now, context.zone, days_ahead)
-        candidates = (
-            select(_enr.id, _enr.procedure_start)
-            .select_from(ENROLLMENTS)
-            .where(
-                _enr.procedure_start >= start,
-                _enr.procedure_start < end,
-                _enr.state.in_(LIVE_STATES),
-            )
-        )
         return page(
             session,
             context,
-            candidates=candidates,
-            scan=_soonest_first,
-            rows=ROWS,
-            key=_enr.id,
+            QUERY,
+            {"day_start": start, "day_end": end},
             offset=offset,
             limit=limit,
             build=lambda values: ProcedureRow(**values),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlmodel import Session
 
+from tracker.dbtypes import UTCDateTime
 from tracker.workspace.work_list_pages import (
     ENROLLMENTS,
     ITEMS,
@@ -16,6 +17,7 @@ from tracker.workspace.work_list_pages import (
     STEPS,
     VERSIONS,
     Context,
+    ListQuery,
     Page,
     ReminderRow,
     one_of,
@@ -60,28 +62,32 @@ def _newest_first(c: Any) -> list[ColumnElement[Any]]:
     return [c.send_at.desc(), c.id.desc()]
 
 
+# Failed or expired reminders of active enrollments planned between the parameters `since`
+# and `until`, newest first (index ix_reminder_problems).
+QUERY = ListQuery(
+    candidates=select(_rem.id, _rem.send_at)
+    .select_from(REMINDERS)
+    .join(ENROLLMENTS, _enr.id == _rem.enrollment_id)
+    .where(
+        one_of(_rem.status, PROBLEM_REMINDERS),
+        _rem.send_at >= bindparam("since", type_=UTCDateTime()),
+        _rem.send_at < bindparam("until", type_=UTCDateTime()),
+        _enr.state == "active",
+    ),
+    scan=_newest_first,
+    rows=ROWS,
+    key=_rem.id,
+)
+
+
 def reminder_problems(session: Session, context: Context, offset: int, limit: int) -> Page:
     """Failed or expired reminders of active enrollments planned within REMINDER_LOOKBACK of
-    now (either side: a retry or a deferral can plan one ahead), newest first (index
-    ix_reminder_problems)."""
-    candidates = (
-        select(_rem.id, _rem.send_at)
-        .select_from(REMINDERS)
-        .join(ENROLLMENTS, _enr.id == _rem.enrollment_id)
-        .where(
-            one_of(_rem.status, PROBLEM_REMINDERS),
-            _rem.send_at >= context.now - REMINDER_LOOKBACK,
-            _rem.send_at < context.now + REMINDER_LOOKBACK,
-            _enr.state == "active",
-        )
-    )
+    now (either side: a retry or a deferral can plan one ahead), newest first."""
     return page(
         session,
         context,
-        candidates=candidates,
-        scan=_newest_first,
-        rows=ROWS,
-        key=_rem.id,
+        QUERY,
+        {"since": context.now - REMINDER_LOOKBACK, "until": context.now + REMINDER_LOOKBACK},
         offset=offset,
         limit=limit,
         build=lambda values: ReminderRow(**values),

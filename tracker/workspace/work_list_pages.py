@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Integer,
     Select,
     Table,
     bindparam,
@@ -187,14 +189,14 @@ USERS, PATHWAYS = _table(User), _table(Pathway)
 _enr, _ver = ENROLLMENTS.c, VERSIONS.c
 
 
-def _filtered(query: Select[Any], filters: Filters, *, join_version: bool) -> Select[Any]:
-    """The pathway and nurse filters on a query over enrollments (joining versions if asked)."""
-    if filters.pathway_id is not None:
-        if join_version:
-            query = query.join(VERSIONS, _ver.id == _enr.version_id)
-        query = query.where(_ver.pathway_id == filters.pathway_id)
-    if filters.nurse_id is not None:
-        query = query.where(_enr.nurse_id == filters.nurse_id)
+def _filtered(query: Select[Any], *, pathway: bool, nurse: bool) -> Select[Any]:
+    """The pathway and nurse filters (parameters `pathway_id`, `nurse_id`) on a query over
+    enrollments."""
+    if pathway:
+        query = query.join(VERSIONS, _ver.id == _enr.version_id)
+        query = query.where(_ver.pathway_id == bindparam("pathway_id"))
+    if nurse:
+        query = query.where(_enr.nurse_id == bindparam("nurse_id"))
     return query
 
 
@@ -212,51 +214,93 @@ def one_of(column: ColumnElement[str], values: tuple[str, ...]) -> ColumnElement
 Order = Callable[[Any], Sequence[ColumnElement[Any]]]
 
 
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: each is built once
+class ListQuery:
+    """What a list reads, with its varying values as named parameters (`bindparam`), so the
+    statement is composed once per filter combination rather than on every request.
+
+    `candidates` selects each candidate's `id` and the columns the orders use; `scan` is the
+    order of the index it is read in; `shown_in` the order the page is shown in (by default
+    the scan's); `rows` joins the shown candidates to their display columns, its `key` column
+    being the candidates' id.
+    """
+
+    candidates: Select[Any]
+    scan: Order
+    rows: Select[Any]
+    key: ColumnElement[Any]
+    shown_in: Order | None = None
+
+
 def page(
     session: Session,
     context: Context,
+    query: ListQuery,
+    params: dict[str, Any],
     *,
-    candidates: Select[Any],
-    scan: Order,
-    shown_in: Order | None = None,
-    rows: Select[Any],
-    key: ColumnElement[Any],
     offset: int,
     limit: int,
     build: Callable[[dict[str, Any]], Row],
 ) -> Page:
     """One page of a list and its size, in one statement whatever the database's size.
 
-    `candidates` selects each candidate's `id` and the columns the orders use; it is read in
-    the `scan` order (an index's) up to one past the cap, narrowed by the context's filters,
-    and counted. The page is cut from the first `context.cap` in the `shown_in` order (by
-    default the scan's), and only its rows are joined to their display columns: `rows`, whose
-    `key` column is the candidates' id. Rows are built by name.
+    The candidates are read in the scan order up to one past the context's cap, narrowed by
+    its filters, and counted; the page is cut from the first `cap` in the shown order, and
+    only its rows are joined to their display columns. Rows are built by name.
     """
-    candidates = _filtered(candidates, context.filters, join_version=True)
-    shown_in = shown_in or scan
-    firsts = candidates.order_by(*scan(candidates.selected_columns)).limit(context.cap + 1)
-    firsts_cte = firsts.cte("firsts")  # one past the cap: the count says "200+"
-    considered = (
-        select(firsts_cte).order_by(*scan(firsts_cte.c)).limit(context.cap).subquery("considered")
-    )
-    shown = (
-        select(considered)
-        .order_by(*shown_in(considered.c))
-        .offset(offset)
-        .limit(limit)
-        .subquery("shown")
-    )
-    found = select(func.count()).select_from(firsts_cte).scalar_subquery().label("found")
-    statement = rows.add_columns(found).join(shown, shown.c.id == key).order_by(*shown_in(shown.c))
+    filters = context.filters
+    shape = (query, filters.pathway_id is not None, filters.nurse_id is not None)
+    statement, counted = _statements(*shape)
+    values_in = {
+        **params,
+        "pathway_id": filters.pathway_id,
+        "nurse_id": filters.nurse_id,
+        "scanned": context.cap + 1,  # one past the cap: the count says "200+"
+        "considered": context.cap,
+        "offset": offset,
+        "limit": limit,
+    }
     connection = session.connection()
-    values = [dict(row._mapping) for row in connection.execute(statement)]
+    values = [dict(row._mapping) for row in connection.execute(statement, values_in)]
     if values:
         total = values[0]["found"]
     elif offset == 0:
         total = 0
     else:  # a page past the end: nothing to carry the count, so count on its own
-        counted = select(func.count()).select_from(firsts.subquery())
-        total = connection.execute(counted).scalar_one()
+        total = connection.execute(counted, values_in).scalar_one()
     page_rows = [build({k: v for k, v in row.items() if k != "found"}) for row in values]
     return Page(page_rows, min(total, context.cap), offset, limit, capped=total > context.cap)
+
+
+@cache
+def _statements(query: ListQuery, pathway: bool, nurse: bool) -> tuple[Select[Any], Select[Any]]:
+    """The page statement and the count-only one for a list and a filter combination.
+
+    Composed once: building these nested selects and their cache keys cost about a quarter of
+    the dashboard's in-process time (five lists; 11 of 40 ms at 100,000 enrollments)."""
+    candidates = _filtered(query.candidates, pathway=pathway, nurse=nurse)
+    scan, shown_in = query.scan, query.shown_in or query.scan
+    firsts = candidates.order_by(*scan(candidates.selected_columns)).limit(
+        bindparam("scanned", type_=Integer)
+    )
+    firsts_cte = firsts.cte("firsts")
+    considered = (
+        select(firsts_cte)
+        .order_by(*scan(firsts_cte.c))
+        .limit(bindparam("considered", type_=Integer))
+        .subquery("considered")
+    )
+    shown = (
+        select(considered)
+        .order_by(*shown_in(considered.c))
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+        .subquery("shown")
+    )
+    found = select(func.count()).select_from(firsts_cte).scalar_subquery().label("found")
+    statement = (
+        query.rows.add_columns(found)
+        .join(shown, shown.c.id == query.key)
+        .order_by(*shown_in(shown.c))
+    )
+    return statement, select(func.count()).select_from(firsts.subquery())
