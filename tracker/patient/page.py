@@ -29,6 +29,7 @@ from tracker.patient.reader import (
     in_force,
     status_at,
 )
+from tracker.patient.series import whole_series
 from tracker.patient.text import Words
 
 DONE_SHOWN = 10  # the latest done or past items listed; the rest on the full list
@@ -93,7 +94,7 @@ def load_page(
     enrollment = access.enrollment
     connection = connection_of(db)
     plan = plan_for(db, enrollment.version_id)
-    reader = Reader(plan, enrollment, now=now, words=words)
+    reader = Reader(plan, enrollment, now=now, words=words, series=whole_series(db, enrollment))
     rows = items_of(connection, enrollment.id)
     reader.count_today(rows)
     open_now: list[ItemRow] = []
@@ -158,7 +159,8 @@ def load_entry(
     row = next((row for row in rows if row.id == item_id), None)
     if row is None:
         return None
-    reader = Reader(plan_for(db, access.enrollment.version_id), access.enrollment, now, words)
+    plan = plan_for(db, access.enrollment.version_id)
+    reader = Reader(plan, access.enrollment, now, words, series=whole_series(db, access.enrollment))
     reader.count_today(rows)
     return reader.entry(row, status_at(row, now))
 

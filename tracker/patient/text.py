@@ -164,6 +164,7 @@ ENGLISH = Words(
         "left": "{span} left",
         "late": "Late by {span}",
         "today_count": "{done} of {total} today",
+        "repeat_span": "{count} times in all, the last {last}",
         "occurrence": "time {number}",
         "status_done": "Done",
         "status_not_done": "You could not do this",
