@@ -32,7 +32,10 @@ ESCALATION = "escalation"
 # digest of reminders past the text budget, and a reply to the patient's own text (HELP, STOP).
 # Like escalations they are never moved or cancelled with the item.
 DIGEST, REPLY = "digest", "reply"
-NOT_ITEM_REMINDERS = (ESCALATION, DIGEST, REPLY)
+# The patient's message that their procedure moved (tracker.care.moved_message): it rides on
+# one of the plan's items only because every outbox row does.
+MOVED = "moved"
+NOT_ITEM_REMINDERS = (ESCALATION, DIGEST, REPLY, MOVED)
 
 # (purpose, channel) -> when to send
 Wanted = dict[tuple[str, str], datetime]

@@ -18,6 +18,7 @@ from tracker.db import connection_of
 from tracker.library.patient_plan import plan_for
 from tracker.patient.check_ins import answer_on
 from tracker.patient.links import EnrollmentRecord, LinkAccess
+from tracker.patient.moved_notice import moved_notice
 from tracker.patient.queries import INBOX_ROWS, ItemRow, SentRow, items_of, sent_reminders
 from tracker.patient.reader import (
     Day,
@@ -77,6 +78,7 @@ class ChecklistPage:
     hidden: int = 0  # items left out of the short lists (shown with everything=True)
     older_messages: bool = False  # reminders older than the inbox shows (ditto)
     check_in: str = ""  # today's answer about the warning signs: "" | none | yes
+    moved: str = ""  # "Your procedure was moved from … to … on …" (tracker.patient.moved_notice)
 
 
 def load_page(
@@ -147,6 +149,7 @@ def load_page(
         hidden=later + len(done) - len(shown_done) + len(not_done) - len(shown_not_done),
         older_messages=not everything and len(sent) > INBOX_ROWS,
         check_in=answered.answer if answered else "",
+        moved=moved_notice(connection, enrollment, now=now, words=words),
     )
 
 
