@@ -29,7 +29,9 @@ from sqlmodel import Session, select
 
 from tests.enrollment_helpers import NOW, enroll_patient, pathways_22868_version
 from tracker.models import ChecklistItem, Reminder, Step
-from tracker.patient.links import issue_link
+from tracker.patient.links import issue_link, open_link
+from tracker.patient.printed_plan import printable
+from tracker.patient.text import ENGLISH
 
 START = datetime(2027, 3, 5, 8, 0)  # local (America/New_York), four days after NOW
 
@@ -71,4 +73,13 @@ def test_the_seed_pathways_checklist_counted(client: FlaskClient, session: Sessi
     know_ids = {item.id for item in know}
     forms = {int(n) for n in re.findall(r'action="[^"]*/items/(\d+)"', page)}
     assert len(forms) == 2, "the two overdue do items can be ticked now"
+
+    # On paper only the do items have a box to tick.
+    access = open_link(db=session, token=token, now=NOW)
+    rows = [row for _, day in printable(session, access, now=NOW, words=ENGLISH) for row in day]
+    by_text = {step.text: step.asks for step in steps.values()}
+    assert len(rows) == sum(STEPS.values()), "one line per step, repeats included"
+    assert {row.text: row.tickable for row in rows} == {
+        text: asks == "do" for text, asks in by_text.items()
+    }
     assert not forms & know_ids

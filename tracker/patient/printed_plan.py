@@ -23,6 +23,7 @@ class PrintRow:
     when: str
     text: str
     critical: bool
+    tickable: bool = True  # a `do` item gets a box to tick; restrictions, notes and signs none
 
 
 def printable(
@@ -56,7 +57,7 @@ def printable(
             when = words.get(
                 "print_repeats", time=words.clock(first), count=count, last=words.day(last, today)
             )
-        entry = PrintRow(when, step.text, step.critical)
+        entry = PrintRow(when, step.text, step.critical, tickable=step.asks == "do")
         days.setdefault(first.date(), []).append((first, entry))
     return [
         (words.day(day, today), [entry for _, entry in sorted(lines, key=lambda p: p[0])])
