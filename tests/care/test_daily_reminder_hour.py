@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import Session, select
 
 from tests.enrollment_helpers import (
@@ -47,6 +48,7 @@ def _text(session: Session, step_id: int) -> str:
     return step.text
 
 
+@pytest.mark.both_databases
 def test_the_seed_pathways_daily_pain_medicine_is_reminded_at_nine_each_day(
     session: Session,
 ) -> None:
@@ -64,6 +66,7 @@ def test_the_seed_pathways_daily_pain_medicine_is_reminded_at_nine_each_day(
     assert {t.utcoffset() for t in times} == {timedelta(hours=-5), timedelta(hours=-4)}
 
 
+@pytest.mark.both_databases
 def test_the_patients_own_reminder_hour_is_used(session: Session) -> None:
     patient = make_patient(session, reminder_hour=7)
     enrollment = enroll_patient(
@@ -73,6 +76,7 @@ def test_the_patients_own_reminder_hour_is_used(session: Session) -> None:
     assert {(t.hour, t.minute) for t in times} == {(7, 0)}
 
 
+@pytest.mark.both_databases
 def test_a_stated_clock_time_wins_over_the_reminder_hour(session: Session) -> None:
     until = rel("end", days=5)
     version = custom_version(
@@ -111,6 +115,7 @@ def test_a_stated_clock_time_wins_over_the_reminder_hour(session: Session) -> No
     assert len(dressing) == 5  # Tue 9 to Sat 13 Mar: one a day
 
 
+@pytest.mark.both_databases
 def test_an_undone_daily_occurrence_is_reminded_at_the_next_reminder_hour_ahead(
     session: Session,
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -31,6 +32,7 @@ def _moved(session: Session, enrollment_id: int | None) -> list[Reminder]:
     return list(session.exec(query.order_by(Reminder.id)))
 
 
+@pytest.mark.both_databases
 def test_a_reschedule_queues_one_message_per_channel_and_a_second_replaces_it(
     session: Session,
 ) -> None:
@@ -69,6 +71,7 @@ def test_a_reschedule_queues_one_message_per_channel_and_a_second_replaces_it(
     ]
 
 
+@pytest.mark.both_databases
 def test_the_email_says_the_new_time_in_the_patients_zone_with_the_link(
     app: Flask, session: Session, smtp_server: SmtpServer
 ) -> None:

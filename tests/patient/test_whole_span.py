@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
 from sqlmodel import Session
 
@@ -39,6 +40,7 @@ def _six_weeks(session: Session):  # type: ignore[no-untyped-def]
     return linked(session, version=custom_version(session, [step]))
 
 
+@pytest.mark.both_databases
 def test_rows_stop_at_the_horizon_but_the_page_tells_the_whole_span(session: Session) -> None:
     plan = _six_weeks(session)
     stored = items_of(session, plan.enrollment)
@@ -50,6 +52,7 @@ def test_rows_stop_at_the_horizon_but_the_page_tells_the_whole_span(session: Ses
     assert all(line.until == entry.span for day in page.coming for line in day.lines)
 
 
+@pytest.mark.both_databases
 def test_the_printed_plan_counts_every_time_to_the_end(session: Session) -> None:
     plan = _six_weeks(session)
     days = printable(session, plan.access(session), now=NOW, words=ENGLISH)
@@ -57,6 +60,7 @@ def test_the_printed_plan_counts_every_time_to_the_end(session: Session) -> None
     assert [row.when for row in rows] == [f"09:00, {TIMES} times in all, until {LAST}"]
 
 
+@pytest.mark.both_databases
 def test_the_calendar_has_every_occurrence_to_the_end(session: Session) -> None:
     plan = _six_weeks(session)
     data = build_feed(session, plan.access(session), now=NOW, words=ENGLISH, page_url="x")
