@@ -16,6 +16,7 @@ stored RRULE by tracker.patient.series) are events too, so the calendar holds th
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from tracker.library.patient_plan import StepInfo, plan_for
 from tracker.localtime import Window
 from tracker.models import ChecklistItem, Patient, Reminder
 from tracker.patient.links import LinkAccess
-from tracker.patient.series import whole_series
+from tracker.patient.series import Series, whole_series
 from tracker.patient.text import Words, is_day_boundary
 from tracker.reminders.rules import held_until
 
@@ -78,47 +79,10 @@ def build_feed(
         .where(ChecklistItem.enrollment_id == enrollment.id)
         .order_by(col(ChecklistItem.opens_at), col(ChecklistItem.id))
     ).all()
-    alarms = _alarm_times(session, enrollment.id)
     patient = session.get(Patient, enrollment.patient_id)
     assert patient is not None
-    tz = ZoneInfo(enrollment.timezone)
-
-    def add(
-        uid: str,
-        modified: datetime,
-        window: Window,
-        step: StepInfo,
-        status: str,
-        alarm_times: list[datetime],
-    ) -> None:
-        event = _event(uid, now, modified)
-        event.add("summary", step.text)
-        _timed(event, window, step.asks, tz)
-        event.add("description", "\n\n".join(p for p in (step.text, step.why, opening) if p))
-        event.add("url", page_url)
-        event.add("transp", "TRANSPARENT")  # a window to act in, not a busy appointment
-        event.add("status", "CANCELLED" if status in NOT_DONE else "CONFIRMED")
-        if step.critical:
-            event.add("priority", 1)
-        for send_at in alarm_times:
-            send_at = (
-                held_until(
-                    send_at,
-                    due_at=window.due,
-                    critical=step.critical,
-                    zone=enrollment.timezone,
-                    begins=patient.quiet_start,
-                    ends=patient.quiet_end,
-                )
-                or send_at
-            )
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", words.get("inbox_entry", text=step.text))
-            alarm.add("trigger", send_at)  # an absolute time: right for all-day events too
-            event.add_component(alarm)
-        calendar.add_component(event)
-
+    feed = _Feed(now, ZoneInfo(enrollment.timezone), patient, words, opening, page_url)
+    alarms = _alarm_times(session, enrollment.id)
     for item in items:
         assert item.id is not None
         step = plan.steps[item.step_id]
@@ -126,7 +90,9 @@ def build_feed(
             continue
         window = Window(item.opens_at, item.due_at, item.expires_at)
         modified = item.acted_at or enrollment.updated_at
-        add(item_uid(item.id), modified, window, step, item.status, alarms.get(item.id, []))
+        event = feed.event(item_uid(item.id), modified, window, step, item.status)
+        feed.alarms(event, alarms.get(item.id, []), window, step)
+        calendar.add_component(event)
     # Occurrences past the stored rows' horizon: no rows yet, but the patient's whole span.
     stored = {(item.step_id, item.occurrence) for item in items}
     later = whole_series(session, enrollment) if enrollment.state == "active" else {}
@@ -137,21 +103,74 @@ def build_feed(
         for number, window in enumerate(series.windows):
             if (step_id, number) in stored:
                 continue
-            want = wanted(
-                status="pending",
-                opens=window.opens,
-                due=window.due,
-                critical=step.critical,
-                asks=step.asks,
-                channels=("inapp",),
-                now=now,
-                occasion=Occasion.PLANNED,
-                at_hour=series.at_hour,
-            )
             uid = occurrence_uid(enrollment.id, step_id, number)
-            add(uid, enrollment.updated_at, window, step, "pending", sorted(want.values()))
+            event = feed.event(uid, enrollment.updated_at, window, step, "pending")
+            feed.alarms(event, _planned_alarms(window, step, series, now), window, step)
+            calendar.add_component(event)
     data: bytes = calendar.to_ical()
     return data
+
+
+@dataclass(frozen=True)
+class _Feed:
+    """What every item's event is written with: the instant, zone, patient and words."""
+
+    now: datetime
+    tz: ZoneInfo
+    patient: Patient
+    words: Words
+    opening: str  # "Open your checklist: <url>"
+    page_url: str
+
+    def event(
+        self, uid: str, modified: datetime, window: Window, step: StepInfo, status: str
+    ) -> Event:
+        """The VEVENT of one occurrence, without its alarms."""
+        event = _event(uid, self.now, modified)
+        event.add("summary", step.text)
+        _timed(event, window, step.asks, self.tz)
+        event.add("description", "\n\n".join(p for p in (step.text, step.why, self.opening) if p))
+        event.add("url", self.page_url)
+        event.add("transp", "TRANSPARENT")  # a window to act in, not a busy appointment
+        event.add("status", "CANCELLED" if status in NOT_DONE else "CONFIRMED")
+        if step.critical:
+            event.add("priority", 1)
+        return event
+
+    def alarms(self, event: Event, times: list[datetime], window: Window, step: StepInfo) -> None:
+        """One alarm per reminder time, held out of quiet hours as the dispatcher holds it."""
+        for send_at in times:
+            held = held_until(
+                send_at,
+                due_at=window.due,
+                critical=step.critical,
+                zone=self.tz.key,
+                begins=self.patient.quiet_start,
+                ends=self.patient.quiet_end,
+            )
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", self.words.get("inbox_entry", text=step.text))
+            alarm.add("trigger", held or send_at)  # an absolute time: right for all-day events
+            event.add_component(alarm)
+
+
+def _planned_alarms(
+    window: Window, step: StepInfo, series: Series, now: datetime
+) -> list[datetime]:
+    """The reminder times an occurrence with no row yet will get (the one place decides)."""
+    want = wanted(
+        status="pending",
+        opens=window.opens,
+        due=window.due,
+        critical=step.critical,
+        asks=step.asks,
+        channels=("inapp",),
+        now=now,
+        occasion=Occasion.PLANNED,
+        at_hour=series.at_hour,
+    )
+    return sorted(want.values())
 
 
 def occurrence_uid(enrollment_id: int, step_id: int, number: int) -> str:
