@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tests.conftest import SEED
+from tests.conftest import PATHWAYS_DIR, SEED
 from tracker.care.enrollment import enroll
 from tracker.care.patients import register_patient
 from tracker.library.pathways import get_pathway, import_document, step_row, steps_of, versions_of
@@ -38,6 +38,15 @@ def publish(session: Session, version: PathwayVersion, *, now: datetime = NOW) -
 def published_seed_version(session: Session, *, now: datetime = NOW) -> PathwayVersion:
     """The seed document (22868) imported and published."""
     result = import_document(session=session, document=read_document(SEED), now=now)
+    pathway = get_pathway(session, result.slug)
+    assert pathway is not None
+    return publish(session, versions_of(session, pathway)[-1], now=now)
+
+
+def pathways_22868_version(session: Session, *, now: datetime = NOW) -> PathwayVersion:
+    """The 22868 document shipped in pathways/ (the one `make run` imports), published."""
+    document = read_document(PATHWAYS_DIR / "22868.txt")
+    result = import_document(session=session, document=document, now=now)
     pathway = get_pathway(session, result.slug)
     assert pathway is not None
     return publish(session, versions_of(session, pathway)[-1], now=now)

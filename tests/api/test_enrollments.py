@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from tests.api.conftest import Api, assert_problem
 from tests.enrollment_helpers import NOW, custom_version, make_patient, make_step, rel
-from tracker.models import AuditEvent, Enrollment, PathwayVersion, Reminder
+from tracker.models import AuditEvent, Enrollment, PathwayVersion, Patient, Reminder
 
 pytestmark = [pytest.mark.both_databases, pytest.mark.usefixtures("frozen_clock")]
 
@@ -124,8 +124,23 @@ def test_reschedule_preview_then_apply_with_if_match(
     )
     assert applied.status_code == 200 and applied.get_json()["applied"] is True
     assert api.get(path).get_json()["procedure_start"] == "2027-03-10T14:30:00Z"
+    # The patient is told, once per channel (a preview told nobody).
+    told = session.exec(
+        select(Reminder.channel).where(
+            Reminder.enrollment_id == created["id"], Reminder.purpose == "moved"
+        )
+    ).all()
+    assert sorted(told) == sorted({"inapp", *_patient_channels(session, created["id"])})
     # The ETag read before the move is stale now.
     assert_problem(api.post(path + "/cancel", headers={"If-Match": etag}), 412)
+
+
+def _patient_channels(session: Session, enrollment_id: int) -> list[str]:
+    enrollment = session.get(Enrollment, enrollment_id)
+    assert enrollment is not None
+    patient = session.get(Patient, enrollment.patient_id)
+    assert patient is not None
+    return list(patient.channels)
 
 
 def test_cancel_and_complete(api: Api, session: Session, version: PathwayVersion) -> None:

@@ -146,7 +146,11 @@ def _count(session: Session, table: type[Any]) -> int:
 
 
 def _waiting(session: Session, item: ChecklistItem) -> list[Reminder]:
-    query = select(Reminder).where(Reminder.item_id == item.id, Reminder.status == "pending")
+    query = select(Reminder).where(
+        Reminder.item_id == item.id,
+        Reminder.status == "pending",
+        col(Reminder.purpose).not_in(item_reminders.NOT_ITEM_REMINDERS),  # the item's own
+    )
     return list(session.exec(query.order_by(col(Reminder.send_at), col(Reminder.channel))).all())
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from tests.enrollment_helpers import custom_version, make_step, rel
 from tests.patient_helpers import CLOCK, NOW, TEXTS, Linked, item_id, linked, patient_acts
 from tracker.care.enrollment import reschedule
+from tracker.care.item_reminders import NOT_ITEM_REMINDERS
 from tracker.models import ChecklistItem, Reminder, Step
 from tracker.patient.calendar_feed import build_feed, item_uid, procedure_uid
 from tracker.patient.text import ENGLISH
@@ -50,6 +51,7 @@ def alarm_times(session: Session, plan: Linked) -> dict[int, set[datetime]]:
         .where(
             Reminder.enrollment_id == plan.id,
             col(Reminder.status).in_(("pending", "deferred", "claimed", "sent")),
+            col(Reminder.purpose).not_in(NOT_ITEM_REMINDERS),  # e.g. 'your procedure moved'
         )
     )
     times: dict[int, set[datetime]] = defaultdict(set)

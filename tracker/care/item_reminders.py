@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from enum import Enum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from tracker import localtime
 from tracker.models import ChecklistItem, Reminder
+from tracker.reading import timing
 
 DUE_SOON_BEFORE = timedelta(minutes=60)  # critical items get a second reminder this long before due
 NEVER_REMINDED = "know"  # a step that only informs: no reminder rows, ever
@@ -28,7 +32,10 @@ ESCALATION = "escalation"
 # digest of reminders past the text budget, and a reply to the patient's own text (HELP, STOP).
 # Like escalations they are never moved or cancelled with the item.
 DIGEST, REPLY = "digest", "reply"
-NOT_ITEM_REMINDERS = (ESCALATION, DIGEST, REPLY)
+# The patient's message that their procedure moved (tracker.care.moved_message): it rides on
+# one of the plan's items only because every outbox row does.
+MOVED = "moved"
+NOT_ITEM_REMINDERS = (ESCALATION, DIGEST, REPLY, MOVED)
 
 # (purpose, channel) -> when to send
 Wanted = dict[tuple[str, str], datetime]
@@ -45,6 +52,36 @@ class Occasion(Enum):
     REOPENED = "reopened"
 
 
+@dataclass(frozen=True)
+class LocalHour:
+    """The patient's reminder hour in their zone: when a repeat with no clock of its own is
+    reminded (a daily "take your pain medicine" at 09:00, not at the procedure's 21:01)."""
+
+    tz: ZoneInfo
+    hour: int
+
+    def first_from(self, moment: datetime, before: datetime) -> datetime | None:
+        """The first instant at this local hour from `moment` on and before `before`."""
+        day = moment.astimezone(self.tz).date()
+        while True:
+            at = localtime.local_to_utc(datetime.combine(day, time(self.hour)), self.tz)
+            if at >= before:
+                return None
+            if at >= moment:
+                return at
+            day += timedelta(days=1)
+
+
+def reminder_hour(step: timing.Step, *, tz: ZoneInfo, hour: int) -> LocalHour | None:
+    """The local hour a step's occurrences are reminded at when it repeats by the day or week
+    with no clock time stated (none in its rule, none where it opens); a stated time wins, and
+    repeats counted in hours keep their own times."""
+    rec = step.recurrence
+    if rec is None or rec.parts.sub_daily or rec.parts.clock_times or step.opens.clock:
+        return None
+    return LocalHour(tz, hour)
+
+
 def wanted(
     *,
     status: str,
@@ -55,11 +92,18 @@ def wanted(
     channels: Sequence[str],
     now: datetime,
     occasion: Occasion,
+    at_hour: LocalHour | None = None,
 ) -> Wanted:
-    """The reminders an item should have: one when it opens, and for a critical item one
-    `DUE_SOON_BEFORE` its deadline; none once a person has acted on it or for information."""
+    """The reminders an item should have: one when it opens (for an occurrence of a repeat
+    with no clock time, at the patient's reminder hour inside its window, see
+    `reminder_hour`), and for a critical item one `DUE_SOON_BEFORE` its deadline; none once
+    a person has acted on it or for information."""
     if status != "pending" or asks == NEVER_REMINDED:
         return {}
+    if at_hour is not None:
+        # Reopened, only an hour still ahead counts; planned, a passed one is reminded at once.
+        start = opens if occasion is Occasion.PLANNED else max(opens, now)
+        opens = at_hour.first_from(start, due) or opens
     first = max(opens, now)
     times: dict[str, datetime] = {}
     if occasion is Occasion.PLANNED or opens > now:

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from tracker import audit
 from tracker.care.item_reminders import Occasion
+from tracker.care.moved_message import queue_moved_message
 from tracker.care.procedure_time import check_start, procedure_instant
 from tracker.care.schedule_rows import (
     ACTED,
@@ -153,6 +154,7 @@ def reschedule(
         )
     if created:
         write_items(session, context, created, now)
+    told = queue_moved_message(session=session, enrollment=enrollment, now=now)
     audit.record(
         session=session,
         actor=actor,
@@ -167,6 +169,7 @@ def reschedule(
             "added": len(created),
             "reopened": [c.item_id for c in diff.changes if c.reopen],
             "no_longer_counts": diff.no_longer_counts,
+            "patient_told": told,
         },
     )
     session.flush()

@@ -164,6 +164,7 @@ def write_items(
             channels=context.channels,
             now=now,
             occasion=Occasion.PLANNED,
+            at_hour=hour_of(context, plan),
         )
         reminders += [
             item_reminders.values(item_id, enrollment_id, purpose, send_at, channel)
@@ -249,8 +250,15 @@ def sync_item(
         channels=context.channels,
         now=now,
         occasion=occasion,
+        at_hour=hour_of(context, plan),
     )
     return item_reminders.sync(session, item, waiting=waiting, want=want)
+
+
+def hour_of(context: EnrollmentContext, plan: StepPlan) -> item_reminders.LocalHour | None:
+    """The patient's reminder hour, when the plan's step repeats with no clock of its own."""
+    hour = context.patient.reminder_hour
+    return item_reminders.reminder_hour(plan.step, tz=context.tz, hour=hour)
 
 
 def plan_of(context: EnrollmentContext, step_id: int) -> StepPlan:

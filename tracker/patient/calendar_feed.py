@@ -9,21 +9,26 @@ tracker.localtime: the same rows the checklist shows, nothing recomputed here to
 Alarms are the item's reminder times, moved out of the patient's quiet hours as the
 dispatcher moves them, unless the item is critical. "I couldn't do this" is CANCELLED.
 UIDs come from row ids, so a reschedule moves events instead of duplicating them.
+Stored rows of a repeating step stop at a horizon; its later occurrences (expanded from the
+stored RRULE by tracker.patient.series) are events too, so the calendar holds the whole span.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 from sqlmodel import Session, col, select
 
-from tracker.care.item_reminders import NOT_ITEM_REMINDERS
-from tracker.library.patient_plan import plan_for
+from tracker.care.item_reminders import NOT_ITEM_REMINDERS, Occasion, wanted
+from tracker.library.patient_plan import StepInfo, plan_for
+from tracker.localtime import Window
 from tracker.models import ChecklistItem, Patient, Reminder
 from tracker.patient.links import LinkAccess
+from tracker.patient.series import Series, whole_series
 from tracker.patient.text import Words, is_day_boundary
 from tracker.reminders.rules import held_until
 
@@ -71,58 +76,117 @@ def build_feed(
 
     items = session.exec(
         select(ChecklistItem)
-        .where(ChecklistItem.enrollment_id == enrollment.id, ChecklistItem.status != "cancelled")
+        .where(ChecklistItem.enrollment_id == enrollment.id)
         .order_by(col(ChecklistItem.opens_at), col(ChecklistItem.id))
     ).all()
-    alarms = _alarm_times(session, enrollment.id)
     patient = session.get(Patient, enrollment.patient_id)
     assert patient is not None
-    tz = ZoneInfo(enrollment.timezone)
+    feed = _Feed(now, ZoneInfo(enrollment.timezone), patient, words, opening, page_url)
+    alarms = _alarm_times(session, enrollment.id)
     for item in items:
         assert item.id is not None
         step = plan.steps[item.step_id]
-        if step.asks not in IN_CALENDAR:
+        if step.asks not in IN_CALENDAR or item.status == "cancelled":
             continue
-        event = _event(item_uid(item.id), now, item.acted_at or enrollment.updated_at)
-        event.add("summary", step.text)
-        _timed(event, item, step.asks, tz)
-        event.add("description", "\n\n".join(p for p in (step.text, step.why, opening) if p))
-        event.add("url", page_url)
-        event.add("transp", "TRANSPARENT")  # a window to act in, not a busy appointment
-        event.add("status", "CANCELLED" if item.status in NOT_DONE else "CONFIRMED")
-        if step.critical:
-            event.add("priority", 1)
-        for send_at in alarms.get(item.id, ()):
-            send_at = (
-                held_until(
-                    send_at,
-                    due_at=item.due_at,
-                    critical=step.critical,
-                    zone=enrollment.timezone,
-                    begins=patient.quiet_start,
-                    ends=patient.quiet_end,
-                )
-                or send_at
-            )
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", words.get("inbox_entry", text=step.text))
-            alarm.add("trigger", send_at)  # an absolute time: right for all-day events too
-            event.add_component(alarm)
+        window = Window(item.opens_at, item.due_at, item.expires_at)
+        modified = item.acted_at or enrollment.updated_at
+        event = feed.event(item_uid(item.id), modified, window, step, item.status)
+        feed.alarms(event, alarms.get(item.id, []), window, step)
         calendar.add_component(event)
+    # Occurrences past the stored rows' horizon: no rows yet, but the patient's whole span.
+    stored = {(item.step_id, item.occurrence) for item in items}
+    later = whole_series(session, enrollment) if enrollment.state == "active" else {}
+    for step_id, series in later.items():
+        step = plan.steps[step_id]
+        if step.asks not in IN_CALENDAR or not any(sid == step_id for sid, _ in stored):
+            continue
+        for number, window in enumerate(series.windows):
+            if (step_id, number) in stored:
+                continue
+            uid = occurrence_uid(enrollment.id, step_id, number)
+            event = feed.event(uid, enrollment.updated_at, window, step, "pending")
+            feed.alarms(event, _planned_alarms(window, step, series, now), window, step)
+            calendar.add_component(event)
     data: bytes = calendar.to_ical()
     return data
 
 
-def _timed(event: Event, item: ChecklistItem, asks: str, tz: ZoneInfo) -> None:
+@dataclass(frozen=True)
+class _Feed:
+    """What every item's event is written with: the instant, zone, patient and words."""
+
+    now: datetime
+    tz: ZoneInfo
+    patient: Patient
+    words: Words
+    opening: str  # "Open your checklist: <url>"
+    page_url: str
+
+    def event(
+        self, uid: str, modified: datetime, window: Window, step: StepInfo, status: str
+    ) -> Event:
+        """The VEVENT of one occurrence, without its alarms."""
+        event = _event(uid, self.now, modified)
+        event.add("summary", step.text)
+        _timed(event, window, step.asks, self.tz)
+        event.add("description", "\n\n".join(p for p in (step.text, step.why, self.opening) if p))
+        event.add("url", self.page_url)
+        event.add("transp", "TRANSPARENT")  # a window to act in, not a busy appointment
+        event.add("status", "CANCELLED" if status in NOT_DONE else "CONFIRMED")
+        if step.critical:
+            event.add("priority", 1)
+        return event
+
+    def alarms(self, event: Event, times: list[datetime], window: Window, step: StepInfo) -> None:
+        """One alarm per reminder time, held out of quiet hours as the dispatcher holds it."""
+        for send_at in times:
+            held = held_until(
+                send_at,
+                due_at=window.due,
+                critical=step.critical,
+                zone=self.tz.key,
+                begins=self.patient.quiet_start,
+                ends=self.patient.quiet_end,
+            )
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", self.words.get("inbox_entry", text=step.text))
+            alarm.add("trigger", held or send_at)  # an absolute time: right for all-day events
+            event.add_component(alarm)
+
+
+def _planned_alarms(
+    window: Window, step: StepInfo, series: Series, now: datetime
+) -> list[datetime]:
+    """The reminder times an occurrence with no row yet will get (the one place decides)."""
+    want = wanted(
+        status="pending",
+        opens=window.opens,
+        due=window.due,
+        critical=step.critical,
+        asks=step.asks,
+        channels=("inapp",),
+        now=now,
+        occasion=Occasion.PLANNED,
+        at_hour=series.at_hour,
+    )
+    return sorted(want.values())
+
+
+def occurrence_uid(enrollment_id: int, step_id: int, number: int) -> str:
+    """A later occurrence with no row yet (once its row is written, the row's UID is used)."""
+    return f"occurrence-{enrollment_id}-{step_id}-{number}@tracker"
+
+
+def _timed(event: Event, window: Window, asks: str, tz: ZoneInfo) -> None:
     """DTSTART and DTEND: a short event at a `do` item's time; whole days for a restriction,
     and for a `do` item that names only a day (it opens at local midnight)."""
-    opens = item.opens_at.astimezone(tz)
+    opens = window.opens.astimezone(tz)
     if asks == "do" and not is_day_boundary(opens):
-        event.add("dtstart", item.opens_at)
-        event.add("dtend", min(item.opens_at + SHORT_EVENT, max(item.due_at, item.opens_at)))
+        event.add("dtstart", window.opens)
+        event.add("dtend", min(window.opens + SHORT_EVENT, max(window.due, window.opens)))
         return
-    ends = (item.expires_at or item.due_at).astimezone(tz)
+    ends = (window.expires or window.due).astimezone(tz)
     # DTEND of an all-day event is the day after the last: a midnight end is that day itself.
     last = ends.date() if is_day_boundary(ends) else ends.date() + timedelta(days=1)
     event.add("dtstart", opens.date())

@@ -18,6 +18,7 @@ from tracker.db import connection_of
 from tracker.library.patient_plan import plan_for
 from tracker.patient.check_ins import answer_on
 from tracker.patient.links import EnrollmentRecord, LinkAccess
+from tracker.patient.moved_notice import moved_notice
 from tracker.patient.queries import INBOX_ROWS, ItemRow, SentRow, items_of, sent_reminders
 from tracker.patient.reader import (
     Day,
@@ -29,6 +30,7 @@ from tracker.patient.reader import (
     in_force,
     status_at,
 )
+from tracker.patient.series import whole_series
 from tracker.patient.text import Words
 
 DONE_SHOWN = 10  # the latest done or past items listed; the rest on the full list
@@ -76,6 +78,7 @@ class ChecklistPage:
     hidden: int = 0  # items left out of the short lists (shown with everything=True)
     older_messages: bool = False  # reminders older than the inbox shows (ditto)
     check_in: str = ""  # today's answer about the warning signs: "" | none | yes
+    moved: str = ""  # "Your procedure was moved from … to … on …" (tracker.patient.moved_notice)
 
 
 def load_page(
@@ -93,7 +96,7 @@ def load_page(
     enrollment = access.enrollment
     connection = connection_of(db)
     plan = plan_for(db, enrollment.version_id)
-    reader = Reader(plan, enrollment, now=now, words=words)
+    reader = Reader(plan, enrollment, now=now, words=words, series=whole_series(db, enrollment))
     rows = items_of(connection, enrollment.id)
     reader.count_today(rows)
     open_now: list[ItemRow] = []
@@ -146,6 +149,7 @@ def load_page(
         hidden=later + len(done) - len(shown_done) + len(not_done) - len(shown_not_done),
         older_messages=not everything and len(sent) > INBOX_ROWS,
         check_in=answered.answer if answered else "",
+        moved=moved_notice(connection, enrollment, now=now, words=words),
     )
 
 
@@ -158,7 +162,8 @@ def load_entry(
     row = next((row for row in rows if row.id == item_id), None)
     if row is None:
         return None
-    reader = Reader(plan_for(db, access.enrollment.version_id), access.enrollment, now, words)
+    plan = plan_for(db, access.enrollment.version_id)
+    reader = Reader(plan, access.enrollment, now, words, series=whole_series(db, access.enrollment))
     reader.count_today(rows)
     return reader.entry(row, status_at(row, now))
 

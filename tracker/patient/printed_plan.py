@@ -1,4 +1,5 @@
-"""The whole plan on one printed page, by day: a recurring step is one line at its first day."""
+"""The whole plan on one printed page, by day: a recurring step is one line at its first day,
+counted over its whole series (tracker.patient.series), not only the rows stored so far."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from tracker.library.patient_plan import plan_for
 from tracker.patient.links import LinkAccess
 from tracker.patient.queries import ItemRow, items_of
 from tracker.patient.reader import Reader
+from tracker.patient.series import whole_series
 from tracker.patient.text import Words, is_day_boundary
 
 
@@ -21,6 +23,7 @@ class PrintRow:
     when: str
     text: str
     critical: bool
+    tickable: bool = True  # a `do` item gets a box to tick; restrictions, notes and signs none
 
 
 def printable(
@@ -32,28 +35,29 @@ def printable(
     rows = items_of(session.connection(), enrollment.id)
     reader = Reader(plan, enrollment, now=now, words=words)
     today = reader.today
+    series = whole_series(session, enrollment)
     by_step: dict[int, list[ItemRow]] = {}
     for row in sorted(rows, key=lambda r: (r.opens_at, r.id)):
         by_step.setdefault(
             row.step_id if plan.steps[row.step_id].recurring else -row.id, []
         ).append(row)
     days: dict[date, list[tuple[datetime, PrintRow]]] = {}
-    for series in by_step.values():
-        step = plan.steps[series[0].step_id]
-        first = reader.local(series[0].opens_at)
-        if len(series) == 1 and is_day_boundary(first):  # a whole day: say when it is due by
-            when = words.get("due_by", when=words.deadline(reader.local(series[0].due_at), today))
-        elif len(series) == 1:
+    for rows_of in by_step.values():
+        step = plan.steps[rows_of[0].step_id]
+        whole = series.get(rows_of[0].step_id) if step.recurring else None
+        first = reader.local(rows_of[0].opens_at)
+        if len(rows_of) == 1 and whole is None and is_day_boundary(first):  # a whole day
+            when = words.get("due_by", when=words.deadline(reader.local(rows_of[0].due_at), today))
+        elif len(rows_of) == 1 and whole is None:
             when = words.clock(first)
         else:
-            last = reader.local(series[-1].opens_at).date()
+            # The stored rows stop at the horizon; the series runs to the step's stated end.
+            count = whole.count if whole else len(rows_of)
+            last = reader.local(whole.last if whole else rows_of[-1].opens_at).date()
             when = words.get(
-                "print_repeats",
-                time=words.clock(first),
-                count=len(series),
-                last=words.day(last, today),
+                "print_repeats", time=words.clock(first), count=count, last=words.day(last, today)
             )
-        entry = PrintRow(when, step.text, step.critical)
+        entry = PrintRow(when, step.text, step.critical, tickable=step.asks == "do")
         days.setdefault(first.date(), []).append((first, entry))
     return [
         (words.day(day, today), [entry for _, entry in sorted(lines, key=lambda p: p[0])])

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from tracker.library.patient_plan import Plan
 from tracker.patient.links import EnrollmentRecord
 from tracker.patient.queries import ItemRow
+from tracker.patient.series import Series
 from tracker.patient.text import Words, is_day_boundary
 from tracker.patient.ticking import RULES
 
@@ -37,6 +38,7 @@ class Entry(NamedTuple):
     today: str = ""  # "2 of 4 today" for recurring steps
     note: str = ""
     actions: tuple[str, ...] = ()
+    span: str = ""  # a repeating step's whole series: "15 times in all, the last Mon 29 Mar"
 
 
 class Line(NamedTuple):
@@ -48,7 +50,7 @@ class Line(NamedTuple):
     text: str
     critical: bool
     asks: str = "do"  # do | avoid (a restriction starts) | know (a note for that day)
-    until: str = ""  # a restriction's end: "until end of Mon 26 Apr"
+    until: str = ""  # a restriction's end ("until end of Mon 26 Apr"), a repeat's whole span
 
 
 class Note(NamedTuple):
@@ -112,6 +114,8 @@ class Reader:
     today_ends: datetime = field(init=False)
     week_ends: datetime = field(init=False)  # ...and of the `COMING_DAYS` the page lists
     counts: dict[int, tuple[int, int]] = field(init=False)  # recurring step -> (done, total)
+    # Repeating step -> its whole series (tracker.patient.series): rows stop at the horizon.
+    series: dict[int, Series] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.enrollment.timezone)
@@ -193,7 +197,16 @@ class Reader:
             today=today,
             note=row.note if status == "not_done" else "",
             actions=self._actions(row.status, status, step.recurring),
+            span=self.span(row.step_id),
         )
+
+    def span(self, step_id: int) -> str:
+        """A repeating step's whole span, '15 times in all, the last Mon 29 Mar' ("" if none)."""
+        whole = self.series.get(step_id)
+        if whole is None or whole.count < 2:
+            return ""
+        last = self.day(self.local(whole.last).date())
+        return self.words.get("repeat_span", count=whole.count, last=last)
 
     def _actions(self, stored: str, status: str, recurring: bool) -> tuple[str, ...]:
         """The buttons an entry offers: what ticking would accept, minus early recurring ones."""
@@ -231,6 +244,8 @@ class Reader:
             until = ""
             if step.asks == "avoid":
                 until = self.words.get("restriction_until", when=self.by(ending(first)))
+            elif step.recurring:
+                until = self.span(step_id)
             line = Line(first.id, times, step.text, step.critical, step.asks, until)
             by_day.setdefault(day, []).append(line)
         return [Day(self.day(day), day_lines) for day, day_lines in sorted(by_day.items())]

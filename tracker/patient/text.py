@@ -48,6 +48,10 @@ class Words:
         relative = {0: "today", 1: "tomorrow", -1: "yesterday"}.get((day - today).days)
         if relative:
             return self.text[relative]
+        return self.calendar_day(day, today)
+
+    def calendar_day(self, day: date, today: date) -> str:
+        """'Wed 10 Mar' (with the year if not this one), never 'Today'."""
         year = f" {day.year}" if day.year != today.year else ""
         return f"{self.weekdays[day.weekday()]} {day.day} {self.months[day.month - 1]}{year}"
 
@@ -164,6 +168,10 @@ ENGLISH = Words(
         "left": "{span} left",
         "late": "Late by {span}",
         "today_count": "{done} of {total} today",
+        "repeat_span": "{count} times in all, the last {last}",
+        "moved_notice": "Your procedure was moved from {old} to {new} on {on}. Your plan below "
+        "is updated to the new time.",
+        "moved_dismiss": "OK, hide this",
         "occurrence": "time {number}",
         "status_done": "Done",
         "status_not_done": "You could not do this",

@@ -14,14 +14,15 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from tracker import audit
+from tracker import audit, localtime
 from tracker.care import item_reminders
 from tracker.care.enrollment import channels_for
 from tracker.care.item_reminders import Occasion
 from tracker.care.patients import clean_text
 from tracker.errors import InvalidInput, ItemNotFound
+from tracker.library.pathways import timing_step
 from tracker.library.patient_plan import StepInfo, plan_for
-from tracker.models import ChecklistItem, Patient
+from tracker.models import ChecklistItem, Patient, Step
 
 MAX_NOTE = 500
 AUDITED = ("status", "note", "acted_at", "acted_by")
@@ -50,6 +51,9 @@ class Enrollment(Protocol):
 
     @property
     def state(self) -> str: ...
+
+    @property
+    def timezone(self) -> str: ...
 
 
 def find_item(session: Session, *, enrollment_id: int, item_id: int) -> ChecklistItem:
@@ -127,10 +131,14 @@ def _reminders_follow(
     for its times still ahead (the patient is looking at the item right now)."""
     assert item.id is not None
     channels: list[str] = []
+    at_hour = None
     if item.status == "pending":  # only an unticked item is reminded: read its channels then
         patient = session.get(Patient, enrollment.patient_id)
-        assert patient is not None
+        row = session.get(Step, item.step_id)
+        assert patient is not None and row is not None
         channels = channels_for(patient)
+        tz = localtime.zone(enrollment.timezone)
+        at_hour = item_reminders.reminder_hour(timing_step(row), tz=tz, hour=patient.reminder_hour)
     want = item_reminders.wanted(
         status=item.status,
         opens=item.opens_at,
@@ -140,6 +148,7 @@ def _reminders_follow(
         channels=channels,
         now=now,
         occasion=Occasion.REOPENED,
+        at_hour=at_hour,
     )
     waiting = item_reminders.waiting_for(session, item.id)
     return item_reminders.sync(session, item, waiting=waiting, want=want)

@@ -14,12 +14,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlmodel import col
 
-from tracker.care.item_reminders import DIGEST, ESCALATION, NOT_ITEM_REMINDERS, REPLY
+from tracker.care.item_reminders import DIGEST, ESCALATION, MOVED, NOT_ITEM_REMINDERS, REPLY
 from tracker.models import ChecklistItem, Reminder
 from tracker.reminders.rules import ESCALATION_SENDS_FOR, SETTLED_AS, WAITING
 
 R, Item = Reminder, ChecklistItem
-TEXTS_ONLY = (DIGEST, REPLY)  # outbox rows about the patient's texts, not about their item
+# Outbox rows about the patient's texts or their plan as a whole, not about their item.
+TEXTS_ONLY = (DIGEST, REPLY, MOVED)
 
 
 def sendable(status_column: Any, purpose_column: Any) -> Any:

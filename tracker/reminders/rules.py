@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Row, Select, func, select
 from sqlmodel import Session, col
 
 from tracker import localtime
-from tracker.care.item_reminders import DIGEST, ESCALATION, REPLY
+from tracker.care.item_reminders import DIGEST, ESCALATION, MOVED, REPLY
 from tracker.models import (
     ChecklistItem,
     Enrollment,
@@ -45,6 +45,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "subject.late": "Late reminder: {step}",
         "subject.digest": "Today's other reminders",
         "subject.reply": "Your care team",
+        "subject.moved": "Your procedure has moved",
+        "moved.body": "Your procedure has moved to {when}. Your plan is updated to the new time.",
         "digest.header": (
             "You have had {budget} texts today. Also on your checklist today "
             "(open it with your personal link):"
@@ -94,6 +96,7 @@ class Due:
     mrn: str = ""
     patient_id: int = 0
     message: str | None = None  # its own words (a text digest or reply), else worded here
+    procedure_start: datetime | None = None  # the plan's procedure time now (a 'moved' message)
 
     @property
     def escalation(self) -> bool:
@@ -145,6 +148,7 @@ DUE_COLUMNS = (
     col(Patient.mrn),
     col(Patient.id),
     col(R.body),
+    col(Enrollment.procedure_start),
 )
 
 
@@ -170,7 +174,7 @@ def decide(due: Due, *, now: datetime) -> Decision:
     Escalations (to the care team, about an item already past its time) always send."""
     if due.escalation or due.purpose == REPLY:
         return Decision("send")  # an answer to the patient's own text goes at once
-    if due.purpose == DIGEST:  # about several items: no deadline, but quiet hours hold it
+    if due.purpose in (DIGEST, MOVED):  # no deadline, but quiet hours hold it
         until = quiet_until(due, now=now)
         return Decision("send") if until is None else Decision("defer", until=until)
     if now >= due.deadline:
@@ -255,6 +259,10 @@ def compose(due: Due, decision: Decision, *, base_url: str) -> tuple[str, str, s
             base_url=base_url,
         )
         return subject, body, ""
+    if due.purpose == MOVED and due.procedure_start is not None:
+        when = local_reading(due.procedure_start, due.timezone)
+        body = text(lang, "moved.body", when=when)
+        return text(lang, "subject.moved"), body, text(lang, "link", base=base_url.rstrip("/"))
     if due.message is not None:  # a digest or a reply carries its own words
         return text(lang, f"subject.{due.purpose}"), due.message, ""
     key = "subject.late" if decision.late else f"subject.{due.purpose}"

@@ -24,7 +24,7 @@ from sqlmodel import col
 
 from tracker import localtime
 from tracker.care.consent import consent_given
-from tracker.care.item_reminders import DIGEST, ESCALATION, REPLY, WAITING, values
+from tracker.care.item_reminders import DIGEST, ESCALATION, MOVED, REPLY, WAITING, values
 from tracker.models import ChecklistItem, Enrollment, Patient, Reminder
 from tracker.reminders.rules import Due, text
 
@@ -47,7 +47,7 @@ def verdict(
         return "send"  # HELP's answer and STOP's confirmation go even without consent
     if not consent:
         return "no_consent"
-    if critical or purpose in (DIGEST, ESCALATION) or sent_today < budget:
+    if critical or purpose in (DIGEST, ESCALATION, MOVED) or sent_today < budget:
         return "send"
     return "digest"
 

@@ -16,6 +16,7 @@ from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import InvalidInput
 from tracker.patient.check_ins import record_check_in
+from tracker.patient.moved_notice import dismiss_notice
 from tracker.web.patient_access import check_form, needs_dob, open_or_refuse, private
 from tracker.web.patient_forms import CheckInForm
 from tracker.web.security import csrf
@@ -52,3 +53,19 @@ def check_in(token: str) -> BaseResponse:
         abort(HTTPStatus.BAD_REQUEST)
     session.commit()
     return private(redirect(home + "#h-watch", HTTPStatus.SEE_OTHER))
+
+
+@bp.post("/<token>/notice/dismiss")
+def dismiss(token: str) -> BaseResponse:
+    """The patient has read that their procedure moved: hide the notice."""
+    access = open_or_refuse(token)
+    home = url_for("patient.checklist", token=token)
+    if needs_dob(access):
+        return redirect(home, HTTPStatus.SEE_OTHER)
+    check_form(access, "items")
+    session = get_session()
+    dismiss_notice(
+        session=session, enrollment_id=access.enrollment.id, actor=access.actor, now=utcnow()
+    )
+    session.commit()
+    return private(redirect(home, HTTPStatus.SEE_OTHER))

@@ -82,6 +82,7 @@ HISTORY_WORDS = {
     "patient.update": "Details changed",
     "enrollment.create": "Enrolled",
     "enrollment.reschedule": "Procedure moved",
+    "enrollment.notice_dismissed": "Patient read the notice of the move",
     "enrollment.cancel": "Plan stopped",
     "enrollment.complete": "Plan finished",
     "enrollment.extend_horizon": "More repeats planned",
