@@ -173,7 +173,8 @@ def reviewed_counts(session: Session, version_id: int) -> dict[str, int]:
     query = (
         sa_select(col(StepTranslation.language), func.count())
         .where(
-            StepTranslation.version_id == version_id, col(StepTranslation.reviewed_at).is_not(None)
+            col(StepTranslation.version_id) == version_id,
+            col(StepTranslation.reviewed_at).is_not(None),
         )
         .group_by(col(StepTranslation.language))
     )

@@ -21,6 +21,7 @@ from icalendar import Alarm, Calendar, Event
 from sqlmodel import Session, col, select
 
 from tracker.care.item_reminders import NOT_ITEM_REMINDERS
+from tracker.i18n import best
 from tracker.library.patient_plan import plan_for
 from tracker.models import ChecklistItem, Patient, Reminder
 from tracker.patient.links import LinkAccess
@@ -49,7 +50,7 @@ def build_feed(
     """The enrollment's calendar as iCalendar bytes."""
     enrollment = access.enrollment
     assert enrollment.id is not None
-    plan = plan_for(session, enrollment.version_id)
+    plan = plan_for(session, enrollment.version_id, best(access.patient.language))
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -84,7 +85,8 @@ def build_feed(
         if step.asks not in IN_CALENDAR:
             continue
         event = _event(item_uid(item.id), now, item.acted_at or enrollment.updated_at)
-        event.add("summary", step.text)
+        # RFC 5545's LANGUAGE marks a step left in English in a calendar in another language.
+        event.add("summary", step.text, parameters={"LANGUAGE": step.lang} if step.lang else {})
         _timed(event, item, step.asks, tz)
         event.add("description", "\n\n".join(p for p in (step.text, step.why, opening) if p))
         event.add("url", page_url)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from tracker.i18n import best
 from tracker.library.patient_plan import plan_for
 from tracker.patient.links import LinkAccess
 from tracker.patient.queries import ItemRow, items_of
@@ -21,6 +22,7 @@ class PrintRow:
     when: str
     text: str
     critical: bool
+    lang: str = ""  # "en" for a step shown in English on a page in another language
 
 
 def printable(
@@ -28,7 +30,7 @@ def printable(
 ) -> list[tuple[str, list[PrintRow]]]:
     """The whole plan for paper, by day: a recurring step is one line at its first day."""
     enrollment = access.enrollment
-    plan = plan_for(session, enrollment.version_id)
+    plan = plan_for(session, enrollment.version_id, best(access.patient.language))
     rows = items_of(session.connection(), enrollment.id)
     reader = Reader(plan, enrollment, now=now, words=words)
     today = reader.today
@@ -53,7 +55,7 @@ def printable(
                 count=len(series),
                 last=words.day(last, today),
             )
-        entry = PrintRow(when, step.text, step.critical)
+        entry = PrintRow(when, step.text, step.critical, step.lang)
         days.setdefault(first.date(), []).append((first, entry))
     return [
         (words.day(day, today), [entry for _, entry in sorted(lines, key=lambda p: p[0])])

@@ -37,6 +37,7 @@ class Entry(NamedTuple):
     today: str = ""  # "2 of 4 today" for recurring steps
     note: str = ""
     actions: tuple[str, ...] = ()
+    lang: str = ""  # "en" for a step shown in English on a page in another language
 
 
 class Line(NamedTuple):
@@ -49,6 +50,7 @@ class Line(NamedTuple):
     critical: bool
     asks: str = "do"  # do | avoid (a restriction starts) | know (a note for that day)
     until: str = ""  # a restriction's end: "until end of Mon 26 Apr"
+    lang: str = ""  # "en" for a step shown in English on a page in another language
 
 
 class Note(NamedTuple):
@@ -59,6 +61,7 @@ class Note(NamedTuple):
     text: str
     critical: bool
     until: str = ""  # "Until end of Mon 26 Apr" for a restriction
+    lang: str = ""  # "en" for a step shown in English on a page in another language
 
 
 class Day(NamedTuple):
@@ -193,6 +196,7 @@ class Reader:
             today=today,
             note=row.note if status == "not_done" else "",
             actions=self._actions(row.status, status, step.recurring),
+            lang=step.lang,
         )
 
     def _actions(self, stored: str, status: str, recurring: bool) -> tuple[str, ...]:
@@ -213,7 +217,7 @@ class Reader:
         until = ""
         if step.asks == "avoid":
             until = self.words.get("restriction_until", when=self.by(ending(row)))
-        return Note(row.id, step.text, step.critical, until)
+        return Note(row.id, step.text, step.critical, until, step.lang)
 
     def days(self, coming: list[ItemRow]) -> list[Day]:
         """Upcoming rows by local day, one line per step and day (its times that day); lines
@@ -231,6 +235,6 @@ class Reader:
             until = ""
             if step.asks == "avoid":
                 until = self.words.get("restriction_until", when=self.by(ending(first)))
-            line = Line(first.id, times, step.text, step.critical, step.asks, until)
+            line = Line(first.id, times, step.text, step.critical, step.asks, until, step.lang)
             by_day.setdefault(day, []).append(line)
         return [Day(self.day(day), day_lines) for day, day_lines in sorted(by_day.items())]
