@@ -162,10 +162,11 @@ def _import_translations(app: Flask, path: Path, code: str | None) -> int:
             click.echo(str(error), err=True)
             failures += 1
             continue
-        missing = f", {result.untranslated} not in it" if result.untranslated else ""
+        changed = f"{result.changed} new or changed, to review" if result.changed else "unchanged"
+        missing = f"; {result.untranslated} steps not in it" if result.untranslated else ""
         click.echo(
             f"{result.path}: {result.slug} v{result.version} {result.language}: "
-            f"{result.matched} steps translated ({result.changed} changed, to review{missing})"
+            f"{result.matched} steps translated ({changed}{missing})"
         )
     return failures
 
