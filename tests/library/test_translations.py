@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from alembic import command
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
@@ -21,8 +23,9 @@ from tracker.clock import utcnow
 from tracker.errors import DocumentError, VersionFrozen
 from tracker.library import pathways, review, translations
 from tracker.library.step_fields import StepFields
+from tracker.library.translation_matching import match
 from tracker.models import Pathway, PathwayVersion, Step, StepTranslation
-from tracker.reading.documents import read_document
+from tracker.reading.documents import parse_document, read_document
 
 PATHWAYS = Path(__file__).resolve().parents[2] / "pathways"
 ENGLISH, SPANISH = PATHWAYS / "22868.txt", PATHWAYS / "22868.es.txt"
@@ -264,3 +267,30 @@ def test_the_translation_table_goes_down_and_up_again(kind: str, tmp_path: Path)
         indexes = {i["name"] for i in inspect(engine).get_indexes("steptranslation")}
         assert "ix_steptranslation_version_id" in indexes
         engine.dispose()
+
+
+# --- any text ---------------------------------------------------------------------------------
+
+ANY_LINE = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
+
+
+@settings(max_examples=60, deadline=None)
+@given(index=st.integers(0, 56), line=ANY_LINE, more=st.booleans())
+def test_any_change_to_a_translation_is_matched_or_refused_with_its_line(
+    index: int, line: str, more: bool
+) -> None:
+    """Whatever a line of the translation becomes (or gains), the matcher gives wordings or a
+    DocumentError naming the file; nothing else escapes."""
+    lines = SPANISH.read_text().split("\n")
+    if more:
+        lines.insert(index, line)
+    else:
+        lines[index] = line
+    english = read_document(ENGLISH)
+    try:
+        translated = parse_document("\n".join(lines), path="22868.es.txt")
+        found = match(english=english, translated=translated, language="es")
+    except DocumentError as error:
+        assert str(error).startswith("22868.es.txt:")
+        return
+    assert all(wording.text for wording in found.values())

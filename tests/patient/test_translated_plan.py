@@ -11,6 +11,8 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from tests.auth_helpers import csrf_token, sign_in_as
@@ -23,6 +25,7 @@ from tracker.library.pathways import steps_of
 from tracker.models import Pathway, PathwayVersion, Reminder, StepTranslation
 from tracker.reminders.rules import Decision, compose, load_due
 
+HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # refused
 SPANISH = {
     "fast": "Deje de comer",
     "ride": "Pida que alguien lo lleve a casa",
@@ -154,3 +157,37 @@ def test_an_admin_enters_and_reviews_a_step_translation_on_a_draft_only(
     assert row.reviewed_at is not None and row.text == "Camine un poco"
     too_long = form | {"text": "x" * (translations.MAX_TEXT + 1)}
     assert client.post(f"{page}/steps/{copy.id}", data=too_long).status_code == 422
+
+
+@pytest.mark.both_databases
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=2100), reviewed=st.sampled_from(["y", "", "maybe"]))
+def test_any_translation_form_is_saved_or_refused_never_a_500(
+    app: Flask, client: FlaskClient, session: Session, text: str, reviewed: str
+) -> None:
+    if not client.get("/admin/pathways").status_code == 200:
+        sign_in_as(client, app, "admin")
+    draft = small_version(session)
+    draft.state = review.DRAFT
+    session.add(draft)
+    session.commit()
+    pathway = session.get(Pathway, draft.pathway_id)
+    assert pathway is not None
+    page = f"/admin/pathways/{pathway.slug}/v1/translations/es"
+    token = csrf_token(client.get(page).get_data(as_text=True))
+    step = steps_of(session, draft)[0]
+    response = client.post(
+        f"{page}/steps/{step.id}", data={"csrf_token": token, "text": text, "reviewed": reviewed}
+    )
+    assert response.status_code in (303, 422), response.status_code
+    session.expire_all()
+    row = session.exec(select(StepTranslation).where(StepTranslation.step_id == step.id)).first()
+    words = " ".join(text.split())
+    if HIDDEN.search(words) or len(words) > translations.MAX_TEXT:
+        assert response.status_code == 422 and row is None
+    elif not words:
+        assert row is None
+    else:
+        assert row is not None and row.text == " ".join(text.split())

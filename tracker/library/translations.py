@@ -10,6 +10,7 @@ Callers commit (views and commands own the transaction).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tracker import audit, i18n
-from tracker.errors import DocumentError
+from tracker.errors import DocumentError, InvalidInput, VersionFrozen
 from tracker.library import pathways
 from tracker.library.review import DRAFT, actor_for, frozen
 from tracker.library.translation_matching import match
@@ -30,6 +31,8 @@ from tracker.reading.documents import Document
 # Languages a step can be translated into: the supported ones other than the source language.
 LANGUAGES = tuple(language for language in i18n.SUPPORTED if language != i18n.DEFAULT_LANGUAGE)
 MAX_TEXT = 2000
+# Invisible characters that could hide words or reorder them (bidirectional overrides).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 FIELDS = ("language", "text", "reviewed_at", "reviewed_by")
 
 
@@ -119,9 +122,11 @@ def save_translation(
     version = _draft(session, step.version_id)
     words = " ".join(text.split())
     if language not in LANGUAGES:
-        raise ValueError(f"{language!r} is not a language we translate into")
+        raise InvalidInput("language", f"{language!r} is not a language we translate into")
     if len(words) > MAX_TEXT:
-        raise ValueError(f"the translation is longer than {MAX_TEXT} characters")
+        raise InvalidInput("text", f"Shorten the translation to {MAX_TEXT} characters.")
+    if _CONTROL.search(words):
+        raise InvalidInput("text", "Remove the control characters.")
     row = _by_step(session, version, language).get(step.id or 0)
     if not words:
         if row is not None:
@@ -212,15 +217,18 @@ def _version_for(session: Session, english: Document, path: str) -> PathwayVersi
     same = [v for v in versions if v.source_hash == digest]
     if not same:
         raise DocumentError(path, 0, f"{Path(english.path).name} is not imported: import it first")
-    draft = next((v for v in reversed(same) if v.state == DRAFT), None)
-    if draft is None:
-        raise DocumentError(path, 0, str(frozen(same[-1])).replace("Start", "start"))
-    return draft
+    draft = next((v for v in reversed(same) if v.state == DRAFT), same[-1])
+    try:
+        return _draft(session, draft.id or 0)
+    except VersionFrozen as error:  # its translations were published with it
+        raise DocumentError(path, 0, str(error)) from None
 
 
 def _draft(session: Session, version_id: int) -> PathwayVersion:
-    version = session.get(PathwayVersion, version_id)
-    assert version is not None
+    """The version, locked and re-read (publishing locks it too, so no translation lands
+    after it is published); VersionFrozen unless it is a draft."""
+    query = select(PathwayVersion).where(PathwayVersion.id == version_id).with_for_update()
+    version = session.exec(query.execution_options(populate_existing=True)).one()
     if version.state != DRAFT:
         raise frozen(version)
     return version

@@ -76,6 +76,10 @@ def save(slug: str, number: int, language: str, step_id: int) -> Response | tupl
     except errors.VersionFrozen as error:
         session.rollback()
         abort(409, description=str(error))
+    except errors.InvalidInput as error:
+        session.rollback()
+        form.text.errors = [*form.text.errors, error.message]
+        return _page(slug, number, language, errors_for=(step_id, form)), UNPROCESSABLE
     session.commit()
     flash(_("Translation saved."), "success")
     target = url_for(
