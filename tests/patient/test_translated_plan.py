@@ -68,6 +68,7 @@ def spanish(session: Session, version: PathwayVersion) -> Linked:
     return linked(session, version=version, patient=make_patient(session, language="es-MX"))
 
 
+@pytest.mark.both_databases
 def test_the_checklist_shows_translations_and_marks_english_fallbacks(
     client: FlaskClient, session: Session, spanish: Linked
 ) -> None:
@@ -101,6 +102,7 @@ def test_the_printed_plan_and_calendar_are_translated_too(
     assert "SUMMARY;LANGUAGE=en:Walk a little" in ics
 
 
+@pytest.mark.both_databases
 def test_reminders_are_worded_with_the_translated_step(
     app: Flask, session: Session, spanish: Linked
 ) -> None:
@@ -121,6 +123,7 @@ def test_reminders_are_worded_with_the_translated_step(
     assert escalated.step == "Take the tablet"
 
 
+@pytest.mark.both_databases
 def test_the_nurse_sees_which_steps_fall_back_to_english(
     app: Flask, client: FlaskClient, session: Session, spanish: Linked
 ) -> None:
@@ -181,6 +184,9 @@ def test_any_translation_form_is_saved_or_refused_never_a_500(
     response = client.post(
         f"{page}/steps/{step.id}", data={"csrf_token": token, "text": text, "reviewed": reviewed}
     )
+    if "\x00" in text:  # the app refuses a NUL in any form before a view sees it
+        assert response.status_code == 400
+        return
     assert response.status_code in (303, 422), response.status_code
     session.expire_all()
     row = session.exec(select(StepTranslation).where(StepTranslation.step_id == step.id)).first()
