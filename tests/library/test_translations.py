@@ -225,8 +225,10 @@ def test_translations_are_reviewed_per_step_and_publish_with_their_version(
             user_id=None,
             now=now,
         )
-    with pytest.raises(DocumentError, match="v1 is published"):
-        _translate(session)
+    # The document again: what was published stays (and nothing is written).
+    again = _translate(session)
+    assert again.frozen.startswith("v1 is published") and again.changed == 1  # the first step
+    assert len(translations.reviewed(session, version.id or 0, "es")) == 1
     session.rollback()
     # A new draft keeps the translations as they were reviewed.
     pathway = session.get(Pathway, version.pathway_id)
@@ -294,3 +296,32 @@ def test_any_change_to_a_translation_is_matched_or_refused_with_its_line(
         assert str(error).startswith("22868.es.txt:")
         return
     assert all(wording.text for wording in found.values())
+
+
+def test_reimporting_after_publishing_keeps_what_was_published(
+    database_url: str, session: Session, tmp_path: Path
+) -> None:
+    """`make run` imports pathways/ on every start: a published version's translation is
+    unchanged, or noted and left alone, never a failure."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(ENGLISH, folder)
+    shutil.copy(SPANISH, folder)
+    assert _run(["import", str(folder)], database_url, tmp_path).exit_code == 0
+    [pathway] = session.exec(select(Pathway)).all()
+    published = _run(
+        ["pathways", "publish", pathway.slug, "--allow-unreviewed"], database_url, tmp_path
+    )
+    assert published.exit_code == 0, published.output
+    again = _run(["import", str(folder)], database_url, tmp_path)
+    assert again.exit_code == 0 and "es: 13 steps translated (unchanged)" in again.stdout
+    edited = SPANISH.read_text().replace("Vaya a la revisión", "Acuda a la revisión")
+    (folder / "22868.es.txt").write_text(edited)
+    noted = _run(["import", str(folder)], database_url, tmp_path)
+    assert noted.exit_code == 0
+    assert noted.stderr.strip() == (
+        f"{folder / '22868.es.txt'}: not attached: v1 is published: published versions never "
+        "change. Start a new draft to make changes."
+    )
+    session.expire_all()
+    assert not any("Acuda" in row.text for row in session.exec(select(StepTranslation)))

@@ -162,6 +162,9 @@ def _import_translations(app: Flask, path: Path, code: str | None) -> int:
             click.echo(str(error), err=True)
             failures += 1
             continue
+        if result.frozen:  # not an error: a published version keeps what it was published with
+            click.echo(f"{result.path}: not attached: {result.frozen}", err=True)
+            continue
         changed = f"{result.changed} new or changed, to review" if result.changed else "unchanged"
         missing = f"; {result.untranslated} steps not in it" if result.untranslated else ""
         click.echo(

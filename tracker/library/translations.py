@@ -47,6 +47,9 @@ class TranslationResult:
     matched: int  # steps given words
     changed: int  # of them, new or different words (their review cleared)
     untranslated: int  # steps the document does not cover (edited or added since import)
+    # The version is no longer a draft and the document says something else than what was
+    # published with it: nothing was written (a new draft takes the new words).
+    frozen: str = ""
 
 
 def translated_name(path: Path) -> tuple[Path, str] | None:
@@ -66,15 +69,21 @@ def import_translation(
     now: datetime,
     user_id: int | None = None,
 ) -> TranslationResult:
-    """Attach a translated document's words to the draft of its English document's pathway.
+    """Attach a translated document's words to the draft of its English document's pathway
+    (else, the version published with that text: unchanged, or `frozen` and left alone).
 
     DocumentError (the translation's file and line) when its bullets do not match the steps,
-    when the language is not one we translate into, or when the version is no longer a draft:
-    nothing is written then."""
+    or when the language is not one we translate into: nothing is written then."""
     if language not in LANGUAGES:
         raise DocumentError(translated.path, 0, f"{language!r} is not a language we translate into")
     version = _version_for(session, english, translated.path)
     wordings = match(english=english, translated=translated, language=language)
+    frozen_as = "" if version.state == DRAFT else str(frozen(version))
+    if not frozen_as:
+        try:
+            version = _draft(session, version.id or 0)  # locked: publishing waits for us
+        except VersionFrozen as error:  # published a moment ago
+            frozen_as = str(error)
     name = Path(translated.path).name
     matched = changed = untranslated = 0
     existing = _by_step(session, version, language)
@@ -88,6 +97,8 @@ def import_translation(
         if row is not None and (row.text, row.sentence) == (wording.text, wording.sentence):
             continue
         changed += 1
+        if frozen_as:
+            continue
         _write(
             session,
             step=step,
@@ -103,7 +114,14 @@ def import_translation(
     pathway = session.get(Pathway, version.pathway_id)
     assert pathway is not None
     return TranslationResult(
-        translated.path, pathway.slug, version.number, language, matched, changed, untranslated
+        translated.path,
+        pathway.slug,
+        version.number,
+        language,
+        matched,
+        changed,
+        untranslated,
+        frozen_as if changed else "",
     )
 
 
@@ -210,18 +228,15 @@ def patient_step_text(
 
 
 def _version_for(session: Session, english: Document, path: str) -> PathwayVersion:
-    """The draft holding the English document's text (imported first), else a refusal."""
+    """The draft holding the English document's text (imported first), else the newest
+    version with that text; a refusal when it was never imported."""
     pathway = pathways.get_pathway(session, pathways.slug_for(english))
     digest = pathways.source_hash(english.text)
     versions = [] if pathway is None else pathways.versions_of(session, pathway)
     same = [v for v in versions if v.source_hash == digest]
     if not same:
         raise DocumentError(path, 0, f"{Path(english.path).name} is not imported: import it first")
-    draft = next((v for v in reversed(same) if v.state == DRAFT), same[-1])
-    try:
-        return _draft(session, draft.id or 0)
-    except VersionFrozen as error:  # its translations were published with it
-        raise DocumentError(path, 0, str(error)) from None
+    return next((v for v in reversed(same) if v.state == DRAFT), same[-1])
 
 
 def _draft(session: Session, version_id: int) -> PathwayVersion:
