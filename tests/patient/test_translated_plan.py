@@ -158,6 +158,11 @@ def test_an_admin_enters_and_reviews_a_step_translation_on_a_draft_only(
     session.expire_all()
     row = session.exec(select(StepTranslation).where(StepTranslation.step_id == copy.id)).one()
     assert row.reviewed_at is not None and row.text == "Camine un poco"
+    # The version page counts them; publishing says they publish with it.
+    versions = client.get(f"/admin/pathways/{slug}/v2").get_data(as_text=True)
+    assert "es: 4 of 4 steps reviewed" in versions
+    publishing = client.get(f"/admin/pathways/{slug}/v2/publish").get_data(as_text=True)
+    assert "Its 4 reviewed es translations of 4 steps are published with it" in publishing
     too_long = form | {"text": "x" * (translations.MAX_TEXT + 1)}
     assert client.post(f"{page}/steps/{copy.id}", data=too_long).status_code == 422
 
