@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         patient_links,
         publishing,
         security,
+        translating,
     )
     from tracker.web import auth as auth_views
     from tracker.web import error_pages as errors
@@ -66,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(library.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(publishing.bp)
+    app.register_blueprint(translating.bp)
     app.register_blueprint(nurse.bp)
     app.register_blueprint(patient.bp)
     app.register_blueprint(patient_check_in.bp)

@@ -338,3 +338,21 @@ class InboundText(SQLModel, table=True):
     meaning: str = Field(max_length=10)  # done | stop | start | help | note
     item_id: int | None = Field(default=None, foreign_key="checklistitem.id")  # what DONE ticked
     outcome: str = Field(default="", max_length=200)  # what the site did about it
+
+
+# A step's wording in another language (issue 15), written by a person (entered on the admin's
+# translation page or imported from `<code>.<lang>.txt`), never by a machine. Patients see it
+# only once reviewed; it changes only while its version is a draft, so it publishes with it.
+class StepTranslation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("step_id", "language"),)
+    id: int | None = Field(default=None, primary_key=True)
+    step_id: int = Field(foreign_key="step.id")
+    version_id: int = Field(foreign_key="pathwayversion.id", index=True)
+    language: str = Field(max_length=10)  # a supported language other than English ("es")
+    text: str
+    # The translated instruction the step came from (its whole bullet), shown as the "why".
+    sentence: str = ""
+    source: str = Field(default="", max_length=500)  # "22868.es.txt:17", or "user:3"
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reviewed_by: int | None = Field(default=None, foreign_key="user.id")

@@ -100,7 +100,9 @@ def test_every_team_document_imports_and_previews_without_warnings(
     database_url: str, tmp_path: Path
 ) -> None:
     folder = Path(__file__).resolve().parents[2] / "pathways"
-    documents = sorted(folder.glob("*.txt"))
+    # Translations (22868.es.txt) are read against their English document, not previewed.
+    found = sorted(folder.glob("*.txt"))
+    documents = [p for p in found if not pathways.TRANSLATED_NAME.fullmatch(p.name)]
     assert len(documents) >= 8
     result = _run(["import", str(folder)], database_url, tmp_path)
     assert result.exit_code == 0, result.output

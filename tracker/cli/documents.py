@@ -12,6 +12,8 @@ import click
 from tracker.cli import fail
 
 if TYPE_CHECKING:
+    from flask import Flask
+
     from tracker.library.pathways import PathwaySummary
 
 
@@ -123,8 +125,53 @@ def import_(path: Path, code: str | None) -> None:
                 f"{result.path}: {result.slug} v{result.version} {result.status} "
                 f"({result.steps} steps{review})"
             )
+        failures += _import_translations(app, path, code)
     if failures:
         raise SystemExit(2)
+
+
+def _import_translations(app: Flask, path: Path, code: str | None) -> int:
+    """Attach each translation in PATH (`22868.es.txt`) to its English document's draft, after
+    the documents themselves; returns how many failed (each printed as `file:line: problem`)."""
+    from tracker.clock import utcnow
+    from tracker.db import get_engine, session_scope
+    from tracker.errors import DocumentError
+    from tracker.library.pathways import translations_in
+    from tracker.library.translations import import_translation, translated_name
+    from tracker.reading.documents import read_document
+
+    failures = 0
+    for file in translations_in(path):
+        english_path, language = translated_name(file) or (file, "")
+        try:
+            if not english_path.is_file():
+                raise DocumentError(
+                    str(file), 0, f"no English document {english_path.name} beside it"
+                )
+            english = read_document(english_path, code=code)
+            translated = read_document(file, code=english.code)
+            with session_scope(get_engine(app)) as session:  # all of it, or nothing
+                result = import_translation(
+                    session=session,
+                    english=english,
+                    translated=translated,
+                    language=language,
+                    now=utcnow(),
+                )
+        except DocumentError as error:
+            click.echo(str(error), err=True)
+            failures += 1
+            continue
+        if result.frozen:  # not an error: a published version keeps what it was published with
+            click.echo(f"{result.path}: not attached: {result.frozen}", err=True)
+            continue
+        changed = f"{result.changed} new or changed, to review" if result.changed else "unchanged"
+        missing = f"; {result.untranslated} steps not in it" if result.untranslated else ""
+        click.echo(
+            f"{result.path}: {result.slug} v{result.version} {result.language}: "
+            f"{result.matched} steps translated ({changed}{missing})"
+        )
+    return failures
 
 
 @click.group(invoke_without_command=True)

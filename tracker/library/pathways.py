@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import re
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from tracker.reading.documents import Document, read_document
 
 ImportStatus = Literal["created", "new version", "unchanged"]
 SLUG_LENGTH = 80
+# A translation of a document sits beside it named for its language: `22868.es.txt`.
+TRANSLATED_NAME = re.compile(r"(?P<stem>.+)\.(?P<language>[a-z]{2})\.txt", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -145,10 +148,25 @@ def timing_step(row: Step) -> timing.Step:
 
 
 def documents_in(path: Path) -> list[Path]:
-    """The documents a path names: the file itself, or a folder's .txt files in name order."""
+    """The documents a path names: the file itself, or a folder's .txt files in name order
+    (translations, `22868.es.txt`, are not documents of their own: see translations_in)."""
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
-    return [path]
+        found = (p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+        return sorted(p for p in found if not TRANSLATED_NAME.fullmatch(p.name))
+    return [] if TRANSLATED_NAME.fullmatch(path.name) else [path]
+
+
+def translations_in(path: Path) -> list[Path]:
+    """The translations a path names: a folder's, the file itself, or those beside a document."""
+    if path.is_dir():
+        found = (p for p in path.iterdir() if p.is_file() and TRANSLATED_NAME.fullmatch(p.name))
+        return sorted(found)
+    if TRANSLATED_NAME.fullmatch(path.name):
+        return [path]
+    if not path.parent.is_dir():
+        return []
+    beside = path.parent.glob(f"{glob.escape(path.stem)}.*.txt")
+    return sorted(p for p in beside if p.is_file() and TRANSLATED_NAME.fullmatch(p.name))
 
 
 def read_all(path: Path, *, code: str | None) -> list[Document | DocumentError]:

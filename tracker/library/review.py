@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from tracker import audit
 from tracker.errors import DocumentError, DraftExists, ReviewError, VersionFrozen
-from tracker.library import pathways
+from tracker.library import pathways, translation_rows
 from tracker.library.step_fields import StepFields, check_fields
 from tracker.models import Pathway, PathwayVersion, Step
 from tracker.reading import timing
@@ -73,6 +73,8 @@ def update_step(
     before = audit.snapshot(step, STEP_FIELDS)
     for name, value in fields.columns().items():
         setattr(step, name, value)
+    if step.text != before["text"]:
+        translation_rows.clear_reviews(session=session, step=step)
     step.rule = EDITED_RULE
     step.confidence = ADMIN_CONFIDENCE
     session.add(step)
@@ -116,6 +118,7 @@ def remove_step(*, session: Session, step: Step, user_id: int | None, now: datet
     """Delete a draft's step (drafts have no enrollments, so nothing points at it)."""
     _lock_draft(session, step.version_id)
     _record(session, user_id, "step.remove", step, audit.snapshot(step, STEP_FIELDS), None, now)
+    translation_rows.remove_for(session=session, step=step)
     session.delete(step)
     session.flush()
 
@@ -235,12 +238,15 @@ def start_draft(
     session.add(version)
     session.flush()
     assert version.id is not None
+    originals = pathways.steps_of(session, source)
     copies = [
         Step(version_id=version.id, **{name: getattr(step, name) for name in STEP_FIELDS})
-        for step in pathways.steps_of(session, source)
+        for step in originals
     ]
     session.add_all(copies)
     session.flush()
+    pairs = {step.id or 0: copy for step, copy in zip(originals, copies, strict=True)}
+    translation_rows.copy_to(session=session, copies=pairs, now=now)
     after = {
         "number": version.number,
         "state": DRAFT,

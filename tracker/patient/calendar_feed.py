@@ -24,6 +24,7 @@ from icalendar import Alarm, Calendar, Event
 from sqlmodel import Session, col, select
 
 from tracker.care.item_reminders import NOT_ITEM_REMINDERS, Occasion, wanted
+from tracker.i18n import best
 from tracker.library.patient_plan import StepInfo, plan_for
 from tracker.localtime import Window
 from tracker.models import ChecklistItem, Patient, Reminder
@@ -54,7 +55,7 @@ def build_feed(
     """The enrollment's calendar as iCalendar bytes."""
     enrollment = access.enrollment
     assert enrollment.id is not None
-    plan = plan_for(session, enrollment.version_id)
+    plan = plan_for(session, enrollment.version_id, best(access.patient.language))
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -127,7 +128,8 @@ class _Feed:
     ) -> Event:
         """The VEVENT of one occurrence, without its alarms."""
         event = _event(uid, self.now, modified)
-        event.add("summary", step.text)
+        # RFC 5545's LANGUAGE marks a step left in English in a calendar in another language.
+        event.add("summary", step.text, parameters={"LANGUAGE": step.lang} if step.lang else {})
         _timed(event, window, step.asks, self.tz)
         event.add("description", "\n\n".join(p for p in (step.text, step.why, self.opening) if p))
         event.add("url", self.page_url)

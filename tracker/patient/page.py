@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from tracker.db import connection_of
+from tracker.i18n import best
 from tracker.library.patient_plan import plan_for
 from tracker.patient.check_ins import answer_on
 from tracker.patient.links import EnrollmentRecord, LinkAccess
@@ -95,7 +96,7 @@ def load_page(
     first, the last `DONE_SHOWN` of each kind unless `everything`)."""
     enrollment = access.enrollment
     connection = connection_of(db)
-    plan = plan_for(db, enrollment.version_id)
+    plan = plan_for(db, enrollment.version_id, best(access.patient.language))
     reader = Reader(plan, enrollment, now=now, words=words, series=whole_series(db, enrollment))
     rows = items_of(connection, enrollment.id)
     reader.count_today(rows)
@@ -162,7 +163,7 @@ def load_entry(
     row = next((row for row in rows if row.id == item_id), None)
     if row is None:
         return None
-    plan = plan_for(db, access.enrollment.version_id)
+    plan = plan_for(db, access.enrollment.version_id, best(access.patient.language))
     reader = Reader(plan, access.enrollment, now, words, series=whole_series(db, access.enrollment))
     reader.count_today(rows)
     return reader.entry(row, status_at(row, now))

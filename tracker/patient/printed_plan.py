@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from tracker.i18n import best
 from tracker.library.patient_plan import plan_for
 from tracker.patient.links import LinkAccess
 from tracker.patient.queries import ItemRow, items_of
@@ -24,6 +25,7 @@ class PrintRow:
     text: str
     critical: bool
     tickable: bool = True  # a `do` item gets a box to tick; restrictions, notes and signs none
+    lang: str = ""  # "en" for a step shown in English on a page in another language
 
 
 def printable(
@@ -31,7 +33,7 @@ def printable(
 ) -> list[tuple[str, list[PrintRow]]]:
     """The whole plan for paper, by day: a recurring step is one line at its first day."""
     enrollment = access.enrollment
-    plan = plan_for(session, enrollment.version_id)
+    plan = plan_for(session, enrollment.version_id, best(access.patient.language))
     rows = items_of(session.connection(), enrollment.id)
     reader = Reader(plan, enrollment, now=now, words=words)
     today = reader.today
@@ -57,7 +59,7 @@ def printable(
             when = words.get(
                 "print_repeats", time=words.clock(first), count=count, last=words.day(last, today)
             )
-        entry = PrintRow(when, step.text, step.critical, tickable=step.asks == "do")
+        entry = PrintRow(when, step.text, step.critical, step.asks == "do", step.lang)
         days.setdefault(first.date(), []).append((first, entry))
     return [
         (words.day(day, today), [entry for _, entry in sorted(lines, key=lambda p: p[0])])

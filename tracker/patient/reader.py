@@ -39,6 +39,7 @@ class Entry(NamedTuple):
     note: str = ""
     actions: tuple[str, ...] = ()
     span: str = ""  # a repeating step's whole series: "15 times in all, the last Mon 29 Mar"
+    lang: str = ""  # "en" for a step shown in English on a page in another language
 
 
 class Line(NamedTuple):
@@ -51,6 +52,7 @@ class Line(NamedTuple):
     critical: bool
     asks: str = "do"  # do | avoid (a restriction starts) | know (a note for that day)
     until: str = ""  # a restriction's end ("until end of Mon 26 Apr"), a repeat's whole span
+    lang: str = ""  # "en" for a step shown in English on a page in another language
 
 
 class Note(NamedTuple):
@@ -61,6 +63,7 @@ class Note(NamedTuple):
     text: str
     critical: bool
     until: str = ""  # "Until end of Mon 26 Apr" for a restriction
+    lang: str = ""  # "en" for a step shown in English on a page in another language
 
 
 class Day(NamedTuple):
@@ -198,6 +201,7 @@ class Reader:
             note=row.note if status == "not_done" else "",
             actions=self._actions(row.status, status, step.recurring),
             span=self.span(row.step_id),
+            lang=step.lang,
         )
 
     def span(self, step_id: int) -> str:
@@ -226,7 +230,7 @@ class Reader:
         until = ""
         if step.asks == "avoid":
             until = self.words.get("restriction_until", when=self.by(ending(row)))
-        return Note(row.id, step.text, step.critical, until)
+        return Note(row.id, step.text, step.critical, until, step.lang)
 
     def days(self, coming: list[ItemRow]) -> list[Day]:
         """Upcoming rows by local day, one line per step and day (its times that day); lines
@@ -246,6 +250,6 @@ class Reader:
                 until = self.words.get("restriction_until", when=self.by(ending(first)))
             elif step.recurring:
                 until = self.span(step_id)
-            line = Line(first.id, times, step.text, step.critical, step.asks, until)
+            line = Line(first.id, times, step.text, step.critical, step.asks, until, step.lang)
             by_day.setdefault(day, []).append(line)
         return [Day(self.day(day), day_lines) for day, day_lines in sorted(by_day.items())]

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from tracker import localtime
 from tracker.care.item_reminders import DIGEST, ESCALATION, MOVED, REPLY
+from tracker.library.translations import patient_step_text
 from tracker.models import (
     ChecklistItem,
     Enrollment,
@@ -135,7 +136,8 @@ DUE_COLUMNS = (
     col(Item.status),
     col(Item.due_at),
     col(Item.expires_at),
-    col(Step.text),
+    # The patient's reviewed translation of the step, else English (the care team's: English).
+    patient_step_text(Step.id, Step.text, Patient.language, col(R.purpose) == ESCALATION),
     col(Step.critical),
     col(Patient.email),
     col(Patient.phone),

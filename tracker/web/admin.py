@@ -14,7 +14,7 @@ from tracker import errors
 from tracker.auth import current_staff, require_admin_for_blueprint
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.library import pathways, review
+from tracker.library import pathways, review, translations
 from tracker.library.step_fields import StepFields
 from tracker.models import Pathway, PathwayVersion, Step
 from tracker.reading import wording
@@ -217,6 +217,7 @@ def _review_page(pathway: Pathway, found: PathwayVersion, form: StepForm) -> str
         chart=chart,
         form=form,
         flagged=sum(view.needs_review for view in views),
+        translated=translations.reviewed_counts(session, found.id or 0),
     )
 
 

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
+from tracker.i18n import DEFAULT_LANGUAGE, best
+from tracker.library import translations
 from tracker.models import (
     AuditEvent,
     ChecklistItem,
@@ -66,6 +69,14 @@ class PatientPage:
     timeline: Markup | None
     countdown: str
     counts: dict[str, int]
+    # The language the patient reads (i18n.best) and, in another than English, the steps of
+    # the plan with no reviewed translation into it: the patient reads those in English.
+    language: str = DEFAULT_LANGUAGE
+    in_english: frozenset[int] = frozenset()
+
+    @property
+    def language_name(self) -> str:
+        return Locale.parse(self.language).get_display_name(DEFAULT_LANGUAGE) or self.language
 
 
 def load(
@@ -131,6 +142,11 @@ def load(
         )
     ]
     enrollment = current.enrollment
+    language = best(patient.language)
+    in_english: frozenset[int] = frozenset()
+    if language != DEFAULT_LANGUAGE:
+        translated = translations.reviewed(session, current.version.id or 0, language)
+        in_english = frozenset(step.id or 0 for _, step in rows) - set(translated)
     return PatientPage(
         patient,
         enrollments,
@@ -141,6 +157,8 @@ def load(
         draw(items, enrollment=enrollment, version=current.version, now=now),
         countdown(enrollment.procedure_start, enrollment.procedure_end, now),
         dict(Counter(item.status for item in items)),
+        language,
+        in_english,
     )
 
 
