@@ -33,7 +33,9 @@ def arrival_minutes(clauses: list[str]) -> int | None:
         for found in phrases.relations(clause):
             size = found.duration.size(found.duration.amount.high)
             if (
-                arrive.end() <= found.span[0] <= arrive.end() + NEAR
+                # "check in 30 minutes before": the amount's own "in" may be the verb's
+                arrive.start() < found.span[0] <= arrive.end() + NEAR
+                and found.span[1] > arrive.end()
                 and found.direction == "before"
                 and not found.arrival
                 and found.duration.exact

@@ -78,6 +78,7 @@ class DayPhrase:
     span: str  # "day" | "to-anchor" | "from-anchor"
     reason: str
     due: str | None = None  # a "day" span due at this clock instead of the day's end
+    whole_day: bool = False  # a restriction on this day covers all of it, from 00:00
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ def _day(row: Reader) -> DayPhrase:
         row.choice("span", _SPANS),
         row.text("reason"),
         row.clock("due", None),
+        row.get("whole_day", bool, False),
     )
 
 

@@ -18,6 +18,8 @@ _REFERENCE = re.compile(
     r"from then(?: on)?|on that day|at that time)\b",
     re.IGNORECASE,
 )
+_PRONOUNS = ("it", "this", "that")
+_CLAUSE_END = re.compile(r"\s*(?:$|[,;.)]|and\b|or\b)", re.IGNORECASE)
 _NEXT_WORD = re.compile(r"\s*([A-Za-z][\w-]*)")
 _CLOCK = re.compile(
     r"\b(?:(?P<rel>by|at|before|after|from|until|no later than)\s+)?(?:(?P<h>1[0-2]|0?[1-9])"
@@ -75,6 +77,17 @@ class DayMatch:
 
 
 @dataclass(frozen=True)
+class PeriodMatch:
+    """A numbered week or day after the procedure ("during weeks 3 and 4", "the third day")."""
+
+    span: Span
+    first: int  # the first period named, counted from 1 ("week 1" is the first week)
+    last: int
+    unit: str  # "week" | "day"
+    edge: str | None  # "end": until the end of it; "start": from its beginning; None: during
+
+
+@dataclass(frozen=True)
 class ClockMatch:
     span: Span
     clock: str  # "HH:MM"
@@ -115,6 +128,8 @@ def _direction(text: str, match: re.Match[str]) -> str | None:
         return way
     if word[1].lower() in ("and", "or", "then", "so", "to", "if", "when", "as"):
         return way
+    if word[1].lower() in _PRONOUNS and _CLAUSE_END.match(text, word.end()):
+        return way  # "for 48 hours after it": the procedure named before (not "after it heals")
     return "wait" if way == "before" and word[1].lower().endswith("ing") else "other"
 
 
@@ -150,6 +165,48 @@ def _relations(text: str) -> list[Relation]:
         home = event in grammar.lex.discharge
         found.append(Relation(span, name, direction, duration, bool(match["mod"]), arrival, home))
     return found
+
+
+_ORDINAL_NUMBERS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+}  # fmt: skip
+_NTH = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:st|nd|rd|th))"
+_PERIOD = re.compile(
+    rf"\b(?:(?P<edge>(?:until|till|up to|by|to|at|from|starting(?:\s+(?:at|from))?|beginning|"
+    rf"in)\s+the\s+(?:end|start|beginning)\s+of|by|from|starting(?:\s+(?:in|from))?)\s+)?"
+    rf"(?:(?:the\s+)?(?P<o1>{_NTH})(?:\s+(?:or|and|to)\s+(?P<o2>{_NTH}))?\s+(?P<ounit>week|day)"
+    rf"|(?P<unit>weeks?|days?)\s+(?P<n1>\d{{1,2}})(?:\s*(?:and|to|-|–|through|or)\s*(?P<n2>\d{{1,2}}))?)\b",
+    re.IGNORECASE,
+)
+
+
+def _nth(word: str) -> int:
+    word = word.lower()
+    return int(word.rstrip("stndrh")) if word[0].isdigit() else _ORDINAL_NUMBERS[word]
+
+
+def period(text: str) -> PeriodMatch | None:
+    """A numbered week or day after the procedure: "during weeks 3 and 4", "by the fourth
+    week", "until the end of week 2", "from the start of the second week", "between days 3
+    and 7". "The first week" is not one: it is the amount "for 1 week" (see `relations`)."""
+    for match in _PERIOD.finditer(text):
+        if match["o1"]:
+            first, last = _nth(match["o1"]), _nth(match["o2"] or match["o1"])
+            unit = match["ounit"].lower()
+        else:
+            first, last = int(match["n1"]), int(match["n2"] or match["n1"])
+            unit = match["unit"].lower().rstrip("s")
+        edge_words = (match["edge"] or "").lower()
+        if not 1 <= first <= last <= 52 or (first == last == 1 and not edge_words):
+            continue
+        edge = None
+        if " end " in f" {edge_words} " or edge_words == "by":
+            edge = "end"
+        elif edge_words:
+            edge = "start"
+        return PeriodMatch((match.start(), match.end()), first, last, unit, edge)
+    return None
 
 
 def day_phrase(text: str, side: str) -> DayMatch | None:

@@ -64,6 +64,7 @@ _SEMICOLON = re.compile(";")
 _COMMA = re.compile(",")
 _EXAMPLES = re.compile(r"\bsuch as\b|e\.g\.", re.IGNORECASE)
 _ANOTHER = re.compile(r"(?:and\s+)?(?:also|then also|as well,?)\b", re.IGNORECASE)
+_THEN = re.compile(r"(?:and\s+)?then\b", re.IGNORECASE)
 _LEADING_CONJUNCTION = re.compile(r"(?:and|or)\s+")
 
 
@@ -167,6 +168,9 @@ def _entry_steps(
             continue
         clause = text[start:end]
         own = kind if phrases.kind(clause) is None else None
+        if steps and _THEN.match(clause):  # "...; then X": X starts when the step before ends
+            last = steps[-1]
+            mark = last.recurrence.until if last.recurrence else last.due
         timing = time_phrase(
             clause, anchor=anchor, kind=own, previous=mark, arrival=arrival, stay=stay
         )

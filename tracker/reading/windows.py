@@ -22,6 +22,7 @@ from tracker.reading.window_rules import (
     TextWindow,
     factor,
     from_day,
+    from_period,
     from_relation,
     kind_rules,
     overlaps,
@@ -45,7 +46,8 @@ def _window(
 ) -> TextWindow | None:
     """The window the text states, choosing among its timing phrases."""
     day, clock = phrases.day_phrase(text, anchor), phrases.clock_time(text)
-    taken = [*(repeat.spans if repeat else ()), *(m.span for m in (day, clock) if m)]
+    numbered = phrases.period(text) if anchor == "end" else None
+    taken = [*(repeat.spans if repeat else ()), *(m.span for m in (day, clock, numbered) if m)]
     if anchor == "start":
         across = _across(text, day, clock, taken, state, arrival)
         if across is not None:
@@ -58,18 +60,30 @@ def _window(
     ]
     if repeat:  # "walk for 10 minutes three times a day": the 10 minutes is not the schedule
         begins = repeat.spans[0][0]
-        found = [r for r in found if r.span[0] > begins or not r.duration.exact or r.direction]
+        found = [
+            r
+            for r in found
+            if r.span[0] > begins or not r.duration.exact or r.direction or r.name == "point"
+        ]
     found.sort(key=lambda r: (r.direction is None, r.name == "bare"))
+    if numbered is not None:  # "during weeks 3 and 4", "from the start of the second week"
+        length = next((r for r in found if r.name == "for"), None)
+        chosen = from_period(numbered, length, anchor, state)
+        return _starting(text, day, _then(text, chosen, previous), counted=False)
     several = factor("several") if len(found) > 1 else 1.0
-    if found and (found[0].direction is not None or not (day or clock)):
+    starts = day is not None and _STARTING.search(text, 0, day.span[0]) is not None
+    lasts = bool(found) and found[0].name == "for" and anchor == "end"
+    if found and (found[0].direction is not None or not (day or clock) or (starts and lasts)):
         first = found[0]
         if lasting and first.name == "bare":  # "numbness lasts a few hours": from the end
             first = replace(first, name="for", direction="after")
         chosen = from_relation(first, anchor, state, arrival, stay)
         chosen = _phase(text, first, chosen, previous) if anchor == "end" else chosen
+        if first.name == "for" and anchor == "end":
+            chosen = _starting(text, day, chosen)
         return replace(chosen, confidence=chosen.confidence * several)
     if day or clock:
-        return from_day(day, clock, anchor, state, arrival)
+        return _then(text, from_day(day, clock, anchor, state, arrival), previous)
     reference = phrases.refers_back(text)
     if previous is not None and reference is not None:
         here = RelTime(anchor)
@@ -98,13 +112,17 @@ def _phase(
     """A taper's later phase ("then twice a day for 3 more weeks") starts where the one
     before it ended."""
     inside = _MORE.search(text, found.span[0], found.span[1])
-    more = inside or _ANOTHER_AMOUNT.search(text, 0, found.span[0])
+    more = inside or _ANOTHER_AMOUNT.search(text, 0, found.span[0]) or _THEN.match(text)
     if previous is None or more is None or previous.anchor != "end":
         return window
+    if found.name not in ("for", "within", "bare"):  # "then ... until 6 weeks after": fixed end
+        return _then(text, window, previous)
     days, minutes = previous.days, previous.minutes
 
     def moved(point: RelTime) -> RelTime:
-        return point.shifted(days=days, minutes=minutes)
+        # "for 10 days" after a step that ends at midnight ends at a midnight too
+        clock = point.clock or (previous.clock if not point.minutes else None)
+        return replace(point.shifted(days=days, minutes=minutes), clock=clock)
 
     until = moved(window.until) if window.until else None
     return replace(
@@ -115,6 +133,44 @@ def _phase(
         until=until,
         rule=window.rule + "; after the phase before",
     )
+
+
+_THEN = re.compile(r"(?:and\s+)?then\b", re.IGNORECASE)
+
+
+def _then(text: str, window: TextWindow, previous: RelTime | None) -> TextWindow:
+    """ "...; then X until the end of week 2": X opens when the step before it ends, unless
+    its own text says when it opens."""
+    here = RelTime(window.opens.anchor)
+    if previous is None or previous.anchor != here.anchor or not _THEN.match(text):
+        return window
+    if window.opens != here or here.anchor != "end":
+        return window
+    return replace(window, opens=previous, rule=window.rule + "; after the step before")
+
+
+_STARTING = re.compile(r"\b(?:starting|beginning|from|after|begin(?:ning)? on|start on)\s+$", re.I)
+
+
+def _starting(
+    text: str, day: phrases.DayMatch | None, window: TextWindow, counted: bool = True
+) -> TextWindow:
+    """ "Starting the morning after, walk twice a day for the next 3 days": the day named opens
+    the window the amount gives. A named calendar day counts the amount in whole days from
+    it (days 1 to 3 end at the end of day 3); "after the first night" only moves the opening."""
+    if day is None or day.phrase.days <= 0 or not _STARTING.search(text, 0, day.span[0]):
+        return window
+    phrase = day.phrase
+    opens = RelTime("end", phrase.days, clock=phrase.clock or "00:00")
+    if phrase.reminder and phrase.clock is None:
+        opens = RelTime("end", phrase.days, reminder_hour=True)
+    due = window.due
+    if counted and phrase.span == "day" and not due.minutes and not due.clock and due.days > 0:
+        due = RelTime("end", due.days + phrase.days, clock="00:00")
+    until = due if window.until is not None else None
+    rule = f"{window.rule}; from {phrase.phrases[0]}"
+    spans = tuple(sorted({*window.spans, day.span}))
+    return replace(window, opens=opens, due=due, mark=due, until=until, rule=rule, spans=spans)
 
 
 def _across(
@@ -130,6 +186,8 @@ def _across(
     found = [r for r in phrases.relations(text) if not any(overlaps(r.span, s) for s in taken)]
     said = (r for r in found if _AFTER_WORD.search(text, r.span[0], r.span[1]))
     before = next((r for r in found if r.direction == "before"), None)
+    if not state and (before is None or before.name != "for"):
+        return None  # an action runs past the procedure only "for N before and N after"
     afters = [r for r in said if r.direction == "after" and (r.name != "point" or before)]
     if not afters:
         return None
