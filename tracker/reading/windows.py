@@ -54,9 +54,10 @@ def _window(
             return across
     ways = ("before", None) if anchor == "start" else ("after", "wait", None)
     found = [
-        r
+        _as_said(text, r, lasting)
         for r in phrases.relations(text)
         if r.direction in ways and not any(overlaps(r.span, s) for s in taken)
+        and not _threshold(text, r)
     ]
     if repeat:  # "walk for 10 minutes three times a day": the 10 minutes is not the schedule
         begins = repeat.spans[0][0]
@@ -100,6 +101,39 @@ def _window(
             (reference,),
         )
     return None
+
+
+_THAN = re.compile(r"\b(?:longer|more|less|fewer|shorter)\s+than\s+$", re.IGNORECASE)
+_RATE = re.compile(r"\b(?:more|less|fewer)\s+than\b[^,;]{0,40}$", re.IGNORECASE)
+_OF = re.compile(r"\s+of\s+(?!(?:the|your)\b)[a-z]+ing\b|\s+of\s+(?:firm\s+)?pressure\b", re.I)
+_NOT = re.compile(
+    r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:heard|received|been\s+(?:called|contacted)|got)\b",
+    re.IGNORECASE,
+)
+_WHEN_WORDS = re.compile(r"\b(?:takes?|took|taking|needs?|at)\s+(?:about\s+|around\s+)?$", re.I)
+
+
+def _threshold(text: str, found: phrases.Relation) -> bool:
+    """An amount that describes a symptom, not when to act: "lasts longer than 2 days",
+    "does not stop after 10 minutes of pressure", "more than a tablespoon in an hour"."""
+    before = text[: found.span[0]]
+    if _THAN.search(before) or _OF.match(text, found.span[1]):
+        return True
+    words = text[found.span[0] : found.span[1]].lower()
+    return words.startswith(("in a ", "in an ", "in one ")) and _RATE.search(before) is not None
+
+
+def _as_said(text: str, found: phrases.Relation, lasting: bool) -> phrases.Relation:
+    """Amounts that name a moment, not a span: "if you have not heard within 2 weeks" (from
+    then), and in a statement "takes 2 to 5 days to work", "usually at 5 to 7 days", "returns
+    within 3 to 4 weeks" (it happens between the two)."""
+    before = text[: found.span[0]]
+    if found.name == "within" and _NOT.search(before):
+        return replace(found, name="point", direction="after")
+    ranged = found.duration.amount.ranged
+    if lasting and (_WHEN_WORDS.search(before) or (found.name == "within" and ranged)):
+        return replace(found, name="point", direction="after")
+    return found
 
 
 _MORE = re.compile(r"\b(?:more|further|additional|extra)\b", re.IGNORECASE)
