@@ -110,7 +110,7 @@ _NOT = re.compile(
     r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:heard|received|been\s+(?:called|contacted)|got)\b",
     re.IGNORECASE,
 )
-_WHEN_WORDS = re.compile(r"\b(?:takes?|took|taking|needs?|at)\s+(?:about\s+|around\s+)?$", re.I)
+_WHEN_WORDS = re.compile(r"\b(?:takes?|took|taking|at)\s+(?:about\s+|around\s+)?$", re.I)
 
 
 def _threshold(text: str, found: phrases.Relation) -> bool:
