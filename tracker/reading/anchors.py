@@ -16,8 +16,11 @@ ARRIVE = re.compile(
     re.IGNORECASE,
 )
 UNTIL_ARRIVAL = re.compile(
-    r"\b(?:until|till|up to)\s+(?:you arrive|your arrival(?: time)?|arrival|you check in|"
-    r"you leave (?:home|for the hospital))\b",
+    r"\b(?:until|till|up to|before)\s+(?:you arrive|your arrival(?: time)?|arrival|you check in|"
+    r"arriving|leaving home|you leave (?:home|for (?:the|your) (?:hospital|clinic|appointment)))\b"
+    # what is worn or brought "to the appointment" is done by check-in
+    r"|\b(?:wear|bring)\b.{0,80}?\bto\s+(?:the|your)\s+(?:appointment|clinic|hospital|"
+    r"procedure|surgery|exam|scan|test|visit)\b",
     re.IGNORECASE,
 )
 MAX_ARRIVAL_MINUTES = 6 * 60  # an earlier "arrival" is some other appointment

@@ -79,6 +79,7 @@ class DayPhrase:
     reason: str
     due: str | None = None  # a "day" span due at this clock instead of the day's end
     whole_day: bool = False  # a restriction on this day covers all of it, from 00:00
+    discharge: bool = False  # counted from going home: moved later by the usual stay
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def _day(row: Reader) -> DayPhrase:
         row.text("reason"),
         row.clock("due", None),
         row.get("whole_day", bool, False),
+        row.get("discharge", bool, False),
     )
 
 

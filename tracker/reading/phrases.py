@@ -19,6 +19,7 @@ _REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = ("it", "this", "that")
+_AT_HOME = re.compile(r"\s+(?:at|back)\s+home\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*(?:$|[,;.)]|and\b|or\b)", re.IGNORECASE)
 _NEXT_WORD = re.compile(r"\s*([A-Za-z][\w-]*)")
 _CLOCK = re.compile(
@@ -163,6 +164,9 @@ def _relations(text: str) -> list[Relation]:
         arrival = event in grammar.lex.arrival
         duration = Duration(amount, unit)
         home = event in grammar.lex.discharge
+        if not match["before"] and _AT_HOME.match(text, match.end()):  # "the first week at home"
+            home, direction = True, "after"
+            span = (match.start(), _AT_HOME.match(text, match.end()).end())  # type: ignore[union-attr]
         found.append(Relation(span, name, direction, duration, bool(match["mod"]), arrival, home))
     return found
 

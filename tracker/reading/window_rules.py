@@ -110,6 +110,7 @@ def from_day(
     anchor: Anchor,
     state: bool,
     arrival: int = 0,
+    stay: int = 0,
 ) -> TextWindow:
     """Window rules for "the evening before", "the next day", "by 3 pm the day before"."""
     here, lead = RelTime(anchor), defaults().deadline_lead_minutes
@@ -156,6 +157,10 @@ def from_day(
     parts += [f"clock: {clock.relation} {clock.clock}"] if clock else []
     confidence = factor("clock" if clock else "day") * (1.0 if day else factor("bare"))
     spans = tuple(m.span for m in (day, clock) if m is not None)
+    if phrase.discharge and stay:  # "the day you go home": after the usual stay
+        opens, due, mark = (t.shifted(days=stay) for t in (opens, due, mark))
+        until = until.shifted(days=stay) if until else None
+        parts.append(f"after a {stay}-day stay")
     return TextWindow(
         opens,
         due,

@@ -84,7 +84,7 @@ def _window(
             chosen = _starting(text, day, chosen)
         return replace(chosen, confidence=chosen.confidence * several)
     if day or clock:
-        return _then(text, from_day(day, clock, anchor, state, arrival), previous)
+        return _then(text, from_day(day, clock, anchor, state, arrival, stay), previous)
     reference = phrases.refers_back(text)
     if previous is not None and reference is not None:
         here = RelTime(anchor)
@@ -104,6 +104,8 @@ def _window(
 
 
 _THAN = re.compile(r"\b(?:longer|more|less|fewer|shorter)\s+than\s+$", re.IGNORECASE)
+# "call the day you get home to book a visit about 4 weeks after": the visit's time, not the call's
+_TO_BOOK = re.compile(r"\bto\s+(?:book|schedule|make|arrange|set\s+up)\b.*\b(?:visit|appointment|check)", re.I)
 _RATE = re.compile(r"\b(?:more|less|fewer)\s+than\b[^,;]{0,40}$", re.IGNORECASE)
 _OF = re.compile(r"\s+of\s+(?!(?:the|your)\b)[a-z]+ing\b|\s+of\s+(?:firm\s+)?pressure\b", re.I)
 _NOT = re.compile(
@@ -117,7 +119,7 @@ def _threshold(text: str, found: phrases.Relation) -> bool:
     """An amount that describes a symptom, not when to act: "lasts longer than 2 days",
     "does not stop after 10 minutes of pressure", "more than a tablespoon in an hour"."""
     before = text[: found.span[0]]
-    if _THAN.search(before) or _OF.match(text, found.span[1]):
+    if _THAN.search(before) or _OF.match(text, found.span[1]) or _TO_BOOK.search(before):
         return True
     words = text[found.span[0] : found.span[1]].lower()
     return words.startswith(("in a ", "in an ", "in one ")) and _RATE.search(before) is not None
