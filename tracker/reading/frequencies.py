@@ -137,6 +137,8 @@ def repeat(text: str) -> Repeat | None:
                 )
     if not found and "sleep" in flags:
         found.append(Repeat((flags["sleep"],), "DAILY", times_per_day=1, during_sleep=True))
+    elif not found and "awake" in flags:  # "wear the support during the day": each day
+        found.append(Repeat((flags["awake"],), "DAILY", times_per_day=1, confidence=0.85))
     if not found:
         return None
     first = min(found, key=lambda r: r.spans[0])

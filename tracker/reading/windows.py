@@ -9,11 +9,13 @@ factors come from the lexicon.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 
-from tracker.reading import frequencies, phrases
+from tracker.reading import events, frequencies, phrases
 from tracker.reading.anchors import UNTIL_ARRIVAL, over
 from tracker.reading.asks import classify
+from tracker.reading.events import Removal
 from tracker.reading.clinical_defaults import Default, default_timing, defaults, rel
 from tracker.reading.lexicon import lexicon
 from tracker.reading.phrases import Span
@@ -43,8 +45,13 @@ def _window(
     arrival: int = 0,
     stay: int = 0,
     lasting: bool = False,
+    known: Mapping[str, Removal] | None = None,
 ) -> TextWindow | None:
     """The window the text states, choosing among its timing phrases."""
+    named = events.reference(text, known) if anchor == "end" and known else None
+    own = [r for r in phrases.relations(text) if r.name in ("until", "for") and r.direction]
+    if named is not None and not (named[0].until and own):  # "..., up to two weeks later"  # "until the stent comes out", "for 7 days after the wrap comes off"
+        return _from_removal(text, *named)
     day, clock = phrases.day_phrase(text, anchor), phrases.clock_time(text)
     numbered = phrases.period(text) if anchor == "end" else None
     taken = [*(repeat.spans if repeat else ()), *(m.span for m in (day, clock, numbered) if m)]
@@ -209,6 +216,29 @@ def _starting(
     return replace(window, opens=opens, due=due, mark=due, until=until, rule=rule, spans=spans)
 
 
+def _from_removal(text: str, said: events.Reference, removal: Removal) -> TextWindow:
+    """A window from a removal the document timed: up to it ("while the stent is in") or from
+    it, for the amount stated ("for 24-48 hours after the stent comes out")."""
+    spans: tuple[Span, ...] = (said.span,)
+    if said.until:
+        opens, due, rule = RelTime("end"), removal.high, f"until the {said.thing} {'are' if said.thing.endswith('s') else 'is'} out"
+        start = next((r for r in phrases.relations(text) if r.name == "point"), None)
+        if start is not None and start.direction in ("after", None):  # "After 24 hours, ..."
+            opens = from_relation(start, "end", False).opens
+            spans, rule = (*spans, start.span), f"from {text[slice(*start.span)]!r}, {rule}"
+    else:
+        length = next((r for r in phrases.relations(text) if r.name == "for"), None)
+        opens, due, rule = removal.low, removal.high, f"after the {said.thing} {'are' if said.thing.endswith('s') else 'is'} out"
+        if length is not None:
+            lasting = from_relation(length, "end", True)
+            due = lasting.due.shifted(days=removal.low.days, minutes=removal.low.minutes)
+            if removal.low.clock and not due.minutes:
+                due = replace(due, clock=removal.low.clock)
+            spans, rule = (*spans, length.span), f"{lasting.rule} {rule}"
+    days = max(due.days - opens.days, 0) + (due.minutes - opens.minutes) / 1440
+    return TextWindow(opens, due, due, due, days, rule, factor("reference"), tuple(sorted(spans)))
+
+
 def _across(
     text: str,
     day: phrases.DayMatch | None,
@@ -268,11 +298,12 @@ def time_phrase(
     previous: RelTime | None = None,
     arrival: int = 60,
     stay: int = 0,
+    known: Mapping[str, Removal] | None = None,
 ) -> Timing:
     """Read one instruction: its kind, flags, window, recurrence, evidence and confidence.
 
     `kind` overrides the keyword reading; `previous` is the moment the clause before named,
-    for "after that".
+    for "after that"; `known` the removals the document times (see `events`).
     """
     lex, cfg, here = lexicon(), defaults(), RelTime(anchor)
     name = kind or phrases.kind(text) or lex.fallback[anchor]
@@ -285,7 +316,7 @@ def time_phrase(
     asks = classify(text)
     state = asks == "avoid"  # a restriction lasts until the procedure
     lasting = asks == "know"  # a statement's bare amount says how long it lasts
-    window = _window(text, anchor, state, repeat, previous, arrival, stay, lasting)
+    window = _window(text, anchor, state, repeat, previous, arrival, stay, lasting, known)
     chosen: Default | None = None
     if window is None:
         window, chosen = _default_window(name, anchor)
