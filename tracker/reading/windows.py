@@ -78,6 +78,21 @@ def _window(
         length = next((r for r in found if r.name == "for"), None)
         chosen = from_period(numbered, length, anchor, state)
         return _starting(text, day, _then(text, chosen, previous), counted=False)
+    after_first = next((r for r in phrases.relations(text) if _FIRST.match(text, r.span[1])), None)
+    if previous is not None and after_first is not None and after_first.direction == "other":
+        # "bring a second sample 4 weeks after the first": from the moment the clause before named
+        chosen = from_relation(replace(after_first, name="point", direction="after"), "end", state)
+        exact = after_first.duration.exact
+
+        def moved(point: RelTime) -> RelTime:
+            return replace(point, anchor=previous.anchor).shifted(
+                days=previous.days, minutes=previous.minutes
+            )
+
+        opens = moved(chosen.opens)
+        due = opens if exact else moved(chosen.due)  # a dose N hours after the first: then
+        rule = f"{chosen.rule} the first (the clause before)"
+        return TextWindow(opens, due, opens, None, 0, rule, factor("reference"), chosen.spans)
     several = factor("several") if len(found) > 1 else 1.0
     starts = day is not None and _STARTING.search(text, 0, day.span[0]) is not None
     lasts = bool(found) and found[0].name == "for" and anchor == "end"
@@ -90,6 +105,11 @@ def _window(
         if first.name == "for" and anchor == "end":
             chosen = _starting(text, day, chosen)
         return replace(chosen, confidence=chosen.confidence * several)
+    if day and state and anchor == "end" and _UNTIL.search(text, 0, day.span[0]):
+        # "do not stay alone until the morning after": from the end until that day begins
+        moment = from_day(day, clock, anchor, state, arrival, stay).mark
+        rule = f"until {day.phrase.phrases[0]}"
+        return TextWindow(RelTime(anchor), moment, moment, moment, 0, rule, factor("day"), (day.span,))
     if day or clock:
         return _then(text, from_day(day, clock, anchor, state, arrival, stay), previous)
     reference = phrases.refers_back(text)
@@ -145,6 +165,8 @@ def _as_said(text: str, found: phrases.Relation, lasting: bool) -> phrases.Relat
     return found
 
 
+_UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)
+_FIRST = re.compile(r"\s*(?:the\s+)?first(?:\s+(?:one|dose|sample|test|tablet|pill))?\b", re.I)
 _MORE = re.compile(r"\b(?:more|further|additional|extra)\b", re.IGNORECASE)
 _ANOTHER_AMOUNT = re.compile(r"\b(?:another|a further|an additional)\s+$", re.IGNORECASE)
 
