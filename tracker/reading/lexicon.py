@@ -56,7 +56,7 @@ class Unit:
     name: str
     words: tuple[str, ...]
     minutes: int | None  # exact units
-    days: int | None  # calendar units
+    days: float | None  # calendar units (a month is its average length in days)
     reason: str
 
 
@@ -153,7 +153,7 @@ def _numbers(reader: Reader) -> dict[str, int]:
 
 
 def _unit(row: Reader) -> Unit:
-    minutes, days = row.get("minutes", int, None), row.get("days", int, None)
+    minutes, days = row.get("minutes", int, None), row.get("days", (int, float), None)
     if (minutes is None) == (days is None) or (minutes or days or 0) <= 0:
         raise row.fail("minutes", "give exactly one positive 'minutes' or 'days'")
     return Unit(row.text("name"), row.words("words"), minutes, days, row.text("reason"))

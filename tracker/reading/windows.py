@@ -111,7 +111,12 @@ def _window(
         rule = f"until {day.phrase.phrases[0]}"
         return TextWindow(RelTime(anchor), moment, moment, moment, 0, rule, factor("day"), (day.span,))
     if day or clock:
-        return _then(text, from_day(day, clock, anchor, state, arrival, stay), previous)
+        chosen = from_day(day, clock, anchor, state, arrival, stay)
+        if anchor == "start" and state and (ends := _UNTIL_EVENT.search(text)) is not None:
+            # "from noon the day before until the procedure is finished": past the start
+            to = RelTime("end") if ends["after"] else RelTime("start")
+            chosen = replace(chosen, due=to, until=to, spans=(*chosen.spans, ends.span()))
+        return _then(text, chosen, previous)
     reference = phrases.refers_back(text)
     if previous is not None and reference is not None:
         here = RelTime(anchor)
@@ -165,6 +170,12 @@ def _as_said(text: str, found: phrases.Relation, lasting: bool) -> phrases.Relat
     return found
 
 
+_UNTIL_EVENT = re.compile(
+    r"\buntil\s+(?:(?P<after>after\s+(?:the|your)\s+(?:procedure|surgery|exam|test|scan)\b"
+    r"|(?:the|your)\s+(?:procedure|surgery|exam|test|scan)\s+is\s+(?:finished|over|done|complete)"
+    r")|(?:the|your)\s+(?:procedure|surgery|exam|test|scan)\b)",
+    re.IGNORECASE,
+)
 _UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)
 _FIRST = re.compile(r"\s*(?:the\s+)?first(?:\s+(?:one|dose|sample|test|tablet|pill))?\b", re.I)
 _MORE = re.compile(r"\b(?:more|further|additional|extra)\b", re.IGNORECASE)
