@@ -69,7 +69,7 @@ def compiled_grammar() -> Grammar:
     count = rf"(?:{_alt(list(lex.counts))}|{vague}|{num})"
     times = re.compile(
         rf"\b(?P<c1>{count})(?:{_SEP}(?P<c2>{count}))?(?P<x>\s*(?:times?|x))?\s*"
-        rf"(?:(?:a|an|per|each|every|/|in\s+a)\s*(?P<per>day|week|night)|(?P<ly>daily|weekly))\b",
+        rf"(?:(?:a|an|per|each|every|/|in\s+a|on\s+the)\s*(?P<per>day|week|night)|(?P<ly>daily|weekly))\b",
         re.IGNORECASE,
     )
     every = re.compile(

@@ -96,7 +96,10 @@ def _window(
     several = factor("several") if len(found) > 1 else 1.0
     starts = day is not None and _STARTING.search(text, 0, day.span[0]) is not None
     lasts = bool(found) and found[0].name == "for" and anchor == "end"
-    if found and (found[0].direction is not None or not (day or clock) or (starts and lasts)):
+    # "lie on your side for 1 to 2 hours straight after the biopsy": the amount, from the end
+    today = day is not None and day.phrase.days == 0 and day.phrase.clock is None and not clock
+    if found and (found[0].direction is not None or not (day or clock) or (starts and lasts)
+                  or (today and lasts)):
         first = found[0]
         if lasting and first.name == "bare":  # "numbness lasts a few hours": from the end
             first = replace(first, name="for", direction="after")
@@ -105,6 +108,10 @@ def _window(
         if first.name == "for" and anchor == "end":
             chosen = _starting(text, day, chosen)
         return replace(chosen, confidence=chosen.confidence * several)
+    if day and anchor == "end" and _THROUGH.search(text, 0, day.span[0]) and day.phrase.days > 0:
+        # "twice a day through the day after the biopsy": from the end to that day's end
+        chosen = from_day(day, clock, anchor, state, arrival, stay)
+        return replace(chosen, opens=RelTime(anchor), rule=f"through {chosen.rule}")
     if day and state and anchor == "end" and _UNTIL.search(text, 0, day.span[0]):
         # "do not stay alone until the morning after": from the end until that day begins
         moment = from_day(day, clock, anchor, state, arrival, stay).mark
@@ -139,6 +146,7 @@ _THAN = re.compile(r"\b(?:longer|more|less|fewer|shorter)\s+than\s+$", re.IGNORE
 # "call the day you get home to book a visit about 4 weeks after": the visit's time, not the call's
 _TO_BOOK = re.compile(r"\bto\s+(?:book|schedule|make|arrange|set\s+up)\b.*\b(?:visit|appointment|check)", re.I)
 _RATE = re.compile(r"\b(?:more|less|fewer)\s+than\b[^,;]{0,40}$", re.IGNORECASE)
+_AT_A_TIME = re.compile(r"\s*(?:at\s+a\s+time|each\s+time|per\s+session|a\s+session)\b", re.I)
 _OF = re.compile(r"\s+of\s+(?!(?:the|your)\b)[a-z]+ing\b|\s+of\s+(?:firm\s+)?pressure\b", re.I)
 _NOT = re.compile(
     r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:heard|received|been\s+(?:called|contacted)|got)\b",
@@ -148,10 +156,13 @@ _WHEN_WORDS = re.compile(r"\b(?:takes?|took|taking|at)\s+(?:about\s+|around\s+)?
 
 
 def _threshold(text: str, found: phrases.Relation) -> bool:
-    """An amount that describes a symptom, not when to act: "lasts longer than 2 days",
-    "does not stop after 10 minutes of pressure", "more than a tablespoon in an hour"."""
+    """An amount that describes a symptom or a session, not when to act: "lasts longer than 2
+    days", "does not stop after 10 minutes of pressure", "more than a tablespoon in an hour",
+    "for up to 20 minutes at a time"."""
     before = text[: found.span[0]]
     if _THAN.search(before) or _OF.match(text, found.span[1]) or _TO_BOOK.search(before):
+        return True
+    if _AT_A_TIME.match(text, found.span[1]):  # "20 minutes at a time": a session's length
         return True
     words = text[found.span[0] : found.span[1]].lower()
     return words.startswith(("in a ", "in an ", "in one ")) and _RATE.search(before) is not None
@@ -176,6 +187,7 @@ _UNTIL_EVENT = re.compile(
     r")|(?:the|your)\s+(?:procedure|surgery|exam|test|scan)\b)",
     re.IGNORECASE,
 )
+_THROUGH = re.compile(r"\b(?:through|throughout|up to and including)\s+$", re.IGNORECASE)
 _UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)
 _FIRST = re.compile(r"\s*(?:the\s+)?first(?:\s+(?:one|dose|sample|test|tablet|pill))?\b", re.I)
 _MORE = re.compile(r"\b(?:more|further|additional|extra)\b", re.IGNORECASE)
