@@ -15,7 +15,8 @@ from tracker.reading.phrase_grammar import compiled_grammar, number, vague_phras
 Span = tuple[int, int]
 _REFERENCE = re.compile(
     r"\b(?:after that|after this|afterwards?|after which|from that (?:day|time|point)|"
-    r"from then(?: on)?|on that day|at that time)\b",
+    r"from then(?: on)?|on that day|at that time|once (?:it|they) (?:is|are|has been|have been) "
+    r"(?:off|out|removed)|once (?:it's|they're) (?:off|out))\b",
     re.IGNORECASE,
 )
 _PRONOUNS = ("it", "this", "that")
@@ -107,8 +108,9 @@ def _amount(match: re.Match[str]) -> tuple[Amount, Unit]:
         return Amount(1, 2, None, True), grammar.units[match["aunit"].lower()]
     if match["half"]:
         return Amount(30, 30, None, False), grammar.units["minutes"]
-    if match["sunit"]:
-        return Amount(1, 1, None, False), grammar.units[match["sunit"].lower()]
+    if match["sunit"]:  # "the first week", "the first week or two"
+        two = match["ortwo"] is not None
+        return Amount(1, 2 if two else 1, None, two), grammar.units[match["sunit"].lower()]
     low = number(match["lo"])
     high = number(match["hi"]) if match["hi"] else low
     return Amount(min(low, high), max(low, high), None, high != low), grammar.units[

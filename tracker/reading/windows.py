@@ -101,6 +101,11 @@ def _window(
     if found and (found[0].direction is not None or not (day or clock) or (starts and lasts)
                   or (today and lasts)):
         first = found[0]
+        spans = [
+            r for r in found if r.name in ("for", "until", "bare") and not r.duration.amount.vague
+        ]
+        if lasting and anchor == "end" and len(spans) > 1:  # "normal for the first 24 hours
+            first = max(spans, key=_longest)  # and can last up to three days": the longest
         if lasting and first.name == "bare":  # "numbness lasts a few hours": from the end
             first = replace(first, name="for", direction="after")
         chosen = from_relation(first, anchor, state, arrival, stay)
@@ -152,7 +157,14 @@ _NOT = re.compile(
     r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:heard|received|been\s+(?:called|contacted)|got)\b",
     re.IGNORECASE,
 )
+_BOOKED = re.compile(r"\b(?:booked|scheduled|planned|arranged|set)\s+$", re.IGNORECASE)
+_UNTIL_CLAUSE = re.compile(r"\buntil\s+(?:the|your)\s+[^,;]{1,40}$", re.IGNORECASE)
 _WHEN_WORDS = re.compile(r"\b(?:takes?|took|taking|at)\s+(?:about\s+|around\s+)?$", re.I)
+
+
+def _longest(found: phrases.Relation) -> int:
+    span = found.duration
+    return span.size(span.amount.high) * (1 if span.exact else 1440)
 
 
 def _threshold(text: str, found: phrases.Relation) -> bool:
@@ -175,6 +187,10 @@ def _as_said(text: str, found: phrases.Relation, lasting: bool) -> phrases.Relat
     before = text[: found.span[0]]
     if found.name == "within" and _NOT.search(before):
         return replace(found, name="point", direction="after")
+    if found.name == "for" and _BOOKED.search(before):  # "a check booked for 1 to 2 weeks after"
+        return replace(found, name="point", direction="after")
+    if found.name == "point" and _UNTIL_CLAUSE.search(before):  # "until the cut heals in 14 days"
+        return replace(found, name="until", direction="after")
     ranged = found.duration.amount.ranged
     if lasting and (_WHEN_WORDS.search(before) or (found.name == "within" and ranged)):
         return replace(found, name="point", direction="after")
@@ -182,9 +198,9 @@ def _as_said(text: str, found: phrases.Relation, lasting: bool) -> phrases.Relat
 
 
 _UNTIL_EVENT = re.compile(
-    r"\buntil\s+(?:(?P<after>after\s+(?:the|your)\s+(?:procedure|surgery|exam|test|scan)\b"
+    r"\b(?:until|(?:right\s+)?up\s+to)\s+(?:(?P<after>after\s+(?:the|your)\s+(?:procedure|surgery|exam|test|scan)\b"
     r"|(?:the|your)\s+(?:procedure|surgery|exam|test|scan)\s+is\s+(?:finished|over|done|complete)"
-    r")|(?:the|your)\s+(?:procedure|surgery|exam|test|scan)\b)",
+    r")|(?:the|your)\s+(?:procedure|surgery|exam|test|scan|appointment)\b)",
     re.IGNORECASE,
 )
 _THROUGH = re.compile(r"\b(?:through|throughout|up to and including)\s+$", re.IGNORECASE)
@@ -368,6 +384,10 @@ def time_phrase(
         conditional = conditional or chosen.conditional
         if anchor == "start" and (name in ARRIVAL_KINDS or UNTIL_ARRIVAL.search(text)):
             window = replace(window, due=RelTime(anchor, minutes=-arrival))  # by check-in
+        elif (ends := _UNTIL_EVENT.search(text)) is not None and anchor == "start":
+            # "plain water is allowed right up to your appointment"
+            to = RelTime("end") if ends["after"] else RelTime("start")
+            window = replace(window, due=to, until=to, spans=(ends.span(),))
     opens, due, until = window.opens, window.due, window.until
     if asks == "know":  # never reminded: a stated day keeps the anchor's own clock
         opens, due = replace(opens, reminder_hour=False), replace(due, reminder_hour=False)
