@@ -85,6 +85,11 @@ def _every(match: re.Match[str]) -> Repeat | None:
     )
 
 
+_AMOUNT_A_DAY = re.compile(
+    r"\b(?:glass|glasses|cups?|liters?|litres?|ounces?|oz|bottles?|servings?)\b(?:\s+of\s+[\w-]+)?"
+    r"\s+(?:a|per|each|every)\s+day\b",
+    re.IGNORECASE,
+)
 _AMOUNT_BEFORE = re.compile(r"\b(?:for|within|in|over|after|to|than|about|only|least)\s+$", re.I)
 _CYCLE = re.compile(
     r"\b(?P<on>\d{1,3}|[a-z]+)\s*(?:minutes?|mins?)\s+on,?\s+(?:and\s+|then\s+)?"
@@ -112,6 +117,9 @@ def repeat(text: str) -> Repeat | None:
     grammar = compiled_grammar()
     cycle = _cycle(text)
     found: list[Repeat] = [cycle] if cycle else []
+    rate = _AMOUNT_A_DAY.search(text)  # "six 8-ounce glasses of water a day to keep it flowing"
+    if rate is not None:
+        found.append(Repeat(((rate.start(), rate.end()),), "DAILY", times_per_day=1))
     for pattern, parse in ((grammar.times, _times), (grammar.every, _every)):
         found += [r for m in pattern.finditer(text) if (r := parse(m)) is not None]
     flags: dict[str, Span] = {}

@@ -20,6 +20,7 @@ _REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = ("it", "this", "that")
+_NOT_DAY = re.compile(r"\b(?:not|never|rather than|instead of)\s+(?:on\s+)?$", re.IGNORECASE)
 _AT_HOME = re.compile(r"\s+(?:at|back)\s+home\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*(?:$|[,;.)]|and\b|or\b)", re.IGNORECASE)
 _NEXT_WORD = re.compile(r"\s*([A-Za-z][\w-]*)")
@@ -129,7 +130,7 @@ def _direction(text: str, match: re.Match[str]) -> str | None:
     word = _NEXT_WORD.match(text, match.end())
     if word is None or text[match.end() : word.start(1)].strip():  # punctuation or the end
         return way
-    if word[1].lower() in ("and", "or", "then", "so", "to", "if", "when", "as"):
+    if word[1].lower() in ("and", "or", "then", "so", "to", "if", "when", "as", "instead", "too"):
         return way
     if word[1].lower() in _PRONOUNS and _CLAUSE_END.match(text, word.end()):
         return way  # "for 48 hours after it": the procedure named before (not "after it heals")
@@ -221,9 +222,11 @@ def day_phrase(text: str, side: str) -> DayMatch | None:
     if grammar.any_day.search(text) is None:  # most clauses name no day: one pass decides
         return None
     for pattern, phrase in grammar.days:
-        match = pattern.search(text) if phrase.side == side else None
-        if match:
-            return DayMatch((match.start(), match.end()), phrase)
+        if phrase.side != side:
+            continue
+        for match in pattern.finditer(text):
+            if not _NOT_DAY.search(text, 0, match.start()):  # "on the day, not the night before"
+                return DayMatch((match.start(), match.end()), phrase)
     return None
 
 

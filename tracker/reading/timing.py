@@ -134,6 +134,7 @@ def _entry_steps(
     arrival: int = 60,
     stay: int = 0,
     known: Mapping[str, Removal] | None = None,
+    before: Step | None = None,
 ) -> list[Step]:
     """The steps of one bullet: each clause, or each item of an "includes" list.
 
@@ -176,9 +177,11 @@ def _entry_steps(
             continue
         clause = text[start:end]
         own = kind if phrases.kind(clause) is None else None
-        if steps and _THEN.match(clause):  # "...; then X": X starts when the step before ends
-            last = steps[-1]
+        last = steps[-1] if steps else before  # a bullet may go on from the one before it
+        if last is not None and _THEN.match(clause):  # "then X": X starts when the last ends
             mark = last.recurrence.until if last.recurrence else last.due
+        elif not steps and before is not None:  # "another sample 2 weeks after the first"
+            mark = before.opens
         timing = time_phrase(
             clause,
             anchor=anchor,
@@ -305,9 +308,10 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
                 text = entry.body if key == "patient experience" else entry.text
                 if text.rstrip().endswith(":"):
                     continue  # an introduction ("Before your procedure:"), not an instruction
+                before = steps[-1] if steps and steps[-1].section == key else None
                 try:
                     steps += _entry_steps(
-                        key, entry, text, anchor, arrival, settings.stay_days, known
+                        key, entry, text, anchor, arrival, settings.stay_days, known, before
                     )
                 except ValueError as error:  # e.g. a repeat no rule can hold: say where
                     raise DocumentError(document.path, entry.line, str(error)) from None

@@ -129,10 +129,18 @@ def _window(
             to = RelTime("end") if ends["after"] else RelTime("start")
             chosen = replace(chosen, due=to, until=to, spans=(*chosen.spans, ends.span()))
         return _then(text, chosen, previous)
+    before_then = _BEFORE_THEN.search(text)
+    if previous is not None and before_then is not None and anchor == "end":
+        # "pull the stent out 5 to 7 days after; do not tug on the string before then"
+        spans = (before_then.span(),)
+        rule = "before the time the clause before names"
+        return TextWindow(RelTime(anchor), previous, previous, previous, 0, rule, factor("reference"), spans)
     reference = phrases.refers_back(text)
     if previous is not None and reference is not None:
         here = RelTime(anchor)
         due = here if anchor == "start" else previous.shifted(days=1)
+        if anchor == "start" and not state and previous.days < 0 and previous.clock is None:
+            due = RelTime(anchor, previous.days + 1, clock="00:00")  # "also stop iron from that day"
         until = here if anchor == "start" else None
         return TextWindow(
             previous,
@@ -147,6 +155,7 @@ def _window(
     return None
 
 
+_BEFORE_THEN = re.compile(r"\b(?:before|until)\s+then\b", re.IGNORECASE)
 _THAN = re.compile(r"\b(?:longer|more|less|fewer|shorter)\s+than\s+$", re.IGNORECASE)
 # "call the day you get home to book a visit about 4 weeks after": the visit's time, not the call's
 _TO_BOOK = re.compile(r"\bto\s+(?:book|schedule|make|arrange|set\s+up)\b.*\b(?:visit|appointment|check)", re.I)
