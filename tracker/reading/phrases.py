@@ -159,7 +159,8 @@ def _relations(text: str) -> list[Relation]:
             name = "for"
         else:
             name = "point" if direction else "bare"
-        if (match["first"] or match["sunit"]) and direction is None:
+        last = (match["first"] or match["ord"] or "").lower() in ("last", "final")
+        if (match["first"] or match["sunit"]) and direction is None and not last:
             direction = "after"  # "the first 3 days" counts from the end
         span = (match.start(), match.end())
         event = " ".join((match["event"] or "").lower().split())

@@ -129,6 +129,16 @@ def _window(
             to = RelTime("end") if ends["after"] else RelTime("start")
             chosen = replace(chosen, due=to, until=to, spans=(*chosen.spans, ends.span()))
         return _then(text, chosen, previous)
+    during = _DURING_THAT.search(text)
+    if previous is not None and during is not None and anchor == "end" and not found:
+        # "twice a day for 1 week; also rinse after each meal during that week"
+        rule, days = "during the time the clause before names", previous.days
+        spans = (during.span(),)
+        return TextWindow(RelTime(anchor), previous, previous, previous, days, rule, factor("reference"), spans)
+    same = _SAME_TIME.search(text)
+    if previous is not None and same is not None:  # "...; rinse at the same time"
+        rule = "at the time the clause before names"
+        return TextWindow(previous, previous, previous, None, 0, rule, factor("reference"), (same.span(),))
     before_then = _BEFORE_THEN.search(text)
     if previous is not None and before_then is not None and anchor == "end":
         # "pull the stent out 5 to 7 days after; do not tug on the string before then"
@@ -155,6 +165,10 @@ def _window(
     return None
 
 
+_DURING_THAT = re.compile(
+    r"\b(?:during|for|throughout)\s+(?:that|this|the same)\s+(?:week|time|period|days)\b", re.I
+)
+_SAME_TIME = re.compile(r"\b(?:at|around)\s+the\s+same\s+time\b", re.IGNORECASE)
 _BEFORE_THEN = re.compile(r"\b(?:before|until)\s+then\b", re.IGNORECASE)
 _THAN = re.compile(r"\b(?:longer|more|less|fewer|shorter)\s+than\s+$", re.IGNORECASE)
 # "call the day you get home to book a visit about 4 weeks after": the visit's time, not the call's
