@@ -49,9 +49,16 @@ def arrival_minutes(clauses: list[str]) -> int | None:
 
 
 def over(text: str) -> int | None:
-    """Minutes an action takes when the text says "over N hours" ("drink it over 2 hours")."""
+    """Minutes an action takes when the text says "over N hours" ("drink it over 2 hours") or
+    "finished within 1 hour"."""
     for found in phrases.relations(text):
         words = text[found.span[0] : found.span[1]].lower()
-        if found.duration.exact and words.startswith("over") and found.direction is None:
+        finished = found.name == "within" and _FINISHED.search(text, 0, found.span[0])
+        way = found.direction is None or words.startswith("over the next")
+        if found.duration.exact and (words.startswith("over") or finished) and way:
             return found.duration.size(found.duration.amount.high)
     return None
+
+
+# "so that it is finished within 1 hour": how long the action takes
+_FINISHED = re.compile(r"\b(?:finish(?:ed)?|complete[d]?|done|drunk|all of it)\s+$", re.IGNORECASE)

@@ -66,6 +66,7 @@ _SEMICOLON = re.compile(";")
 _COMMA = re.compile(",")
 _EXAMPLES = re.compile(r"\bsuch as\b|e\.g\.", re.IGNORECASE)
 _ANOTHER = re.compile(r"(?:and\s+)?(?:also|then also|as well,?)\b", re.IGNORECASE)
+_FINISH = re.compile(r"\bafter\s+you\s+(?:finish|complete|have\s+finished)\b", re.IGNORECASE)
 _THEN = re.compile(r"(?:and\s+)?then\b", re.IGNORECASE)
 _LEADING_CONJUNCTION = re.compile(r"(?:and|or)\s+")
 
@@ -181,7 +182,7 @@ def _entry_steps(
         if last is not None and _THEN.match(clause):  # "then X": X starts when the last ends
             mark = last.recurrence.until if last.recurrence else last.due
         elif not steps and before is not None:  # "another sample 2 weeks after the first"
-            mark = before.opens
+            mark = before.due if _FINISH.search(clause) else before.opens
         timing = time_phrase(
             clause,
             anchor=anchor,

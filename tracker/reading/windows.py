@@ -228,7 +228,11 @@ _UNTIL_EVENT = re.compile(
 )
 _THROUGH = re.compile(r"\b(?:through|throughout|up to and including)\s+$", re.IGNORECASE)
 _UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)
-_FIRST = re.compile(r"\s*(?:the\s+)?first(?:\s+(?:one|dose|sample|test|tablet|pill))?\b", re.I)
+_FIRST = re.compile(
+    r"\s*(?:you\s+(?:finish|complete|have\s+finished|take|drink|start)\s+)?(?:the\s+)?first"
+    r"(?:\s+(?:one|dose|sample|test|tablet|pill|half))?\b",
+    re.IGNORECASE,
+)
 _MORE = re.compile(r"\b(?:more|further|additional|extra)\b", re.IGNORECASE)
 _ANOTHER_AMOUNT = re.compile(r"\b(?:another|a further|an additional)\s+$", re.IGNORECASE)
 
@@ -416,6 +420,7 @@ def time_phrase(
         opens, due = replace(opens, reminder_hour=False), replace(due, reminder_hour=False)
     if (length := over(text)) is not None and not state and window.spans:
         due = opens.shifted(minutes=length)  # "at 6 pm, drink it over 2 hours"
+        until = due if repeat is not None else until  # "a glass every 15 minutes" until done
     rule, confidence, spans = window.rule, window.confidence, window.spans
     expires = rel(anchor, chosen.expires) if chosen and chosen.expires else None
     expires = expires or (here if anchor == "start" else None)
