@@ -112,6 +112,11 @@ def _window(
         chosen = _phase(text, first, chosen, previous) if anchor == "end" else chosen
         if first.name == "for" and anchor == "end":
             chosen = _starting(text, day, chosen)
+        after = phrases.refers_back(text)
+        leads = after is not None and after[0] < first.span[0]  # not "..., after which ..."
+        if leads and previous is not None and anchor == "end" == previous.anchor:
+            if chosen.opens == RelTime(anchor):  # "after that, walk every 2 hours for 2 weeks"
+                chosen = replace(chosen, opens=previous, rule=chosen.rule + "; after the clause before")
         return replace(chosen, confidence=chosen.confidence * several)
     if day and anchor == "end" and _THROUGH.search(text, 0, day.span[0]) and day.phrase.days > 0:
         # "twice a day through the day after the biopsy": from the end to that day's end
@@ -168,6 +173,8 @@ def _window(
 _DURING_THAT = re.compile(
     r"\b(?:during|for|throughout)\s+(?:that|this|the same)\s+(?:week|time|period|days)\b", re.I
 )
+_MORNINGS = re.compile(r"\b(?:every|each)\s+morning\b", re.IGNORECASE)
+_AT_BEDTIME = re.compile(r"at\s+(?:bedtime|night)", re.IGNORECASE)
 _SAME_TIME = re.compile(r"\b(?:at|around)\s+the\s+same\s+time\b", re.IGNORECASE)
 _BEFORE_THEN = re.compile(r"\b(?:before|until)\s+then\b", re.IGNORECASE)
 _THAN = re.compile(r"\b(?:longer|more|less|fewer|shorter)\s+than\s+$", re.IGNORECASE)
@@ -401,6 +408,10 @@ def time_phrase(
     critical = rules.critical == "always" or (rules.critical == "hold" and phrases.holds(text))
     conditional = phrases.hedged(text)
     repeat = frequencies.repeat(text)
+    if anchor == "start" and repeat is not None and repeat.during_sleep:
+        said = text[repeat.spans[0][0] : repeat.spans[0][1]]
+        if _AT_BEDTIME.fullmatch(said) and phrases.day_phrase(text, anchor) is not None:
+            repeat = None  # "at bedtime the night before": a time on that day, not nightly
     asks = classify(text)
     state = asks == "avoid"  # a restriction lasts until the procedure
     lasting = asks == "know"  # a statement's bare amount says how long it lasts
@@ -416,6 +427,8 @@ def time_phrase(
             to = RelTime("end") if ends["after"] else RelTime("start")
             window = replace(window, due=to, until=to, spans=(ends.span(),))
     opens, due, until = window.opens, window.due, window.until
+    if anchor == "end" and repeat is not None and opens == here and _MORNINGS.search(text):
+        opens = RelTime(anchor, 1, reminder_hour=True)  # "every morning": from the next one
     if asks == "know":  # never reminded: a stated day keeps the anchor's own clock
         opens, due = replace(opens, reminder_hour=False), replace(due, reminder_hour=False)
     if (length := over(text)) is not None and not state and window.spans:
