@@ -78,10 +78,14 @@ def removals(clauses: Iterable[str]) -> dict[str, Removal]:
         verb = _REMOVAL.search(clause)
         assert verb is not None
         cut = _NEXT_ACTION.search(clause, verb.end())  # "... and put a bandage over the stitches"
-        named = [m["thing"] for m in _NAMED.finditer(clause, 0, cut.start() if cut else len(clause))]
+        named = [
+            m["thing"] for m in _NAMED.finditer(clause, 0, cut.start() if cut else len(clause))
+        ]
         timed = _timed(clause) if named else None
-        for thing in named if timed else ():  # "take off the dressing and the wrap": both
-            found.setdefault(_key(thing), timed)  # type: ignore[arg-type]
+        if timed is None:
+            continue
+        for thing in named:  # "take off the dressing and the wrap": both
+            found.setdefault(_key(thing), timed)
     return found
 
 

@@ -168,9 +168,9 @@ def _relations(text: str) -> list[Relation]:
         arrival = event in grammar.lex.arrival
         duration = Duration(amount, unit)
         home = event in grammar.lex.discharge
-        if not match["before"] and _AT_HOME.match(text, match.end()):  # "the first week at home"
-            home, direction = True, "after"
-            span = (match.start(), _AT_HOME.match(text, match.end()).end())  # type: ignore[union-attr]
+        at_home = None if match["before"] else _AT_HOME.match(text, match.end())
+        if at_home is not None:  # "the first week at home": counted from going home
+            home, direction, span = True, "after", (match.start(), at_home.end())
         found.append(Relation(span, name, direction, duration, bool(match["mod"]), arrival, home))
     return found
 
@@ -179,7 +179,7 @@ _ORDINAL_NUMBERS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
     "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
 }  # fmt: skip
-_NTH = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:st|nd|rd|th))"
+_NTH = "(?:" + "|".join(_ORDINAL_NUMBERS) + r"|\d{1,2}(?:st|nd|rd|th))"
 _PERIOD = re.compile(
     rf"\b(?:(?P<edge>(?:until|till|up to|by|to|at|from|starting(?:\s+(?:at|from))?|beginning|"
     rf"in)\s+the\s+(?:end|start|beginning)\s+of|by|from|starting(?:\s+(?:in|from))?)\s+)?"

@@ -18,8 +18,8 @@ from tracker.reading.anchors import arrival_minutes
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import defaults
 from tracker.reading.documents import Document, Entry, Section
-from tracker.reading.events import Removal, removals
 from tracker.reading.duplicates import merge_duplicates
+from tracker.reading.events import Removal, removals
 from tracker.reading.lexicon import KINDS
 from tracker.reading.phrases import Span
 from tracker.reading.steps import (
