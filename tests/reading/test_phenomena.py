@@ -221,6 +221,8 @@ FAMILIES = [
     (P, ["Stop iron 7 days before; also stop vitamin E from that day."], "vitamin e",
      {"due": "start-7d@eod"}),
     (P, ["Water is allowed right up to your appointment."], "water", {"due": "start"}),
+    (P, ["Eat a light breakfast on the day of the scan.", "Take your usual tablets that day."],
+     "usual tablets", {"opens": "start@day"}),
     (R, ["Go back to your usual diet straight after the scan."], "usual diet", {"opens": "end"}),
     (R, ["Expect a sore throat for the first week or two."], "sore throat", {"due": "end+2w"}),
     (R, ["Expect bruising for the first 2 days, and it can last up to 2 weeks."], "bruising",

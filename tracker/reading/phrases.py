@@ -15,8 +15,9 @@ from tracker.reading.phrase_grammar import compiled_grammar, number, vague_phras
 Span = tuple[int, int]
 _REFERENCE = re.compile(
     r"\b(?:after that|after this|afterwards?|after which|from that (?:day|time|point)|"
-    r"from then(?: on)?|on that day|at that time|once (?:it|they) (?:is|are|has been|have been) "
-    r"(?:off|out|removed)|once (?:it's|they're) (?:off|out))\b",
+    r"from then(?: on)?|(?:on\s+)?that day|at that time"
+    r"|once (?:it|they) (?:is|are|has been|have been) (?:off|out|removed)"
+    r"|once (?:it's|they're) (?:off|out))\b",
     re.IGNORECASE,
 )
 _PRONOUNS = ("it", "this", "that")
