@@ -79,6 +79,9 @@ UNTIL_EVENT = re.compile(
     r")|(?:the|your)\s+(?:procedure|surgery|exam|test|scan|appointment)\b)",
     re.IGNORECASE,
 )
+# "lie on your side for 1 to 2 hours straight after the biopsy": the day phrase only says when
+# the amount starts
+RIGHT_AFTER = re.compile(r"(?:straight|right|immediately|directly)\s+after\b", re.IGNORECASE)
 THROUGH = re.compile(r"\b(?:through|throughout|up to and including)\s+$", re.IGNORECASE)
 UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)
 
@@ -235,7 +238,8 @@ def from_named_day(
         if THROUGH.search(text, 0, day.span[0]):  # "twice a day through the day after"
             return replace(chosen, opens=RelTime(anchor), rule=f"through {chosen.rule}")
         if state and UNTIL.search(text, 0, day.span[0]):  # "not alone until the morning after"
-            moment, rule = chosen.mark, f"until {day.phrase.phrases[0]}"
+            moment = RelTime(anchor, day.phrase.days, clock=day.phrase.clock or "00:00")
+            rule = f"until {day.phrase.phrases[0]}"
             return TextWindow(
                 RelTime(anchor), moment, moment, moment, 0, rule, factor("day"), (day.span,)
             )

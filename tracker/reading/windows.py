@@ -68,7 +68,7 @@ def _window(
     starts = day is not None and context.STARTING.search(text, 0, day.span[0]) is not None
     lasts = bool(found) and found[0].name == "for" and anchor == "end"
     # "lie on your side for 1 to 2 hours straight after the biopsy": the amount, from the end
-    today = day is not None and day.phrase.days == 0 and day.phrase.clock is None and not clock
+    today = day is not None and context.RIGHT_AFTER.match(text, day.span[0]) is not None
     if found and (
         found[0].direction is not None or not (day or clock) or (lasts and (starts or today))
     ):
