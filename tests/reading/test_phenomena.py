@@ -240,6 +240,11 @@ FAMILIES = [
      "every 3 hours", {"opens": "end+2h", "until": "end+1w"}),
     (R, ["Use the spray twice a day for 1 week; also rinse after each meal during that week."],
      "rinse", {"until": "end+1w"}),
+    (R, ["After the first year, have a blood test every 6 months."], "blood test",
+     {"opens": "end+365d@day"}),
+    (R, ["Start the tablets the morning after surgery and take them every morning."],
+     "tablets the morning", {"opens": "end+1d@06:00", "until": "end+15d"}),
+    (R, ["The ache is often worst on the second day."], "ache", {"asks": "know"}),
     # a taper phase that goes on from the bullet before
     (R, ["Take the antibiotic 3 times a day for 5 days.", "Then take it twice a day for 5 days."],
      "twice", {"opens": "end+5d", "until": "end+10d"}),

@@ -82,6 +82,7 @@ UNTIL_EVENT = re.compile(
 # "lie on your side for 1 to 2 hours straight after the biopsy": the day phrase only says when
 # the amount starts
 RIGHT_AFTER = re.compile(r"(?:straight|right|immediately|directly)\s+after\b", re.IGNORECASE)
+_BEGINS = re.compile(r"\b(?:start|starting|begin|beginning|from)\b", re.IGNORECASE)
 THROUGH = re.compile(r"\b(?:through|throughout|up to and including)\s+$", re.IGNORECASE)
 UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)
 
@@ -234,6 +235,16 @@ def from_named_day(
     """A named day or clock time, with the words before it: "through the day after", "until
     the morning after", "from noon the day before until the procedure is finished"."""
     chosen = from_day(day, clock, anchor, state, arrival, stay)
+    if (
+        day is not None
+        and day.phrase.span == "day"
+        and chosen.until is None
+        and anchor == "end"
+        and not _BEGINS.search(text, 0, day.span[0])
+    ):
+        # "3 times on the day of the procedure": the repeats end with that day (not "start X
+        # the morning after and take it every morning")
+        chosen = replace(chosen, until=chosen.due)
     if day is not None and anchor == "end" and day.phrase.days > 0:
         if THROUGH.search(text, 0, day.span[0]):  # "twice a day through the day after"
             return replace(chosen, opens=RelTime(anchor), rule=f"through {chosen.rule}")

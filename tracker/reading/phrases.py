@@ -21,6 +21,7 @@ _REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = ("it", "this", "that")
+_AFTER_THE = re.compile(r"\b(?:after|following|beyond)\s+(?:the\s+)?$", re.IGNORECASE)
 _NOT_DAY = re.compile(r"\b(?:not|never|rather than|instead of)\s+(?:on\s+)?$", re.IGNORECASE)
 _AT_HOME = re.compile(r"\s+(?:at|back)\s+home\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*(?:$|[,;.)]|and\b|or\b)", re.IGNORECASE)
@@ -156,6 +157,8 @@ def _relations(text: str) -> list[Relation]:
         direction = _direction(text, match)
         if rel is not None:
             name = names[rel]
+        elif (match["first"] or match["sunit"]) and _AFTER_THE.search(text, 0, match.start()):
+            name, direction = "point", "after"  # "after the first year": from then on
         elif match["first"] or match["sunit"]:
             name = "for"
         else:

@@ -157,8 +157,6 @@ def from_day(
     parts += [f"clock: {clock.relation} {clock.clock}"] if clock else []
     confidence = factor("clock" if clock else "day") * (1.0 if day else factor("bare"))
     spans = tuple(m.span for m in (day, clock) if m is not None)
-    if anchor == "end" and phrase.span == "day" and until is None:
-        until = due  # "3 times on the day of the procedure": the repeats end with that day
     if phrase.discharge and stay:  # "the day you go home": after the usual stay
         opens, due, mark = (t.shifted(days=stay) for t in (opens, due, mark))
         until = until.shifted(days=stay) if until else None
