@@ -221,6 +221,7 @@ def period(text: str) -> PeriodMatch | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def day_phrase(text: str, side: str) -> DayMatch | None:
     """The first day-relative phrase of this side, by lexicon priority."""
     grammar = compiled_grammar()
@@ -278,6 +279,7 @@ def holds(text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
 def kind(text: str) -> str | None:
     """The kind whose keyword comes first in the text (ties: lexicon order), if any."""
     grammar = compiled_grammar()
