@@ -134,3 +134,127 @@ def test_a_know_step_never_repeats() -> None:
 def test_going_home_is_the_end_plus_the_usual_stay(stay: int, expected: str) -> None:
     (step,) = _steps(R, "No driving for 7 days after you go home", Settings(stay_days=stay))
     _check(step, {"asks": "avoid", "due": expected})
+
+
+def _step(section: str, bullets: list[str], match: str, settings: Settings | None = None) -> Step:
+    """The step whose text holds `match`, in a document with these bullets in one section."""
+    other = "Recovery" if section == "Preparation" else "Preparation"
+    body = "".join(f"- {b}\n" for b in bullets)
+    text = f"{HEAD}{section}\n{body}{other}\n- Rest.\n"
+    steps = derive(parse_document(text, path="t.txt"), settings=settings).steps
+    return next(s for s in steps if match.lower() in s.text.lower())
+
+
+# Phrasing families read as a nurse reads them: bullets, the step to check, what it gives.
+FAMILIES = [
+    # arrival stated as "check in N before"
+    (P, ["Check in 45 minutes before your appointment.", "Bring your glasses case."],
+     "glasses", {"due": "start-45min"}),
+    # what is worn or brought to the appointment, or done before you arrive, is due by check-in
+    (P, ["Wear loose trousers to the hospital."], "trousers", {"due": "start-1h"}),
+    (P, ["Take out contact lenses before you arrive."], "lenses", {"due": "start-1h"}),
+    # numbered weeks and days after the procedure
+    (R, ["Eat only soft foods during weeks 2 and 3."], "soft",
+     {"opens": "end+1w", "due": "end+3w"}),
+    (R, ["Use the brace until the end of week 6."], "brace", {"opens": "end", "due": "end+6w"}),
+    (R, ["Expect the swelling to be worst between days 2 and 4."], "swelling",
+     {"asks": "know", "opens": "end+2d@day", "due": "end+4d@eod"}),
+    (R, ["From the start of the third week, walk once a day for 2 weeks."], "walk",
+     {"opens": "end+2w", "until": "end+4w"}),
+    # "...; then X" opens when the step before ends
+    (R, ["Drink only clear fluids for 3 days; then full fluids until the end of week 2."],
+     "full fluids", {"opens": "end+3d", "due": "end+2w"}),
+    # a starting day with a length
+    (R, ["Starting the day after surgery, rinse twice a day for 5 days."], "rinse",
+     {"opens": "end+1d@day", "until": "end+5d@eod", "every": "2/day"}),
+    # the day of going home: the end plus the usual stay
+    (R, ["Book a review the day you go home."], "review", {"opens": "end+2d@day"}),
+    (R, ["Rest during the first week at home."], "rest during",
+     {"opens": "end+2d", "due": "end+2d+1w"}),
+    # amounts that describe a symptom or a session, not the window
+    (R, ["Call us if the bleeding lasts longer than 3 days."], "bleeding", {"opens": "end"}),
+    (R, ["Hold a cold pack for up to 15 minutes at a time, 4 times on the day of surgery."],
+     "cold pack", {"every": "4/day", "until": "end@eod"}),
+    # moments said with an amount
+    (R, ["Ring the clinic if you have not heard within 10 days."], "ring",
+     {"opens": "end+10d@day"}),
+    (R, ["The numbness takes 4 to 6 hours to wear off."], "numbness",
+     {"asks": "know", "opens": ["end+4h", "end+6h"]}),
+    (R, ["A dressing check is booked for 5 to 7 days after surgery."], "dressing check",
+     {"opens": "end+5d@day", "due": "end+7d@eod"}),
+    # removals the document times, named later
+    (R, ["Have the staples taken out 10 days after surgery.",
+         "Do not bathe until the staples are out."], "bathe", {"due": "end+10d@eod"}),
+    (R, ["After 24 hours, take off the bandage.",
+         "Keep the arm raised for 2 days after the bandage comes off."], "arm raised",
+     {"opens": "end+24h", "due": "end+24h+2d"}),
+    # references to the clause before
+    (R, ["Give a first sample 8 weeks after the procedure.",
+         "Give another sample 4 weeks after the first."], "another sample",
+     {"opens": "end+12w@day", "due": "end+12w@eod"}),
+    (R, ["Remove the drain 3 days after surgery; do not pull on it before then."], "pull on it",
+     {"asks": "avoid", "due": "end+3d@day"}),
+    (P, ["Take the antibiotic 1 hour before; use the mouthwash at the same time."], "mouthwash",
+     {"opens": "start-1h", "due": "start-1h"}),
+    # a restriction up to, or past, the procedure
+    (P, ["From 8 am the day before, have only clear fluids until after the procedure."],
+     "clear fluids", {"asks": "avoid", "opens": "start-1d@08:00", "due": "end"}),
+    (P, ["Do not take aspirin on the day of the procedure or for 24 hours after it."],
+     "aspirin", {"asks": "avoid", "opens": "start@00:00", "due": "end+24h"}),
+    # a day named with "not" is skipped; "at bedtime the night before" happens once
+    (P, ["On the morning of surgery, not the evening before, wash your hair."], "hair",
+     {"opens": "start@06:00"}),
+    (P, ["At bedtime the night before, wash with the sponge."], "sponge",
+     {"due": ["start-1d@21:00", "start@00:00"]}),
+    # how long an action takes; a meal-time repeat; a daily drinking amount
+    (P, ["5 hours before, drink the solution, one cup every 10 minutes, so that it is finished "
+         "within 1 hour."], "solution", {"opens": "start-5h", "due": "start-4h"}),
+    (R, ["Rinse with salt water after each meal for a week."], "salt", {"every": "3/day"}),
+    (R, ["Drink eight glasses of water a day to keep it flowing."], "eight", {"every": "daily"}),
+    (R, ["Check your wound every morning for a week."], "wound", {"opens": "end+1d@day"}),
+    # more anchors and lengths
+    (P, ["Stop aspirin 7 days before; clopidogrel is stopped 5 days before instead."],
+     "clopidogrel", {"opens": "start-5d@day", "due": "start-5d@eod"}),
+    (P, ["Eat a light supper the night before."], "supper",
+     {"opens": ["start-1d@16:00", "start-1d@20:00"]}),
+    (P, ["Do not wear perfume."], "perfume", {"asks": "avoid", "opens": "start@day"}),
+    (P, ["Stop iron 7 days before; also stop vitamin E from that day."], "vitamin e",
+     {"due": "start-7d@eod"}),
+    (P, ["Water is allowed right up to your appointment."], "water", {"due": "start"}),
+    (P, ["Eat a light breakfast on the day of the scan.", "Take your usual tablets that day."],
+     "usual tablets", {"opens": "start@day"}),
+    (R, ["Go back to your usual diet straight after the scan."], "usual diet", {"opens": "end"}),
+    (R, ["Expect a sore throat for the first week or two."], "sore throat", {"due": "end+2w"}),
+    (R, ["Expect bruising for the first 2 days, and it can last up to 2 weeks."], "bruising",
+     {"due": "end+2w"}),
+    (R, ["Expect some tiredness for up to a year."], "tiredness", {"due": "end+365d"}),
+    (R, ["Have a scan 6 months after the procedure."], "scan", {"opens": "end+183d@day"}),
+    (R, ["Watch for a rash for 3 days after the dye."], "rash", {"until": "end+3d"}),
+    (R, ["See your midwife 6 weeks after the birth."], "midwife", {"opens": "end+6w@day"}),
+    (R, ["Watch the site until the cut heals in 7 to 10 days."], "site", {"until": "end+10d"}),
+    (R, ["Take the tablets twice a day through the day after surgery."], "tablets",
+     {"opens": "end", "until": "end+1d@eod"}),
+    (R, ["Do not drive until the morning after the procedure."], "drive",
+     {"opens": "end", "due": "end+1d@06:00"}),
+    (R, ["Walk within 2 hours; after that, walk every 3 hours while awake for 1 week."],
+     "every 3 hours", {"opens": "end+2h", "until": "end+1w"}),
+    (R, ["Use the spray twice a day for 1 week; also rinse after each meal during that week."],
+     "rinse", {"until": "end+1w"}),
+    (R, ["After the first year, have a blood test every 6 months."], "blood test",
+     {"opens": "end+365d@day"}),
+    (R, ["Start the tablets the morning after surgery and take them every morning."],
+     "tablets the morning", {"opens": "end+1d@06:00", "until": "end+15d"}),
+    (R, ["The ache is often worst on the second day."], "ache", {"asks": "know"}),
+    # a taper phase that goes on from the bullet before
+    (R, ["Take the antibiotic 3 times a day for 5 days.", "Then take it twice a day for 5 days."],
+     "twice", {"opens": "end+5d", "until": "end+10d"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("section", "bullets", "match", "expected"), FAMILIES, ids=[f[2] for f in FAMILIES]
+)
+def test_phrasing_family(
+    section: str, bullets: list[str], match: str, expected: dict[str, Any]
+) -> None:
+    _check(_step(section, bullets, match, Settings(stay_days=2)), expected)

@@ -611,7 +611,17 @@ _WORDS = ["stop", "aspirin", "7", "days", "before", "after", "surgery", "within"
           "hours", "every", "while awake", "the day before", "after midnight", "for", "weeks",
           "two", "to", "three", "times a day", "may be required", ";", ".", "includes", "and",
           "at least", "up to", "by 3 pm", "the first day", "after that", "(", ")", "-", "0",
-          "99999", "every 0 hours", "1.5", "twenty-", "once or twice a week", ":"]  # fmt: skip
+          "99999", "every 0 hours", "1.5", "twenty-", "once or twice a week", ":",
+          # the phrasing families of tests/reading/test_phenomena.py FAMILIES
+          "weeks 3 and 4", "until the end of week", "the second week", "between days", "then",
+          "starting the day after", "the day you go home", "at home", "the stent",
+          "until the stitches are out", "pull the stent out", "after the first", "the first",
+          "at the same time", "before then", "during that week", "straight after", "through",
+          "the morning after", "not the night before", "at bedtime", "every morning",
+          "after each meal", "glasses a day", "instead", "a year", "months", "booked for",
+          "have not heard", "longer than", "at a time", "so that it is finished", "that day",
+          "until after the procedure", "right up to your appointment", "once it is off",
+          "the first week or two", "last", "the birth", "the dye", "before you arrive"]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,8 +16,11 @@ ARRIVE = re.compile(
     re.IGNORECASE,
 )
 UNTIL_ARRIVAL = re.compile(
-    r"\b(?:until|till|up to)\s+(?:you arrive|your arrival(?: time)?|arrival|you check in|"
-    r"you leave (?:home|for the hospital))\b",
+    r"\b(?:until|till|up to|before)\s+(?:you arrive|your arrival(?: time)?|arrival|you check in|"
+    r"arriving|leaving home|you leave (?:home|for (?:the|your) (?:hospital|clinic|appointment)))\b"
+    # what is worn or brought "to the appointment" is done by check-in
+    r"|\b(?:wear|bring)\b.{0,80}?\bto\s+(?:the|your)\s+(?:appointment|clinic|hospital|"
+    r"procedure|surgery|exam|scan|test|visit)\b",
     re.IGNORECASE,
 )
 MAX_ARRIVAL_MINUTES = 6 * 60  # an earlier "arrival" is some other appointment
@@ -33,7 +36,9 @@ def arrival_minutes(clauses: list[str]) -> int | None:
         for found in phrases.relations(clause):
             size = found.duration.size(found.duration.amount.high)
             if (
-                arrive.end() <= found.span[0] <= arrive.end() + NEAR
+                # "check in 30 minutes before": the amount's own "in" may be the verb's
+                arrive.start() < found.span[0] <= arrive.end() + NEAR
+                and found.span[1] > arrive.end()
                 and found.direction == "before"
                 and not found.arrival
                 and found.duration.exact
@@ -44,9 +49,16 @@ def arrival_minutes(clauses: list[str]) -> int | None:
 
 
 def over(text: str) -> int | None:
-    """Minutes an action takes when the text says "over N hours" ("drink it over 2 hours")."""
+    """Minutes an action takes when the text says "over N hours" ("drink it over 2 hours") or
+    "finished within 1 hour"."""
     for found in phrases.relations(text):
         words = text[found.span[0] : found.span[1]].lower()
-        if found.duration.exact and words.startswith("over") and found.direction is None:
+        finished = found.name == "within" and _FINISHED.search(text, 0, found.span[0])
+        way = found.direction is None or words.startswith("over the next")
+        if found.duration.exact and (words.startswith("over") or finished) and way:
             return found.duration.size(found.duration.amount.high)
     return None
+
+
+# "so that it is finished within 1 hour": how long the action takes
+_FINISHED = re.compile(r"\b(?:finish(?:ed)?|complete[d]?|done|drunk|all of it)\s+$", re.IGNORECASE)

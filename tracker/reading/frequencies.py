@@ -85,6 +85,12 @@ def _every(match: re.Match[str]) -> Repeat | None:
     )
 
 
+_AMOUNT_A_DAY = re.compile(
+    r"\b(?:glass|glasses|cups?|liters?|litres?|ounces?|oz|bottles?|servings?)\b(?:\s+of\s+[\w-]+)?"
+    r"\s+(?:a|per|each|every)\s+day\b",
+    re.IGNORECASE,
+)
+_MEALS = re.compile(r"\b(?:after|with|before)\s+(?:each|every)\s+meal\b", re.IGNORECASE)
 _AMOUNT_BEFORE = re.compile(r"\b(?:for|within|in|over|after|to|than|about|only|least)\s+$", re.I)
 _CYCLE = re.compile(
     r"\b(?P<on>\d{1,3}|[a-z]+)\s*(?:minutes?|mins?)\s+on,?\s+(?:and\s+|then\s+)?"
@@ -112,6 +118,12 @@ def repeat(text: str) -> Repeat | None:
     grammar = compiled_grammar()
     cycle = _cycle(text)
     found: list[Repeat] = [cycle] if cycle else []
+    rate = _AMOUNT_A_DAY.search(text)  # "six 8-ounce glasses of water a day to keep it flowing"
+    if rate is not None:
+        found.append(Repeat(((rate.start(), rate.end()),), "DAILY", times_per_day=1))
+    meals = _MEALS.search(text)  # "rinse after each meal": three times a day
+    if meals is not None:
+        found.append(Repeat(((meals.start(), meals.end()),), "DAILY", times_per_day=3))
     for pattern, parse in ((grammar.times, _times), (grammar.every, _every)):
         found += [r for m in pattern.finditer(text) if (r := parse(m)) is not None]
     flags: dict[str, Span] = {}
@@ -137,6 +149,8 @@ def repeat(text: str) -> Repeat | None:
                 )
     if not found and "sleep" in flags:
         found.append(Repeat((flags["sleep"],), "DAILY", times_per_day=1, during_sleep=True))
+    elif not found and "awake" in flags:  # "wear the support during the day": each day
+        found.append(Repeat((flags["awake"],), "DAILY", times_per_day=1, confidence=0.85))
     if not found:
         return None
     first = min(found, key=lambda r: r.spans[0])

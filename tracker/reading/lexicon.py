@@ -56,7 +56,7 @@ class Unit:
     name: str
     words: tuple[str, ...]
     minutes: int | None  # exact units
-    days: int | None  # calendar units
+    days: float | None  # calendar units (a month is its average length in days)
     reason: str
 
 
@@ -78,6 +78,8 @@ class DayPhrase:
     span: str  # "day" | "to-anchor" | "from-anchor"
     reason: str
     due: str | None = None  # a "day" span due at this clock instead of the day's end
+    whole_day: bool = False  # a restriction on this day covers all of it, from 00:00
+    discharge: bool = False  # counted from going home: moved later by the usual stay
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def _numbers(reader: Reader) -> dict[str, int]:
 
 
 def _unit(row: Reader) -> Unit:
-    minutes, days = row.get("minutes", int, None), row.get("days", int, None)
+    minutes, days = row.get("minutes", int, None), row.get("days", (int, float), None)
     if (minutes is None) == (days is None) or (minutes or days or 0) <= 0:
         raise row.fail("minutes", "give exactly one positive 'minutes' or 'days'")
     return Unit(row.text("name"), row.words("words"), minutes, days, row.text("reason"))
@@ -170,6 +172,8 @@ def _day(row: Reader) -> DayPhrase:
         row.choice("span", _SPANS),
         row.text("reason"),
         row.clock("due", None),
+        row.get("whole_day", bool, False),
+        row.get("discharge", bool, False),
     )
 
 

@@ -56,7 +56,8 @@ def compiled_grammar() -> Grammar:
         rf"(?:(?P<vague>{vague})\s+(?P<vunit>{unit})|(?:an?|one)\s+(?P<aunit>{unit})\s+or\s+two"
         rf"|(?P<lo>{num})(?:{_SEP}(?P<hi>{num}))?\s*-?\s*(?:(?:more|further|additional|extra)\s+)?"
         rf"(?P<unit>{unit})"
-        rf"|(?P<half>half\s+an?\s+hour)|(?P<ord>{_alt(lex.ordinals)})\s+(?P<sunit>{singular}))"
+        rf"|(?P<half>half\s+an?\s+hour)|(?P<ord>{_alt(lex.ordinals)})\s+(?P<sunit>{singular})"
+        rf"(?P<ortwo>\s+or\s+two)?)"
     )
     relation_words = [w for words in lex.relations.values() for w in words]
     relation = re.compile(
@@ -69,7 +70,7 @@ def compiled_grammar() -> Grammar:
     count = rf"(?:{_alt(list(lex.counts))}|{vague}|{num})"
     times = re.compile(
         rf"\b(?P<c1>{count})(?:{_SEP}(?P<c2>{count}))?(?P<x>\s*(?:times?|x))?\s*"
-        rf"(?:(?:a|an|per|each|every|/|in\s+a)\s*(?P<per>day|week|night)|(?P<ly>daily|weekly))\b",
+        rf"(?:(?:a|an|per|each|every|/|in\s+a|on\s+the)\s*(?P<per>day|week|night)|(?P<ly>daily|weekly))\b",
         re.IGNORECASE,
     )
     every = re.compile(

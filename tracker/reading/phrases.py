@@ -15,9 +15,16 @@ from tracker.reading.phrase_grammar import compiled_grammar, number, vague_phras
 Span = tuple[int, int]
 _REFERENCE = re.compile(
     r"\b(?:after that|after this|afterwards?|after which|from that (?:day|time|point)|"
-    r"from then(?: on)?|on that day|at that time)\b",
+    r"from then(?: on)?|(?:on\s+)?that day|at that time"
+    r"|once (?:it|they) (?:is|are|has been|have been) (?:off|out|removed)"
+    r"|once (?:it's|they're) (?:off|out))\b",
     re.IGNORECASE,
 )
+_PRONOUNS = ("it", "this", "that")
+_AFTER_THE = re.compile(r"\b(?:after|following|beyond)\s+(?:the\s+)?$", re.IGNORECASE)
+_NOT_DAY = re.compile(r"\b(?:not|never|rather than|instead of)\s+(?:on\s+)?$", re.IGNORECASE)
+_AT_HOME = re.compile(r"\s+(?:at|back)\s+home\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"\s*(?:$|[,;.)]|and\b|or\b)", re.IGNORECASE)
 _NEXT_WORD = re.compile(r"\s*([A-Za-z][\w-]*)")
 _CLOCK = re.compile(
     r"\b(?:(?P<rel>by|at|before|after|from|until|no later than)\s+)?(?:(?P<h>1[0-2]|0?[1-9])"
@@ -75,6 +82,17 @@ class DayMatch:
 
 
 @dataclass(frozen=True)
+class PeriodMatch:
+    """A numbered week or day after the procedure ("during weeks 3 and 4", "the third day")."""
+
+    span: Span
+    first: int  # the first period named, counted from 1 ("week 1" is the first week)
+    last: int
+    unit: str  # "week" | "day"
+    edge: str | None  # "end": until the end of it; "start": from its beginning; None: during
+
+
+@dataclass(frozen=True)
 class ClockMatch:
     span: Span
     clock: str  # "HH:MM"
@@ -93,8 +111,9 @@ def _amount(match: re.Match[str]) -> tuple[Amount, Unit]:
         return Amount(1, 2, None, True), grammar.units[match["aunit"].lower()]
     if match["half"]:
         return Amount(30, 30, None, False), grammar.units["minutes"]
-    if match["sunit"]:
-        return Amount(1, 1, None, False), grammar.units[match["sunit"].lower()]
+    if match["sunit"]:  # "the first week", "the first week or two"
+        two = match["ortwo"] is not None
+        return Amount(1, 2 if two else 1, None, two), grammar.units[match["sunit"].lower()]
     low = number(match["lo"])
     high = number(match["hi"]) if match["hi"] else low
     return Amount(min(low, high), max(low, high), None, high != low), grammar.units[
@@ -113,8 +132,10 @@ def _direction(text: str, match: re.Match[str]) -> str | None:
     word = _NEXT_WORD.match(text, match.end())
     if word is None or text[match.end() : word.start(1)].strip():  # punctuation or the end
         return way
-    if word[1].lower() in ("and", "or", "then", "so", "to", "if", "when", "as"):
+    if word[1].lower() in ("and", "or", "then", "so", "to", "if", "when", "as", "instead", "too"):
         return way
+    if word[1].lower() in _PRONOUNS and _CLAUSE_END.match(text, word.end()):
+        return way  # "for 48 hours after it": the procedure named before (not "after it heals")
     return "wait" if way == "before" and word[1].lower().endswith("ing") else "other"
 
 
@@ -136,11 +157,14 @@ def _relations(text: str) -> list[Relation]:
         direction = _direction(text, match)
         if rel is not None:
             name = names[rel]
+        elif (match["first"] or match["sunit"]) and _AFTER_THE.search(text, 0, match.start()):
+            name, direction = "point", "after"  # "after the first year": from then on
         elif match["first"] or match["sunit"]:
             name = "for"
         else:
             name = "point" if direction else "bare"
-        if (match["first"] or match["sunit"]) and direction is None:
+        last = (match["first"] or match["ord"] or "").lower() in ("last", "final")
+        if (match["first"] or match["sunit"]) and direction is None and not last:
             direction = "after"  # "the first 3 days" counts from the end
         span = (match.start(), match.end())
         event = " ".join((match["event"] or "").lower().split())
@@ -148,19 +172,67 @@ def _relations(text: str) -> list[Relation]:
         arrival = event in grammar.lex.arrival
         duration = Duration(amount, unit)
         home = event in grammar.lex.discharge
+        at_home = None if match["before"] else _AT_HOME.match(text, match.end())
+        if at_home is not None:  # "the first week at home": counted from going home
+            home, direction, span = True, "after", (match.start(), at_home.end())
         found.append(Relation(span, name, direction, duration, bool(match["mod"]), arrival, home))
     return found
 
 
+_ORDINAL_NUMBERS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+}  # fmt: skip
+_NTH = "(?:" + "|".join(_ORDINAL_NUMBERS) + r"|\d{1,2}(?:st|nd|rd|th))"
+_PERIOD = re.compile(
+    rf"\b(?:(?P<edge>(?:until|till|up to|by|to|at|from|starting(?:\s+(?:at|from))?|beginning|"
+    rf"in)\s+the\s+(?:end|start|beginning)\s+of|by|from|starting(?:\s+(?:in|from))?)\s+)?"
+    rf"(?:(?:the\s+)?(?P<o1>{_NTH})(?:\s+(?:or|and|to)\s+(?P<o2>{_NTH}))?\s+(?P<ounit>week|day)"
+    rf"|(?P<unit>weeks?|days?)\s+(?P<n1>\d{{1,2}})(?:\s*(?:and|to|-|–|through|or)\s*(?P<n2>\d{{1,2}}))?)\b",
+    re.IGNORECASE,
+)
+
+
+def _nth(word: str) -> int:
+    word = word.lower()
+    return int(word.rstrip("stndrh")) if word[0].isdigit() else _ORDINAL_NUMBERS[word]
+
+
+def period(text: str) -> PeriodMatch | None:
+    """A numbered week or day after the procedure: "during weeks 3 and 4", "by the fourth
+    week", "until the end of week 2", "from the start of the second week", "between days 3
+    and 7". "The first week" is not one: it is the amount "for 1 week" (see `relations`)."""
+    for match in _PERIOD.finditer(text):
+        if match["o1"]:
+            first, last = _nth(match["o1"]), _nth(match["o2"] or match["o1"])
+            unit = match["ounit"].lower()
+        else:
+            first, last = int(match["n1"]), int(match["n2"] or match["n1"])
+            unit = match["unit"].lower().rstrip("s")
+        edge_words = (match["edge"] or "").lower()
+        if not 1 <= first <= last <= 52 or (first == last == 1 and not edge_words):
+            continue
+        edge = None
+        if " end " in f" {edge_words} " or edge_words == "by":
+            edge = "end"
+        elif edge_words:
+            edge = "start"
+        return PeriodMatch((match.start(), match.end()), first, last, unit, edge)
+    return None
+
+
+@lru_cache(maxsize=4096)
 def day_phrase(text: str, side: str) -> DayMatch | None:
     """The first day-relative phrase of this side, by lexicon priority."""
     grammar = compiled_grammar()
     if grammar.any_day.search(text) is None:  # most clauses name no day: one pass decides
         return None
     for pattern, phrase in grammar.days:
-        match = pattern.search(text) if phrase.side == side else None
-        if match:
-            return DayMatch((match.start(), match.end()), phrase)
+        if phrase.side != side:
+            continue
+        for match in pattern.finditer(text):
+            if not _NOT_DAY.search(text, 0, match.start()):  # "on the day, not the night before"
+                return DayMatch((match.start(), match.end()), phrase)
     return None
 
 
@@ -207,6 +279,7 @@ def holds(text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
 def kind(text: str) -> str | None:
     """The kind whose keyword comes first in the text (ties: lexicon order), if any."""
     grammar = compiled_grammar()

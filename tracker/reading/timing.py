@@ -9,6 +9,7 @@ the public face of timing: the values and `time_phrase` are importable from here
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 
 from tracker.errors import DocumentError
@@ -18,6 +19,7 @@ from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import defaults
 from tracker.reading.documents import Document, Entry, Section
 from tracker.reading.duplicates import merge_duplicates
+from tracker.reading.events import Removal, removals
 from tracker.reading.lexicon import KINDS
 from tracker.reading.phrases import Span
 from tracker.reading.steps import (
@@ -64,6 +66,8 @@ _SEMICOLON = re.compile(";")
 _COMMA = re.compile(",")
 _EXAMPLES = re.compile(r"\bsuch as\b|e\.g\.", re.IGNORECASE)
 _ANOTHER = re.compile(r"(?:and\s+)?(?:also|then also|as well,?)\b", re.IGNORECASE)
+_FINISH = re.compile(r"\bafter\s+you\s+(?:finish|complete|have\s+finished)\b", re.IGNORECASE)
+_THEN = re.compile(r"(?:and\s+)?then\b", re.IGNORECASE)
 _LEADING_CONJUNCTION = re.compile(r"(?:and|or)\s+")
 
 
@@ -124,7 +128,14 @@ def _capital(text: str) -> str:
 
 
 def _entry_steps(
-    section: str, entry: Entry, text: str, anchor: Anchor, arrival: int = 60, stay: int = 0
+    section: str,
+    entry: Entry,
+    text: str,
+    anchor: Anchor,
+    arrival: int = 60,
+    stay: int = 0,
+    known: Mapping[str, Removal] | None = None,
+    before: Step | None = None,
 ) -> list[Step]:
     """The steps of one bullet: each clause, or each item of an "includes" list.
 
@@ -160,15 +171,26 @@ def _entry_steps(
     for start, end in _clauses(text):
         head, items = _items(text, start, end)
         for a, b in items:
-            item = time_phrase(text[a:b], anchor=anchor, arrival=arrival, stay=stay)
+            item = time_phrase(text[a:b], anchor=anchor, arrival=arrival, stay=stay, known=known)
             steps.append(make((a, b), item, phrases.hedged(text[start:head])))
         if items:
             timed_from, mark = None, None
             continue
         clause = text[start:end]
         own = kind if phrases.kind(clause) is None else None
+        last = steps[-1] if steps else before  # a bullet may go on from the one before it
+        if last is not None and _THEN.match(clause):  # "then X": X starts when the last ends
+            mark = last.recurrence.until if last.recurrence else last.due
+        elif not steps and before is not None:  # "another sample 2 weeks after the first"
+            mark = before.due if _FINISH.search(clause) else before.opens
         timing = time_phrase(
-            clause, anchor=anchor, kind=own, previous=mark, arrival=arrival, stay=stay
+            clause,
+            anchor=anchor,
+            kind=own,
+            previous=mark,
+            arrival=arrival,
+            stay=stay,
+            known=known,
         )
         another = _ANOTHER.match(clause) is not None  # "also stop fish oil": its own step
         if not timing.evidence and steps and steps[-1].evidence and (timing.critical or another):
@@ -196,6 +218,7 @@ def _entry_steps(
                 previous=previous_mark,
                 arrival=arrival,
                 stay=stay,
+                known=known,
             )
             steps.pop()
         else:
@@ -269,6 +292,14 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
     arrival = arrival_minutes(preparation) or settings.arrival_minutes
     warnings = list(document.warnings)
     minutes = _duration(document, warnings)
+    later = [
+        entry.text[a:b]
+        for s in document.sections
+        if s.key in ("recovery", "patient experience")
+        for entry in s.entries
+        for a, b in _clauses(entry.text)
+    ]
+    known = removals(later)  # "pull the stent out 5 to 7 days after": for "until the stent..."
     steps: list[Step] = []
     for key, anchor in _STEP_SECTIONS:
         for section in (s for s in document.sections if s.key == key):
@@ -278,8 +309,11 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
                 text = entry.body if key == "patient experience" else entry.text
                 if text.rstrip().endswith(":"):
                     continue  # an introduction ("Before your procedure:"), not an instruction
+                before = steps[-1] if steps and steps[-1].section == key else None
                 try:
-                    steps += _entry_steps(key, entry, text, anchor, arrival, settings.stay_days)
+                    steps += _entry_steps(
+                        key, entry, text, anchor, arrival, settings.stay_days, known, before
+                    )
                 except ValueError as error:  # e.g. a repeat no rule can hold: say where
                     raise DocumentError(document.path, entry.line, str(error)) from None
     steps = merge_duplicates(steps)

@@ -110,6 +110,7 @@ def from_day(
     anchor: Anchor,
     state: bool,
     arrival: int = 0,
+    stay: int = 0,
 ) -> TextWindow:
     """Window rules for "the evening before", "the next day", "by 3 pm the day before"."""
     here, lead = RelTime(anchor), defaults().deadline_lead_minutes
@@ -127,6 +128,8 @@ def from_day(
         clock.clock if clock else phrase.clock,
         phrase.reminder and clock is None,
     )
+    if state and phrase.whole_day and clock is None:
+        moment = replace(moment, clock="00:00")
     until: RelTime | None = here if anchor == "start" else None
     later = clock is not None and clock.relation == "after"  # "no food after 10 pm": to the start
     if phrase.span == "from-anchor":
@@ -154,6 +157,10 @@ def from_day(
     parts += [f"clock: {clock.relation} {clock.clock}"] if clock else []
     confidence = factor("clock" if clock else "day") * (1.0 if day else factor("bare"))
     spans = tuple(m.span for m in (day, clock) if m is not None)
+    if phrase.discharge and stay:  # "the day you go home": after the usual stay
+        opens, due, mark = (t.shifted(days=stay) for t in (opens, due, mark))
+        until = until.shifted(days=stay) if until else None
+        parts.append(f"after a {stay}-day stay")
     return TextWindow(
         opens,
         due,
@@ -164,6 +171,39 @@ def from_day(
         confidence,
         spans,
     )
+
+
+def from_period(
+    found: phrases.PeriodMatch,
+    length: phrases.Relation | None,
+    anchor: Anchor,
+    state: bool,
+) -> TextWindow:
+    """Window rules for a numbered week or day: "during weeks 3 and 4" runs from the end of
+    week 2 to the end of week 4; "until the end of week 2" from the anchor to then; "from the
+    start of the second week, for 3 weeks" starts there and lasts the amount. Day N is the
+    Nth calendar day after the procedure's day (day 0)."""
+    if found.unit == "week":
+        begin, finish = RelTime(anchor, (found.first - 1) * 7), RelTime(anchor, found.last * 7)
+        days = found.last * 7
+    else:
+        begin = RelTime(anchor, found.first, clock="00:00")
+        finish, days = RelTime(anchor, found.last + 1, clock="00:00"), found.last + 1
+    rule = f"{found.unit}s {found.first} to {found.last}"
+    if found.edge == "end":
+        opens, due, rule = RelTime(anchor), finish, f"until the end of {rule}"
+    elif found.edge == "start" and length is not None:  # starts there, lasts the amount
+        lasting = from_relation(length, anchor, state)
+        opens = begin
+        due = lasting.due.shifted(days=begin.days)
+        days, rule = days - 7 + int(lasting.days), f"from {rule}, {lasting.rule}"
+        spans = (found.span, length.span)
+        return TextWindow(opens, due, due, due, days, rule, factor("explicit"), spans)
+    elif found.edge == "start":
+        opens, due, rule = begin, begin, f"from {rule}"
+    else:
+        opens, due = begin, finish
+    return TextWindow(opens, due, due, due, days, rule, factor("explicit"), (found.span,))
 
 
 def overlaps(a: Span, b: Span) -> bool:

@@ -9,19 +9,21 @@ factors come from the lexicon.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 
-from tracker.reading import frequencies, phrases
+from tracker.reading import context, events, frequencies, phrases, references
 from tracker.reading.anchors import UNTIL_ARRIVAL, over
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import Default, default_timing, defaults, rel
+from tracker.reading.events import Removal
 from tracker.reading.lexicon import lexicon
 from tracker.reading.phrases import Span
 from tracker.reading.steps import Anchor, Recurrence, RelTime, Timing
 from tracker.reading.window_rules import (
     TextWindow,
     factor,
-    from_day,
+    from_period,
     from_relation,
     kind_rules,
     overlaps,
@@ -29,7 +31,6 @@ from tracker.reading.window_rules import (
 
 __all__ = ["daily", "default_timing", "rel", "time_phrase"]
 
-_AFTER_WORD = re.compile(r"\b(?:after|afterwards?|following|post)\b", re.IGNORECASE)
 ARRIVAL_KINDS = ("logistics",)  # untimed, they are done by the time the patient checks in
 
 
@@ -42,108 +43,104 @@ def _window(
     arrival: int = 0,
     stay: int = 0,
     lasting: bool = False,
+    known: Mapping[str, Removal] | None = None,
 ) -> TextWindow | None:
     """The window the text states, choosing among its timing phrases."""
+    named = events.reference(text, known) if anchor == "end" and known else None
+    own = [r for r in phrases.relations(text) if r.name in ("until", "for") and r.direction]
+    if named is not None and not (named[0].until and own):  # not "..., up to 2 weeks later"
+        return context.from_removal(text, *named)  # "until the stent comes out"
     day, clock = phrases.day_phrase(text, anchor), phrases.clock_time(text)
-    taken = [*(repeat.spans if repeat else ()), *(m.span for m in (day, clock) if m)]
+    numbered = phrases.period(text) if anchor == "end" else None
+    taken = [*(repeat.spans if repeat else ()), *(m.span for m in (day, clock, numbered) if m)]
     if anchor == "start":
-        across = _across(text, day, clock, taken, state, arrival)
+        across = context.across(text, day, clock, taken, state, arrival)
         if across is not None:
             return across
+    found = _amounts(text, anchor, repeat, taken, lasting)
+    if numbered is not None:  # "during weeks 3 and 4", "from the start of the second week"
+        length = next((r for r in found if r.name == "for"), None)
+        chosen = from_period(numbered, length, anchor, state)
+        return context.starting(text, day, context.then(text, chosen, previous), counted=False)
+    counted = references.after_the_first(text, state, previous)
+    if counted is not None:  # "bring a second sample 4 weeks after the first"
+        return counted
+    starts = day is not None and context.STARTING.search(text, 0, day.span[0]) is not None
+    lasts = bool(found) and found[0].name == "for" and anchor == "end"
+    # "lie on your side for 1 to 2 hours straight after the biopsy": the amount, from the end
+    today = day is not None and context.RIGHT_AFTER.match(text, day.span[0]) is not None
+    if found and (
+        found[0].direction is not None or not (day or clock) or (lasts and (starts or today))
+    ):
+        return _from_amount(text, found, day, anchor, state, previous, arrival, stay, lasting)
+    if day or clock:
+        chosen = context.from_named_day(text, day, clock, anchor, state, arrival, stay)
+        return context.then(text, chosen, previous)
+    return references.from_previous(text, anchor, state, previous, bool(found))
+
+
+def _amounts(
+    text: str,
+    anchor: Anchor,
+    repeat: frequencies.Repeat | None,
+    taken: list[Span],
+    lasting: bool,
+) -> list[phrases.Relation]:
+    """The amounts of time that may give the window, the likeliest first."""
     ways = ("before", None) if anchor == "start" else ("after", "wait", None)
     found = [
-        r
+        context.as_said(text, r, lasting)
         for r in phrases.relations(text)
-        if r.direction in ways and not any(overlaps(r.span, s) for s in taken)
+        if r.direction in ways
+        and not any(overlaps(r.span, s) for s in taken)
+        and not context.threshold(text, r)
     ]
     if repeat:  # "walk for 10 minutes three times a day": the 10 minutes is not the schedule
         begins = repeat.spans[0][0]
-        found = [r for r in found if r.span[0] > begins or not r.duration.exact or r.direction]
+        found = [
+            r
+            for r in found
+            if r.span[0] > begins or not r.duration.exact or r.direction or r.name == "point"
+        ]
     found.sort(key=lambda r: (r.direction is None, r.name == "bare"))
-    several = factor("several") if len(found) > 1 else 1.0
-    if found and (found[0].direction is not None or not (day or clock)):
-        first = found[0]
-        if lasting and first.name == "bare":  # "numbness lasts a few hours": from the end
-            first = replace(first, name="for", direction="after")
-        chosen = from_relation(first, anchor, state, arrival, stay)
-        chosen = _phase(text, first, chosen, previous) if anchor == "end" else chosen
-        return replace(chosen, confidence=chosen.confidence * several)
-    if day or clock:
-        return from_day(day, clock, anchor, state, arrival)
-    reference = phrases.refers_back(text)
-    if previous is not None and reference is not None:
-        here = RelTime(anchor)
-        due = here if anchor == "start" else previous.shifted(days=1)
-        until = here if anchor == "start" else None
-        return TextWindow(
-            previous,
-            due,
-            previous,
-            until,
-            0,
-            "after the clause before",
-            factor("reference"),
-            (reference,),
-        )
-    return None
+    return found
 
 
-_MORE = re.compile(r"\b(?:more|further|additional|extra)\b", re.IGNORECASE)
-_ANOTHER_AMOUNT = re.compile(r"\b(?:another|a further|an additional)\s+$", re.IGNORECASE)
-
-
-def _phase(
-    text: str, found: phrases.Relation, window: TextWindow, previous: RelTime | None
-) -> TextWindow:
-    """A taper's later phase ("then twice a day for 3 more weeks") starts where the one
-    before it ended."""
-    inside = _MORE.search(text, found.span[0], found.span[1])
-    more = inside or _ANOTHER_AMOUNT.search(text, 0, found.span[0])
-    if previous is None or more is None or previous.anchor != "end":
-        return window
-    days, minutes = previous.days, previous.minutes
-
-    def moved(point: RelTime) -> RelTime:
-        return point.shifted(days=days, minutes=minutes)
-
-    until = moved(window.until) if window.until else None
-    return replace(
-        window,
-        opens=previous,
-        due=moved(window.due),
-        mark=moved(window.mark),
-        until=until,
-        rule=window.rule + "; after the phase before",
-    )
-
-
-def _across(
+def _from_amount(
     text: str,
+    found: list[phrases.Relation],
     day: phrases.DayMatch | None,
-    clock: phrases.ClockMatch | None,
-    taken: list[Span],
+    anchor: Anchor,
     state: bool,
+    previous: RelTime | None,
     arrival: int,
-) -> TextWindow | None:
-    """A preparation instruction that runs past the procedure: "for 48 hours before and 48
-    hours after", "on the day and for 2 days afterwards", "for 48 hours after the procedure"."""
-    found = [r for r in phrases.relations(text) if not any(overlaps(r.span, s) for s in taken)]
-    said = (r for r in found if _AFTER_WORD.search(text, r.span[0], r.span[1]))
-    before = next((r for r in found if r.direction == "before"), None)
-    afters = [r for r in said if r.direction == "after" and (r.name != "point" or before)]
-    if not afters:
-        return None
-    later = from_relation(afters[0], "end", True)
-    if before is not None:
-        earlier = from_relation(before, "start", True, arrival)
-    elif day is not None and day.phrase.days == 0:
-        earlier = from_day(day, clock, "start", True, arrival)
-    else:
-        earlier = replace(later, opens=RelTime("end"))
-    spans = tuple(sorted({*earlier.spans, *later.spans}))
-    rule = f"{earlier.rule} until {later.rule}" if earlier is not later else later.rule
-    sure = min(earlier.confidence, later.confidence)
-    return TextWindow(earlier.opens, later.due, later.due, later.due, later.days, rule, sure, spans)
+    stay: int,
+    lasting: bool,
+) -> TextWindow:
+    """The window of the chosen amount, with what the words around it change."""
+    several = factor("several") if len(found) > 1 else 1.0
+    first = found[0]
+    spans = [r for r in found if r.name in ("for", "until", "bare") and not r.duration.amount.vague]
+    if lasting and anchor == "end" and len(spans) > 1:  # "normal for the first 24 hours and
+        first = max(spans, key=context.longest)  # can last up to three days": the longest
+    if lasting and first.name == "bare":  # "numbness lasts a few hours": from the end
+        first = replace(first, name="for", direction="after")
+    chosen = from_relation(first, anchor, state, arrival, stay)
+    if anchor == "end":
+        chosen = context.phase(text, first, chosen, previous)
+        if first.name == "for":
+            chosen = context.starting(text, day, chosen)
+        after = phrases.refers_back(text)
+        leads = after is not None and after[0] < first.span[0]  # not "..., after which ..."
+        if leads and previous is not None and previous.anchor == anchor == "end":
+            if chosen.opens == RelTime(anchor):  # "after that, walk every 2 hours for 2 weeks"
+                rule = chosen.rule + "; after the clause before"
+                chosen = replace(chosen, opens=previous, rule=rule)
+    return replace(chosen, confidence=chosen.confidence * several)
+
+
+_MORNINGS = re.compile(r"\b(?:every|each)\s+morning\b", re.IGNORECASE)
+_AT_BEDTIME = re.compile(r"at\s+(?:bedtime|night)", re.IGNORECASE)
 
 
 def daily(until: RelTime) -> Recurrence:
@@ -174,11 +171,12 @@ def time_phrase(
     previous: RelTime | None = None,
     arrival: int = 60,
     stay: int = 0,
+    known: Mapping[str, Removal] | None = None,
 ) -> Timing:
     """Read one instruction: its kind, flags, window, recurrence, evidence and confidence.
 
     `kind` overrides the keyword reading; `previous` is the moment the clause before named,
-    for "after that".
+    for "after that"; `known` the removals the document times (see `events`).
     """
     lex, cfg, here = lexicon(), defaults(), RelTime(anchor)
     name = kind or phrases.kind(text) or lex.fallback[anchor]
@@ -188,21 +186,32 @@ def time_phrase(
     critical = rules.critical == "always" or (rules.critical == "hold" and phrases.holds(text))
     conditional = phrases.hedged(text)
     repeat = frequencies.repeat(text)
+    if anchor == "start" and repeat is not None and repeat.during_sleep:
+        said = text[repeat.spans[0][0] : repeat.spans[0][1]]
+        if _AT_BEDTIME.fullmatch(said) and phrases.day_phrase(text, anchor) is not None:
+            repeat = None  # "at bedtime the night before": a time on that day, not nightly
     asks = classify(text)
     state = asks == "avoid"  # a restriction lasts until the procedure
     lasting = asks == "know"  # a statement's bare amount says how long it lasts
-    window = _window(text, anchor, state, repeat, previous, arrival, stay, lasting)
+    window = _window(text, anchor, state, repeat, previous, arrival, stay, lasting, known)
     chosen: Default | None = None
     if window is None:
         window, chosen = _default_window(name, anchor)
         conditional = conditional or chosen.conditional
         if anchor == "start" and (name in ARRIVAL_KINDS or UNTIL_ARRIVAL.search(text)):
             window = replace(window, due=RelTime(anchor, minutes=-arrival))  # by check-in
+        elif (ends := context.UNTIL_EVENT.search(text)) is not None and anchor == "start":
+            # "plain water is allowed right up to your appointment"
+            to = RelTime("end") if ends["after"] else RelTime("start")
+            window = replace(window, due=to, until=to, spans=(ends.span(),))
     opens, due, until = window.opens, window.due, window.until
+    if anchor == "end" and repeat is not None and opens == here and _MORNINGS.search(text):
+        opens = RelTime(anchor, 1, reminder_hour=True)  # "every morning": from the next one
     if asks == "know":  # never reminded: a stated day keeps the anchor's own clock
         opens, due = replace(opens, reminder_hour=False), replace(due, reminder_hour=False)
     if (length := over(text)) is not None and not state and window.spans:
         due = opens.shifted(minutes=length)  # "at 6 pm, drink it over 2 hours"
+        until = due if repeat is not None else until  # "a glass every 15 minutes" until done
     rule, confidence, spans = window.rule, window.confidence, window.spans
     expires = rel(anchor, chosen.expires) if chosen and chosen.expires else None
     expires = expires or (here if anchor == "start" else None)

@@ -1,0 +1,101 @@
+"""Events a document times once and then names: "pull the stent out 5 to 7 days after
+surgery" makes "until the stent comes out", "while the stent is in" and "for 24 hours after the
+stent comes out" read from that time, as a nurse reads them.
+
+`removals` finds the removals a document's recovery instructions time (stitches, a stent, a
+dressing...); `reference` finds a clause that names one ("until the stitches are out").
+`windows` turns the two into the clause's window.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from tracker.reading import phrases
+from tracker.reading.phrases import Span
+from tracker.reading.steps import RelTime
+
+# Things put in or on at the procedure and taken out or off later.
+_THINGS = (
+    "stent", "stitches", "sutures", "staples", "dressing", "dressings", "wrap", "bandage",
+    "bandages", "drain", "catheter", "splint", "cast", "packing", "tape strips", "steri-strips",
+)  # fmt: skip
+_THING = "(?P<thing>" + "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _THINGS) + r")\b"
+_REMOVAL = re.compile(
+    r"\b(?:remove[sd]?|removing|take\s+(?:off|out)|taken\s+(?:off|out)|pull(?:ed)?\b.{0,20}?\bout"
+    r"|peel\s+off|comes?\s+(?:out|off)|are\s+out|is\s+out)",
+    re.IGNORECASE,
+)
+_NEXT_ACTION = re.compile(r"[,;]|\band\s+(?:put|apply|place|cover|keep|use|let|leave)\b", re.I)
+_NAMED = re.compile(r"\b(?:the|your|any)\s+(?:[\w-]+\s+){0,3}?" + _THING, re.IGNORECASE)
+_REFERENCE = re.compile(
+    r"\b(?P<word>until|till|while|after|once)\s+(?:the|your)\s+" + _THING
+    + r"\s+(?:comes?|are|is|has\s+been|have\s+been|gets?|come)\b",
+    re.IGNORECASE,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Removal:
+    """When a thing comes out: from `low` (the earliest) to `high` (the latest)."""
+
+    low: RelTime
+    high: RelTime
+
+
+@dataclass(frozen=True)
+class Reference:
+    span: Span
+    thing: str
+    until: bool  # "until / while": up to the removal; else "after / once": from it
+
+
+def _key(thing: str) -> str:
+    return " ".join(thing.lower().split()).rstrip("s")
+
+
+def _timed(text: str) -> Removal | None:
+    """The time a removal clause states after the end, if one."""
+    for found in phrases.relations(text):
+        if found.direction not in ("after", None) or found.name not in ("point", "bare", "within"):
+            continue
+        span = found.duration
+        low, high = span.size(span.amount.low), span.size(span.amount.high)
+        if span.exact:
+            return Removal(RelTime("end", minutes=low), RelTime("end", minutes=high))
+        return Removal(RelTime("end", low, clock="00:00"), RelTime("end", high + 1, clock="00:00"))
+    return None
+
+
+def removals(clauses: Iterable[str]) -> dict[str, Removal]:
+    """Each thing whose removal a recovery clause times, at its first mention."""
+    found: dict[str, Removal] = {}
+    for clause in clauses:
+        if _REMOVAL.search(clause) is None or _REFERENCE.search(clause):
+            continue
+        verb = _REMOVAL.search(clause)
+        assert verb is not None
+        cut = _NEXT_ACTION.search(clause, verb.end())  # "... and put a bandage over the stitches"
+        named = [
+            m["thing"] for m in _NAMED.finditer(clause, 0, cut.start() if cut else len(clause))
+        ]
+        timed = _timed(clause) if named else None
+        if timed is None:
+            continue
+        for thing in named:  # "take off the dressing and the wrap": both
+            found.setdefault(_key(thing), timed)
+    return found
+
+
+def reference(text: str, known: Mapping[str, Removal]) -> tuple[Reference, Removal] | None:
+    """A clause that names a timed removal ("until the stent comes out"), with its time."""
+    if not known:
+        return None
+    for match in _REFERENCE.finditer(text):
+        removal = known.get(_key(match["thing"]))
+        if removal is not None:
+            until = match["word"].lower() in ("until", "till", "while")
+            return Reference((match.start(), match.end()), match["thing"], until), removal
+    return None

@@ -1,0 +1,81 @@
+"""Windows borrowed from the clause before: "after that", "at the same time", "before then",
+"during that week", "a second sample 4 weeks after the first".
+
+`windows` passes the moment the clause before named (its mark, or the end of the step before
+for "then ..."); these rules read the clause's words that point back to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from tracker.reading import phrases
+from tracker.reading.steps import Anchor, RelTime
+from tracker.reading.window_rules import TextWindow, factor, from_relation
+
+_FIRST = re.compile(
+    r"\s*(?:you\s+(?:finish|complete|have\s+finished|take|drink|start)\s+)?(?:the\s+)?first"
+    r"(?:\s+(?:one|dose|sample|test|tablet|pill|half))?\b",
+    re.IGNORECASE,
+)
+_DURING_THAT = re.compile(
+    r"\b(?:during|for|throughout)\s+(?:that|this|the same)\s+(?:week|time|period|days)\b", re.I
+)
+_SAME_TIME = re.compile(r"\b(?:at|around)\s+the\s+same\s+time\b", re.IGNORECASE)
+_BEFORE_THEN = re.compile(r"\b(?:before|until)\s+then\b", re.IGNORECASE)
+
+
+def after_the_first(text: str, state: bool, previous: RelTime | None) -> TextWindow | None:
+    """ "Bring a second sample 4 weeks after the first", "one hour after you finish the first
+    half": the amount counts from the moment the clause before named."""
+    found = next((r for r in phrases.relations(text) if _FIRST.match(text, r.span[1])), None)
+    if previous is None or found is None or found.direction != "other":
+        return None
+    chosen = from_relation(replace(found, name="point", direction="after"), "end", state)
+
+    def moved(point: RelTime) -> RelTime:
+        return replace(point, anchor=previous.anchor).shifted(
+            days=previous.days, minutes=previous.minutes
+        )
+
+    opens = moved(chosen.opens)
+    due = opens if found.duration.exact else moved(chosen.due)  # a dose N hours after: then
+    rule = f"{chosen.rule} the first (the clause before)"
+    return TextWindow(opens, due, opens, None, 0, rule, factor("reference"), chosen.spans)
+
+
+def from_previous(
+    text: str, anchor: Anchor, state: bool, previous: RelTime | None, timed: bool
+) -> TextWindow | None:
+    """A clause with no time of its own that points back to the clause before (`timed`: it
+    states an amount the rules did not use)."""
+    if previous is None:
+        return None
+    here, sure = RelTime(anchor), factor("reference")
+    during = _DURING_THAT.search(text)
+    if during is not None and anchor == "end" and not timed:
+        # "twice a day for 1 week; also rinse after each meal during that week"
+        rule = "during the time the clause before names"
+        return TextWindow(
+            here, previous, previous, previous, previous.days, rule, sure, (during.span(),)
+        )
+    same = _SAME_TIME.search(text)
+    if same is not None:  # "take the tablets 1 hour before; rinse at the same time"
+        rule = "at the time the clause before names"
+        return TextWindow(previous, previous, previous, None, 0, rule, sure, (same.span(),))
+    before_then = _BEFORE_THEN.search(text)
+    if before_then is not None and anchor == "end":
+        # "pull the stent out 5 to 7 days after; do not tug on the string before then"
+        rule = "before the time the clause before names"
+        return TextWindow(here, previous, previous, previous, 0, rule, sure, (before_then.span(),))
+    reference = phrases.refers_back(text)
+    if reference is None:
+        return None
+    due = here if anchor == "start" else previous.shifted(days=1)
+    if anchor == "start" and not state and previous.days < 0 and previous.clock is None:
+        due = RelTime(anchor, previous.days + 1, clock="00:00")  # "also stop iron from that day"
+    until = here if anchor == "start" else None
+    return TextWindow(
+        previous, due, previous, until, 0, "after the clause before", sure, (reference,)
+    )
