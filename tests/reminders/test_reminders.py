@@ -499,9 +499,11 @@ def test_scheduler_wakes_at_the_next_reminder_and_on_notice(app: Flask, engine: 
         app.extensions.pop("tracker.scheduler", None)
     rows = reminder_rows(engine)
     assert [r.status for r in rows] == ["sent", "sent"]
-    for row in rows:  # the 30 s safety tick is 30 injected hours: only the wake-ups explain this
+    # The 30 s safety tick is 30 injected hours: only the wake-ups explain sending within a few
+    # injected hours (seconds of wall time, room for a loaded machine).
+    for row in rows:
         assert row.sent_at is not None
-        assert timedelta(0) <= row.sent_at - row.send_at < timedelta(minutes=30)
+        assert timedelta(0) <= row.sent_at - row.send_at < timedelta(hours=6)
 
 
 @pytest.mark.both_databases
