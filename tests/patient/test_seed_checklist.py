@@ -6,7 +6,8 @@ Expectations from the document's text (Preparation, Recovery, Patient Experience
   (2 weeks before), the pain medicine daily for 1 to 2 weeks, walking within a few hours,
   the wound check at 10 to 14 days, the X-ray visit at 6 weeks: 6 steps.
 - avoid (restrictions): no solid food after midnight, keep the incision clean and dry for
-  2 weeks (daily), no heavy lifting, bending or twisting for 6 weeks: 3 steps.
+  2 weeks, no heavy lifting, bending or twisting for 6 weeks: 3 steps, each one span from
+  its start to its end (one row, reminded once when it starts), never a daily task.
 - know (notes, never ticked or reminded): clear fluids up to 2 hours before, return to light
   activities within 1 to 2 weeks, expect some soreness: 3 steps.
 - watch: the risks' warning signs, checked daily for the 2 weeks of recovery: 1 step.
@@ -36,11 +37,11 @@ from tracker.patient.text import ENGLISH
 START = datetime(2027, 3, 5, 8, 0)  # local (America/New_York), four days after NOW
 
 STEPS = {"do": 6, "avoid": 3, "know": 3, "watch": 1}
-ROWS = {"do": 4 + 10 + 1, "avoid": 2 + 10, "know": 3, "watch": 10}
+ROWS = {"do": 4 + 10 + 1, "avoid": 3, "know": 3, "watch": 10}
 OVERDUE = {"do": 2}  # the blood thinner check and the scan: due before the plan began
 # One reminder when each pending row opens (the daily ones at the 09:00 reminder hour), and
 # for the critical fasting a second an hour before it ends; none for notes.
-REMINDERS = {"do": 5 + 10, "avoid": 2 + 10 + 1, "know": 0, "watch": 10}
+REMINDERS = {"do": 5 + 10, "avoid": 3 + 1, "know": 0, "watch": 10}
 
 
 def test_the_seed_pathways_checklist_counted(client: FlaskClient, session: Session) -> None:

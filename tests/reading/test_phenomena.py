@@ -84,6 +84,9 @@ PHENOMENA = [
     (R, "No lifting over 10 lb for 6 weeks", {"asks": "avoid", "due": "end+6w"}),
     (R, "No swimming until the wound has healed (about 2 weeks)",
      {"asks": "avoid", "due": "end+2w"}),
+    # a restriction with a wound-care kind (whose default repeats daily) is one span
+    (R, "Keep the incision clean and dry for 2 weeks; do not soak it in a bath",
+     {"asks": "avoid", "opens": "end", "due": "end+2w"}),
     # 6. recurrences
     (R, "Ice the knee for 20 to 30 minutes each hour while awake", {"every": "every 1h"}),
     (R, "Use the ice pack 15 minutes on, 15 minutes off", {"every": "every 30min"}),
@@ -258,3 +261,11 @@ def test_phrasing_family(
     section: str, bullets: list[str], match: str, expected: dict[str, Any]
 ) -> None:
     _check(_step(section, bullets, match, Settings(stay_days=2)), expected)
+
+
+def test_a_restriction_is_one_span_never_a_daily_task() -> None:
+    """'Keep it dry for 2 weeks' asks the patient to avoid something from its start to its end:
+    no recurrence (no daily row to tick or daily reminder), its end as the deadline."""
+    (step,) = _steps(R, "Keep the incision clean and dry for 2 weeks")
+    assert step.asks == "avoid" and step.recurrence is None
+    _check(step, {"due": "end+2w"})

@@ -151,6 +151,13 @@ def _entry_steps(
     def make(span: Span, timing: Timing, conditional: bool = False) -> Step:
         words = text[span[0] : span[1]]
         asks = classify(words, section=section, kind=timing.kind)
+        due, expires, recurrence = timing.due, timing.expires, timing.recurrence
+        if asks == "know":
+            recurrence = None  # information is never repeated
+        elif asks == "avoid" and recurrence is not None and recurrence.until is not None:
+            # A restriction is one span from its start to its end ("keep it dry for 2 weeks"),
+            # not a daily task: reminded once when it starts, shown with its end.
+            due, expires, recurrence = recurrence.until, None, None
         return Step(
             section,
             entry.line,
@@ -159,9 +166,9 @@ def _entry_steps(
             timing.critical,
             timing.conditional or conditional,
             timing.opens,
-            timing.due,
-            timing.expires,
-            None if asks == "know" else timing.recurrence,  # information is never repeated
+            due,
+            expires,
+            recurrence,
             timing.evidence,
             timing.rule,
             timing.confidence,
