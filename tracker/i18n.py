@@ -7,13 +7,18 @@ browser's Accept-Language. Anything outside the supported list reads English.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+from babel import Locale
+from babel.support import NullTranslations, Translations
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, refresh
 
 DEFAULT_LANGUAGE = "en"
 SUPPORTED = ("en", "es")  # a catalog ships for each; English is the source language
+# Each supported language by its own name, as a patient picks it from a list.
+NAMES = {"en": "English", "es": "Español"}
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
@@ -32,6 +37,38 @@ def use(language: str | None) -> str:
     g.tracker_locale = chosen
     refresh()  # Flask-Babel caches the locale per request
     return chosen
+
+
+@cache
+def catalog(language: str) -> NullTranslations:
+    """The compiled catalog of a supported language, read once per process. Messages worded
+    outside a request (the dispatcher's sending threads have no app context) use it directly;
+    pages use Flask-Babel's `_()` over the same files."""
+    chosen = best(language)
+    if chosen == DEFAULT_LANGUAGE:
+        return NullTranslations()  # English is the source language: msgids are the text
+    return Translations.load(str(TRANSLATIONS), [chosen])
+
+
+def translate(language: str | None, message: str, **values: object) -> str:
+    """`message` (a msgid marked with N_) in `language`, with %(name)s placeholders filled."""
+    text = catalog(best(language)).gettext(message)
+    return text % values if values else text
+
+
+def locale(language: str | None) -> Locale:
+    """The Babel locale dates and durations are formatted in."""
+    return Locale.parse(best(language))
+
+
+def direction(language: str | None) -> str:
+    """'ltr' or 'rtl': the text direction of the language's script, for `<html dir>`."""
+    return "rtl" if locale(language).text_direction == "rtl" else "ltr"
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name, known to pybabel
+    """Mark a message for extraction where it is defined; it is translated where it is used."""
+    return message
 
 
 def _select_locale() -> str:
