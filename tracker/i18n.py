@@ -13,7 +13,7 @@ from pathlib import Path
 from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, refresh
+from flask_babel import Babel, get_locale, refresh
 
 DEFAULT_LANGUAGE = "en"
 SUPPORTED = ("en", "es")  # a catalog ships for each; English is the source language
@@ -80,9 +80,16 @@ def _select_locale() -> str:
     return DEFAULT_LANGUAGE
 
 
+def _page_language() -> dict[str, str]:
+    """`lang` and `dir` for a page's <html>, after the request's language."""
+    chosen = best(str(get_locale() or DEFAULT_LANGUAGE))
+    return {"lang": chosen, "dir": direction(chosen)}
+
+
 def init_app(app: Flask) -> None:
     Babel(
         app,
         locale_selector=_select_locale,
         default_translation_directories=str(TRANSLATIONS),
     )
+    app.context_processor(_page_language)
