@@ -37,4 +37,3 @@ def _render(error: HTTPException) -> tuple[str, int]:
         "errors/error.html", code=code, title=str(title), description=description
     )
     return page, code
-
