@@ -41,7 +41,7 @@ CATALOGS := tracker/translations
 catalogs: install
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -c TRANSLATORS: --no-location \
 		--sort-output --project "Care Pathway Tracker" -o $(CATALOGS)/messages.pot .
-	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-location \
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) \
 		--no-fuzzy-matching
 
 compile-catalogs: install
