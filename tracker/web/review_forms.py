@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -97,17 +98,17 @@ class PointForm(Form):
     days = _whole("Days", -MAX_DAYS, MAX_DAYS, "days")
     minutes = _whole("Minutes", -MAX_MINUTES, MAX_MINUTES, "minutes")
     anchor = SelectField(
-        "From when",
+        lazy_gettext("From when"),
         choices=ANCHORS,
         validate_choice=False,
         validators=[AnyOf([a.value for a in ANCHORS], "Choose the procedure start or its end.")],
     )
     clock = StringField(
-        "Clock time (HH:MM)",
+        lazy_gettext("Clock time (HH:MM)"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[Optional(), Regexp(CLOCK_PATTERN, message=BAD_CLOCK)],
     )
-    reminder_hour = BooleanField("Or at the reminder hour")
+    reminder_hour = BooleanField(lazy_gettext("Or at the reminder hour"))
 
     def validate_reminder_hour(self, field: Field) -> None:
         if field.data and self.clock.data:
@@ -137,7 +138,7 @@ class StepForm(FlaskForm):
     """Everything an admin sets on a step; unchecked options skip their own sub-fields."""
 
     text = TextAreaField(
-        "Instruction",
+        lazy_gettext("Instruction"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
             DataRequired("Enter the instruction."),
@@ -146,39 +147,41 @@ class StepForm(FlaskForm):
         ],
     )
     section = SelectField(
-        "Section",
+        lazy_gettext("Section"),
         choices=[SelectChoice(s, s.capitalize()) for s in SECTIONS],
         validate_choice=False,
         validators=[AnyOf(SECTIONS, "Choose one of the listed sections.")],
     )
     kind = SelectField(
-        "Kind",
+        lazy_gettext("Kind"),
         choices=[SelectChoice(k, k.capitalize()) for k in KINDS],
         validate_choice=False,
         validators=[AnyOf(KINDS, "Choose one of the listed kinds.")],
     )
     asks = SelectField(
-        "Asks the patient to",
+        lazy_gettext("Asks the patient to"),
         choices=ASKS_CHOICES,
         validate_choice=False,
         validators=[AnyOf(ASKS, "Choose what the step asks of the patient.")],
     )
-    critical = BooleanField("Critical (reminders ignore quiet hours)")
-    conditional = BooleanField("Conditional (the nurse confirms it at enrollment)")
+    critical = BooleanField(lazy_gettext("Critical (reminders ignore quiet hours)"))
+    conditional = BooleanField(lazy_gettext("Conditional (the nurse confirms it at enrollment)"))
     opens = FormField(PointForm, "Opens")
     due = FormField(PointForm, "Due")
-    has_expiry = BooleanField("Expires (no reminders after this)")
+    has_expiry = BooleanField(lazy_gettext("Expires (no reminders after this)"))
     expires = FormField(PointForm, "Expires")
     repeat = SelectField(
-        "Repeats",
+        lazy_gettext("Repeats"),
         choices=REPEAT_CHOICES,
         validate_choice=False,
         validators=[AnyOf([r.value for r in REPEAT_CHOICES], "Choose how the step repeats.")],
     )
-    count = IntegerField("How many, or minutes between", invalid_value_message=NOT_WHOLE)
-    while_awake = BooleanField("Only while awake")
+    count = IntegerField(
+        lazy_gettext("How many, or minutes between"), invalid_value_message=NOT_WHOLE
+    )
+    while_awake = BooleanField(lazy_gettext("Only while awake"))
     rule = StringField(
-        "Rule",
+        lazy_gettext("Rule"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
     until = FormField(PointForm, "Repeats until")

@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext
 from wtforms import RadioField, SelectMultipleField
 from wtforms.fields import Field
 from wtforms.fields.choices import SelectChoice
@@ -68,9 +69,11 @@ class StartForm(NurseForm):
     GROUPS = (START,)
     PLACES = {"fold": START}
 
-    date = TextField("Date", widget=DateInput(), validators=[_date])
-    time = TextField("Time", widget=TimeInput(), validators=[_clock])
-    allow_past = YesField("The procedure time is in the past and I want to record it anyway")
+    date = TextField(lazy_gettext("Date"), widget=DateInput(), validators=[_date])
+    time = TextField(lazy_gettext("Time"), widget=TimeInput(), validators=[_clock])
+    allow_past = YesField(
+        lazy_gettext("The procedure time is in the past and I want to record it anyway")
+    )
     # Offered only after a gap was found: local ISO value -> label.
     dst_choice = RadioField(choices=[], validate_choice=False)
     fold = RadioField(choices=[], validate_choice=False, validators=[ours(_fold, "must be 0 or 1")])
@@ -141,11 +144,11 @@ class EnrollForm(StartForm):
 
     PLACES = {"fold": START, "conditional": "confirm"}
 
-    timezone = TextField("Time zone of the procedure", validators=[_zone_or_blank])
+    timezone = TextField(lazy_gettext("Time zone of the procedure"), validators=[_zone_or_blank])
     nurse = id_select("Responsible nurse")
     # Ticked conditional steps (choices set by the view: the version's conditional steps).
     confirm = SelectMultipleField(
-        "Conditional steps",
+        lazy_gettext("Conditional steps"),
         choices=[],
         validate_choice=False,
         validators=[ours(are_ids, "must be step ids")],
@@ -153,12 +156,12 @@ class EnrollForm(StartForm):
 
     # Why a critical conditional step was unticked (required then; kept in the history).
     drop_reason = TextField(
-        "Why drop a critical step?",
+        lazy_gettext("Why drop a critical step?"),
         validators=[ours(lambda v: len(v or "") <= MAX_REASON, "is too long")],
     )
     # What to do with items that would start out late (asked only when there are some).
     late = RadioField(
-        "Items that would start late",
+        lazy_gettext("Items that would start late"),
         choices=[
             SelectChoice("catch_up", "Give them until the time shown"),
             SelectChoice("keep", "Keep their dates: they start late"),
