@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -48,8 +48,8 @@ from tracker.reading.steps import ASKS
 from tracker.reading.timing import KINDS, Recurrence, RelTime
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-BAD_CLOCK = "Enter a time as HH:MM, 00:00–23:59."
-NOT_WHOLE = "Enter a whole number, like 0, 2 or -7."
+BAD_CLOCK = lazy_gettext("Enter a time as HH:MM, 00:00–23:59.")
+NOT_WHOLE = lazy_gettext("Enter a whole number, like 0, 2 or -7.")
 CLOCK_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
 ANCHORS = (SelectChoice("start", "procedure start"), SelectChoice("end", "procedure end"))
 ASKS_CHOICES = (
@@ -74,14 +74,19 @@ OPTIONAL = (*CHECKBOXES, "rule")  # the rule field is newer than some saved edit
 def _between(low: int, high: int, what: str) -> Any:
     def check(_form: Form, field: Field) -> None:
         if field.data is not None and not low <= field.data <= high:
-            raise ValidationError(f"{what.capitalize()} must be between {low} and {high}.")
+            raise ValidationError(
+                gettext("%(what)s must be between %(low)s and %(high)s.")
+                % {"what": what.capitalize(), "low": low, "high": high}
+            )
 
     return check
 
 
 def _plain_text(_form: Form, field: Field) -> None:
     if field.data and CONTROL_CHARACTERS.search(field.data):
-        raise ValidationError("Remove the control characters (only line breaks are allowed).")
+        raise ValidationError(
+            gettext("Remove the control characters (only line breaks are allowed).")
+        )
 
 
 def _whole(label: str, low: int, high: int, what: str) -> IntegerField:

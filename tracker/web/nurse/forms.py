@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import BadRequest
 from wtforms import BooleanField, Form, SelectField, StringField
@@ -240,4 +240,8 @@ class FinishForm(NurseForm):
 
     def validate_confirm(self, field: Field) -> None:
         if not field.data:
-            raise ValidationError(f"Tick the box to {self.action} this enrollment.")
+            message = {
+                "cancel": gettext("Tick the box to cancel this enrollment."),
+                "complete": gettext("Tick the box to complete this enrollment."),
+            }
+            raise ValidationError(message.get(self.action, message["cancel"]))

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from wtforms import Form, SelectField, SelectMultipleField
 from wtforms.fields import Field
 from wtforms.fields.choices import SelectChoice
@@ -50,7 +50,7 @@ def _birth_date(form: Form, field: Field) -> None:
 def _hour(form: Form, field: Field) -> None:
     text = (field.data or "").strip()
     if not (text.isascii() and text.isdigit() and len(text) <= 2 and int(text) <= 23):
-        raise ValidationError("The reminder hour must be a whole hour from 0 to 23.")
+        raise ValidationError(gettext("The reminder hour must be a whole hour from 0 to 23."))
 
 
 # Languages a nurse picks from (the most spoken at home in the US after English); a page or

@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from wtforms import RadioField, SelectMultipleField
 from wtforms.fields import Field
 from wtforms.fields.choices import SelectChoice
@@ -49,14 +49,18 @@ def _date(_form: Any, field: Field) -> None:
         date.fromisoformat((field.data or "").strip())
     except ValueError:
         typed = (field.data or "").strip()
-        message = "Enter the date like 2027-03-15." if typed else "Enter the date."
+        message = (
+            gettext("Enter the date like 2027-03-15.") if typed else gettext("Enter the date.")
+        )
         raise ValidationError(message) from None
 
 
 def _clock(_form: Any, field: Field) -> None:
     typed = (field.data or "").strip()
     if _CLOCK.fullmatch(typed) is None:
-        raise ValidationError("Enter the time like 08:30." if typed else "Enter the time.")
+        raise ValidationError(
+            gettext("Enter the time like 08:30.") if typed else gettext("Enter the time.")
+        )
 
 
 def _fold(value: Any) -> bool:
@@ -172,7 +176,7 @@ class EnrollForm(StartForm):
 
     def validate_nurse(self, field: Field) -> None:
         if field.data and field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError("Choose a nurse from the list.")
+            raise ValidationError(gettext("Choose a nurse from the list."))
 
     def validate_confirm(self, field: Field) -> None:
         offered = {choice.value for choice in field.choices}
