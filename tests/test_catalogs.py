@@ -20,13 +20,22 @@ from tracker import i18n
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATED = [language for language in i18n.SUPPORTED if language != i18n.DEFAULT_LANGUAGE]
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}  # as `make catalogs` extracts
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def _po(language: str) -> Catalog:
     path = i18n.TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as po:
         return read_po(po, locale=language)
+
+
+def _forms(string: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A translation's text, or each plural form's."""
+    return (string,) if isinstance(string, str) else string
+
+
+def _names(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
 
 
 def _source_messages() -> set[str]:
@@ -37,7 +46,7 @@ def _source_messages() -> set[str]:
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS
     ):
-        found.update([message] if isinstance(message, str) else [m for m in message if m])
+        found.add(message if isinstance(message, str) else message[0])  # a plural's singular
     return found
 
 
@@ -49,11 +58,11 @@ def test_every_message_in_the_source_is_translated(language: str) -> None:
         entry = catalog.get(msgid)
         if entry is None:
             problems.append(f"missing: {msgid!r}")
-        elif not entry.string:
+        elif not all(_forms(entry.string)):
             problems.append(f"untranslated: {msgid!r}")
         elif entry.fuzzy:
             problems.append(f"fuzzy: {msgid!r}")
-        elif set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(str(entry.string))):
+        elif any(_names(msgid) != _names(text) for text in _forms(entry.string)):
             problems.append(f"placeholders differ: {msgid!r}")
     assert not problems, f"{language}.po (run `make catalogs`, translate):\n" + "\n".join(problems)
 
@@ -74,5 +83,5 @@ def test_the_committed_mo_is_the_compiled_po(language: str) -> None:
 
 def test_the_template_lists_what_the_source_says() -> None:
     with (i18n.TRANSLATIONS / "messages.pot").open("rb") as pot:
-        template = {m.id for m in read_po(pot) if m.id}
+        template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot) if m.id}
     assert template == _source_messages(), "run `make catalogs`"
