@@ -58,7 +58,12 @@ def translate(language: str | None, message: str, **values: object) -> str:
 
 def locale(language: str | None) -> Locale:
     """The Babel locale dates and durations are formatted in."""
-    return Locale.parse(best(language))
+    return _locale(best(language))
+
+
+@cache
+def _locale(language: str) -> Locale:  # parsed once: a page formats many dates
+    return Locale.parse(language)
 
 
 def direction(language: str | None) -> str:
