@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean catalogs compile-catalogs
 
 install: $(INSTALLED)
 
@@ -34,6 +34,18 @@ lint: install
 	$(BIN)/ruff check tracker tests bench
 	$(BIN)/ruff format --check tracker tests bench
 	$(BIN)/mypy
+
+# Translations (README, Languages): extract the messages into the template and merge them into
+# every language's catalog; then translate, and compile the .mo files (both are committed).
+CATALOGS := tracker/translations
+catalogs: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -c TRANSLATORS: --no-location \
+		--sort-output --project "Care Pathway Tracker" -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) \
+		--no-fuzzy-matching
+
+compile-catalogs: install
+	$(BIN)/pybabel compile -d $(CATALOGS) --statistics
 
 bench: install
 	ONLY=$(ONLY) $(BIN)/python bench/run.py

@@ -50,6 +50,7 @@ def texted_patient(
     consent: bool | None = True,
     quiet: tuple[str, str] = ("21:00", "07:00"),
     extra_channels: Sequence[str] = (),
+    language: str = "en",
 ) -> Texted:
     """Steps as (text, critical); item i opens at send_at[i] (default `now`), is due a day
     later and has a pending webhook reminder then (and one per `extra_channels`)."""
@@ -57,7 +58,12 @@ def texted_patient(
     phone = f"+1 (555) 010-{next(_phones):04d}"
     with Session(engine, expire_on_commit=False) as session:
         patient = make_patient(
-            session, phone=phone, quiet_start=quiet[0], quiet_end=quiet[1], now=now
+            session,
+            phone=phone,
+            quiet_start=quiet[0],
+            quiet_end=quiet[1],
+            now=now,
+            language=language,
         )
         assert patient.id is not None
         if consent is not None:

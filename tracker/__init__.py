@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         nurse,
         patient,
         patient_check_in,
+        patient_language,
         patient_links,
         publishing,
         security,
@@ -71,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(nurse.bp)
     app.register_blueprint(patient.bp)
     app.register_blueprint(patient_check_in.bp)
+    app.register_blueprint(patient_language.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(patient_links.bp)
     api.init_app(app)  # the JSON API: bearer tokens, so no CSRF (no cookies are read)

@@ -7,13 +7,18 @@ browser's Accept-Language. Anything outside the supported list reads English.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+from babel import Locale
+from babel.support import NullTranslations, Translations
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, refresh
+from flask_babel import Babel, get_locale, refresh
 
 DEFAULT_LANGUAGE = "en"
 SUPPORTED = ("en", "es")  # a catalog ships for each; English is the source language
+# Each supported language by its own name, as a patient picks it from a list.
+NAMES = {"en": "English", "es": "Español"}
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
@@ -34,6 +39,43 @@ def use(language: str | None) -> str:
     return chosen
 
 
+@cache
+def catalog(language: str) -> NullTranslations:
+    """The compiled catalog of a supported language, read once per process. Messages worded
+    outside a request (the dispatcher's sending threads have no app context) use it directly;
+    pages use Flask-Babel's `_()` over the same files."""
+    chosen = best(language)
+    if chosen == DEFAULT_LANGUAGE:
+        return NullTranslations()  # English is the source language: msgids are the text
+    return Translations.load(str(TRANSLATIONS), [chosen])
+
+
+def translate(language: str | None, message: str, **values: object) -> str:
+    """`message` (a msgid marked with N_) in `language`, with %(name)s placeholders filled."""
+    text = catalog(best(language)).gettext(message)
+    return text % values if values else text
+
+
+def locale(language: str | None) -> Locale:
+    """The Babel locale dates and durations are formatted in."""
+    return _locale(best(language))
+
+
+@cache
+def _locale(language: str) -> Locale:  # parsed once: a page formats many dates
+    return Locale.parse(language)
+
+
+def direction(language: str | None) -> str:
+    """'ltr' or 'rtl': the text direction of the language's script, for `<html dir>`."""
+    return "rtl" if locale(language).text_direction == "rtl" else "ltr"
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name, known to pybabel
+    """Mark a message for extraction where it is defined; it is translated where it is used."""
+    return message
+
+
 def _select_locale() -> str:
     chosen: str | None = g.get("tracker_locale")
     if chosen:
@@ -43,9 +85,16 @@ def _select_locale() -> str:
     return DEFAULT_LANGUAGE
 
 
+def _page_language() -> dict[str, str]:
+    """`lang` and `dir` for a page's <html>, after the request's language."""
+    chosen = best(str(get_locale() or DEFAULT_LANGUAGE))
+    return {"lang": chosen, "dir": direction(chosen)}
+
+
 def init_app(app: Flask) -> None:
     Babel(
         app,
         locale_selector=_select_locale,
         default_translation_directories=str(TRANSLATIONS),
     )
+    app.context_processor(_page_language)

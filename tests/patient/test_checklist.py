@@ -259,8 +259,9 @@ def test_pages_word_a_midnight_deadline_as_the_end_of_the_day(session: Session) 
 
 
 def test_unknown_language_falls_back_to_english() -> None:
-    assert words_for("es-MX") is ENGLISH
+    assert words_for("fr") is ENGLISH
     assert words_for("") is ENGLISH
+    assert words_for("es-MX").code == "es"
     assert ENGLISH.span(timedelta(seconds=20)) == "less than a minute"
     assert ENGLISH.span(timedelta(days=1, hours=1, minutes=5)) == "1 day 1 hour"
 

@@ -78,8 +78,9 @@ def test_the_checklist_shows_translations_and_marks_english_fallbacks(
     assert f'<h3 class="entry-text" id="text-{walk}" lang="en">Walk a little</h3>' in html
     assert "Take the tablet" not in html and "Camine un poco" not in html  # unreviewed: unseen
     # Only that step is marked, with the English sentence it came from (the small pathway's
-    # one-line source, "test"); the page's own <html lang> follows its interface language.
-    marked = re.findall(r'<(?!html)\w+[^>]* lang="en">([^<]*)<', html)
+    # one-line source, "test"); the page's own <html lang> follows its interface language, and
+    # the language switch names each language in itself (<option lang="en">English</option>).
+    marked = re.findall(r'<(?!html|option)\w+[^>]* lang="en">([^<]*)<', html)
     assert set(marked) == {"Walk a little", "test"}
 
 
@@ -88,7 +89,7 @@ def test_an_english_reader_sees_english_unmarked(
 ) -> None:
     html = page_of(client, linked(session, version=version))
     assert "Take the tablet" in html and "Tome la pastilla" not in html
-    assert re.findall(r'<(?!html)\w+[^>]* lang="en">', html) == []
+    assert re.findall(r'<(?!html|option)\w+[^>]* lang="en">', html) == []
 
 
 def test_the_printed_plan_and_calendar_are_translated_too(

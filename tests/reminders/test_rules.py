@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tracker.reminders.rules import local_reading
+from tracker.reminders.wording import local_reading
 
 
 def test_a_reminder_reads_the_local_time() -> None:

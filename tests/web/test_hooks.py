@@ -4,6 +4,7 @@ dispatcher to the real webhook receiver, and every refusal leaving the database 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -187,6 +188,22 @@ def test_help_is_answered_with_the_care_teams_phone_even_without_consent(
     assert "Lakeside Surgery" in answer and TEAM_PHONE in answer
     (reply,) = [r for r in reminder_rows(engine, patient.enrollment_id) if r.purpose == REPLY]
     assert reply.status == "sent" and reply.recipient == _sent(patient.phone)
+
+
+def test_a_spanish_patients_texts_and_answers_are_in_spanish(
+    client: FlaskClient, engine: Engine, webhook: WebhookReceiver
+) -> None:
+    now = utcnow()
+    patient = texted_patient(engine, [("Fast", False)], now=now, language="es")
+    text_dispatcher(engine, webhook.url).run_until_idle(now + timedelta(seconds=1))
+    assert post_text(client, _message(patient.phone, "HELP")).status_code == 202
+    assert post_text(client, _message(patient.phone, "STOP")).status_code == 202
+    text_dispatcher(engine, webhook.url).run_until_idle(now + timedelta(seconds=2))
+    reminder, help_answer, stop_answer = texts_to(webhook.requests, _sent(patient.phone))
+    assert reminder.startswith("Fast") and "Hágalo antes de:" in reminder
+    assert not re.search(r"%\(|\{", reminder)
+    assert help_answer.startswith("Lakeside Surgery: llame al ") and TEAM_PHONE in help_answer
+    assert "Ya no recibirá más mensajes de Lakeside Surgery" in stop_answer
 
 
 def test_free_text_is_a_note_on_the_nurse_page(

@@ -32,7 +32,7 @@ from tracker.patient.reader import (
     status_at,
 )
 from tracker.patient.series import whole_series
-from tracker.patient.text import Words
+from tracker.patient.text import MESSAGES, Words
 
 DONE_SHOWN = 10  # the latest done or past items listed; the rest on the full list
 # What an item shows once an action on it went through (undo: whatever it is again).
@@ -195,22 +195,25 @@ def notice_after(
         return None
     state = access.enrollment.state
     if refused and state != "active":  # its items may be cancelled with it: the plan says
-        return Notice("error", words.get("cannot_change", reason=f"the plan is {state}"))
+        reason = words["refused_" + state] if "refused_" + state in MESSAGES else state
+        return Notice("error", words.get("cannot_change", reason=reason))
     entry = load_entry(db, access, item_id, now=now, words=words)
     if entry is None:
         return None
     if refused:
-        return Notice("error", words.get("cannot_change", reason=_refusal(entry)))
+        return Notice("error", words.get("cannot_change", reason=_refusal(entry, words)))
     if entry.status not in SHOWN_AFTER[action]:
         return None
     return Notice("success", words.get("saved_" + action, text=entry.text))
 
 
-def _refusal(entry: Entry) -> str:
+def _refusal(entry: Entry, words: Words) -> str:
     """Why an item of an active plan cannot change, as tracker.patient.ticking words it."""
     if entry.status == "upcoming":
-        return "this one has not started yet"
-    return f"this item is {entry.status.replace('_', ' ')}"
+        return words["refused_upcoming"]
+    key = "status_" + entry.status  # open and overdue items have no label of their own
+    label = words[key] if key in MESSAGES else entry.status.replace("_", " ")
+    return words.get("refused_item", status=label.lower())
 
 
 def _finished(row: ItemRow) -> datetime:

@@ -27,8 +27,8 @@ from tracker.care.item_reminders import NOT_ITEM_REMINDERS, REPLY, values
 from tracker.errors import InvalidInput, ReplayedMessage
 from tracker.models import ChecklistItem, Enrollment, InboundText, Patient, Reminder
 from tracker.patient import ticking
-from tracker.reminders.rules import text
 from tracker.reminders.texting import TEXT_CHANNEL
+from tracker.reminders.wording import text
 
 MAX_BODY = 1600  # ten SMS segments; gateways split longer messages anyway
 # What a reply means once trimmed and upper-cased; anything else is a note for the nurse.
@@ -197,7 +197,7 @@ def _consent(given: bool) -> Callable[[Session, InboundText, Patient, datetime, 
 def _help(
     session: Session, row: InboundText, patient: Patient, now: datetime, team: CareTeam
 ) -> str:
-    phone = team.phone or "the number on your printed plan"
+    phone = team.phone or text(patient.language, "reply.no_phone")
     answer = text(patient.language, "reply.help", team=team.name, phone=phone)
     return "help asked" + _reply(session, row, patient, now, answer)
 

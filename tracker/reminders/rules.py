@@ -24,6 +24,7 @@ from tracker.models import (
     Reminder,
     Step,
 )
+from tracker.reminders.wording import MESSAGES, local_reading, text
 
 WAITING = ("pending", "deferred")  # not yet handed to a channel
 FINAL = ("sent", "failed", "expired", "cancelled")
@@ -36,38 +37,6 @@ SETTLED_AS = {"missed": "expired"}
 ESCALATION_SENDS_FOR = ("pending", "not_done", "missed")
 
 R, Item = Reminder, ChecklistItem
-
-# Every message in one table per language; English is the fallback for any missing key.
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "subject.opens": "Reminder: {step}",
-        "subject.due_soon": "Due soon: {step}",
-        "subject.occurrence": "Reminder: {step}",
-        "subject.late": "Late reminder: {step}",
-        "subject.digest": "Today's other reminders",
-        "subject.reply": "Your care team",
-        "subject.moved": "Your procedure has moved",
-        "moved.body": "Your procedure has moved to {when}. Your plan is updated to the new time.",
-        "digest.header": (
-            "You have had {budget} texts today. Also on your checklist today "
-            "(open it with your personal link):"
-        ),
-        "reply.help": (
-            "{team}: call {phone}. Reply DONE when you have done what our last text asked, "
-            "STOP to stop texts, START to have them again."
-        ),
-        "reply.stop": "You will get no more texts from {team}. Reply START to have them again.",
-        "reply.start": "Texts from {team} are on again. Reply STOP to stop them, HELP for help.",
-        "body": "{step}\n\nPlease do this by {due}.",
-        "late": "This reminder is late: it was meant to reach you at {planned}.",
-        "link": "Open your checklist with the personal link your care team gave you: {base}",
-        "escalation.subject": "Not done: {step} ({patient}, {mrn})",
-        "escalation.body": (
-            "{patient} ({mrn}) has not ticked a critical step, due by {due}:\n\n{step}\n\n"
-            "Please contact the patient. Dashboard: {base}/nurse/"
-        ),
-    }
-}
 
 
 @dataclass(frozen=True)
@@ -234,21 +203,6 @@ def _clock(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def text(language: str, key: str, **values: Any) -> str:
-    """A message string in the patient's language (English when there is no translation)."""
-    table = TEXTS.get(language.split("-")[0], {})
-    return (table.get(key) or TEXTS["en"][key]).format(**values)
-
-
-def local_reading(moment: datetime, zone: str) -> str:
-    """An instant as the patient reads it: 'Monday 08 March 2027, 07:00 EST'; a deadline at
-    local midnight is the end of the day before ('the end of Sunday 07 March 2027')."""
-    local = moment.astimezone(localtime.zone(zone))
-    if local.time() == time(0, 0):
-        return f"the end of {local - timedelta(days=1):%A %d %B %Y}"
-    return f"{local:%A %d %B %Y, %H:%M} {local.tzname()}"
-
-
 def compose(due: Due, decision: Decision, *, base_url: str) -> tuple[str, str, str]:
     """(subject, body, link text) for a reminder, in the patient's language and local time."""
     lang = due.language or "en"
@@ -257,21 +211,21 @@ def compose(due: Due, decision: Decision, *, base_url: str) -> tuple[str, str, s
             step=due.step,
             patient=due.patient,
             mrn=due.mrn,
-            due=local_reading(due.due_at, due.timezone),
+            due=local_reading(due.due_at, due.timezone),  # the care team reads English
             base_url=base_url,
         )
         return subject, body, ""
     if due.purpose == MOVED and due.procedure_start is not None:
-        when = local_reading(due.procedure_start, due.timezone)
+        when = local_reading(due.procedure_start, due.timezone, lang)
         body = text(lang, "moved.body", when=when)
         return text(lang, "subject.moved"), body, text(lang, "link", base=base_url.rstrip("/"))
     if due.message is not None:  # a digest or a reply carries its own words
         return text(lang, f"subject.{due.purpose}"), due.message, ""
     key = "subject.late" if decision.late else f"subject.{due.purpose}"
-    subject = text(lang, key if key in TEXTS["en"] else "subject.opens", step=due.step)
-    body = text(lang, "body", step=due.step, due=local_reading(due.due_at, due.timezone))
+    subject = text(lang, key if key in MESSAGES else "subject.opens", step=due.step)
+    body = text(lang, "body", step=due.step, due=local_reading(due.due_at, due.timezone, lang))
     if decision.late:
-        planned = local_reading(due.send_at, due.timezone)
+        planned = local_reading(due.send_at, due.timezone, lang)
         body = f"{text(lang, 'late', planned=planned)}\n\n{body}"
     # The patient's token is stored only as a hash, so the message cannot carry their link.
     link = text(lang, "link", base=base_url.rstrip("/"))

@@ -26,7 +26,8 @@ from tracker import localtime
 from tracker.care.consent import consent_given
 from tracker.care.item_reminders import DIGEST, ESCALATION, MOVED, REPLY, WAITING, values
 from tracker.models import ChecklistItem, Enrollment, Patient, Reminder
-from tracker.reminders.rules import Due, text
+from tracker.reminders.rules import Due
+from tracker.reminders.wording import text
 
 TEXT_CHANNEL = "webhook"  # the reminders' channel that reaches the SMS gateway
 NO_CONSENT = "no consent to text messages"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
@@ -81,7 +82,11 @@ def edit_step(slug: str, number: int, step_id: int) -> str | Response | tuple[st
                 user_id=_user_id(),
                 now=utcnow(),
             )
-            return done(found, f"Step {_position(found, step)} saved.", anchor=f"step-{step_id}")
+            return done(
+                found,
+                gettext("Step %(n)s saved.", n=_position(found, step)),
+                anchor=f"step-{step_id}",
+            )
         except errors.InvalidStep as error:
             _undo()
             form.add_error(error.field, error.message)
@@ -104,7 +109,7 @@ def add_step(slug: str, number: int) -> Response | tuple[str, int]:
                 user_id=_user_id(),
                 now=utcnow(),
             )
-            return done(found, "Step added.", anchor=f"step-{step.id}")
+            return done(found, gettext("Step added."), anchor=f"step-{step.id}")
         except errors.InvalidStep as error:
             _undo()
             form.add_error(error.field, error.message)
@@ -122,7 +127,7 @@ def remove_step(slug: str, number: int, step_id: int) -> Response:
         review.remove_step(session=get_session(), step=step, user_id=_user_id(), now=utcnow())
     except errors.VersionFrozen as error:
         _conflict(error)
-    return done(found, f"Step {position} removed.")
+    return done(found, gettext("Step %(n)s removed.", n=position))
 
 
 @bp.post("/pathways/<slug>/v<int:number>/steps/<int:step_id>/split/<int:index>")
@@ -139,7 +144,9 @@ def split_step(slug: str, number: int, step_id: int, index: int) -> Response:
     except errors.VersionFrozen as error:
         _conflict(error)
     return done(
-        found, "Merged instruction split into a step of its own.", anchor=f"step-{separate.id}"
+        found,
+        gettext("Merged instruction split into a step of its own."),
+        anchor=f"step-{separate.id}",
     )
 
 
@@ -150,7 +157,10 @@ def retire(slug: str, number: int) -> Response:
         review.retire(session=get_session(), version=found, user_id=_user_id(), now=utcnow())
     except errors.VersionFrozen as error:
         _conflict(error)
-    return done(found, f"v{number} retired: no new enrollments; existing ones keep it.")
+    return done(
+        found,
+        gettext("v%(n)s retired: no new enrollments; existing ones keep it.", n=number),
+    )
 
 
 @bp.post("/pathways/<slug>/draft")
@@ -168,7 +178,10 @@ def start_draft(slug: str) -> Response:
         _undo()
         flash(str(error), "error")
         return redirect(url_for("admin.index"), SEE_OTHER)
-    return done(draft, f"v{draft.number} started as a draft copy: edit it, then publish.")
+    return done(
+        draft,
+        gettext("v%(n)s started as a draft copy: edit it, then publish.", n=draft.number),
+    )
 
 
 def highlight(sentence: str, evidence: str) -> Markup:

@@ -7,10 +7,12 @@ from http import HTTPStatus
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from tracker import accounts, auth
 from tracker.db import get_session
+from tracker.i18n import N_
 from tracker.web import sign_in_limits
 from tracker.web.forms import SignInForm
 
@@ -19,8 +21,8 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 # Only failed attempts count, so a ward of nurses behind one address can all sign in at
 # shift change.
 RETRY_AFTER_SECONDS = 60
-WRONG_CREDENTIALS = "Wrong email or password."
-TOO_MANY_ATTEMPTS = "Too many sign-in attempts. Wait a minute and try again."
+WRONG_CREDENTIALS = N_("Wrong email or password.")
+TOO_MANY_ATTEMPTS = N_("Too many sign-in attempts. Wait a minute and try again.")
 
 
 def _landing() -> str:
@@ -50,7 +52,7 @@ def sign_in() -> ResponseReturnValue:
         session=session, email=form.email.data, password=form.password.data
     )
     if user is None:
-        return _page(form, HTTPStatus.UNAUTHORIZED, WRONG_CREDENTIALS)
+        return _page(form, HTTPStatus.UNAUTHORIZED, gettext(WRONG_CREDENTIALS))
     session.commit()  # keeps a password hash that authenticate upgraded
     sign_in_limits.refund(held)
     auth.sign_in_user(user=user)
@@ -62,11 +64,11 @@ def sign_in() -> ResponseReturnValue:
 @bp.post("/sign-out")
 def sign_out() -> Response:
     auth.sign_out_user()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.sign_in"))
 
 
 def _too_many_attempts() -> ResponseReturnValue:
     """The sign-in form again (keeping the email), with the reason and when to retry."""
-    html, status = _page(SignInForm(), HTTPStatus.TOO_MANY_REQUESTS, TOO_MANY_ATTEMPTS)
+    html, status = _page(SignInForm(), HTTPStatus.TOO_MANY_REQUESTS, gettext(TOO_MANY_ATTEMPTS))
     return html, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}

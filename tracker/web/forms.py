@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -17,10 +18,10 @@ class SignInForm(FlaskForm):
     """Email and password; whether they match an account is `accounts.authenticate`'s call."""
 
     email = EmailField(
-        "Email",
+        lazy_gettext("Email"),
         validators=[DataRequired("Enter your email address."), Length(max=MAX_EMAIL_LENGTH)],
     )
     password = PasswordField(
-        "Password",
+        lazy_gettext("Password"),
         validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)],
     )

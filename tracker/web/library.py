@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 from wtforms import Form, StringField
 from wtforms.validators import Length
@@ -24,7 +25,7 @@ def home() -> Response:
 class LibrarySearch(Form):  # type: ignore[misc]
     """The library's search box (?q=): name, title, slug or code."""
 
-    q = StringField("Search pathways", validators=[Length(max=MAX_SEARCH)])
+    q = StringField(lazy_gettext("Search pathways"), validators=[Length(max=MAX_SEARCH)])
 
 
 @bp.get("/pathways/")

@@ -29,10 +29,12 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from sqlalchemy import Connection
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from tracker import i18n
 from tracker.clock import utcnow
 from tracker.db import get_connection, get_session
 from tracker.errors import InvalidInput, ItemNotFound
@@ -47,7 +49,7 @@ from tracker.patient.links import (
 from tracker.patient.page import SECTION_OF, Notice, load_entry, load_page, notice_after
 from tracker.patient.printed_plan import printable
 from tracker.patient.reader import Entry
-from tracker.patient.text import ENGLISH, Words, words_for
+from tracker.patient.text import Words, words_for
 from tracker.patient.ticking import ACTIONS, act
 from tracker.web.patient_access import (
     DOB_ATTEMPTS,
@@ -87,6 +89,11 @@ def _link_url(endpoint: str, token: str, **values: Any) -> str:
     return _public(url_for(endpoint, token=token, **values))
 
 
+def _words(access: LinkAccess) -> Words:
+    """The patient's language for the rest of this request: the page's `_()` and its Words."""
+    return words_for(i18n.use(access.patient.language))
+
+
 # --- the checklist ---------------------------------------------------------------------------
 
 
@@ -94,7 +101,7 @@ def _link_url(endpoint: str, token: str, **values: Any) -> str:
 def checklist(token: str) -> Response:
     connection = get_connection()  # the page only reads: no session needed
     access = open_or_refuse(token, connection)
-    words = words_for(access.patient.language)
+    words = _words(access)
     if needs_dob(access, connection):
         return _render(
             "patient/dob.html",
@@ -119,6 +126,7 @@ def checklist(token: str) -> Response:
         csrf=link_form_token(access, "items"),
         webcal="" if current_app.config.get("PATIENT_DOB_CHECK") else _webcal(feed),
         notice=_notice(connection, access, now=now, words=words),
+        languages=i18n.NAMES,
     )
 
 
@@ -156,7 +164,7 @@ def _webcal(url: str) -> str:
 def confirm(token: str) -> BaseResponse:
     """Check the date of birth typed in; remember a match on this device."""
     access = open_or_refuse(token)
-    words = words_for(access.patient.language)
+    words = _words(access)
     check_form(access, "dob")
     values = BirthDateForm(request.form).typed()
     key = "dob:" + hash_token(token)
@@ -206,7 +214,7 @@ def item(token: str, item_id: int) -> ResponseReturnValue:
     if needs_dob(access):
         return redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
     check_form(access, "items")
-    words = words_for(access.patient.language)
+    words = _words(access)
     form = ItemActionForm(request.form)
     if not form.validate():
         abort(HTTPStatus.BAD_REQUEST)
@@ -277,7 +285,7 @@ def calendar(token: str) -> Response:
     access = open_or_refuse(token)
     if needs_dob(access):
         abort(HTTPStatus.FORBIDDEN)
-    words = words_for(access.patient.language)
+    words = _words(access)
     feed = build_feed(
         get_session(),
         access,
@@ -297,7 +305,7 @@ def print_plan(token: str) -> ResponseReturnValue:
     access = open_or_refuse(token)
     if needs_dob(access):
         return redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
-    words = words_for(access.patient.language)
+    words = _words(access)
     now = utcnow()
     zone = ZoneInfo(access.enrollment.timezone)
     url = _link_url("patient.checklist", token)
@@ -323,7 +331,7 @@ def _error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or HTTPStatus.INTERNAL_SERVER_ERROR
     if _wants_json():
         return private(make_response(jsonify({"ok": False, "message": error.name}), code))
-    words: Words = ENGLISH
+    words = words_for(str(get_locale()))  # the patient's, once their link opened
     title, body = MESSAGES.get(code, ("problem_title", "problem_body"))
     token = (request.view_args or {}).get("token")
     back = url_for("patient.checklist", token=token) if token and code not in MESSAGES else ""

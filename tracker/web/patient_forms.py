@@ -11,6 +11,7 @@ from __future__ import annotations
 from wtforms import Form, StringField
 from wtforms.validators import AnyOf
 
+from tracker import i18n
 from tracker.patient.check_ins import ANSWERS
 from tracker.patient.ticking import ACTIONS
 
@@ -39,3 +40,9 @@ class CheckInForm(Form):
 
     answer = StringField(validators=[AnyOf(ANSWERS)])
     note = StringField(default="")
+
+
+class LanguageForm(Form):
+    """The language the patient reads their page in, from the supported list."""
+
+    language = StringField(validators=[AnyOf(i18n.SUPPORTED)])

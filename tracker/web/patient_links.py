@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from markupsafe import Markup
 
 from tracker import auth
@@ -105,7 +106,7 @@ def issue(enrollment_id: int) -> ResponseReturnValue:
         )
     except InvalidInput as error:
         db.rollback()
-        flash(f"No link made: {error.message}.", "error")
+        flash(gettext("No link made: %(reason)s.", reason=error.message), "error")
         return redirect(_patient_page(enrollment), HTTPStatus.SEE_OTHER)
     db.commit()
     return _sheet(link, token=token)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -25,7 +26,9 @@ require_admin_for_blueprint(bp)
 
 
 class PublishForm(FlaskForm):  # type: ignore[misc]
-    allow_unreviewed = BooleanField("Publish the steps still marked for review as they are")
+    allow_unreviewed = BooleanField(
+        lazy_gettext("Publish the steps still marked for review as they are")
+    )
 
 
 @bp.route("/pathways/<slug>/v<int:number>/publish", methods=["GET", "POST"])
@@ -63,7 +66,10 @@ def publish(slug: str, number: int) -> Response | tuple[str, int]:
                 session.rollback()
                 flash(str(error), "error")
                 return redirect(home, HTTPStatus.SEE_OTHER)
-            return done(found, f"v{number} published: new enrollments use it from now on.")
+            return done(
+                found,
+                gettext("v%(n)s published: new enrollments use it from now on.", n=number),
+            )
     elif form.is_submitted():
         status = HTTPStatus.BAD_REQUEST  # the form's token was missing or stale
     current = pathways.published_version(session, pathway)

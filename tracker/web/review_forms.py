@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -47,8 +48,8 @@ from tracker.reading.steps import ASKS
 from tracker.reading.timing import KINDS, Recurrence, RelTime
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-BAD_CLOCK = "Enter a time as HH:MM, 00:00–23:59."
-NOT_WHOLE = "Enter a whole number, like 0, 2 or -7."
+BAD_CLOCK = lazy_gettext("Enter a time as HH:MM, 00:00–23:59.")
+NOT_WHOLE = lazy_gettext("Enter a whole number, like 0, 2 or -7.")
 CLOCK_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
 ANCHORS = (SelectChoice("start", "procedure start"), SelectChoice("end", "procedure end"))
 ASKS_CHOICES = (
@@ -73,14 +74,19 @@ OPTIONAL = (*CHECKBOXES, "rule")  # the rule field is newer than some saved edit
 def _between(low: int, high: int, what: str) -> Any:
     def check(_form: Form, field: Field) -> None:
         if field.data is not None and not low <= field.data <= high:
-            raise ValidationError(f"{what.capitalize()} must be between {low} and {high}.")
+            raise ValidationError(
+                gettext("%(what)s must be between %(low)s and %(high)s.")
+                % {"what": what.capitalize(), "low": low, "high": high}
+            )
 
     return check
 
 
 def _plain_text(_form: Form, field: Field) -> None:
     if field.data and CONTROL_CHARACTERS.search(field.data):
-        raise ValidationError("Remove the control characters (only line breaks are allowed).")
+        raise ValidationError(
+            gettext("Remove the control characters (only line breaks are allowed).")
+        )
 
 
 def _whole(label: str, low: int, high: int, what: str) -> IntegerField:
@@ -97,17 +103,17 @@ class PointForm(Form):
     days = _whole("Days", -MAX_DAYS, MAX_DAYS, "days")
     minutes = _whole("Minutes", -MAX_MINUTES, MAX_MINUTES, "minutes")
     anchor = SelectField(
-        "From when",
+        lazy_gettext("From when"),
         choices=ANCHORS,
         validate_choice=False,
         validators=[AnyOf([a.value for a in ANCHORS], "Choose the procedure start or its end.")],
     )
     clock = StringField(
-        "Clock time (HH:MM)",
+        lazy_gettext("Clock time (HH:MM)"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[Optional(), Regexp(CLOCK_PATTERN, message=BAD_CLOCK)],
     )
-    reminder_hour = BooleanField("Or at the reminder hour")
+    reminder_hour = BooleanField(lazy_gettext("Or at the reminder hour"))
 
     def validate_reminder_hour(self, field: Field) -> None:
         if field.data and self.clock.data:
@@ -137,7 +143,7 @@ class StepForm(FlaskForm):
     """Everything an admin sets on a step; unchecked options skip their own sub-fields."""
 
     text = TextAreaField(
-        "Instruction",
+        lazy_gettext("Instruction"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
             DataRequired("Enter the instruction."),
@@ -146,39 +152,41 @@ class StepForm(FlaskForm):
         ],
     )
     section = SelectField(
-        "Section",
+        lazy_gettext("Section"),
         choices=[SelectChoice(s, s.capitalize()) for s in SECTIONS],
         validate_choice=False,
         validators=[AnyOf(SECTIONS, "Choose one of the listed sections.")],
     )
     kind = SelectField(
-        "Kind",
+        lazy_gettext("Kind"),
         choices=[SelectChoice(k, k.capitalize()) for k in KINDS],
         validate_choice=False,
         validators=[AnyOf(KINDS, "Choose one of the listed kinds.")],
     )
     asks = SelectField(
-        "Asks the patient to",
+        lazy_gettext("Asks the patient to"),
         choices=ASKS_CHOICES,
         validate_choice=False,
         validators=[AnyOf(ASKS, "Choose what the step asks of the patient.")],
     )
-    critical = BooleanField("Critical (reminders ignore quiet hours)")
-    conditional = BooleanField("Conditional (the nurse confirms it at enrollment)")
+    critical = BooleanField(lazy_gettext("Critical (reminders ignore quiet hours)"))
+    conditional = BooleanField(lazy_gettext("Conditional (the nurse confirms it at enrollment)"))
     opens = FormField(PointForm, "Opens")
     due = FormField(PointForm, "Due")
-    has_expiry = BooleanField("Expires (no reminders after this)")
+    has_expiry = BooleanField(lazy_gettext("Expires (no reminders after this)"))
     expires = FormField(PointForm, "Expires")
     repeat = SelectField(
-        "Repeats",
+        lazy_gettext("Repeats"),
         choices=REPEAT_CHOICES,
         validate_choice=False,
         validators=[AnyOf([r.value for r in REPEAT_CHOICES], "Choose how the step repeats.")],
     )
-    count = IntegerField("How many, or minutes between", invalid_value_message=NOT_WHOLE)
-    while_awake = BooleanField("Only while awake")
+    count = IntegerField(
+        lazy_gettext("How many, or minutes between"), invalid_value_message=NOT_WHOLE
+    )
+    while_awake = BooleanField(lazy_gettext("Only while awake"))
     rule = StringField(
-        "Rule",
+        lazy_gettext("Rule"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
     until = FormField(PointForm, "Repeats until")

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from wtforms.fields.choices import SelectChoice
 
 from tracker import auth, errors
@@ -121,7 +122,10 @@ def enroll(patient_id: int) -> ResponseReturnValue:
         form.add_invalid(error)
         return page(UNPROCESSABLE)
     session.commit()
-    flash(f"{person.name} is enrolled on {version.title}.", "success")
+    flash(
+        gettext("%(name)s is enrolled on %(title)s.", name=person.name, title=version.title),
+        "success",
+    )
     return redirect(url_for("nurse.patient", patient_id=person.id, enrollment=created.id))
 
 

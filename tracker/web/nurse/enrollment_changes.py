@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
 
 from tracker import auth, errors
 from tracker.care import enrollment, rescheduling
@@ -163,9 +164,14 @@ def reschedule_confirm(enrollment_id: int) -> ResponseReturnValue:
         return _preview_page(row, person, form, diff, UNPROCESSABLE)
     session.commit()
     moved = sum(change.item_id is not None for change in diff.changes)
+    when = local_text(diff.new_start, ZoneInfo(row.timezone))
     flash(
-        f"Procedure moved to {local_text(diff.new_start, ZoneInfo(row.timezone))}; "
-        f"{moved} item{'s' if moved != 1 else ''} moved.",
+        ngettext(
+            "Procedure moved to %(when)s; %(num)d item moved.",
+            "Procedure moved to %(when)s; %(num)d items moved.",
+            moved,
+            when=when,
+        ),
         "success",
     )
     return redirect(url_for("nurse.patient", patient_id=person.id, enrollment=row.id))
@@ -192,7 +198,10 @@ def finish(enrollment_id: int, action: str) -> ResponseReturnValue:
                 )
                 session.commit()
                 flash(
-                    f"Enrollment {'cancelled' if action == 'cancel' else 'completed'}.", "success"
+                    gettext("Enrollment cancelled.")
+                    if action == "cancel"
+                    else gettext("Enrollment completed."),
+                    "success",
                 )
                 return redirect(url_for("nurse.patient", patient_id=person.id, enrollment=row.id))
             except errors.InvalidInput as error:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import BadRequest
 from wtforms import BooleanField, Form, SelectField, StringField
@@ -204,7 +205,7 @@ class SearchForm(QueryForm):
     """The patient register's search box (the input's maxlength keeps browsers within it)."""
 
     q = TextField(
-        "Search by name or MRN",
+        lazy_gettext("Search by name or MRN"),
         validators=[ours(lambda v: len(v or "") <= MAX_SEARCH_LENGTH, "is too long")],
     )
     page = page_field()
@@ -234,9 +235,13 @@ class ItemForm(NurseForm):
 class FinishForm(NurseForm):
     """Cancel or complete an enrollment: the box must be ticked."""
 
-    confirm = YesField("Yes, I mean it")
+    confirm = YesField(lazy_gettext("Yes, I mean it"))
     action = "cancel"  # set by the view: which of the two this page does
 
     def validate_confirm(self, field: Field) -> None:
         if not field.data:
-            raise ValidationError(f"Tick the box to {self.action} this enrollment.")
+            message = {
+                "cancel": gettext("Tick the box to cancel this enrollment."),
+                "complete": gettext("Tick the box to complete this enrollment."),
+            }
+            raise ValidationError(message.get(self.action, message["cancel"]))

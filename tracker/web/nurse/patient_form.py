@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from wtforms import Form, SelectField, SelectMultipleField
 from wtforms.fields import Field
 from wtforms.fields.choices import SelectChoice
@@ -49,7 +50,7 @@ def _birth_date(form: Form, field: Field) -> None:
 def _hour(form: Form, field: Field) -> None:
     text = (field.data or "").strip()
     if not (text.isascii() and text.isdigit() and len(text) <= 2 and int(text) <= 23):
-        raise ValidationError("The reminder hour must be a whole hour from 0 to 23.")
+        raise ValidationError(gettext("The reminder hour must be a whole hour from 0 to 23."))
 
 
 # Languages a nurse picks from (the most spoken at home in the US after English); a page or
@@ -72,22 +73,36 @@ LANGUAGE_CHOICES = (
 class PatientForm(NurseForm):
     """Registering a patient: each field checked by the service's own rules."""
 
-    mrn = TextField("Medical record number (MRN)", validators=[_service_check("mrn")])
-    name = TextField("Full name", validators=[_service_check("name")])
-    birth_date = TextField("Date of birth", widget=DateInput(), validators=[_birth_date])
-    email = TextField("Email", widget=EmailInput(), validators=[_service_check("email")])
-    phone = TextField("Phone", widget=TelInput(), validators=[_service_check("phone")])
+    mrn = TextField(lazy_gettext("Medical record number (MRN)"), validators=[_service_check("mrn")])
+    name = TextField(lazy_gettext("Full name"), validators=[_service_check("name")])
+    birth_date = TextField(
+        lazy_gettext("Date of birth"), widget=DateInput(), validators=[_birth_date]
+    )
+    email = TextField(
+        lazy_gettext("Email"), widget=EmailInput(), validators=[_service_check("email")]
+    )
+    phone = TextField(
+        lazy_gettext("Phone"), widget=TelInput(), validators=[_service_check("phone")]
+    )
     # Blank means the installation's default zone.
-    timezone = TextField("Time zone", validators=[_service_check("timezone", blank_ok=True)])
-    reminder_hour = TextField("Reminder hour", widget=NumberInput(), validators=[_hour])
+    timezone = TextField(
+        lazy_gettext("Time zone"), validators=[_service_check("timezone", blank_ok=True)]
+    )
+    reminder_hour = TextField(
+        lazy_gettext("Reminder hour"), widget=NumberInput(), validators=[_hour]
+    )
     quiet_start = TextField(
-        "Quiet hours start", widget=TimeInput(), validators=[_service_check("quiet_start")]
+        lazy_gettext("Quiet hours start"),
+        widget=TimeInput(),
+        validators=[_service_check("quiet_start")],
     )
     quiet_end = TextField(
-        "Quiet hours end", widget=TimeInput(), validators=[_service_check("quiet_end")]
+        lazy_gettext("Quiet hours end"),
+        widget=TimeInput(),
+        validators=[_service_check("quiet_end")],
     )
     channels = SelectMultipleField(
-        "Reminder channels",
+        lazy_gettext("Reminder channels"),
         choices=[
             SelectChoice("email", "Email"),
             SelectChoice("webhook", "Webhook (text message gateway)"),
@@ -96,7 +111,7 @@ class PatientForm(NurseForm):
         validators=[ours(lambda v: set(v or ()) <= set(patients.CHANNELS), "has an unknown name")],
     )
     language = SelectField(
-        "Language",
+        lazy_gettext("Language"),
         choices=[SelectChoice(code, name) for code, name in LANGUAGE_CHOICES],
         default="en",
         validate_choice=False,  # the service's own check says what is wrong

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
 from tracker import auth, errors
 from tracker.care import enrollment, patients
@@ -64,7 +65,10 @@ def new_patient() -> ResponseReturnValue:
                 **form.values(),
             )
             session.commit()
-            flash(f"Registered {patient.name} (MRN {patient.mrn}).", "success")
+            flash(
+                gettext("Registered %(name)s (MRN %(mrn)s).", name=patient.name, mrn=patient.mrn),
+                "success",
+            )
             return redirect(url_for("nurse.patient", patient_id=patient.id))
         except errors.InvalidInput as error:
             session.rollback()
@@ -133,8 +137,12 @@ def item(item_id: int) -> ResponseReturnValue:
             parent.patient_id, item_errors={item_id: error.message}, enrollment_id=parent.id
         ), UNPROCESSABLE
     session.commit()
-    words = {"done": "marked done", "not_done": "marked not done", "reopen": "reopened"}
-    flash(f"Item {words[action]}.", "success")
+    said = {
+        "done": gettext("Item marked done."),
+        "not_done": gettext("Item marked not done."),
+        "reopen": gettext("Item reopened."),
+    }
+    flash(said[action], "success")
     target = url_for("nurse.patient", patient_id=parent.patient_id, enrollment=parent.id)
     return redirect(f"{target}#item-{item_id}")
 
@@ -155,7 +163,13 @@ def consent(patient_id: int) -> ResponseReturnValue:
                 now=utcnow(),
             )
             session.commit()
-            flash(f"Consent to text messages {form.given.data}.", "success")
+            given = form.given.data == "given"
+            flash(
+                gettext("Consent to text messages given.")
+                if given
+                else gettext("Consent to text messages withdrawn."),
+                "success",
+            )
             return redirect(url_for("nurse.patient", patient_id=patient.id) + "#texts")
         except errors.InvalidInput as error:
             session.rollback()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext, lazy_gettext
 from sqlmodel import Session
 from wtforms import SelectField
 from wtforms.fields import Field
@@ -28,13 +29,13 @@ class ConsentForm(NurseForm):
     """A change of consent to text messages: how the patient said it, and what they said."""
 
     method = SelectField(
-        "How the patient told you",
+        lazy_gettext("How the patient told you"),
         choices=[SelectChoice("", "Choose…")]
         + [SelectChoice(m, m.capitalize()) for m in STAFF_METHODS],
         validate_choice=False,
     )
     given = SelectField(
-        "Text messages",
+        lazy_gettext("Text messages"),
         choices=[
             SelectChoice("", "Choose…"),
             SelectChoice("given", "Consent given"),
@@ -45,11 +46,11 @@ class ConsentForm(NurseForm):
 
     def validate_method(self, field: Field) -> None:
         if field.data not in STAFF_METHODS:
-            raise ValidationError("Choose how the patient gave or withdrew consent.")
+            raise ValidationError(gettext("Choose how the patient gave or withdrew consent."))
 
     def validate_given(self, field: Field) -> None:
         if field.data not in CHOICES:
-            raise ValidationError("Choose whether consent is given or withdrawn.")
+            raise ValidationError(gettext("Choose whether consent is given or withdrawn."))
 
 
 @dataclass(frozen=True)

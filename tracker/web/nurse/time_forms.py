@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext, lazy_gettext
 from wtforms import RadioField, SelectMultipleField
 from wtforms.fields import Field
 from wtforms.fields.choices import SelectChoice
@@ -48,14 +49,18 @@ def _date(_form: Any, field: Field) -> None:
         date.fromisoformat((field.data or "").strip())
     except ValueError:
         typed = (field.data or "").strip()
-        message = "Enter the date like 2027-03-15." if typed else "Enter the date."
+        message = (
+            gettext("Enter the date like 2027-03-15.") if typed else gettext("Enter the date.")
+        )
         raise ValidationError(message) from None
 
 
 def _clock(_form: Any, field: Field) -> None:
     typed = (field.data or "").strip()
     if _CLOCK.fullmatch(typed) is None:
-        raise ValidationError("Enter the time like 08:30." if typed else "Enter the time.")
+        raise ValidationError(
+            gettext("Enter the time like 08:30.") if typed else gettext("Enter the time.")
+        )
 
 
 def _fold(value: Any) -> bool:
@@ -68,9 +73,11 @@ class StartForm(NurseForm):
     GROUPS = (START,)
     PLACES = {"fold": START}
 
-    date = TextField("Date", widget=DateInput(), validators=[_date])
-    time = TextField("Time", widget=TimeInput(), validators=[_clock])
-    allow_past = YesField("The procedure time is in the past and I want to record it anyway")
+    date = TextField(lazy_gettext("Date"), widget=DateInput(), validators=[_date])
+    time = TextField(lazy_gettext("Time"), widget=TimeInput(), validators=[_clock])
+    allow_past = YesField(
+        lazy_gettext("The procedure time is in the past and I want to record it anyway")
+    )
     # Offered only after a gap was found: local ISO value -> label.
     dst_choice = RadioField(choices=[], validate_choice=False)
     fold = RadioField(choices=[], validate_choice=False, validators=[ours(_fold, "must be 0 or 1")])
@@ -141,11 +148,11 @@ class EnrollForm(StartForm):
 
     PLACES = {"fold": START, "conditional": "confirm"}
 
-    timezone = TextField("Time zone of the procedure", validators=[_zone_or_blank])
+    timezone = TextField(lazy_gettext("Time zone of the procedure"), validators=[_zone_or_blank])
     nurse = id_select("Responsible nurse")
     # Ticked conditional steps (choices set by the view: the version's conditional steps).
     confirm = SelectMultipleField(
-        "Conditional steps",
+        lazy_gettext("Conditional steps"),
         choices=[],
         validate_choice=False,
         validators=[ours(are_ids, "must be step ids")],
@@ -153,12 +160,12 @@ class EnrollForm(StartForm):
 
     # Why a critical conditional step was unticked (required then; kept in the history).
     drop_reason = TextField(
-        "Why drop a critical step?",
+        lazy_gettext("Why drop a critical step?"),
         validators=[ours(lambda v: len(v or "") <= MAX_REASON, "is too long")],
     )
     # What to do with items that would start out late (asked only when there are some).
     late = RadioField(
-        "Items that would start late",
+        lazy_gettext("Items that would start late"),
         choices=[
             SelectChoice("catch_up", "Give them until the time shown"),
             SelectChoice("keep", "Keep their dates: they start late"),
@@ -169,7 +176,7 @@ class EnrollForm(StartForm):
 
     def validate_nurse(self, field: Field) -> None:
         if field.data and field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError("Choose a nurse from the list.")
+            raise ValidationError(gettext("Choose a nurse from the list."))
 
     def validate_confirm(self, field: Field) -> None:
         offered = {choice.value for choice in field.choices}

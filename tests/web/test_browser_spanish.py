@@ -1,0 +1,177 @@
+"""A Spanish-speaking patient's journey in Chromium on a phone, on the seed pathway: the page,
+ticking, the inbox, the calendar file and the printed plan in Spanish (step texts stay as the
+pathway wrote them), axe on each page; the language switch; and a right-to-left layout."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from flask import Flask
+from sqlmodel import Session, select
+
+from tests.browser_helpers import (  # noqa: F401
+    LiveServer,
+    live_server_fixture,
+    page_fixture,
+)
+from tests.enrollment_helpers import enroll_patient, make_patient, published_seed_version
+from tests.web.test_browser_patient import PHONE, assert_no_axe_violations
+from tracker.clock import utcnow
+from tracker.db import get_engine, session_scope
+from tracker.models import AuditEvent, Patient
+from tracker.patient.links import issue_link
+from tracker.reminders.channels import build_channels
+from tracker.reminders.dispatch import Dispatcher
+from tracker.reminders.dispatch_settings import Settings
+
+SPANISH_DAY = re.compile(
+    r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d{1,2} de "
+    r"(enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)"
+)
+STATIC = Path(__file__).resolve().parents[2] / "static"
+PHYSICAL = re.compile(
+    r"(margin|padding|border)-(left|right)\b|(?<![\w-])(left|right)\s*:|text-align:\s*(left|right)"
+)
+
+
+@pytest.fixture
+def journey() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def live_setup(journey: dict[str, Any]) -> Any:
+    def setup(app: Flask) -> None:
+        now = utcnow()
+        zone = ZoneInfo("America/New_York")
+        start = (now + timedelta(days=3)).astimezone(zone).replace(tzinfo=None)
+        start = start.replace(hour=8, minute=0, second=0, microsecond=0)
+        engine = get_engine(app)
+        with session_scope(engine) as session:
+            version = published_seed_version(session, now=now)
+            patient = make_patient(session, language="es", now=now)
+            enrollment = enroll_patient(
+                session, patient=patient, version=version, start=start, now=now
+            )
+            _, token = issue_link(session=session, enrollment=enrollment, now=now, actor="t")
+            session.commit()
+            journey.update(token=token, patient_id=patient.id)
+        # The reminders already due go out (to the inbox; email to the log), worded in Spanish.
+        channels = build_channels(smtp_url="", webhook_url="", sender="care@example.org")
+        Dispatcher(engine, channels=channels, settings=Settings(), fault="").run_until_idle(now)
+
+    return setup
+
+
+def test_spanish_patient_journey(
+    live_server: LiveServer, page: Any, journey: dict[str, Any]
+) -> None:
+    page.set_viewport_size(PHONE)
+    url = live_server.path(f"/p/{journey['token']}")
+    page.goto(url)
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.title() == "Su plan de cuidados"
+    assert page.locator("h2", has_text="Su procedimiento").is_visible()
+    assert page.locator("h2", has_text="Para hacer ahora").is_visible()
+    assert page.locator("h2", has_text="Añadir a su calendario").is_visible()
+    procedure = page.locator("section[aria-labelledby=h-procedure]").inner_text()
+    assert SPANISH_DAY.search(procedure) and " a las 08:00" in procedure, procedure
+    assert "Será dentro de 2 días" in procedure or "Será dentro de 3 días" in procedure
+    assert_no_axe_violations(page, "checklist in Spanish")
+
+    # Tick the first item to do now: it changes in place and says so in Spanish.
+    first = page.locator('ul[data-section="now"] li.entry').first
+    text = first.locator(".entry-text").inner_text()
+    first.get_by_role("button", name="Ya lo hice").click()
+    done = page.locator("li.entry", has=page.locator(".entry-text", has_text=text)).first
+    done.get_by_role("button", name="Deshacer").wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('#announce')?.textContent.startsWith('Marcado')"
+    )
+    assert_no_axe_violations(page, "checklist after ticking")
+
+    # The inbox: the reminders the dispatcher sent, in Spanish.
+    inbox = page.locator("section[aria-labelledby=h-inbox]")
+    assert inbox.locator("h2").inner_text() == "Mensajes"
+    assert inbox.locator("a", has_text="Recordatorio: ").count() >= 1
+
+    # The calendar file, parsed: Spanish names and descriptions.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Descargar el archivo de calendario").click()
+    feed = icalendar.Calendar.from_ical(Path(download.value.path()).read_bytes())
+    assert str(feed["X-WR-CALNAME"]).startswith("Plan de cuidados: ")
+    summaries = [str(e["SUMMARY"]) for e in feed.walk("VEVENT")]
+    assert any(s.startswith("Procedimiento: ") for s in summaries)
+    assert all("Abra su lista: " in str(e["DESCRIPTION"]) for e in feed.walk("VEVENT"))
+    alarms = [str(a["DESCRIPTION"]) for a in feed.walk("VALARM")]
+    assert alarms and all(a.startswith("Recordatorio: ") for a in alarms)
+
+    # The printed plan.
+    page.get_by_role("link", name="Plan para imprimir").click()
+    assert page.locator("h1").inner_text().startswith("Plan de cuidados de ")
+    headers = page.locator("table.plan thead th").all_inner_texts()
+    assert headers == ["Cuándo", "Qué hacer", "Hecho"]
+    assert page.get_by_role("link", name="Volver a su plan de cuidados").is_visible()
+    assert_no_axe_violations(page, "printed plan in Spanish")
+
+    # The patient switches to English: remembered on the patient (no cookie), audited.
+    page.goto(url)
+    page.get_by_label("Leer esta página en").select_option("en")
+    page.get_by_role("button", name="Cambiar idioma").click()
+    page.locator("h2", has_text="To do now").wait_for()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.context.cookies() == []
+    with Session(get_engine(live_server.app)) as session:
+        patient = session.get(Patient, journey["patient_id"])
+        assert patient is not None and patient.language == "en"
+        changes = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "patient.update")
+        ).all()
+        assert any(e.after == {"language": "en"} and e.actor.startswith("link:") for e in changes)
+
+
+def test_the_patient_page_reads_right_to_left(
+    live_server: LiveServer, page: Any, journey: dict[str, Any]
+) -> None:
+    """With dir="rtl" nothing overflows the phone's width and every button stays in view."""
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.path(f"/p/{journey['token']}"))
+    page.evaluate("document.documentElement.dir = 'rtl'")
+    width = PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    outside: list[str] = page.evaluate(
+        """(width) => Array.from(document.querySelectorAll('main *, header *, footer *'))
+             .filter(el => { const r = el.getBoundingClientRect();
+                             return r.width > 0 && (r.left < -1 || r.right > width + 1); })
+             .filter(el => !el.classList.contains('skip') && !el.closest('.skip'))
+             .map(el => el.outerHTML.slice(0, 80))""",
+        width,
+    )
+    assert outside == []
+    buttons = page.locator("main button:visible")
+    assert buttons.count() > 0
+    for index in range(buttons.count()):
+        box = buttons.nth(index).bounding_box()
+        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= width
+    # An entry's critical bar sits on the reading side: the right edge in right-to-left.
+    critical = page.locator("li.entry.critical").first
+    if critical.count():
+        side = critical.evaluate("el => getComputedStyle(el).borderRightWidth")
+        assert side == "6px"
+
+
+def test_stylesheets_use_logical_properties() -> None:
+    """margin-inline-start, not margin-left: the layouts mirror for right-to-left languages."""
+    found = [
+        f"{sheet.name}:{number}: {line.strip()}"
+        for sheet in STATIC.glob("*.css")
+        for number, line in enumerate(sheet.read_text().splitlines(), 1)
+        if PHYSICAL.search(line)
+    ]
+    assert found == []
