@@ -54,6 +54,6 @@ def change(slug: str, number: int) -> Response | tuple[str, int]:
             flash(message, "success")
             target = url_for("admin.version", slug=slug, number=number, _anchor="settings")
             return redirect(target, HTTPStatus.SEE_OTHER)
-    elif form.is_submitted() and not form.errors.keys() - {"csrf_token"}:
-        status = HTTPStatus.BAD_REQUEST  # only the form's token was missing or stale
+    elif "csrf_token" in form.errors:
+        status = HTTPStatus.BAD_REQUEST  # the form's token was missing or stale
     return review_page(pathway, found, settings_form=form), status
