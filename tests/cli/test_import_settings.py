@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.cli import cli
 from tracker.library import pathways
@@ -51,6 +51,16 @@ def test_the_options_are_stored_and_used_now_and_by_later_imports(
     assert due[DRESSING] == RelTime(anchor="end", days=3, clock="00:00")  # home after 2 nights
     pathway = session.exec(select(Pathway)).one()
     assert (pathway.arrival_minutes, pathway.stay_days) == (90, 2)
+    # The same document again: nothing read, the new setting stored for the next version.
+    same = _run(["import", str(tmp_path / "thing.txt"), "--stay-days", "3"], database_url, tmp_path)
+    assert same.exit_code == 0 and "unchanged" in same.stdout
+    assert "new settings apply to the next version read" in same.stdout
+    assert (
+        _run(
+            ["import", str(tmp_path / "thing.txt"), "--stay-days", "2"], database_url, tmp_path
+        ).exit_code
+        == 0
+    )
     # A changed document, no options: the stored settings read it; one option changes one.
     changed = _write(tmp_path, "Shower the evening before")
     assert _run(["import", str(changed)], database_url, tmp_path).exit_code == 0
@@ -62,7 +72,14 @@ def test_the_options_are_stored_and_used_now_and_by_later_imports(
     assert due[MEDICINES] == RelTime(anchor="start", minutes=-90)
     session.expire_all()
     assert len(session.exec(select(PathwayVersion)).all()) == 3
-    assert len(session.exec(select(AuditEvent)).all()) == 2  # the two changes, by the system
+    audited = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+    assert [row.after for row in audited] == [
+        {"arrival_minutes": 90, "stay_days": 2},
+        {"stay_days": 3},
+        {"stay_days": 2},
+        {"stay_days": 0},
+    ]
+    assert {row.actor for row in audited} == {"system"}
 
 
 @pytest.mark.parametrize(

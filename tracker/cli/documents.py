@@ -144,9 +144,12 @@ def import_(
                 failures += 1
                 continue
             review = f", {result.needs_review} to review" if result.needs_review else ""
+            later = ""
+            if result.settings_changed and result.status == "unchanged":
+                later = "; its new settings apply to the next version read"
             click.echo(
                 f"{result.path}: {result.slug} v{result.version} {result.status} "
-                f"({result.steps} steps{review})"
+                f"({result.steps} steps{review}){later}"
             )
         failures += _import_translations(app, path, code)
     if failures:

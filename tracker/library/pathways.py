@@ -35,6 +35,7 @@ class ImportResult:
     version: int
     steps: int
     needs_review: int
+    settings_changed: bool = False  # by this import's arrival_minutes / stay_days
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def import_document(
         )
         session.add(pathway)
         session.flush()
-    pathway_settings.change_settings(
+    changed = pathway_settings.change_settings(
         session=session,
         pathway=pathway,
         arrival_minutes=arrival_minutes,
@@ -102,7 +103,7 @@ def import_document(
     latest = _latest_version(session, pathway)
     if latest is not None and latest.source_hash == digest:
         steps, review = _count_steps(session, latest)
-        return ImportResult(document.path, slug, "unchanged", latest.number, steps, review)
+        return ImportResult(document.path, slug, "unchanged", latest.number, steps, review, changed)
 
     settings = pathway_settings.settings_of(pathway)  # the pathway's arrival and usual stay
     derived = timing.derive(document, settings=settings)
@@ -131,7 +132,8 @@ def import_document(
     session.flush()
     status: ImportStatus = "created" if latest is None else "new version"
     review = sum(step.needs_review for step in derived.steps)
-    return ImportResult(document.path, slug, status, version.number, len(derived.steps), review)
+    count = len(derived.steps)
+    return ImportResult(document.path, slug, status, version.number, count, review, changed)
 
 
 def step_row(
