@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hooks,
         library,
         nurse,
+        pathway_settings,
         patient,
         patient_check_in,
         patient_language,
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(library.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(publishing.bp)
+    app.register_blueprint(pathway_settings.bp)
     app.register_blueprint(translating.bp)
     app.register_blueprint(nurse.bp)
     app.register_blueprint(patient.bp)

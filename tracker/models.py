@@ -42,6 +42,10 @@ class Pathway(SQLModel, table=True):
     title: str = Field(max_length=1000)
     short_name: str = Field(default="", max_length=1000)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # What its document may leave unsaid (reading.steps.Settings' defaults): check-in this
+    # long before the start, and nights in hospital after the end (0: a day case).
+    arrival_minutes: int = Field(default=60, sa_column_kwargs={"server_default": "60"})
+    stay_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 # One version of a pathway's document and steps: draft, published (frozen) or retired.

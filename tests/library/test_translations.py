@@ -265,7 +265,7 @@ def test_the_translation_table_goes_down_and_up_again(kind: str, tmp_path: Path)
         command.downgrade(db.alembic_config(engine), "0016")
         assert "steptranslation" not in inspect(engine).get_table_names()
         db.upgrade(engine)
-        assert db.current_revision(engine) == "0017"
+        assert db.current_revision(engine) == db.head_revision()
         indexes = {i["name"] for i in inspect(engine).get_indexes("steptranslation")}
         assert "ix_steptranslation_version_id" in indexes
         engine.dispose()

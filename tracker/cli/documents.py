@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tracker.cli import fail
+from tracker.reading.steps import MAX_ARRIVAL_MINUTES, MAX_STAY_DAYS
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -41,14 +42,14 @@ if TYPE_CHECKING:
     "--arrival-minutes",
     default=60,
     show_default=True,
-    type=click.IntRange(0, 24 * 60),
+    type=click.IntRange(0, MAX_ARRIVAL_MINUTES),
     help="Check-in this long before the start, when the document does not say.",
 )
 @click.option(
     "--stay-days",
     default=0,
     show_default=True,
-    type=click.IntRange(0, 60),
+    type=click.IntRange(0, MAX_STAY_DAYS),
     help="Usual nights in hospital after the procedure (0: a day case).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -98,8 +99,24 @@ def preview(
 @click.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--code", default=None, help="Procedure code, when the file name is not one.")
-def import_(path: Path, code: str | None) -> None:
-    """Store each document in PATH (a file or a folder) as a draft pathway version."""
+@click.option(
+    "--arrival-minutes",
+    default=None,
+    type=click.IntRange(0, MAX_ARRIVAL_MINUTES),
+    help="Set each pathway's check-in lead (minutes before the start), for documents that "
+    "do not say; kept for later imports.",
+)
+@click.option(
+    "--stay-days",
+    default=None,
+    type=click.IntRange(0, MAX_STAY_DAYS),
+    help="Set each pathway's usual nights in hospital (0: a day case); kept for later imports.",
+)
+def import_(
+    path: Path, code: str | None, arrival_minutes: int | None, stay_days: int | None
+) -> None:
+    """Store each document in PATH (a file or a folder) as a draft pathway version, read with
+    its pathway's settings (changed first by --arrival-minutes / --stay-days)."""
     from tracker.cli.context import app_context
     from tracker.clock import utcnow
     from tracker.db import get_engine, session_scope
@@ -115,15 +132,24 @@ def import_(path: Path, code: str | None) -> None:
                 continue
             try:  # a step the reader cannot time is a `file:line: problem`, nothing stored
                 with session_scope(get_engine(app)) as session:
-                    result = import_document(session=session, document=outcome, now=utcnow())
+                    result = import_document(
+                        session=session,
+                        document=outcome,
+                        now=utcnow(),
+                        arrival_minutes=arrival_minutes,
+                        stay_days=stay_days,
+                    )
             except DocumentError as error:
                 click.echo(str(error), err=True)
                 failures += 1
                 continue
             review = f", {result.needs_review} to review" if result.needs_review else ""
+            later = ""
+            if result.settings_changed and result.status == "unchanged":
+                later = "; its new settings apply to the next version read"
             click.echo(
                 f"{result.path}: {result.slug} v{result.version} {result.status} "
-                f"({result.steps} steps{review})"
+                f"({result.steps} steps{review}){later}"
             )
         failures += _import_translations(app, path, code)
     if failures:

@@ -14,6 +14,7 @@ from sqlalchemy import Integer, func, or_
 from sqlmodel import Session, col, select
 
 from tracker.errors import DocumentError
+from tracker.library import pathway_settings
 from tracker.models import Pathway, PathwayVersion, Step
 from tracker.reading import second_reading, timing
 from tracker.reading.documents import Document, read_document
@@ -34,6 +35,7 @@ class ImportResult:
     version: int
     steps: int
     needs_review: int
+    settings_changed: bool = False  # by this import's arrival_minutes / stay_days
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,17 @@ def source_hash(text: str) -> str:
 
 
 def import_document(
-    *, session: Session, document: Document, now: datetime, user_id: int | None = None
+    *,
+    session: Session,
+    document: Document,
+    now: datetime,
+    user_id: int | None = None,
+    arrival_minutes: int | None = None,
+    stay_days: int | None = None,
 ) -> ImportResult:
-    """Store a document as a draft version; an unchanged document is left alone."""
+    """Store a document as a draft version read with its pathway's settings; an unchanged
+    document is left alone. `arrival_minutes` / `stay_days` first change those settings
+    (InvalidInput when out of range)."""
     slug = slug_for(document)
     digest = source_hash(document.text)
     pathway = session.exec(select(Pathway).where(Pathway.slug == slug)).first()
@@ -82,13 +92,23 @@ def import_document(
         )
         session.add(pathway)
         session.flush()
+    changed = pathway_settings.change_settings(
+        session=session,
+        pathway=pathway,
+        arrival_minutes=arrival_minutes,
+        stay_days=stay_days,
+        user_id=user_id,
+        now=now,
+    )
     latest = _latest_version(session, pathway)
     if latest is not None and latest.source_hash == digest:
         steps, review = _count_steps(session, latest)
-        return ImportResult(document.path, slug, "unchanged", latest.number, steps, review)
+        return ImportResult(document.path, slug, "unchanged", latest.number, steps, review, changed)
 
-    derived = timing.derive(document)
-    derived, second = second_reading.check(derived)  # a tagger reads every step too (issue 10)
+    settings = pathway_settings.settings_of(pathway)  # the pathway's arrival and usual stay
+    derived = timing.derive(document, settings=settings)
+    # a tagger reads every step too (issue 10)
+    derived, second = second_reading.check(derived, settings=settings)
     assert pathway.id is not None
     version = PathwayVersion(
         pathway_id=pathway.id,
@@ -112,7 +132,8 @@ def import_document(
     session.flush()
     status: ImportStatus = "created" if latest is None else "new version"
     review = sum(step.needs_review for step in derived.steps)
-    return ImportResult(document.path, slug, status, version.number, len(derived.steps), review)
+    count = len(derived.steps)
+    return ImportResult(document.path, slug, status, version.number, count, review, changed)
 
 
 def step_row(

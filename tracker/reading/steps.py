@@ -18,6 +18,8 @@ from tracker.reading.lexicon import KINDS
 
 __all__ = [
     "ASKS",
+    "MAX_ARRIVAL_MINUTES",
+    "MAX_STAY_DAYS",
     "REVIEW_THRESHOLD",
     "Anchor",
     "Asks",
@@ -36,6 +38,8 @@ Asks = Literal["do", "avoid", "know", "watch"]
 # information never reminded, warning signs checked for.
 ASKS: tuple[str, ...] = ("do", "avoid", "know", "watch")
 REVIEW_THRESHOLD = 0.6
+MAX_ARRIVAL_MINUTES = 24 * 60  # a check-in at most a day before the start
+MAX_STAY_DAYS = 60  # a usual stay longer than this is not a pathway's default
 _CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
 
 _T = TypeVar("_T")
@@ -198,8 +202,12 @@ class Settings:
 
     def __post_init__(self) -> None:
         _check(self, {"arrival_minutes": (int,), "stay_days": (int,)})
-        if not 0 <= self.arrival_minutes <= 24 * 60 or not 0 <= self.stay_days <= 60:
-            raise ValueError("arrival_minutes must be 0 to 1440 and stay_days 0 to 60")
+        arrival_ok = 0 <= self.arrival_minutes <= MAX_ARRIVAL_MINUTES
+        if not arrival_ok or not 0 <= self.stay_days <= MAX_STAY_DAYS:
+            raise ValueError(
+                f"arrival_minutes must be 0 to {MAX_ARRIVAL_MINUTES} "
+                f"and stay_days 0 to {MAX_STAY_DAYS}"
+            )
 
 
 @dataclass(frozen=True)

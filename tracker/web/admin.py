@@ -20,6 +20,7 @@ from tracker.library.step_fields import StepFields
 from tracker.models import Pathway, PathwayVersion, Step
 from tracker.reading import wording
 from tracker.reading.timing import REVIEW_THRESHOLD, RelTime
+from tracker.web.forms import PathwaySettingsForm
 from tracker.web.review_forms import StepForm, form_data
 from tracker.workspace import timeline
 
@@ -61,7 +62,7 @@ def index() -> str:
 @bp.get("/pathways/<slug>/v<int:number>")
 def version(slug: str, number: int) -> str:
     pathway, found = version_or_404(slug, number)
-    return _review_page(pathway, found, _new_step_form())
+    return review_page(pathway, found)
 
 
 @bp.route("/pathways/<slug>/v<int:number>/steps/<int:step_id>/edit", methods=["GET", "POST"])
@@ -115,7 +116,7 @@ def add_step(slug: str, number: int) -> Response | tuple[str, int]:
             form.add_error(error.field, error.message)
         except errors.VersionFrozen as error:
             _conflict(error)
-    return _review_page(pathway, found, form), UNPROCESSABLE
+    return review_page(pathway, found, form), UNPROCESSABLE
 
 
 @bp.post("/pathways/<slug>/v<int:number>/steps/<int:step_id>/remove")
@@ -212,7 +213,14 @@ def step_views(version: PathwayVersion, steps: list[Step]) -> list[StepView]:
     return views
 
 
-def _review_page(pathway: Pathway, found: PathwayVersion, form: StepForm) -> str:
+def review_page(
+    pathway: Pathway,
+    found: PathwayVersion,
+    form: StepForm | None = None,
+    *,
+    settings_form: PathwaySettingsForm | None = None,
+) -> str:
+    """The version's review page; a form given is shown as posted (with its errors)."""
     session = get_session()
     steps = pathways.steps_of(session, found)
     chart = timeline.step_timeline(
@@ -228,7 +236,10 @@ def _review_page(pathway: Pathway, found: PathwayVersion, form: StepForm) -> str
         versions=pathways.versions_of(session, pathway),
         steps=views,
         chart=chart,
-        form=form,
+        form=form if form is not None else _new_step_form(),
+        settings_form=settings_form
+        if settings_form is not None
+        else PathwaySettingsForm(formdata=None, obj=pathway),
         flagged=sum(view.needs_review for view in views),
         translated=translations.reviewed_counts(session, found.id or 0),
     )
