@@ -31,10 +31,14 @@ def moved_notice(
 ) -> str:
     """The notice for the latest move within `SHOWN_FOR` that the patient has not dismissed,
     in their words and zone; "" when there is none."""
+    if enrollment.updated_at < now - SHOWN_FOR:
+        return ""  # a move sets updated_at: nothing moved lately, so no history to read
     with orm_session(db) as session:
         latest = session.exec(
             select(AuditEvent)
             .where(
+                # The patient's few events (ix_auditevent_patient_id), not every recent one.
+                AuditEvent.patient_id == enrollment.patient_id,
                 AuditEvent.subject_type == "enrollment",
                 AuditEvent.subject_id == enrollment.id,
                 col(AuditEvent.action).in_((MOVED, DISMISSED)),
