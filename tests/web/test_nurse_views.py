@@ -822,6 +822,8 @@ def test_reschedule_previews_then_applies(
     assert data["start"] == f"{new:%Y-%m-%dT%H:%M}"
     response = _post(nurse, path + "/confirm", data, page=path)
     assert response.status_code == 302
+    told = _text(nurse.get(response.headers["Location"]))
+    assert "The patient is told (in the app" in told and "notice of the move" in told
     session.expire_all()
     moved = session.get(Enrollment, enrolled.id)
     assert moved is not None

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext, ngettext
+from flask_babel import gettext, lazy_gettext, ngettext
 
 from tracker import auth, errors
 from tracker.care import enrollment, rescheduling
@@ -22,6 +22,14 @@ from tracker.web.nurse.blueprint import UNPROCESSABLE, bp, get_or_404
 from tracker.web.nurse.forms import FinishForm, sentence
 from tracker.web.nurse.time_forms import ConfirmRescheduleForm, RescheduleForm
 from tracker.workspace.wording import local_text
+
+# How a nurse reads each channel the patient is told on.
+CHANNEL_NAMES = {
+    "inapp": lazy_gettext("in the app"),
+    "email": lazy_gettext("email"),
+    "sms": lazy_gettext("text message"),
+    "webhook": lazy_gettext("text message"),
+}
 
 
 def _enrollment_and_patient(enrollment_id: int) -> tuple[Enrollment, Patient]:
@@ -165,12 +173,18 @@ def reschedule_confirm(enrollment_id: int) -> ResponseReturnValue:
     session.commit()
     moved = sum(change.item_id is not None for change in diff.changes)
     when = local_text(diff.new_start, ZoneInfo(row.timezone))
+    told = [CHANNEL_NAMES.get(name, name) for name in enrollment.channels_for(person)]
     flash(
         ngettext(
             "Procedure moved to %(when)s; %(num)d item moved.",
             "Procedure moved to %(when)s; %(num)d items moved.",
             moved,
             when=when,
+        )
+        + " "
+        + gettext(
+            "The patient is told (%(channels)s) and their page shows a notice of the move.",
+            channels=", ".join(str(name) for name in told),
         ),
         "success",
     )
