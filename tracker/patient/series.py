@@ -11,22 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlmodel import Session, col, select
 
 from tracker import localtime
 from tracker.care import item_reminders
 from tracker.care.schedule_rows import version_plans
-from tracker.db import connection_of, engine_of, orm_session
+from tracker.db import connection_of, orm_session
 from tracker.localtime import Window
 from tracker.models import PathwayVersion, Patient
 from tracker.patient.links import EnrollmentRecord
 from tracker.reading import timing
-
-CACHED = 4096  # series sets kept per database (one per enrollment and procedure time)
 
 
 @dataclass(frozen=True)
@@ -52,48 +48,24 @@ class Series:
         return self.windows[-1].opens
 
 
-# Per database: (version, start, end, zone, reminder hour) -> that plan's series.
-_SERIES: WeakKeyDictionary[Engine, dict[tuple[Any, ...], dict[int, Series]]] = WeakKeyDictionary()
-
-
 def whole_series(db: Session | Connection, enrollment: EnrollmentRecord) -> dict[int, Series]:
     """Step id -> its whole series, for each repeating step of the enrollment's version.
 
-    Kept per database for the procedure's times, zone and reminder hour: a published version's
-    steps never change, so neither do the series. Measured in-process on the seed pathway
-    (SQLite, `load_page`, 200 views, a shared machine): 1.9-2.6 ms a view reading and expanding
-    afresh, 1.3-1.6 ms with this cache, one small query left."""
+    Expanded afresh on each view: about 2 ms on the seed pathway. A per-database cache saved
+    about 0.7 ms, some 7% of a page view, short of the 15% a cache must earn to be kept."""
     connection = connection_of(db)
     hour = connection.execute(
         select(col(Patient.reminder_hour)).where(col(Patient.id) == enrollment.patient_id)
     ).scalar_one()
-    key = (
-        enrollment.version_id,
-        enrollment.procedure_start,
-        enrollment.procedure_end,
-        enrollment.timezone,
-        hour,
-    )
-    cache = _SERIES.setdefault(engine_of(db), {})
-    found = cache.get(key)
-    if found is None:
-        found, final = _expand(db, enrollment, hour)
-        if final:
-            if len(cache) >= CACHED:
-                cache.clear()  # plain and bounded: a busy day refills it in a few page views
-            cache[key] = found
-    return found
+    return _expand(db, enrollment, hour)
 
 
-def _expand(
-    db: Session | Connection, enrollment: EnrollmentRecord, hour: int
-) -> tuple[dict[int, Series], bool]:
-    """The series, and whether they can be kept (the version is no longer a draft)."""
+def _expand(db: Session | Connection, enrollment: EnrollmentRecord, hour: int) -> dict[int, Series]:
+    """Every repeating step's series for the enrollment's times, zone and reminder hour."""
     with orm_session(db) as session:
         version = session.get(PathwayVersion, enrollment.version_id)
         assert version is not None
         plans = [plan for plan in version_plans(session, version) if plan.step.recurrence]
-        final = version.state != "draft"
     tz = localtime.zone(enrollment.timezone)
     found: dict[int, Series] = {}
     for plan in plans:
@@ -106,4 +78,4 @@ def _expand(
         )
         at_hour = item_reminders.reminder_hour(plan.step, tz=tz, hour=hour)
         found[plan.id] = Series(plan.id, plan.step, tuple(windows), at_hour)
-    return found, final
+    return found
