@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
@@ -193,7 +194,7 @@ def _actor(actor: str, names: dict[str, str]) -> str:
     if actor in names:
         return names[actor]
     if actor.startswith("link:"):
-        return "the patient (personal link)"
+        return str(gettext("the patient (personal link)"))
     return actor
 
 
