@@ -96,4 +96,10 @@ def test_an_admin_reads_a_version_page_in_spanish(
     sign_in_as(client, app, "admin")
     page = client.get(f"/admin/pathways/{slug}/v1", headers=SPANISH).get_data(as_text=True)
     assert "Cronología de" in page and "procedimiento" in page
-    _no_english(page, ("Timeline", "Ticked off"))
+    assert "Se abre" in page and "del final del procedimiento" in page and "medicación" in page
+    _no_english(page, (*ENGLISH, "Opens", "the procedure starts", "times a day", "Add step"))
+    edit = re.search(r'href="(/admin/pathways/[^"]+/steps/\d+[^"]*)"', page)
+    assert edit is not None
+    editor = client.get(edit.group(1), headers=SPANISH).get_data(as_text=True)
+    assert "Editar el paso 1" in editor and "Guardar el paso" in editor and "Ayuno" in editor
+    _no_english(editor, (*ENGLISH, "Opens", "Save step", "Does not repeat"))
