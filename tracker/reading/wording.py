@@ -55,7 +55,8 @@ def _side(amount: str, sign: int) -> str:
 def recurrence(rule: Recurrence) -> str:
     """E.g. '3 times a day, until 14 days after the procedure ends'."""
     if rule.times_per_day:
-        how = gettext("%(num)s times a day", num=rule.times_per_day)
+        # English keeps "1 times a day" (pinned); the plural form lets other languages agree.
+        how = ngettext("%(num)d times a day", "%(num)d times a day", rule.times_per_day)
     elif rule.every_minutes:
         every = (
             _amount(rule.every_minutes // 60, "hour")
@@ -64,7 +65,7 @@ def recurrence(rule: Recurrence) -> str:
         )
         how = gettext("every %(amount)s", amount=every)
     elif rule.times_per_week:
-        how = gettext("%(num)s times a week", num=rule.times_per_week)
+        how = ngettext("%(num)d times a week", "%(num)d times a week", rule.times_per_week)
     elif at_bedtime(rule):
         how = gettext("every night")
     else:

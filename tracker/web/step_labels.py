@@ -1,7 +1,9 @@
-"""A step's stored codes (section, kind, what it asks) as staff read them in their language.
+"""Stored codes as staff read them in their language: a step's section, kind and what it
+asks, and the state of a pathway version or an enrollment.
 
-The codes stay English in the database, CSS and the import format; only their labels are
-translated, as template filters (`section_label`, `kind_label`, `asks_label`).
+The codes stay English in the database, CSS, comparisons and the import format; only their
+labels are translated, as template filters (`section_label`, `kind_label`, `asks_label`,
+`state_label`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,16 @@ ASKS_LABELS = {
     "watch": N_("watch"),
 }
 
+STATE_LABELS = {
+    # TRANSLATORS: the state of a pathway version or an enrollment, as a badge, lower case.
+    "draft": N_("draft"),
+    "published": N_("published"),
+    "retired": N_("retired"),
+    "active": N_("active"),
+    "completed": N_("completed"),
+    "cancelled": N_("cancelled"),
+}
+
 
 def _label(table: dict[str, str], code: str) -> str:
     """The code's label; a code this table does not know (older data) shows as itself."""
@@ -60,7 +72,12 @@ def asks_label(code: str) -> str:
     return _label(ASKS_LABELS, code)
 
 
+def state_label(code: str) -> str:
+    return _label(STATE_LABELS, code)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(section_label, "section_label")
     app.add_template_filter(kind_label, "kind_label")
     app.add_template_filter(asks_label, "asks_label")
+    app.add_template_filter(state_label, "state_label")
