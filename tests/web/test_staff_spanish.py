@@ -79,6 +79,7 @@ def test_the_nurse_dashboard_and_patient_page_read_spanish(
         assert words in page, words
     assert "status-overdue" in page and "status-done" in page  # the CSS keys stay English
     assert "terminó hace" in page  # the countdown
+    assert ">pendiente<" in page and "buzón" in page and "(empieza)" in page  # reminder log
     assert "mar. 9 mar" in page or "mar 9 mar" in page  # Babel's Spanish dates
     _no_english(page)
 
