@@ -33,6 +33,8 @@ ENGLISH = (
     "upcoming",
     "procedures",
     "Consent given",
+    "missed",
+    "acted at",
     "personal link",
 )
 
