@@ -1,9 +1,9 @@
 """Stored codes as staff read them in their language: a step's section, kind and what it
-asks, and the state of a pathway version or an enrollment.
+asks, the state of a pathway version or an enrollment, and a staff member's role.
 
 The codes stay English in the database, CSS, comparisons and the import format; only their
 labels are translated, as template filters (`section_label`, `kind_label`, `asks_label`,
-`state_label`).
+`state_label`, `role_label`).
 """
 
 from __future__ import annotations
@@ -55,6 +55,13 @@ STATE_LABELS = {
 }
 
 
+ROLE_LABELS = {
+    # TRANSLATORS: a staff member's role, as a badge beside their name.
+    "nurse": N_("nurse"),
+    "admin": N_("admin"),
+}
+
+
 def _label(table: dict[str, str], code: str) -> str:
     """The code's label; a code this table does not know (older data) shows as itself."""
     return str(gettext(table[code])) if code in table else code
@@ -76,8 +83,13 @@ def state_label(code: str) -> str:
     return _label(STATE_LABELS, code)
 
 
+def role_label(code: str) -> str:
+    return _label(ROLE_LABELS, code)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(section_label, "section_label")
     app.add_template_filter(kind_label, "kind_label")
     app.add_template_filter(asks_label, "asks_label")
     app.add_template_filter(state_label, "state_label")
+    app.add_template_filter(role_label, "role_label")
