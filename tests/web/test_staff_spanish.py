@@ -77,7 +77,7 @@ def test_the_nurse_dashboard_and_patient_page_read_spanish(
 
     patient = plan.enrollment.patient_id
     page = client.get(f"/nurse/patients/{patient}", headers=SPANISH).get_data(as_text=True)
-    for words in ("atrasada", "hecha", "Cronología:", "procedimiento", "Marcada como hecha"):
+    for words in ("atrasada", "hecha", "Cronología:", "5 perdidas", "Marcada como hecha"):
         assert words in page, words
     assert "status-overdue" in page and "status-done" in page  # the CSS keys stay English
     assert "terminó hace" in page  # the countdown

@@ -16,7 +16,13 @@ from markupsafe import Markup
 
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Step
 from tracker.workspace import timeline
-from tracker.workspace.wording import URGENCY, css_status, local_text, status_label
+from tracker.workspace.wording import (
+    URGENCY,
+    css_status,
+    local_text,
+    status_count,
+    status_label,
+)
 
 MAX_SEPARATE_OCCURRENCES = 3  # a recurring step with more occurrences is drawn as one row
 
@@ -90,7 +96,7 @@ def draw(
 
 def _tally(counts: Iterable[tuple[str, int]]) -> str:
     """'2 overdue, 1 done' in the page's language."""
-    return ", ".join(f"{n} {status_label(status)}" for status, n in counts)
+    return ", ".join(status_count(status, n) for status, n in counts)
 
 
 def _urgency(status: str) -> int:

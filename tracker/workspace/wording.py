@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, ngettext
 
 from tracker import i18n
 from tracker.i18n import N_
@@ -68,6 +68,22 @@ STATUS_LABELS = {
 def status_label(status: str) -> str:
     """A display status in the page's language: "overdue" -> "vencido"."""
     return gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def status_count(status: str, n: int) -> str:
+    """'3 overdue' with the label agreeing with the number ('3 atrasadas'). Each is a literal
+    ngettext call so pybabel extracts the plural forms; English reads as count and label."""
+    counts = {
+        "overdue": lambda: ngettext("%(num)d overdue", "%(num)d overdue", n),
+        "not done": lambda: ngettext("%(num)d not done", "%(num)d not done", n),
+        "open": lambda: ngettext("%(num)d open", "%(num)d open", n),
+        "missed": lambda: ngettext("%(num)d missed", "%(num)d missed", n),
+        "upcoming": lambda: ngettext("%(num)d upcoming", "%(num)d upcoming", n),
+        "done": lambda: ngettext("%(num)d done", "%(num)d done", n),
+        "skipped": lambda: ngettext("%(num)d skipped", "%(num)d skipped", n),
+        "cancelled": lambda: ngettext("%(num)d cancelled", "%(num)d cancelled", n),
+    }
+    return str(counts[status]()) if status in counts else f"{n} {status}"
 
 
 def language() -> str:
