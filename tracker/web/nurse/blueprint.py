@@ -12,6 +12,7 @@ from flask import Blueprint, abort
 from tracker import auth
 from tracker.clock import utcnow
 from tracker.db import get_session
+from tracker.workspace.history_fields import value_label
 from tracker.workspace.wording import css_status, local_text, short_text, status_label
 
 bp = Blueprint("nurse", __name__, url_prefix="/nurse")
@@ -40,3 +41,4 @@ bp.add_app_template_filter(_local, "nurse_time")
 bp.add_app_template_filter(_short, "nurse_short")
 bp.add_app_template_filter(css_status, "nurse_status_class")
 bp.add_app_template_filter(status_label, "nurse_status_label")
+bp.add_app_template_filter(value_label, "stored_status")  # "not_done" -> "no hecha"
