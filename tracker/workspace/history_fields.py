@@ -42,7 +42,8 @@ FIELD_LABELS = {
     "language": N_("language"),
     "state": N_("state"),
 }
-# Stored values that are codes, not people's words: an item's or enrollment's status.
+# Stored values that are codes, not people's words: an item's or enrollment's status, how
+# consent was given, a yes or no.
 VALUE_LABELS = {
     "pending": N_("pending"),
     "done": N_("done"),
@@ -52,6 +53,8 @@ VALUE_LABELS = {
     "cancelled": N_("cancelled"),
     "active": N_("active"),
     "completed": N_("completed"),
+    "verbal": N_("verbal"),  # how a patient gave consent to texts
+    "written": N_("written"),
     "True": N_("yes"),
     "False": N_("no"),
 }
