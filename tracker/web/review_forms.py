@@ -90,12 +90,30 @@ CHECKBOXES = ("critical", "conditional", "has_expiry", "while_awake", "reminder_
 OPTIONAL = (*CHECKBOXES, "rule")  # the rule field is newer than some saved editor pages
 
 
+# What a number field counts, in the messages about it (REPEATS and the point fields' words).
+WHAT = {
+    "days": N_("days"),
+    "minutes": N_("minutes"),
+    "times per day": N_("times per day"),
+    "minutes between repeats": N_("minutes between repeats"),
+    "times per week": N_("times per week"),
+}
+
+
+def _what(what: str) -> str:
+    return str(gettext(WHAT[what])) if what in WHAT else what
+
+
+def _enter_whole(what: str) -> str:
+    return str(gettext("Enter %(what)s as a whole number.", what=_what(what)))
+
+
 def _between(low: int, high: int, what: str) -> Any:
     def check(_form: Form, field: Field) -> None:
         if field.data is not None and not low <= field.data <= high:
             raise ValidationError(
                 gettext("%(what)s must be between %(low)s and %(high)s.")
-                % {"what": what.capitalize(), "low": low, "high": high}
+                % {"what": _what(what).capitalize(), "low": low, "high": high}
             )
 
     return check
@@ -112,7 +130,7 @@ def _whole(label: Any, low: int, high: int, what: str) -> IntegerField:
     return IntegerField(
         label,
         invalid_value_message=NOT_WHOLE,
-        validators=[InputRequired(f"Enter {what} as a whole number."), _between(low, high, what)],
+        validators=[InputRequired(LazyString(_enter_whole, what)), _between(low, high, what)],
     )
 
 
@@ -170,7 +188,11 @@ class StepForm(FlaskForm):
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
             DataRequired(lazy_gettext("Enter the instruction.")),
-            Length(min=1, max=MAX_TEXT, message=f"Use 1 to {MAX_TEXT} characters."),
+            Length(
+                min=1,
+                max=MAX_TEXT,
+                message=lazy_gettext("Use 1 to %(max)s characters.", max=MAX_TEXT),
+            ),
             _plain_text,
         ],
     )
@@ -240,15 +262,18 @@ class StepForm(FlaskForm):
     def validate_count(self, field: Field) -> None:
         low, high, what = REPEATS[self.repeat.data]
         if not field.raw_data or not field.raw_data[0].strip():
-            field.errors[:] = [f"Enter {what} as a whole number."]
+            field.errors[:] = [_enter_whole(what)]
         elif field.data is not None and not low <= field.data <= high:
-            field.errors.append(f"{what.capitalize()} must be between {low} and {high}.")
+            field.errors.append(
+                gettext("%(what)s must be between %(low)s and %(high)s.")
+                % {"what": _what(what).capitalize(), "low": low, "high": high}
+            )
 
     def validate_rule(self, field: Field) -> None:
         try:
             rrules.parse(field.data or "")
         except ValueError as error:
-            field.errors.append(f"Not a rule this tracker reads: {error}.")
+            field.errors.append(gettext("Not a rule this tracker reads: %(error)s.", error=error))
 
     def validate_while_awake(self, field: Field) -> None:
         if field.data and self.repeat.data != "every_minutes":
