@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         patient_links,
         publishing,
         security,
+        step_labels,
         translating,
     )
     from tracker.web import auth as auth_views
@@ -60,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
     db.init_app(app)
     i18n.init_app(app)
+    step_labels.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)

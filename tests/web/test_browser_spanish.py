@@ -5,7 +5,7 @@ pathway wrote them), axe on each page; the language switch; and a right-to-left 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,12 +20,15 @@ from tests.browser_helpers import (  # noqa: F401
     live_server_fixture,
     page_fixture,
 )
-from tests.enrollment_helpers import enroll_patient, make_patient, published_seed_version
+from tests.conftest import PATHWAYS_DIR
+from tests.enrollment_helpers import enroll_patient, make_patient, publish
 from tests.web.test_browser_patient import PHONE, assert_no_axe_violations
 from tracker.clock import utcnow
 from tracker.db import get_engine, session_scope
-from tracker.models import AuditEvent, Patient
+from tracker.library import pathways, translations
+from tracker.models import AuditEvent, PathwayVersion, Patient
 from tracker.patient.links import issue_link
+from tracker.reading.documents import read_document
 from tracker.reminders.channels import build_channels
 from tracker.reminders.dispatch import Dispatcher
 from tracker.reminders.dispatch_settings import Settings
@@ -45,6 +48,38 @@ def journey() -> dict[str, Any]:
     return {}
 
 
+def translated_seed(session: Session, now: datetime) -> tuple[PathwayVersion, set[str]]:
+    """The shipped 22868 pathway with its Spanish document imported, every translated step
+    reviewed, and published: what an admin does before Spanish readers see the steps. Returns
+    the version and the Spanish step texts."""
+    english = read_document(PATHWAYS_DIR / "22868.txt")
+    result = pathways.import_document(session=session, document=english, now=now)
+    pathway = pathways.get_pathway(session, result.slug)
+    assert pathway is not None
+    version = pathways.versions_of(session, pathway)[-1]
+    translations.import_translation(
+        session=session,
+        english=english,
+        translated=read_document(PATHWAYS_DIR / "22868.es.txt"),
+        language="es",
+        now=now,
+    )
+    steps = {step.id: step for step in pathways.steps_of(session, version)}
+    rows = list(translations.translations_of(session, version, "es").values())
+    assert len(rows) == len(steps)  # the Spanish document translates every step
+    for row in rows:
+        translations.save_translation(
+            session=session,
+            step=steps[row.step_id],
+            language="es",
+            text=row.text,
+            reviewed=True,
+            user_id=None,
+            now=now,
+        )
+    return publish(session, version, now=now), {row.text for row in rows}
+
+
 @pytest.fixture
 def live_setup(journey: dict[str, Any]) -> Any:
     def setup(app: Flask) -> None:
@@ -54,14 +89,14 @@ def live_setup(journey: dict[str, Any]) -> Any:
         start = start.replace(hour=8, minute=0, second=0, microsecond=0)
         engine = get_engine(app)
         with session_scope(engine) as session:
-            version = published_seed_version(session, now=now)
+            version, spanish_texts = translated_seed(session, now)
             patient = make_patient(session, language="es", now=now)
             enrollment = enroll_patient(
                 session, patient=patient, version=version, start=start, now=now
             )
             _, token = issue_link(session=session, enrollment=enrollment, now=now, actor="t")
             session.commit()
-            journey.update(token=token, patient_id=patient.id)
+            journey.update(token=token, patient_id=patient.id, spanish_texts=spanish_texts)
         # The reminders already due go out (to the inbox; email to the log), worded in Spanish.
         channels = build_channels(smtp_url="", webhook_url="", sender="care@example.org")
         Dispatcher(engine, channels=channels, settings=Settings(), fault="").run_until_idle(now)
@@ -83,6 +118,15 @@ def test_spanish_patient_journey(
     procedure = page.locator("section[aria-labelledby=h-procedure]").inner_text()
     assert SPANISH_DAY.search(procedure) and " a las 08:00" in procedure, procedure
     assert "Será dentro de 2 días" in procedure or "Será dentro de 3 días" in procedure
+    # The steps themselves read in Spanish (reviewed and published), none marked as English.
+    shown = page.locator("main .entry-text, main .note-text").all_inner_texts()
+    assert shown and all(text in journey["spanish_texts"] for text in shown), shown
+    steps = "main .entry-text, main .note-text, main .why span"  # a step's words and source
+    assert page.locator(steps).count() and not [
+        html
+        for html in page.locator(steps).evaluate_all("els => els.map(e => e.outerHTML)")
+        if 'lang="en"' in html
+    ]
     assert_no_axe_violations(page, "checklist in Spanish")
 
     # Tick the first item to do now: it changes in place and says so in Spanish.

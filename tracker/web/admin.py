@@ -226,7 +226,11 @@ def review_page(
     chart = timeline.step_timeline(
         steps,
         duration_minutes=found.duration_minutes,
-        title=f"Timeline of {pathway.short_name or pathway.slug}, v{found.number}",
+        title=gettext(
+            "Timeline of %(name)s, v%(number)s",
+            name=pathway.short_name or pathway.slug,
+            number=found.number,
+        ),
     )
     views = step_views(found, steps)
     return render_template(

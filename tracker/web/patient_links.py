@@ -27,10 +27,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from markupsafe import Markup
 
-from tracker import auth
+from tracker import auth, i18n
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import InvalidInput
+from tracker.i18n import N_
 from tracker.models import Enrollment, Patient, PatientLink
 from tracker.patient.links import issue_link, latest_link, qr_svg, revoke_links
 from tracker.workspace.wording import local_text
@@ -38,10 +39,11 @@ from tracker.workspace.wording import local_text
 bp = Blueprint("links", __name__, url_prefix="/nurse/links")
 auth.require_staff_for_blueprint(bp)
 
-MAIL_SUBJECT = "Your care plan"
-MAIL_BODY = (
-    "Hello {name},\n\nThis is your personal link to your care plan checklist:\n{url}\n\n"
-    "Please keep it private. It works until {expires}.\n"
+# The email goes to the patient, so it is worded in the patient's language, not the nurse's.
+MAIL_SUBJECT = N_("Your care plan")
+MAIL_BODY = N_(
+    "Hello %(name)s,\n\nThis is your personal link to your care plan checklist:\n%(url)s\n\n"
+    "Please keep it private. It works until %(expires)s.\n"
 )
 
 
@@ -148,9 +150,11 @@ def _sheet(link: PatientLink, *, token: str | None) -> ResponseReturnValue:
     if token and _state(link, utcnow()) == "active":
         base = str(current_app.config["BASE_URL"]).rstrip("/")
         url = base + url_for("patient.checklist", token=token)
-        qr = qr_svg(url, label=f"QR code of {patient.name}'s personal link")
-        body = MAIL_BODY.format(name=patient.name, url=url, expires=expires)
-        mail = f"mailto:{quote(patient.email)}?subject={quote(MAIL_SUBJECT)}&body={quote(body)}"
+        qr = qr_svg(url, label=gettext("QR code of %(name)s's personal link", name=patient.name))
+        language = patient.language
+        body = i18n.translate(language, MAIL_BODY, name=patient.name, url=url, expires=expires)
+        subject = i18n.translate(language, MAIL_SUBJECT)
+        mail = f"mailto:{quote(patient.email)}?subject={quote(subject)}&body={quote(body)}"
     response = make_response(
         render_template(
             "links/sheet.html",

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -33,6 +34,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from tracker.i18n import N_
 from tracker.library.step_fields import (
     MAX_DAYS,
     MAX_MINUTES,
@@ -46,29 +48,64 @@ from tracker.library.step_fields import (
 from tracker.reading import rrules
 from tracker.reading.steps import ASKS
 from tracker.reading.timing import KINDS, Recurrence, RelTime
+from tracker.web.step_labels import kind_label
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 BAD_CLOCK = lazy_gettext("Enter a time as HH:MM, 00:00–23:59.")
 NOT_WHOLE = lazy_gettext("Enter a whole number, like 0, 2 or -7.")
 CLOCK_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
-ANCHORS = (SelectChoice("start", "procedure start"), SelectChoice("end", "procedure end"))
+ANCHORS = (
+    SelectChoice("start", lazy_gettext("procedure start")),
+    SelectChoice("end", lazy_gettext("procedure end")),
+)
 ASKS_CHOICES = (
-    SelectChoice("do", "Do: an action to tick"),
-    SelectChoice("avoid", "Avoid: a restriction with a start and an end"),
-    SelectChoice("know", "Know: information, never reminded"),
-    SelectChoice("watch", "Watch: warning signs to check daily"),
+    SelectChoice("do", lazy_gettext("Do: an action to tick")),
+    SelectChoice("avoid", lazy_gettext("Avoid: a restriction with a start and an end")),
+    SelectChoice("know", lazy_gettext("Know: information, never reminded")),
+    SelectChoice("watch", lazy_gettext("Watch: warning signs to check daily")),
 )
 RULE_CHOICE = "rule"  # the admin types the RRULE itself (what the choices below cannot say)
 REPEAT_CHOICES = (
-    SelectChoice("none", "Does not repeat"),
-    SelectChoice("times_per_day", "Times per day"),
-    SelectChoice("every_minutes", "Every N minutes"),
-    SelectChoice("times_per_week", "Times per week"),
-    SelectChoice(RULE_CHOICE, "By a rule (RFC 5545 RRULE)"),
+    SelectChoice("none", lazy_gettext("Does not repeat")),
+    SelectChoice("times_per_day", lazy_gettext("Times per day")),
+    SelectChoice("every_minutes", lazy_gettext("Every N minutes")),
+    SelectChoice("times_per_week", lazy_gettext("Times per week")),
+    SelectChoice(RULE_CHOICE, lazy_gettext("By a rule (RFC 5545 RRULE)")),
 )
+SECTION_CHOICES = {  # the sections as the editor's select lists them
+    "preparation": N_("Preparation"),
+    "recovery": N_("Recovery"),
+    "patient experience": N_("Patient experience"),
+    "risks and complications": N_("Risks and complications"),
+}
+
+
+def _kind_choice(code: str) -> str:
+    """A kind as the select lists it, translated when the form is shown: "Wound care"."""
+    return kind_label(code).capitalize()
+
+
 # Absent from a browser's submission only when unchecked; every other field is always sent.
 CHECKBOXES = ("critical", "conditional", "has_expiry", "while_awake", "reminder_hour")
 OPTIONAL = (*CHECKBOXES, "rule")  # the rule field is newer than some saved editor pages
+
+
+# What a number field counts, in the messages about it (REPEATS and the point fields' words).
+WHAT = {
+    "days": N_("days"),
+    "minutes": N_("minutes"),
+    "times per day": N_("times per day"),
+    "minutes between repeats": N_("minutes between repeats"),
+    "times per week": N_("times per week"),
+}
+
+
+def _what(what: str) -> str:
+    return str(gettext(WHAT[what])) if what in WHAT else what
+
+
+def _enter_whole(what: str) -> str:
+    return str(gettext("Enter %(what)s as a whole number.", what=_what(what)))
 
 
 def _between(low: int, high: int, what: str) -> Any:
@@ -76,7 +113,7 @@ def _between(low: int, high: int, what: str) -> Any:
         if field.data is not None and not low <= field.data <= high:
             raise ValidationError(
                 gettext("%(what)s must be between %(low)s and %(high)s.")
-                % {"what": what.capitalize(), "low": low, "high": high}
+                % {"what": _what(what).capitalize(), "low": low, "high": high}
             )
 
     return check
@@ -89,24 +126,28 @@ def _plain_text(_form: Form, field: Field) -> None:
         )
 
 
-def _whole(label: str, low: int, high: int, what: str) -> IntegerField:
+def _whole(label: Any, low: int, high: int, what: str) -> IntegerField:
     return IntegerField(
         label,
         invalid_value_message=NOT_WHOLE,
-        validators=[InputRequired(f"Enter {what} as a whole number."), _between(low, high, what)],
+        validators=[InputRequired(LazyString(_enter_whole, what)), _between(low, high, what)],
     )
 
 
 class PointForm(Form):
     """One relative time: signed days and minutes from an anchor, optionally at a clock time."""
 
-    days = _whole("Days", -MAX_DAYS, MAX_DAYS, "days")
-    minutes = _whole("Minutes", -MAX_MINUTES, MAX_MINUTES, "minutes")
+    days = _whole(lazy_gettext("Days"), -MAX_DAYS, MAX_DAYS, "days")
+    minutes = _whole(lazy_gettext("Minutes"), -MAX_MINUTES, MAX_MINUTES, "minutes")
     anchor = SelectField(
         lazy_gettext("From when"),
         choices=ANCHORS,
         validate_choice=False,
-        validators=[AnyOf([a.value for a in ANCHORS], "Choose the procedure start or its end.")],
+        validators=[
+            AnyOf(
+                [a.value for a in ANCHORS], lazy_gettext("Choose the procedure start or its end.")
+            )
+        ],
     )
     clock = StringField(
         lazy_gettext("Clock time (HH:MM)"),
@@ -117,7 +158,7 @@ class PointForm(Form):
 
     def validate_reminder_hour(self, field: Field) -> None:
         if field.data and self.clock.data:
-            self.form_errors.append("Choose a clock time or the reminder hour, not both.")
+            self.form_errors.append(gettext("Choose a clock time or the reminder hour, not both."))
 
     def point(self) -> RelTime:
         return RelTime(
@@ -146,40 +187,46 @@ class StepForm(FlaskForm):
         lazy_gettext("Instruction"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            DataRequired("Enter the instruction."),
-            Length(min=1, max=MAX_TEXT, message=f"Use 1 to {MAX_TEXT} characters."),
+            DataRequired(lazy_gettext("Enter the instruction.")),
+            Length(
+                min=1,
+                max=MAX_TEXT,
+                message=lazy_gettext("Use 1 to %(max)s characters.", max=MAX_TEXT),
+            ),
             _plain_text,
         ],
     )
     section = SelectField(
         lazy_gettext("Section"),
-        choices=[SelectChoice(s, s.capitalize()) for s in SECTIONS],
+        choices=[SelectChoice(s, lazy_gettext(SECTION_CHOICES[s])) for s in SECTIONS],
         validate_choice=False,
-        validators=[AnyOf(SECTIONS, "Choose one of the listed sections.")],
+        validators=[AnyOf(SECTIONS, lazy_gettext("Choose one of the listed sections."))],
     )
     kind = SelectField(
         lazy_gettext("Kind"),
-        choices=[SelectChoice(k, k.capitalize()) for k in KINDS],
+        choices=[SelectChoice(k, LazyString(_kind_choice, k)) for k in KINDS],
         validate_choice=False,
-        validators=[AnyOf(KINDS, "Choose one of the listed kinds.")],
+        validators=[AnyOf(KINDS, lazy_gettext("Choose one of the listed kinds."))],
     )
     asks = SelectField(
         lazy_gettext("Asks the patient to"),
         choices=ASKS_CHOICES,
         validate_choice=False,
-        validators=[AnyOf(ASKS, "Choose what the step asks of the patient.")],
+        validators=[AnyOf(ASKS, lazy_gettext("Choose what the step asks of the patient."))],
     )
     critical = BooleanField(lazy_gettext("Critical (reminders ignore quiet hours)"))
     conditional = BooleanField(lazy_gettext("Conditional (the nurse confirms it at enrollment)"))
-    opens = FormField(PointForm, "Opens")
-    due = FormField(PointForm, "Due")
+    opens = FormField(PointForm, lazy_gettext("Opens"))
+    due = FormField(PointForm, lazy_gettext("Due"))
     has_expiry = BooleanField(lazy_gettext("Expires (no reminders after this)"))
-    expires = FormField(PointForm, "Expires")
+    expires = FormField(PointForm, lazy_gettext("Expires"))
     repeat = SelectField(
         lazy_gettext("Repeats"),
         choices=REPEAT_CHOICES,
         validate_choice=False,
-        validators=[AnyOf([r.value for r in REPEAT_CHOICES], "Choose how the step repeats.")],
+        validators=[
+            AnyOf([r.value for r in REPEAT_CHOICES], lazy_gettext("Choose how the step repeats."))
+        ],
     )
     count = IntegerField(
         lazy_gettext("How many, or minutes between"), invalid_value_message=NOT_WHOLE
@@ -189,7 +236,7 @@ class StepForm(FlaskForm):
         lazy_gettext("Rule"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
-    until = FormField(PointForm, "Repeats until")
+    until = FormField(PointForm, lazy_gettext("Repeats until"))
 
     def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         """Check every field in use: expiry and repetition fields only when switched on."""
@@ -215,19 +262,22 @@ class StepForm(FlaskForm):
     def validate_count(self, field: Field) -> None:
         low, high, what = REPEATS[self.repeat.data]
         if not field.raw_data or not field.raw_data[0].strip():
-            field.errors[:] = [f"Enter {what} as a whole number."]
+            field.errors[:] = [_enter_whole(what)]
         elif field.data is not None and not low <= field.data <= high:
-            field.errors.append(f"{what.capitalize()} must be between {low} and {high}.")
+            field.errors.append(
+                gettext("%(what)s must be between %(low)s and %(high)s.")
+                % {"what": _what(what).capitalize(), "low": low, "high": high}
+            )
 
     def validate_rule(self, field: Field) -> None:
         try:
             rrules.parse(field.data or "")
         except ValueError as error:
-            field.errors.append(f"Not a rule this tracker reads: {error}.")
+            field.errors.append(gettext("Not a rule this tracker reads: %(error)s.", error=error))
 
     def validate_while_awake(self, field: Field) -> None:
         if field.data and self.repeat.data != "every_minutes":
-            field.errors.append("Only while awake applies to repeats every N minutes.")
+            field.errors.append(gettext("Only while awake applies to repeats every N minutes."))
 
     def fields(self, current: StepFields | None = None) -> StepFields:
         """The validated form as typed step fields; `current` keeps what the form can't show."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from babel import Locale
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -117,7 +118,10 @@ def _page(
         pathway=pathway,
         version=found,
         language=language,
-        language_name=Locale.parse(language).get_display_name(DEFAULT_LANGUAGE),
+        # The language named in the reader's language: "Spanish", "español".
+        language_name=Locale.parse(language).get_display_name(
+            str(get_locale() or DEFAULT_LANGUAGE)
+        ),
         rows=rows,
         translated=sum(row.translation is not None for row in rows),
         reviewed=sum(bool(row.translation and row.translation.reviewed_at) for row in rows),

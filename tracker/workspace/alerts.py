@@ -22,6 +22,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import (
     BindParameter,
     Integer,
@@ -37,6 +38,7 @@ from sqlalchemy import (
 from sqlmodel import col
 
 from tracker.dbtypes import UTCDateTime
+from tracker.i18n import N_
 from tracker.models import (
     CheckIn,
     ChecklistItem,
@@ -193,17 +195,19 @@ def _shown(newest: Any) -> Select[Any]:
 
 
 # What the nurse reads beside each kind; the patient's own note or the channel's error follows.
+# Msgids, worded in the reader's language when the alert is built (a request's).
 SAID = {
-    ESCALATED: "critical step not ticked",
-    NOT_DONE: "the patient could not do this",
-    CHECK_IN: "said yes to the warning signs",
+    ESCALATED: N_("critical step not ticked"),
+    NOT_DONE: N_("the patient could not do this"),
+    CHECK_IN: N_("said yes to the warning signs"),
 }
 
 
 def _alert(row: Any) -> Alert:
     values = dict(row)
     note = values.pop("note") or ""
-    said = SAID.get(values["kind"])
+    kind = values["kind"]
+    said = str(gettext(SAID[kind])) if kind in SAID else None
     if said is None:  # a failed reminder: its channel and error say it all
         detail = note
     elif values["kind"] == ESCALATED or not note:

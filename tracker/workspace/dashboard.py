@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from tracker.i18n import N_
 from tracker.reminders import escalation
 from tracker.workspace import item_lists, procedure_lists, reminder_lists
 from tracker.workspace.alerts import care_team_alerts
@@ -24,36 +25,39 @@ PREVIEW_ROWS = 8  # rows of each list shown on the dashboard itself
 ALERT_ROWS = 20  # the newest care-team alerts shown; a failing mail server can raise thousands
 
 
-# name -> list; the dashboard shows them in this order and each has its own page.
+# name -> list; the dashboard shows them in this order and each has its own page. Titles
+# and empty notes are msgids, translated where shown (templates/nurse).
 WORK_LISTS: dict[str, WorkList] = {
     spec.name: spec
     for spec in (
         WorkList(
             "today",
-            "Today's procedures",
-            "No procedures today.",
+            N_("Today's procedures"),
+            N_("No procedures today."),
             "procedures",
             procedure_lists.procedures_on(0),
         ),
         WorkList(
             "tomorrow",
-            "Tomorrow's procedures",
-            "No procedures tomorrow.",
+            N_("Tomorrow's procedures"),
+            N_("No procedures tomorrow."),
             "procedures",
             procedure_lists.procedures_on(1),
         ),
-        WorkList("overdue", "Overdue items", "Nothing overdue.", "items", item_lists.overdue),
+        WorkList(
+            "overdue", N_("Overdue items"), N_("Nothing overdue."), "items", item_lists.overdue
+        ),
         WorkList(
             "critical",
-            "Critical items not confirmed",
-            "Every critical item is confirmed.",
+            N_("Critical items not confirmed"),
+            N_("Every critical item is confirmed."),
             "items",
             item_lists.critical,
         ),
         WorkList(
             "reminders",
-            "Failed or expired reminders",
-            "No reminder problems.",
+            N_("Failed or expired reminders"),
+            N_("No reminder problems."),
             "reminders",
             reminder_lists.reminder_problems,
         ),

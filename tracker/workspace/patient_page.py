@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
@@ -28,6 +29,7 @@ from tracker.models import (
     Step,
     User,
 )
+from tracker.workspace.history_fields import field_label, value_label
 from tracker.workspace.patient_timeline import ItemView, draw
 from tracker.workspace.wording import countdown, display_status, history_words, value_words
 
@@ -193,7 +195,7 @@ def _actor(actor: str, names: dict[str, str]) -> str:
     if actor in names:
         return names[actor]
     if actor.startswith("link:"):
-        return "the patient (personal link)"
+        return str(gettext("the patient (personal link)"))
     return actor
 
 
@@ -202,9 +204,9 @@ def _changes(event: AuditEvent, zone: ZoneInfo, now: datetime) -> list[tuple[str
     before, after = event.before or {}, event.after or {}
     return [
         (
-            key.replace("_", " "),
-            value_words(before.get(key), zone, now),
-            value_words(after.get(key), zone, now),
+            field_label(key),
+            value_label(value_words(before.get(key), zone, now)),
+            value_label(value_words(after.get(key), zone, now)),
         )
         for key in list(dict.fromkeys([*before, *after]))
     ]

@@ -6,16 +6,23 @@ It reuses `tracker.workspace.timeline.draw` on an axis of minutes from the proce
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Step
 from tracker.workspace import timeline
-from tracker.workspace.wording import URGENCY, css_status, local_text
+from tracker.workspace.wording import (
+    URGENCY,
+    css_status,
+    local_text,
+    status_count,
+    status_label,
+)
 
 MAX_SEPARATE_OCCURRENCES = 3  # a recurring step with more occurrences is drawn as one row
 
@@ -56,25 +63,40 @@ def draw(
     values.append(now_at)
     axis = timeline.procedure_axis(duration, before=-min(values), after=max(values) - duration)
     counts = Counter(item.status for item in items)
-    summary = ", ".join(f"{n} {status}" for status in URGENCY if (n := counts.get(status)))
-    description = (
-        f"{len(items)} items ({summary or 'none'}). Times count back from the procedure start "
-        "and forward from its end; each bar runs from when an item opens to when it is due, "
-        "a diamond marks its expiry, the vertical line marks now. Recurring steps with many "
-        "occurrences share one row. The checklist below lists every item."
+    summary = _tally((status, n) for status in URGENCY if (n := counts.get(status)))
+    description = " ".join(
+        (
+            ngettext(
+                "%(num)d item (%(summary)s).",
+                "%(num)d items (%(summary)s).",
+                len(items),
+                summary=summary or gettext("none"),
+            ),
+            gettext(
+                "Times count back from the procedure start and forward from its end; each bar "
+                "runs from when an item opens to when it is due, a diamond marks its expiry, the "
+                "vertical line marks now. Recurring steps with many occurrences share one row. "
+                "The checklist below lists every item."
+            ),
+        )
     )
     marks = [
-        timeline.Landmark("procedure", 0, duration, "tl-procedure"),
-        timeline.Landmark("now", now_at, None, "tl-now"),
+        timeline.Landmark(gettext("procedure"), 0, duration, "tl-procedure"),
+        timeline.Landmark(gettext("now"), now_at, None, "tl-now"),
     ]
     return timeline.draw(
         rows,
         axis,
-        title=f"Timeline: {version.title}",
+        title=gettext("Timeline: %(title)s", title=version.title),
         description=description,
         landmarks=marks,
         id_prefix="patient-timeline",
     )
+
+
+def _tally(counts: Iterable[tuple[str, int]]) -> str:
+    """'2 overdue, 1 done' in the page's language."""
+    return ", ".join(status_count(status, n) for status, n in counts)
 
 
 def _urgency(status: str) -> int:
@@ -109,18 +131,26 @@ def _row(group: list[ItemView], at: Callable[[datetime], float], zone: ZoneInfo)
             end=at(item.due_at),
             marker=at(item.expires_at) if item.expires_at else None,
             css_class=f"{first.css}{critical}",
-            note=f"{first.label}: {first.status}; opens {local_text(item.opens_at, zone)}, "
-            f"due {local_text(item.due_at, zone)}",
+            note=gettext(
+                "%(label)s: %(status)s; opens %(opens)s, due %(due)s",
+                label=first.label,
+                status=status_label(first.status),
+                opens=local_text(item.opens_at, zone),
+                due=local_text(item.due_at, zone),
+            ),
         )
     statuses = Counter(view.status for view in group)
     worst = next((status for status in URGENCY if statuses.get(status)), first.status)
-    tally = ", ".join(
-        f"{n} {status}" for status, n in sorted(statuses.items(), key=lambda p: _urgency(p[0]))
-    )
+    tally = _tally(sorted(statuses.items(), key=lambda p: _urgency(p[0])))
     return timeline.Row(
         label=f"{first.step.text} (×{len(group)})",
         start=at(min(v.item.opens_at for v in group)),
         end=at(max(v.item.due_at for v in group)),
         css_class=f"{css_status(worst)}{critical}",
-        note=f"{first.step.text}: {len(group)} occurrences; {tally}",
+        note=gettext(
+            "%(text)s: %(num)s occurrences; %(tally)s",
+            text=first.step.text,
+            num=len(group),
+            tally=tally,
+        ),
     )

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
+from tracker.i18n import N_
 from tracker.models import Step
 from tracker.reading import wording
 from tracker.reading.timing import REVIEW_THRESHOLD, RelTime
@@ -241,14 +243,30 @@ def procedure_axis(duration_minutes: int, *, before: float = 0, after: float = 0
     ticks: list[Tick] = []
     for i, (distance, label) in enumerate(reversed(left)):
         knots.append((-distance, i / slots))
-        ticks.append(Tick(-distance, f"−{label}"))
+        ticks.append(Tick(-distance, f"−{_short(label)}"))
     knots.append((0, len(left) / slots))
     knots.append((duration, (len(left) + PROCEDURE_SLOTS) / slots))
-    ticks += [Tick(0, "start"), Tick(duration, "end")]
+    # TRANSLATORS: short tick labels on a timeline axis: the procedure's start and end.
+    ticks += [Tick(0, gettext("start")), Tick(duration, gettext("end"))]
     for i, (distance, label) in enumerate(right, start=1):
         knots.append((duration + distance, (len(left) + PROCEDURE_SLOTS + i) / slots))
-        ticks.append(Tick(duration + distance, f"+{label}"))
+        ticks.append(Tick(duration + distance, f"+{_short(label)}"))
     return Axis(knots=tuple(knots), ticks=tuple(ticks))
+
+
+# The tick labels' units, translated when drawn (DISTANCES is built before any request).
+UNITS = {
+    # TRANSLATORS: a timeline axis tick, e.g. "4h": hours, days, weeks, years. Keep it short.
+    "h": N_("%(n)sh"),
+    "d": N_("%(n)sd"),
+    "w": N_("%(n)sw"),
+    "y": N_("%(n)sy"),
+}
+
+
+def _short(label: str) -> str:
+    """'2w' in the page's language: '2 sem' in Spanish."""
+    return str(gettext(UNITS[label[-1]], n=label[:-1]))
 
 
 def _distances(reach: float) -> list[tuple[int, str]]:
@@ -316,13 +334,18 @@ def step_timeline(steps: Sequence[Step], *, duration_minutes: int, title: str) -
     before = -min(values, default=0)
     after = max(values, default=0) - duration_minutes
     axis = procedure_axis(duration_minutes, before=before, after=after)
-    description = (
-        f"{len(rows)} steps. Before the procedure, times count back from its start; after it, "
-        "forward from its end. Bars run from when a step opens to when it is due; a diamond "
-        "marks when it expires; a thin line shows how long it repeats. Clock times are drawn "
-        "as if the procedure started at 08:00. The table below lists the same steps."
+    description = " ".join(
+        (
+            ngettext("%(num)d step.", "%(num)d steps.", len(rows)),
+            gettext(
+                "Before the procedure, times count back from its start; after it, forward from "
+                "its end. Bars run from when a step opens to when it is due; a diamond marks "
+                "when it expires; a thin line shows how long it repeats. Clock times are drawn "
+                "as if the procedure started at 08:00. The table below lists the same steps."
+            ),
+        )
     )
-    marks = [Landmark("procedure", 0, duration_minutes, "tl-procedure")]
+    marks = [Landmark(gettext("procedure"), 0, duration_minutes, "tl-procedure")]
     return draw(
         rows,
         axis,

@@ -15,6 +15,7 @@ from tracker.web.nurse import (  # noqa: F401
     enroll,
     enrollment_changes,
     patients,
+    reminder_labels,
     text_messages,
 )
 from tracker.web.nurse.blueprint import bp

@@ -12,7 +12,8 @@ from flask import Blueprint, abort
 from tracker import auth
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.workspace.wording import css_status, local_text, short_text
+from tracker.workspace.history_fields import value_label
+from tracker.workspace.wording import css_status, local_text, short_text, status_label
 
 bp = Blueprint("nurse", __name__, url_prefix="/nurse")
 auth.require_staff_for_blueprint(bp)
@@ -39,3 +40,5 @@ def _short(moment: datetime | None, zone_name: str) -> str:
 bp.add_app_template_filter(_local, "nurse_time")
 bp.add_app_template_filter(_short, "nurse_short")
 bp.add_app_template_filter(css_status, "nurse_status_class")
+bp.add_app_template_filter(status_label, "nurse_status_label")
+bp.add_app_template_filter(value_label, "stored_status")  # "not_done" -> "no hecha"

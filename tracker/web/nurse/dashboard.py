@@ -6,6 +6,7 @@ from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from tracker import auth
@@ -65,8 +66,8 @@ def _filter_form() -> FilterForm:
     session = get_session()
     form = FilterForm(request.args)
     form.checked()  # every problem with these is malformed (400): people pick, never type
-    form.pathway.choices = options("All pathways", choices.pathway_choices(session))
-    form.nurse.choices = options("All nurses", choices.nurse_choices(session))
+    form.pathway.choices = options(gettext("All pathways"), choices.pathway_choices(session))
+    form.nurse.choices = options(gettext("All nurses"), choices.nurse_choices(session))
     return form
 
 

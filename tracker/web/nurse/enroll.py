@@ -46,7 +46,7 @@ def enroll(patient_id: int) -> ResponseReturnValue:
     version = session.get(PathwayVersion, version_id) if version_id else None
     if version is None or version.state != "published":
         versions = choices.published_versions(session)
-        pick.version.choices = options("Choose a pathway…", versions)
+        pick.version.choices = options(gettext("Choose a pathway…"), versions)
         if version_id is not None:
             pick.add_error("version", "Choose a published pathway.")
         status = UNPROCESSABLE if pick.has_errors else HTTPStatus.OK
@@ -146,6 +146,6 @@ def _enroll_form(person: Patient, conditional: list[Step]) -> EnrollForm:
             },
         )
     nurses = choices.nurse_choices(get_session())
-    form.nurse.choices = options("Not assigned", nurses)
+    form.nurse.choices = options(gettext("Not assigned"), nurses)
     form.confirm.choices = [SelectChoice(str(step.id), step.text) for step in conditional]
     return form

@@ -165,7 +165,7 @@ class YesField(BooleanField):
         self.data = bool(valuelist) and valuelist[0] == "yes"
 
 
-def id_select(label: str, **kwargs: Any) -> SelectField:
+def id_select(label: Any, **kwargs: Any) -> SelectField:
     """A select of ids (choices set by the view); a value that is no id is malformed."""
     return SelectField(
         label,
@@ -190,8 +190,8 @@ def page_field() -> TextField:
 class FilterForm(QueryForm):
     """Dashboard and work-list filters (?pathway=ID&nurse=ID&page=N); blank means all."""
 
-    pathway = id_select("Pathway")
-    nurse = id_select("Nurse")
+    pathway = id_select(lazy_gettext("Pathway"))
+    nurse = id_select(lazy_gettext("Nurse"))
     page = page_field()
 
     def filters(self) -> Filters:

@@ -104,8 +104,8 @@ class PatientForm(NurseForm):
     channels = SelectMultipleField(
         lazy_gettext("Reminder channels"),
         choices=[
-            SelectChoice("email", "Email"),
-            SelectChoice("webhook", "Webhook (text message gateway)"),
+            SelectChoice("email", lazy_gettext("Email")),
+            SelectChoice("webhook", lazy_gettext("Webhook (text message gateway)")),
         ],
         validate_choice=False,
         validators=[ours(lambda v: set(v or ()) <= set(patients.CHANNELS), "has an unknown name")],

@@ -23,6 +23,8 @@ from tracker.patient.text_replies import notes_for
 from tracker.web.nurse.forms import NurseForm
 
 CHOICES = {"given": True, "withdrawn": False}
+# How the patient said it, as the nurse reads it (the stored codes stay English).
+METHOD_LABELS = {"verbal": lazy_gettext("Verbal"), "written": lazy_gettext("Written")}
 
 
 class ConsentForm(NurseForm):
@@ -30,16 +32,16 @@ class ConsentForm(NurseForm):
 
     method = SelectField(
         lazy_gettext("How the patient told you"),
-        choices=[SelectChoice("", "Choose…")]
-        + [SelectChoice(m, m.capitalize()) for m in STAFF_METHODS],
+        choices=[SelectChoice("", lazy_gettext("Choose…"))]
+        + [SelectChoice(m, METHOD_LABELS.get(m, m.capitalize())) for m in STAFF_METHODS],
         validate_choice=False,
     )
     given = SelectField(
         lazy_gettext("Text messages"),
         choices=[
-            SelectChoice("", "Choose…"),
-            SelectChoice("given", "Consent given"),
-            SelectChoice("withdrawn", "Consent withdrawn"),
+            SelectChoice("", lazy_gettext("Choose…")),
+            SelectChoice("given", lazy_gettext("Consent given")),
+            SelectChoice("withdrawn", lazy_gettext("Consent withdrawn")),
         ],
         validate_choice=False,
     )

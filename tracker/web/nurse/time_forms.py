@@ -134,7 +134,7 @@ def _zone_or_blank(_form: Any, field: Field) -> None:
 class ChooseVersionForm(QueryForm):
     """Step 1 of enrolling: which published pathway (?version=ID)."""
 
-    version = id_select("Pathway")
+    version = id_select(lazy_gettext("Pathway"))
 
     def version_id(self) -> int | None:
         return as_id(self.version.data)
