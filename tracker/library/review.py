@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from tracker import audit
 from tracker.errors import DocumentError, DraftExists, ReviewError, VersionFrozen
@@ -80,7 +80,7 @@ def update_step(
     session.add(step)
     session.flush()
     old, new = audit.changes(before, audit.snapshot(step, STEP_FIELDS))
-    _record(session, user_id, "step.update", step, old, new, now)
+    record_change(session, user_id, "step.update", step, old, new, now)
     return step
 
 
@@ -110,14 +110,16 @@ def add_step(
     )
     session.add(step)
     session.flush()
-    _record(session, user_id, "step.add", step, None, audit.snapshot(step, STEP_FIELDS), now)
+    record_change(session, user_id, "step.add", step, None, audit.snapshot(step, STEP_FIELDS), now)
     return step
 
 
 def remove_step(*, session: Session, step: Step, user_id: int | None, now: datetime) -> None:
     """Delete a draft's step (drafts have no enrollments, so nothing points at it)."""
     _lock_draft(session, step.version_id)
-    _record(session, user_id, "step.remove", step, audit.snapshot(step, STEP_FIELDS), None, now)
+    record_change(
+        session, user_id, "step.remove", step, audit.snapshot(step, STEP_FIELDS), None, now
+    )
     translation_rows.remove_for(session=session, step=step)
     session.delete(step)
     session.flush()
@@ -141,7 +143,7 @@ def split_step(
     session.add(step)
     session.flush()
     old, new = audit.changes(before, audit.snapshot(step, STEP_FIELDS))
-    _record(session, user_id, "step.update", step, old, new, now)
+    record_change(session, user_id, "step.update", step, old, new, now)
     timing = {name: getattr(step, name) for name in SPLIT_COPIES}
     query = select(func.max(Step.position)).where(Step.version_id == version.id)
     separate = Step(
@@ -159,7 +161,7 @@ def split_step(
     session.add(separate)
     session.flush()
     after = audit.snapshot(separate, STEP_FIELDS)
-    _record(session, user_id, "step.split", separate, None, after | {"from": step.id}, now)
+    record_change(session, user_id, "step.split", separate, None, after | {"from": step.id}, now)
     return separate
 
 
@@ -253,7 +255,7 @@ def start_draft(
         "copied_from": source.number,
         "steps": len(copies),
     }
-    _record(session, user_id, "version.draft", version, None, after, now)
+    record_change(session, user_id, "version.draft", version, None, after, now)
     return version
 
 
@@ -302,15 +304,15 @@ def _set_state(
     session.add(version)
     session.flush()
     old, new = audit.changes(before, audit.snapshot(version, VERSION_FIELDS))
-    _record(session, user_id, action, version, old, new, now)
+    record_change(session, user_id, action, version, old, new, now)
     return version
 
 
-def _record(
+def record_change(
     session: Session,
     user_id: int | None,
     action: str,
-    subject: Step | PathwayVersion,
+    subject: SQLModel,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     now: datetime,

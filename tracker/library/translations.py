@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from tracker import audit, i18n
 from tracker.errors import DocumentError, InvalidInput, VersionFrozen
 from tracker.library import pathways
-from tracker.library.review import DRAFT, actor_for, frozen
+from tracker.library.review import DRAFT, actor_for, frozen, record_change
 from tracker.library.translation_matching import match
 from tracker.models import Pathway, PathwayVersion, Step, StepTranslation
 from tracker.reading.documents import Document
@@ -148,7 +148,7 @@ def save_translation(
     row = _by_step(session, version, language).get(step.id or 0)
     if not words:
         if row is not None:
-            _audit(session, user_id, "translation.remove", row, _snapshot(row), None, now)
+            record_change(session, user_id, "translation.remove", row, _snapshot(row), None, now)
             session.delete(row)
             session.flush()
         return None
@@ -170,7 +170,7 @@ def save_translation(
         session.add(row)
         session.flush()
         action = "translation.review" if reviewed else "translation.unreview"
-        _audit(session, user_id, action, row, before, _snapshot(row), now)
+        record_change(session, user_id, action, row, before, _snapshot(row), now)
     return row
 
 
@@ -282,30 +282,9 @@ def _write(
     session.add(row)
     session.flush()
     action = "translation.add" if before is None else "translation.change"
-    _audit(session, user_id, action, row, before, _snapshot(row), now)
+    record_change(session, user_id, action, row, before, _snapshot(row), now)
     return row
 
 
 def _snapshot(row: StepTranslation) -> dict[str, Any]:
     return audit.snapshot(row, FIELDS)
-
-
-def _audit(
-    session: Session,
-    user_id: int | None,
-    action: str,
-    row: StepTranslation,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    now: datetime,
-) -> None:
-    audit.record(
-        session=session,
-        actor=actor_for(user_id),
-        action=action,
-        subject=row,
-        before=before,
-        after=after,
-        patient_id=None,
-        now=now,
-    )

@@ -56,6 +56,7 @@ from tracker.web.patient_access import (
     check_form,
     link_form_token,
     needs_dob,
+    open_for_form,
     open_or_refuse,
     private,
     refuse,
@@ -210,10 +211,7 @@ def _wants_json() -> bool:
 @bp.post(ITEM)
 def item(token: str, item_id: int) -> ResponseReturnValue:
     """Tick, untick or "I couldn't do this" for one item of this link's plan."""
-    access = open_or_refuse(token)
-    if needs_dob(access):
-        return redirect(url_for("patient.checklist", token=token), HTTPStatus.SEE_OTHER)
-    check_form(access, "items")
+    access, _ = open_for_form(token)
     words = _words(access)
     form = ItemActionForm(request.form)
     if not form.validate():

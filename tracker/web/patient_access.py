@@ -11,7 +11,7 @@ import hmac
 from http import HTTPStatus
 from typing import NoReturn, TypeVar
 
-from flask import abort, current_app, request
+from flask import abort, current_app, redirect, request, url_for
 from sqlalchemy import Connection
 from sqlmodel import Session
 from werkzeug.wrappers import Response as BaseResponse
@@ -87,6 +87,18 @@ def check_form(access: LinkAccess, purpose: str) -> None:
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRFToken") or ""
     if not hmac.compare_digest(sent.encode(), link_form_token(access, purpose).encode()):
         abort(HTTPStatus.BAD_REQUEST)
+
+
+def open_for_form(token: str) -> tuple[LinkAccess, str]:
+    """The access a patient's posted form acts with, and their page's address to return to.
+    A device that still has to confirm the birth date is sent to the page, which asks for it;
+    a form without this link's token is refused (see check_form)."""
+    access = open_or_refuse(token)
+    home = url_for("patient.checklist", token=token)
+    if needs_dob(access):
+        abort(redirect(home, HTTPStatus.SEE_OTHER))
+    check_form(access, "items")
+    return access, home
 
 
 def private(response: R) -> R:

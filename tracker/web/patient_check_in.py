@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from tracker.clock import utcnow
@@ -17,7 +17,7 @@ from tracker.db import get_session
 from tracker.errors import InvalidInput
 from tracker.patient.check_ins import record_check_in
 from tracker.patient.moved_notice import dismiss_notice
-from tracker.web.patient_access import check_form, needs_dob, open_or_refuse, private
+from tracker.web.patient_access import open_for_form, private
 from tracker.web.patient_forms import CheckInForm
 from tracker.web.security import csrf
 
@@ -28,11 +28,7 @@ csrf.exempt(bp)  # link-bound form tokens (patient_access.check_form): no sessio
 @bp.post("/<token>/check-in")
 def check_in(token: str) -> BaseResponse:
     """Record today's answer; a "yes" alerts the care team."""
-    access = open_or_refuse(token)
-    home = url_for("patient.checklist", token=token)
-    if needs_dob(access):
-        return redirect(home, HTTPStatus.SEE_OTHER)
-    check_form(access, "items")
+    access, home = open_for_form(token)
     form = CheckInForm(request.form)
     if not form.validate():
         abort(HTTPStatus.BAD_REQUEST)
@@ -58,11 +54,7 @@ def check_in(token: str) -> BaseResponse:
 @bp.post("/<token>/notice/dismiss")
 def dismiss(token: str) -> BaseResponse:
     """The patient has read that their procedure moved: hide the notice."""
-    access = open_or_refuse(token)
-    home = url_for("patient.checklist", token=token)
-    if needs_dob(access):
-        return redirect(home, HTTPStatus.SEE_OTHER)
-    check_form(access, "items")
+    access, home = open_for_form(token)
     session = get_session()
     dismiss_notice(
         session=session, enrollment_id=access.enrollment.id, actor=access.actor, now=utcnow()

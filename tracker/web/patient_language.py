@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import InvalidInput
 from tracker.patient.language import choose_language
-from tracker.web.patient_access import check_form, needs_dob, open_or_refuse, private
+from tracker.web.patient_access import open_for_form, private
 from tracker.web.patient_forms import LanguageForm
 from tracker.web.security import csrf
 
@@ -24,11 +24,7 @@ csrf.exempt(bp)  # link-bound form tokens (patient_access.check_form): no sessio
 @bp.post("/<token>/language")
 def language(token: str) -> BaseResponse:
     """Store the language the patient picked; the page then reads in it."""
-    access = open_or_refuse(token)
-    home = url_for("patient.checklist", token=token)
-    if needs_dob(access):
-        return redirect(home, HTTPStatus.SEE_OTHER)
-    check_form(access, "items")
+    access, home = open_for_form(token)
     form = LanguageForm(request.form)
     if not form.validate():
         abort(HTTPStatus.BAD_REQUEST)
