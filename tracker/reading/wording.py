@@ -6,16 +6,18 @@ CLI, tests) in English. Amounts ("3 days") are Babel's for the language.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.units import format_unit
 from flask_babel import get_locale, gettext, ngettext
 
 from tracker import i18n
 from tracker.i18n import N_
-from tracker.models import Step
 from tracker.reading.clinical_defaults import clock_minutes, defaults
 from tracker.reading.timing import Recurrence, RelTime
+
+if TYPE_CHECKING:  # the preview command words times without loading the database models
+    from tracker.models import Step
 
 # Whole phrases per anchor, so a language can word "before the start" its own way.
 ANCHOR_WORDS = {
