@@ -22,7 +22,7 @@ from tracker.reading import wording
 from tracker.reading.timing import REVIEW_THRESHOLD, RelTime
 from tracker.web.forms import PathwaySettingsForm
 from tracker.web.review_forms import StepForm, form_data
-from tracker.workspace import timeline
+from tracker.workspace import procedure_timeline
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 require_admin_for_blueprint(bp)
@@ -223,7 +223,7 @@ def review_page(
     """The version's review page; a form given is shown as posted (with its errors)."""
     session = get_session()
     steps = pathways.steps_of(session, found)
-    chart = timeline.step_timeline(
+    chart = procedure_timeline.step_timeline(
         steps,
         duration_minutes=found.duration_minutes,
         title=gettext(

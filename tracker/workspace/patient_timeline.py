@@ -15,7 +15,7 @@ from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Step
-from tracker.workspace import timeline
+from tracker.workspace import procedure_timeline, timeline
 from tracker.workspace.wording import (
     URGENCY,
     css_status,
@@ -61,7 +61,9 @@ def draw(
     now_at = at(now)
     values = [v for row in rows for v in (row.start, row.end, row.marker) if v is not None]
     values.append(now_at)
-    axis = timeline.procedure_axis(duration, before=-min(values), after=max(values) - duration)
+    axis = procedure_timeline.procedure_axis(
+        duration, before=-min(values), after=max(values) - duration
+    )
     counts = Counter(item.status for item in items)
     summary = _tally((status, n) for status in URGENCY if (n := counts.get(status)))
     description = " ".join(
