@@ -360,3 +360,17 @@ class StepTranslation(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reviewed_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+# A version's title in another language (issue 15): what the patient's page, printout and
+# calendar are headed with. Written and reviewed like a StepTranslation, and frozen with it.
+class TitleTranslation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("version_id", "language"),)
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="pathwayversion.id")
+    language: str = Field(max_length=10)
+    title: str
+    source: str = Field(default="", max_length=500)  # "22868.es.txt:2", or "user:3"
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reviewed_by: int | None = Field(default=None, foreign_key="user.id")

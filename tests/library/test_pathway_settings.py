@@ -163,7 +163,7 @@ def test_existing_pathways_get_the_defaults_and_the_columns_go_down_and_up(
                     " VALUES ('old', '', '', 'Old', 'Old', '2026-12-01 00:00:00')"
                 )
             )
-        db.upgrade(engine)
+        command.upgrade(db.alembic_config(engine), "0018")
         assert db.current_revision(engine) == "0018"
         with engine.connect() as connection:
             row = connection.execute(sa.text("SELECT arrival_minutes, stay_days FROM pathway"))

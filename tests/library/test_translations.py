@@ -24,7 +24,7 @@ from tracker.errors import DocumentError, VersionFrozen
 from tracker.library import pathways, review, translations
 from tracker.library.step_fields import StepFields
 from tracker.library.translation_matching import match
-from tracker.models import Pathway, PathwayVersion, Step, StepTranslation
+from tracker.models import Pathway, PathwayVersion, Step, StepTranslation, TitleTranslation
 from tracker.reading.documents import parse_document, read_document
 
 PATHWAYS = Path(__file__).resolve().parents[2] / "pathways"
@@ -141,9 +141,15 @@ def test_import_attaches_a_folders_translation_to_its_english_document(
     result = _run(["import", str(folder)], database_url, tmp_path)
     assert result.exit_code == 0, result.output
     assert "22868.es.txt: 22868-lumbar" in result.output
-    assert "es: 13 steps translated (13 new or changed, to review)" in result.output
+    assert (
+        "es: 13 steps translated (13 new or changed, to review); "
+        "the title new or changed, to review"
+    ) in result.output
     assert [p.code for p in session.exec(select(Pathway))] == ["22868"]  # not a new pathway
     assert len(session.exec(select(StepTranslation)).all()) == 13
+    [title] = session.exec(select(TitleTranslation)).all()
+    assert title.title == "Dispositivo de estabilización interespinosa lumbar, segundo nivel"
+    assert (title.source, title.reviewed_at) == ("22868.es.txt", None)
 
 
 @pytest.mark.both_databases
@@ -268,6 +274,11 @@ def test_the_translation_table_goes_down_and_up_again(kind: str, tmp_path: Path)
         assert db.current_revision(engine) == db.head_revision()
         indexes = {i["name"] for i in inspect(engine).get_indexes("steptranslation")}
         assert "ix_steptranslation_version_id" in indexes
+        command.downgrade(db.alembic_config(engine), "0018")  # titles came a migration later
+        tables = set(inspect(engine).get_table_names())
+        assert "steptranslation" in tables and "titletranslation" not in tables
+        db.upgrade(engine)
+        assert "titletranslation" in inspect(engine).get_table_names()
         engine.dispose()
 
 

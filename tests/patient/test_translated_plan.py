@@ -22,7 +22,7 @@ from tracker.care.item_reminders import ESCALATION
 from tracker.db import get_engine
 from tracker.library import review, translations
 from tracker.library.pathways import steps_of
-from tracker.models import Pathway, PathwayVersion, Reminder, StepTranslation
+from tracker.models import Pathway, PathwayVersion, Reminder, StepTranslation, TitleTranslation
 from tracker.reminders.rules import Decision, compose, load_due
 
 HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # refused
@@ -32,6 +32,7 @@ SPANISH = {
     "tablet": "Tome la pastilla",
     "walk": "Camine un poco",
 }
+SPANISH_TITLE = "Plan breve de prueba"
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +59,15 @@ def version(session: Session) -> PathwayVersion:
             user_id=None,
             now=NOW,
         )
+    translations.save_title(
+        session=session,
+        version_id=version.id or 0,
+        language="es",
+        title=SPANISH_TITLE,
+        reviewed=True,
+        user_id=None,
+        now=NOW,
+    )
     review.publish(session=session, version=version, user_id=None, now=NOW)
     session.commit()
     return version
@@ -73,6 +83,7 @@ def test_the_checklist_shows_translations_and_marks_english_fallbacks(
     client: FlaskClient, session: Session, spanish: Linked
 ) -> None:
     html = page_of(client, spanish)
+    assert f"<h1>{SPANISH_TITLE}</h1>" in html
     tablet, walk = item_id(session, spanish.id, "tablet"), item_id(session, spanish.id, "walk")
     assert f'<h3 class="entry-text" id="text-{tablet}">Tome la pastilla</h3>' in html
     assert f'<h3 class="entry-text" id="text-{walk}" lang="en">Walk a little</h3>' in html
@@ -96,10 +107,12 @@ def test_the_printed_plan_and_calendar_are_translated_too(
     client: FlaskClient, spanish: Linked
 ) -> None:
     printed = client.get(f"/p/{spanish.token}/print").get_data(as_text=True)
+    assert f'<p class="print-procedure"><span>{SPANISH_TITLE}</span>' in printed
     assert "<span>Tome la pastilla</span>" in printed
     assert '<span lang="en">Walk a little</span>' in printed
     ics = client.get(f"/p/{spanish.token}/calendar.ics").get_data(as_text=True)
     assert "SUMMARY:Tome la pastilla" in ics
+    assert SPANISH_TITLE in ics
     assert "SUMMARY;LANGUAGE=en:Walk a little" in ics
 
 
@@ -133,6 +146,69 @@ def test_the_nurse_sees_which_steps_fall_back_to_english(
     assert "Reads Spanish: 1 of the plan's steps have no reviewed Spanish translation" in html
     rows = [row for row in html.split("<tr") if 'class="badge in-english"' in row]
     assert len(rows) == 1 and "Walk a little" in rows[0]
+
+
+def test_a_title_without_a_reviewed_translation_reads_english_marked(
+    client: FlaskClient, session: Session
+) -> None:
+    version = small_version(session)
+    version.state = review.DRAFT
+    session.add(version)
+    translations.save_title(
+        session=session,
+        version_id=version.id or 0,
+        language="es",
+        title=SPANISH_TITLE,
+        reviewed=False,  # entered, never checked: patients do not see it
+        user_id=None,
+        now=NOW,
+    )
+    review.publish(session=session, version=version, user_id=None, now=NOW)
+    session.commit()
+    reader = linked(session, version=version, patient=make_patient(session, language="es"))
+    html = page_of(client, reader)
+    assert f'<h1 lang="en">{version.title}</h1>' in html and SPANISH_TITLE not in html
+    printed = client.get(f"/p/{reader.token}/print").get_data(as_text=True)
+    assert f'<p class="print-procedure"><span lang="en">{version.title}</span>' in printed
+
+
+def test_an_admin_translates_the_title_on_a_draft_only(
+    app: Flask, client: FlaskClient, session: Session, version: PathwayVersion
+) -> None:
+    sign_in_as(client, app, "admin")
+    pathway = session.get(Pathway, version.pathway_id)
+    assert pathway is not None
+    page = f"/admin/pathways/{pathway.slug}/v1/translations/es"
+    html = client.get(page).get_data(as_text=True)
+    assert f'value="{SPANISH_TITLE}"' not in html  # published: shown, not editable
+    assert f'<span lang="es">{SPANISH_TITLE}</span>' in html
+    form = {"csrf_token": csrf_token(html), "title": "Otro título", "reviewed": "y"}
+    assert client.post(f"{page}/title", data=form).status_code == 409
+    # A new draft keeps the reviewed title; the admin changes it there.
+    draft = review.start_draft(session=session, pathway=pathway, user_id=None, now=NOW)
+    session.commit()
+    page = f"/admin/pathways/{pathway.slug}/v2/translations/es"
+    html = client.get(page).get_data(as_text=True)
+    assert f'value="{SPANISH_TITLE}"' in html
+    too_long = form | {"title": "x" * (translations.MAX_TITLE + 1)}
+    refused = client.post(f"{page}/title", data=too_long)
+    assert refused.status_code == 422
+    assert 'id="title-error"' in refused.get_data(as_text=True)
+    hidden = form | {"title": "Otro \u202etítulo"}
+    assert client.post(f"{page}/title", data=hidden).status_code == 422
+    assert client.post(f"{page}/title", data=form).status_code == 303
+    session.expire_all()
+    [row] = session.exec(select(TitleTranslation).where(TitleTranslation.version_id == draft.id))
+    assert (row.title, row.reviewed_at is not None) == ("Otro título", True)
+    # Empty words remove it.
+    assert client.post(f"{page}/title", data=form | {"title": " "}).status_code == 303
+    session.expire_all()
+    assert (
+        session.exec(
+            select(TitleTranslation).where(TitleTranslation.version_id == draft.id)
+        ).first()
+        is None
+    )
 
 
 def test_an_admin_enters_and_reviews_a_step_translation_on_a_draft_only(

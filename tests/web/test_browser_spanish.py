@@ -25,7 +25,7 @@ from tests.enrollment_helpers import enroll_patient, make_patient, publish
 from tests.web.test_browser_patient import PHONE, assert_no_axe_violations
 from tracker.clock import utcnow
 from tracker.db import get_engine, session_scope
-from tracker.library import pathways, translations
+from tracker.library import pathways, title_translations, translations
 from tracker.models import AuditEvent, PathwayVersion, Patient
 from tracker.patient.links import issue_link
 from tracker.reading.documents import read_document
@@ -33,6 +33,7 @@ from tracker.reminders.channels import build_channels
 from tracker.reminders.dispatch import Dispatcher
 from tracker.reminders.dispatch_settings import Settings
 
+SPANISH_TITLE = "Dispositivo de estabilización interespinosa lumbar, segundo nivel"  # 22868.es.txt
 SPANISH_DAY = re.compile(
     r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d{1,2} de "
     r"(enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)"
@@ -77,6 +78,17 @@ def translated_seed(session: Session, now: datetime) -> tuple[PathwayVersion, se
             user_id=None,
             now=now,
         )
+    title = title_translations.title_of(session, version.id or 0, "es")
+    assert title is not None  # the document's name of the procedure
+    translations.save_title(
+        session=session,
+        version_id=version.id or 0,
+        language="es",
+        title=title.title,
+        reviewed=True,
+        user_id=None,
+        now=now,
+    )
     return publish(session, version, now=now), {row.text for row in rows}
 
 
@@ -112,6 +124,8 @@ def test_spanish_patient_journey(
     page.goto(url)
     assert page.locator("html").get_attribute("lang") == "es"
     assert page.title() == "Su plan de cuidados"
+    heading = page.locator("h1")
+    assert heading.inner_text() == SPANISH_TITLE and heading.get_attribute("lang") is None
     assert page.locator("h2", has_text="Su procedimiento").is_visible()
     assert page.locator("h2", has_text="Para hacer ahora").is_visible()
     assert page.locator("h2", has_text="Añadir a su calendario").is_visible()

@@ -193,9 +193,10 @@ def _import_translations(app: Flask, path: Path, code: str | None) -> int:
             continue
         changed = f"{result.changed} new or changed, to review" if result.changed else "unchanged"
         missing = f"; {result.untranslated} steps not in it" if result.untranslated else ""
+        title = "; the title new or changed, to review" if result.title_changed else ""
         click.echo(
             f"{result.path}: {result.slug} v{result.version} {result.language}: "
-            f"{result.matched} steps translated ({changed}{missing})"
+            f"{result.matched} steps translated ({changed}{missing}){title}"
         )
     return failures
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from tracker.db import engine_of, orm_session
 from tracker.i18n import DEFAULT_LANGUAGE
-from tracker.library import translations
+from tracker.library import title_translations, translations
 from tracker.library.review import source_sentences
 from tracker.models import PathwayVersion, Step
 
@@ -41,6 +41,8 @@ class Plan:
 
     title: str
     steps: dict[int, StepInfo]
+    # "en" when the title has no reviewed translation into the plan's language (as StepInfo).
+    title_lang: str = ""
 
 
 # Per database (engine): (version id, language) -> its Plan, for versions that can no longer
@@ -93,7 +95,9 @@ def _read_plan(session: Session, version_id: int, language: str) -> tuple[Plan, 
             why = _why(words.text, (words.sentence,))
             info = replace(info, text=words.text, why=why, lang="")
         steps[row.id] = info
-    return Plan(version.title, steps), version.state != "draft"
+    title = None if english else title_translations.reviewed_title(session, version_id, language)
+    title_lang = "" if english or title is not None else DEFAULT_LANGUAGE
+    return Plan(title or version.title, steps, title_lang), version.state != "draft"
 
 
 def _why(text: str, candidates: tuple[str, ...], section: str = "") -> str:

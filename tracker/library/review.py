@@ -68,7 +68,7 @@ def update_step(
     *, session: Session, step: Step, fields: StepFields, user_id: int | None, now: datetime
 ) -> Step:
     """Change a draft's step; the admin's word makes it certain (confidence 1.0)."""
-    version = _lock_draft(session, step.version_id)
+    version = lock_draft(session, step.version_id)
     check_fields(fields, duration_minutes=version.duration_minutes)
     before = audit.snapshot(step, STEP_FIELDS)
     for name, value in fields.columns().items():
@@ -94,7 +94,7 @@ def add_step(
 ) -> Step:
     """Append a step to a draft."""
     assert version.id is not None
-    _lock_draft(session, version.id)
+    lock_draft(session, version.id)
     check_fields(fields, duration_minutes=version.duration_minutes)
     query = select(func.max(Step.position)).where(Step.version_id == version.id)
     last = session.exec(query).one()
@@ -116,7 +116,7 @@ def add_step(
 
 def remove_step(*, session: Session, step: Step, user_id: int | None, now: datetime) -> None:
     """Delete a draft's step (drafts have no enrollments, so nothing points at it)."""
-    _lock_draft(session, step.version_id)
+    lock_draft(session, step.version_id)
     record_change(
         session, user_id, "step.remove", step, audit.snapshot(step, STEP_FIELDS), None, now
     )
@@ -134,7 +134,7 @@ def split_step(
     merged step's timing (they were merged because they meant the same); it goes last, and
     the admin adjusts it like any other step.
     """
-    version = _lock_draft(session, step.version_id)
+    version = lock_draft(session, step.version_id)
     if not 0 <= index < len(step.merged):
         raise ReviewError(f"step {step.id} has no merged instruction number {index + 1}")
     piece = Evidence.from_dict(step.merged[index])
@@ -178,7 +178,7 @@ def publish(
     threshold refuse it."""
     assert version.id is not None
     _lock_pathway(session, version.pathway_id)
-    _lock_draft(session, version.id)
+    lock_draft(session, version.id)
     steps = pathways.steps_of(session, version)
     if not steps:
         raise ReviewError(f"v{version.number} has no steps: add one before publishing")
@@ -249,6 +249,9 @@ def start_draft(
     session.flush()
     pairs = {step.id or 0: copy for step, copy in zip(originals, copies, strict=True)}
     translation_rows.copy_to(session=session, copies=pairs, now=now)
+    translation_rows.copy_titles(
+        session=session, source_id=source.id or 0, version_id=version.id, now=now
+    )
     after = {
         "number": version.number,
         "state": DRAFT,
@@ -278,8 +281,9 @@ def _lock_pathway(session: Session, pathway_id: int) -> None:
     session.exec(select(Pathway.id).where(Pathway.id == pathway_id).with_for_update()).one()
 
 
-def _lock_draft(session: Session, version_id: int) -> PathwayVersion:
-    """The version, locked and re-read; only a draft may change."""
+def lock_draft(session: Session, version_id: int) -> PathwayVersion:
+    """The version, locked and re-read (publishing locks it too, so nothing lands in it after
+    it is published); VersionFrozen unless it is a draft: only a draft may change."""
     query = select(PathwayVersion).where(PathwayVersion.id == version_id).with_for_update()
     version = session.exec(query.execution_options(populate_existing=True)).one()
     if version.state != DRAFT:

@@ -2,7 +2,7 @@
 
 Kept apart from `translations` (which builds on `review`) so `review` can call it: a removed
 step takes its translations with it, changed English words send them back for review, and a
-new draft copies them.
+new draft copies them, and the title's.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from tracker.models import Step, StepTranslation
+from tracker.models import Step, StepTranslation, TitleTranslation
 
 
 def clear_reviews(*, session: Session, step: Step) -> None:
@@ -43,6 +43,25 @@ def copy_to(*, session: Session, copies: dict[int, Step], now: datetime) -> None
                 language=row.language,
                 text=row.text,
                 sentence=row.sentence,
+                source=row.source,
+                updated_at=now,
+                reviewed_at=row.reviewed_at,
+                reviewed_by=row.reviewed_by,
+            )
+        )
+    session.flush()
+
+
+def copy_titles(*, session: Session, source_id: int, version_id: int, now: datetime) -> None:
+    """A new draft copied from version `source_id` keeps its translated titles, reviewed as
+    they were (the draft's English title is the same)."""
+    query = select(TitleTranslation).where(TitleTranslation.version_id == source_id)
+    for row in session.exec(query).all():
+        session.add(
+            TitleTranslation(
+                version_id=version_id,
+                language=row.language,
+                title=row.title,
                 source=row.source,
                 updated_at=now,
                 reviewed_at=row.reviewed_at,

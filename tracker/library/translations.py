@@ -22,15 +22,16 @@ from sqlmodel import Session, col, select
 
 from tracker import audit, i18n
 from tracker.errors import DocumentError, InvalidInput, VersionFrozen
-from tracker.library import pathways
-from tracker.library.review import DRAFT, actor_for, frozen, record_change
+from tracker.library import pathways, title_translations
+from tracker.library.review import DRAFT, actor_for, frozen, lock_draft, record_change
 from tracker.library.translation_matching import match
-from tracker.models import Pathway, PathwayVersion, Step, StepTranslation
+from tracker.models import Pathway, PathwayVersion, Step, StepTranslation, TitleTranslation
 from tracker.reading.documents import Document
 
 # Languages a step can be translated into: the supported ones other than the source language.
 LANGUAGES = tuple(language for language in i18n.SUPPORTED if language != i18n.DEFAULT_LANGUAGE)
 MAX_TEXT = 2000
+MAX_TITLE = 500  # what an admin may type; an imported title is as long as its document's
 # Invisible characters that could hide words or reorder them (bidirectional overrides).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 FIELDS = ("language", "text", "reviewed_at", "reviewed_by")
@@ -47,6 +48,7 @@ class TranslationResult:
     matched: int  # steps given words
     changed: int  # of them, new or different words (their review cleared)
     untranslated: int  # steps the document does not cover (edited or added since import)
+    title_changed: bool = False  # the title's words are new or different (review cleared)
     # The version is no longer a draft and the document says something else than what was
     # published with it: nothing was written (a new draft takes the new words).
     frozen: str = ""
@@ -81,7 +83,7 @@ def import_translation(
     frozen_as = "" if version.state == DRAFT else str(frozen(version))
     if not frozen_as:
         try:
-            version = _draft(session, version.id or 0)  # locked: publishing waits for us
+            version = lock_draft(session, version.id or 0)  # locked: publishing waits for us
         except VersionFrozen as error:  # published a moment ago
             frozen_as = str(error)
     name = Path(translated.path).name
@@ -110,6 +112,19 @@ def import_translation(
             user_id=user_id,
             now=now,
         )
+    title = translated.short_name or translated.long_title  # as pathways names a version
+    existing_title = title_translations.title_of(session, version.id or 0, language)
+    title_changed = existing_title is None or existing_title.title != " ".join(title.split())
+    if title_changed and not frozen_as:
+        title_translations.write_title(
+            session,
+            version=version,
+            language=language,
+            title=title,
+            source=name,
+            user_id=user_id,
+            now=now,
+        )
     session.flush()
     pathway = session.get(Pathway, version.pathway_id)
     assert pathway is not None
@@ -121,7 +136,8 @@ def import_translation(
         matched,
         changed,
         untranslated,
-        frozen_as if changed else "",
+        title_changed,
+        frozen_as if changed or title_changed else "",
     )
 
 
@@ -137,7 +153,7 @@ def save_translation(
 ) -> StepTranslation | None:
     """An admin's words for one step (empty words remove its translation); `reviewed` marks
     them checked. VersionFrozen unless the step's version is a draft."""
-    version = _draft(session, step.version_id)
+    version = lock_draft(session, step.version_id)
     words = " ".join(text.split())
     if language not in LANGUAGES:
         raise InvalidInput("language", f"{language!r} is not a language we translate into")
@@ -171,6 +187,42 @@ def save_translation(
         session.flush()
         action = "translation.review" if reviewed else "translation.unreview"
         record_change(session, user_id, action, row, before, _snapshot(row), now)
+    return row
+
+
+def save_title(
+    *,
+    session: Session,
+    version_id: int,
+    language: str,
+    title: str,
+    reviewed: bool,
+    user_id: int | None,
+    now: datetime,
+) -> TitleTranslation | None:
+    """An admin's words for the version's title (empty removes them); `reviewed` marks them
+    checked. VersionFrozen unless the version is a draft."""
+    version = lock_draft(session, version_id)
+    words = " ".join(title.split())
+    if language not in LANGUAGES:
+        raise InvalidInput("language", f"{language!r} is not a language we translate into")
+    if len(words) > MAX_TITLE:
+        raise InvalidInput("title", f"Shorten the title to {MAX_TITLE} characters.")
+    if _CONTROL.search(words):
+        raise InvalidInput("title", "Remove the control characters.")
+    row = title_translations.write_title(
+        session,
+        version=version,
+        language=language,
+        title=words,
+        source=actor_for(user_id),
+        user_id=user_id,
+        now=now,
+    )
+    if row is not None:
+        title_translations.mark_reviewed(
+            session, row=row, reviewed=reviewed, user_id=user_id, now=now
+        )
     return row
 
 
@@ -237,16 +289,6 @@ def _version_for(session: Session, english: Document, path: str) -> PathwayVersi
     if not same:
         raise DocumentError(path, 0, f"{Path(english.path).name} is not imported: import it first")
     return next((v for v in reversed(same) if v.state == DRAFT), same[-1])
-
-
-def _draft(session: Session, version_id: int) -> PathwayVersion:
-    """The version, locked and re-read (publishing locks it too, so no translation lands
-    after it is published); VersionFrozen unless it is a draft."""
-    query = select(PathwayVersion).where(PathwayVersion.id == version_id).with_for_update()
-    version = session.exec(query.execution_options(populate_existing=True)).one()
-    if version.state != DRAFT:
-        raise frozen(version)
-    return version
 
 
 def _by_step(

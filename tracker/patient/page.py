@@ -79,6 +79,7 @@ class ChecklistPage:
     hidden: int = 0  # items left out of the short lists (shown with everything=True)
     older_messages: bool = False  # reminders older than the inbox shows (ditto)
     check_in: str = ""  # today's answer about the warning signs: "" | none | yes
+    title_lang: str = ""  # "en": the title has no reviewed translation (marked lang="en")
     moved: str = ""  # "Your procedure was moved from … to … on …" (tracker.patient.moved_notice)
 
 
@@ -135,6 +136,7 @@ def load_page(
     answered = answer_on(connection, enrollment.id, reader.today) if applying["watch"] else None
     return ChecklistPage(
         title=plan.title,
+        title_lang=plan.title_lang,
         procedure=words.full_date(enrollment.procedure_start.astimezone(reader.tz)),
         countdown=_countdown(enrollment, now, words),
         zone=words.zone(enrollment.timezone),

@@ -307,13 +307,17 @@ def print_plan(token: str) -> ResponseReturnValue:
     now = utcnow()
     zone = ZoneInfo(access.enrollment.timezone)
     url = _link_url("patient.checklist", token)
+    heading = plan_for(
+        get_session(), access.enrollment.version_id, i18n.best(access.patient.language)
+    )
     return _render(
         "patient/print.html",
         w=words,
         token=token,
         patient=access.patient,
         plan=printable(get_session(), access, now=now, words=words),
-        title=plan_for(get_session(), access.enrollment.version_id).title,
+        title=heading.title,
+        title_lang=heading.title_lang,  # "en": no reviewed translation of the title
         procedure=words.full_date(access.enrollment.procedure_start.astimezone(zone)),
         zone=words.zone(access.enrollment.timezone),
         url=url,

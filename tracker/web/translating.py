@@ -1,6 +1,6 @@
-"""An admin's translation of a version's steps: one form per step (the words, and whether they
-are reviewed), beside the English. Translations change only while the version is a draft and
-publish with it; patients read only the reviewed ones."""
+"""An admin's translation of a version's title and steps: one form for each (the words, and
+whether they are reviewed), beside the English. Translations change only while the version is
+a draft and publish with it; patients read only the reviewed ones."""
 
 # Flask-WTF and WTForms ship no type information.
 # mypy: disable-error-code="import-untyped"
@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from tracker import errors
@@ -24,7 +24,7 @@ from tracker.auth import current_staff, require_admin_for_blueprint
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.i18n import DEFAULT_LANGUAGE
-from tracker.library import pathways, translations
+from tracker.library import pathways, title_translations, translations
 from tracker.models import Step, StepTranslation
 from tracker.web.admin import SEE_OTHER, UNPROCESSABLE, version_or_404
 
@@ -34,6 +34,11 @@ require_admin_for_blueprint(bp)
 
 class TranslationForm(FlaskForm):
     text = TextAreaField(validators=[Length(max=translations.MAX_TEXT)])
+    reviewed = BooleanField()
+
+
+class TitleForm(FlaskForm):
+    title = StringField(validators=[Length(max=translations.MAX_TITLE)])
     reviewed = BooleanField()
 
 
@@ -93,8 +98,47 @@ def save(slug: str, number: int, language: str, step_id: int) -> Response | tupl
     return redirect(target, SEE_OTHER)
 
 
+@bp.post("/pathways/<slug>/v<int:number>/translations/<language>/title")
+def save_title(slug: str, number: int, language: str) -> Response | tuple[str, int]:
+    """Save the title's words and review mark (empty words remove the translation)."""
+    pathway, found = version_or_404(slug, number)
+    _language_or_404(language)
+    session = get_session()
+    form = TitleForm()
+    if not form.validate():
+        return _page(slug, number, language, errors_for=None, title_form=form), UNPROCESSABLE
+    try:
+        translations.save_title(
+            session=session,
+            version_id=found.id or 0,
+            language=language,
+            title=form.title.data or "",
+            reviewed=bool(form.reviewed.data),
+            user_id=_user_id(),
+            now=utcnow(),
+        )
+    except errors.VersionFrozen as error:
+        session.rollback()
+        abort(409, description=str(error))
+    except errors.InvalidInput as error:
+        session.rollback()
+        form.title.errors = [*form.title.errors, error.message]
+        return _page(slug, number, language, errors_for=None, title_form=form), UNPROCESSABLE
+    session.commit()
+    flash(_("Title saved."), "success")
+    target = url_for(
+        "translating.page", slug=pathway.slug, number=number, language=language, _anchor="t-title"
+    )
+    return redirect(target, SEE_OTHER)
+
+
 def _page(
-    slug: str, number: int, language: str, *, errors_for: tuple[int, TranslationForm] | None
+    slug: str,
+    number: int,
+    language: str,
+    *,
+    errors_for: tuple[int, TranslationForm] | None,
+    title_form: TitleForm | None = None,
 ) -> str:
     pathway, found = version_or_404(slug, number)
     _language_or_404(language)
@@ -113,6 +157,13 @@ def _page(
             }
             form = TranslationForm(formdata=None, data=data)
         rows.append(Row(position, step, words, form))
+    title = title_translations.title_of(session, found.id or 0, language)
+    if title_form is None:
+        data = {
+            "title": title.title if title else "",
+            "reviewed": bool(title and title.reviewed_at),
+        }
+        title_form = TitleForm(formdata=None, data=data)
     return render_template(
         "admin/translation.html",
         pathway=pathway,
@@ -123,6 +174,8 @@ def _page(
             str(get_locale() or DEFAULT_LANGUAGE)
         ),
         rows=rows,
+        title=title,
+        title_form=title_form,
         translated=sum(row.translation is not None for row in rows),
         reviewed=sum(bool(row.translation and row.translation.reviewed_at) for row in rows),
     )
