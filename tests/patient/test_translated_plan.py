@@ -144,12 +144,13 @@ def test_the_nurse_sees_which_steps_fall_back_to_english(
     sign_in_as(client, app, "nurse")
     html = client.get(f"/nurse/patients/{spanish.enrollment.patient_id}").get_data(as_text=True)
     assert "Reads Spanish: 1 of the plan's steps have no reviewed Spanish translation" in html
+    assert "title shows in English" not in html  # it has a reviewed translation
     rows = [row for row in html.split("<tr") if 'class="badge in-english"' in row]
     assert len(rows) == 1 and "Walk a little" in rows[0]
 
 
 def test_a_title_without_a_reviewed_translation_reads_english_marked(
-    client: FlaskClient, session: Session
+    app: Flask, client: FlaskClient, session: Session
 ) -> None:
     version = small_version(session)
     version.state = review.DRAFT
@@ -170,6 +171,9 @@ def test_a_title_without_a_reviewed_translation_reads_english_marked(
     assert f'<h1 lang="en">{version.title}</h1>' in html and SPANISH_TITLE not in html
     printed = client.get(f"/p/{reader.token}/print").get_data(as_text=True)
     assert f'<p class="print-procedure"><span lang="en">{version.title}</span>' in printed
+    sign_in_as(client, app, "nurse")
+    nurse = client.get(f"/nurse/patients/{reader.enrollment.patient_id}").get_data(as_text=True)
+    assert "The plan's title shows in English too." in nurse
 
 
 def test_an_admin_translates_the_title_on_a_draft_only(

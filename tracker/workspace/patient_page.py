@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from tracker.i18n import DEFAULT_LANGUAGE, best
-from tracker.library import translations
+from tracker.library import title_translations, translations
 from tracker.models import (
     AuditEvent,
     ChecklistItem,
@@ -75,6 +75,7 @@ class PatientPage:
     # the plan with no reviewed translation into it: the patient reads those in English.
     language: str = DEFAULT_LANGUAGE
     in_english: frozenset[int] = frozenset()
+    title_in_english: bool = False  # the plan's title has no reviewed translation either
 
     @property
     def language_name(self) -> str:
@@ -146,9 +147,12 @@ def load(
     enrollment = current.enrollment
     language = best(patient.language)
     in_english: frozenset[int] = frozenset()
+    title_in_english = False
     if language != DEFAULT_LANGUAGE:
         translated = translations.reviewed(session, current.version.id or 0, language)
         in_english = frozenset(step.id or 0 for _, step in rows) - set(translated)
+        title = title_translations.reviewed_title(session, current.version.id or 0, language)
+        title_in_english = title is None
     return PatientPage(
         patient,
         enrollments,
@@ -161,6 +165,7 @@ def load(
         dict(Counter(item.status for item in items)),
         language,
         in_english,
+        title_in_english,
     )
 
 
