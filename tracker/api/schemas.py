@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from tracker.reading.repeat_fields import recurrence_fields
 from tracker.reading.steps import Recurrence
-from tracker.reading.wording import recurrence_fields
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer columns; larger ids cannot exist
 MAX_DOCUMENT = 200_000  # characters of a procedure document posted to /preview

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from tracker.localtime import local_to_utc, occurrences, resolve
 from tracker.reading import second_reading
 from tracker.reading.documents import Document
+from tracker.reading.repeat_fields import recurrence_fields
 from tracker.reading.timing import Settings, Step, derive
-from tracker.reading.wording import recurrence_fields
 
 CLAMPED = "clamped to the start"
 _COLUMNS = (

@@ -6,14 +6,14 @@ CLI, tests) in English. Amounts ("3 days") are Babel's for the language.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from babel.units import format_unit
 from flask_babel import get_locale, gettext, ngettext
 
 from tracker import i18n
 from tracker.i18n import N_
-from tracker.reading.clinical_defaults import clock_minutes, defaults
+from tracker.reading.repeat_fields import at_bedtime
 from tracker.reading.timing import Recurrence, RelTime
 
 if TYPE_CHECKING:  # the preview command words times without loading the database models
@@ -78,27 +78,6 @@ def recurrence(rule: Recurrence) -> str:
         count = str(ngettext("%(num)d time", "%(num)d times", rule.count))
         how = gettext("%(how)s, %(count)s in all", how=how, count=count)
     return str(gettext("%(how)s, until %(when)s", how=how, when=rel_time(rule.until)))
-
-
-def at_bedtime(rule: Recurrence) -> bool:
-    """Once a day at the clinical defaults' bedtime: 'while sleeping', 'at night'."""
-    return rule.parts.freq == "DAILY" and rule.parts.clock_times == (
-        clock_minutes(defaults().sleep),
-    )
-
-
-def recurrence_fields(rule: Recurrence) -> dict[str, Any]:
-    """The rule and its end, with what it means in plain fields (read from the rule), for JSON
-    that showed those fields before the rule alone was stored."""
-    return {
-        "rule": rule.rule,
-        "times_per_day": rule.times_per_day,
-        "every_minutes": rule.every_minutes,
-        "until": rule.until.to_dict(),
-        "times_per_week": rule.times_per_week,
-        "while_awake": rule.while_awake,
-        "during_sleep": at_bedtime(rule),
-    }
 
 
 def step_window(step: Step) -> str:
