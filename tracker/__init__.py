@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # imported in create_app: `tracker preview` reads documents without Flask
+    from flask import Flask
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
@@ -30,6 +31,8 @@ def _instance_path() -> str | None:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The application: configuration, extensions and blueprints."""
+    from flask import Flask
+
     app = Flask(
         __name__,
         instance_path=_instance_path(),
