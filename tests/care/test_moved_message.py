@@ -95,3 +95,30 @@ def test_the_email_says_the_new_time_in_the_patients_zone_with_the_link(
     assert "Your procedure has moved to Wednesday 10 March 2027, 08:00 EST." in body
     assert "Your plan is updated" in body and BASE in body
     assert {r.status for r in _moved(session, enrollment.id)} == {"sent"}
+    assert moved[0]["Content-Language"] == "en"
+
+
+def test_a_spanish_patients_email_is_spanish_and_says_so(
+    app: Flask, session: Session, smtp_server: SmtpServer
+) -> None:
+    patient = make_patient(session, channels=["email"], language="es-MX")
+    enrollment = enroll_patient(session, patient=patient)
+    reschedule(
+        session=session,
+        enrollment=enrollment,
+        start=datetime(2027, 3, 10, 8),
+        now=NOW,
+        actor="user:1",
+    )
+    session.commit()
+    channels = build_channels(smtp_url=smtp_server.url, webhook_url="", sender="care@example.org")
+    worker = Dispatcher(
+        db.get_engine(app), channels=channels, settings=Settings(base_url=BASE), fault=""
+    )
+    worker.run_until_idle(NOW + timedelta(seconds=1))
+    moved = [m for m in smtp_server.mailbox.messages if "procedimiento" in str(m["Subject"])]
+    assert len(moved) == 1 and moved[0]["To"] == patient.email
+    mail = moved[0]
+    assert mail["Content-Language"] == "es"  # es-MX reads the Spanish catalog
+    body = mail.get_payload(decode=True).decode()
+    assert "miércoles 10 de marzo de 2027, 08:00 EST" in body, body

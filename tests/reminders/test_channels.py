@@ -36,6 +36,7 @@ def test_email_carries_the_reminder_id_and_returns_the_queue_id(smtp_server: Smt
     assert mail["X-Reminder-Id"] == "key-123"
     assert (mail["To"], mail["From"]) == ("pat@example.org", "care@example.org")
     assert "Stop eating." in mail.get_payload()
+    assert mail["Content-Language"] == "en"
 
 
 def test_a_resent_email_has_the_same_message_id(smtp_server: SmtpServer) -> None:

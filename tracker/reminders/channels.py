@@ -43,6 +43,7 @@ class Message:
     body: str
     link: str
     late: bool = False
+    language: str = "en"  # what it is worded in (Content-Language), rules.language_of
 
 
 class Channel(Protocol):
@@ -208,6 +209,7 @@ class EmailChannel:
         mail["Date"] = format_datetime(utcnow())
         mail["Message-ID"] = message_id(message.key)
         mail["X-Reminder-Id"] = message.key
+        mail["Content-Language"] = message.language  # RFC 3282: mail readers and screen readers
         return mail
 
 

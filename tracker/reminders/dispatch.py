@@ -41,7 +41,7 @@ from tracker.reminders.channels import Channel, Message
 from tracker.reminders.dispatch_settings import Settings
 from tracker.reminders.faults import FAULT_ENV, Fault, owner_name
 from tracker.reminders.outbox import claim, lock_items, recheck, settled_as, still_sendable
-from tracker.reminders.rules import Decision, Due, compose, decide, load_due
+from tracker.reminders.rules import Decision, Due, compose, decide, language_of, load_due
 
 log = logging.getLogger(__name__)
 HEARTBEATS_PER_LEASE = 4  # renew a batch's leases this many times per lease period
@@ -265,7 +265,9 @@ class Dispatcher:
         subject = body = link = ""
         if channel.wants_text:
             subject, body, link = compose(due, decision, base_url=self.settings.base_url)
-        message = Message(due.key, due.recipient, subject, body, link, decision.late)
+        message = Message(
+            due.key, due.recipient, subject, body, link, decision.late, language_of(due)
+        )
         attempts = due.attempts + 1
         self.fault.at("before_send")
         try:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from tracker import localtime
 from tracker.care.item_reminders import DIGEST, ESCALATION, MOVED, REPLY
+from tracker.i18n import DEFAULT_LANGUAGE, best
 from tracker.library.translations import patient_step_text
 from tracker.models import (
     ChecklistItem,
@@ -203,9 +204,15 @@ def _clock(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def language_of(due: Due) -> str:
+    """The language a reminder is worded in: the patient's (a supported one), English for the
+    care team's escalations."""
+    return DEFAULT_LANGUAGE if due.escalation else best(due.language)
+
+
 def compose(due: Due, decision: Decision, *, base_url: str) -> tuple[str, str, str]:
     """(subject, body, link text) for a reminder, in the patient's language and local time."""
-    lang = due.language or "en"
+    lang = language_of(due)
     if due.escalation:
         subject, body = escalation_text(
             step=due.step,
