@@ -13,7 +13,9 @@ from pathlib import Path
 from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, get_locale, gettext, refresh
+
+from tracker.errors import Word
 
 DEFAULT_LANGUAGE = "en"
 SUPPORTED = ("en", "es")  # a catalog ships for each; English is the source language
@@ -54,6 +56,17 @@ def translate(language: str | None, message: str, **values: object) -> str:
     """`message` (a msgid marked with N_) in `language`, with %(name)s placeholders filled."""
     text = catalog(best(language)).gettext(message)
     return text % values if values else text
+
+
+def in_request(message: str, values: dict[str, object]) -> str:
+    """`message` (a msgid) in the current request's language, %(name)s filled from `values`
+    (a Word value translated too); English outside a request (the CLI, the dispatcher)."""
+    if not has_request_context():
+        return message % values if values else message
+    filled = {
+        name: gettext(value) if isinstance(value, Word) else value for name, value in values.items()
+    }
+    return str(gettext(message, **filled))
 
 
 def locale(language: str | None) -> Locale:

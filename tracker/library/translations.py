@@ -140,9 +140,11 @@ def save_translation(
     version = _draft(session, step.version_id)
     words = " ".join(text.split())
     if language not in LANGUAGES:
-        raise InvalidInput("language", f"{language!r} is not a language we translate into")
+        raise InvalidInput(
+            "language", "%(language)s is not a language we translate into", language=repr(language)
+        )
     if len(words) > MAX_TEXT:
-        raise InvalidInput("text", f"Shorten the translation to {MAX_TEXT} characters.")
+        raise InvalidInput("text", "Shorten the translation to %(max)s characters.", max=MAX_TEXT)
     if _CONTROL.search(words):
         raise InvalidInput("text", "Remove the control characters.")
     row = _by_step(session, version, language).get(step.id or 0)
