@@ -177,8 +177,11 @@ def enroll(
             listed = "; ".join(f"[{step_id}] {text}" for step_id, text in error.steps)
             raise InvalidInput(
                 "conditional",
-                f"{pathway.slug} v{version.number} has conditional steps, "
-                f"give --confirm-all or --drop-conditional: {listed}",
+                "%(slug)s v%(number)s has conditional steps, "
+                "give --confirm-all or --drop-conditional: %(steps)s",
+                slug=pathway.slug,
+                number=version.number,
+                steps=listed,
             ) from None
         result = enrollment_json(
             session, enrollment, person, slug=pathway.slug, version=version.number
