@@ -14,6 +14,7 @@ from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, refresh
+from markupsafe import Markup
 
 from tracker.errors import Word
 
@@ -98,10 +99,13 @@ def _select_locale() -> str:
     return DEFAULT_LANGUAGE
 
 
-def _page_language() -> dict[str, str]:
-    """`lang` and `dir` for a page's <html>, after the request's language."""
+def _page_language() -> dict[str, object]:
+    """`lang` and `dir` for a page's <html>, after the request's language; `english_text`, the
+    attribute marking English a page quotes as it is stored (the reader's notes on a step,
+    an import's warnings: provenance, never translated) so screen readers voice it as English."""
     chosen = best(str(get_locale() or DEFAULT_LANGUAGE))
-    return {"lang": chosen, "dir": direction(chosen)}
+    english = Markup(' lang="en"') if chosen != DEFAULT_LANGUAGE else Markup("")
+    return {"lang": chosen, "dir": direction(chosen), "english_text": english}
 
 
 def init_app(app: Flask) -> None:

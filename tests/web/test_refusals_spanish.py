@@ -300,3 +300,25 @@ def test_a_spanish_request_translates_the_words_in_a_refusal(app: Flask) -> None
     with app.test_request_context(headers=SPANISH):
         assert error.translated == "la inscripción 4 está cancelada"
     assert error.message == "enrollment 4 is cancelled"
+
+
+# --- the reader's notes stay English, marked so ---------------------------------------------
+
+
+def test_the_readers_english_notes_are_marked_english_on_a_spanish_page(
+    app: Flask, client: FlaskClient, seed_path: Path
+) -> None:
+    with session_scope(get_engine(app)) as session:
+        slug = pathways.import_document(
+            session=session, document=read_document(seed_path), now=utcnow()
+        ).slug
+        rules = [step.rule for step in session.exec(select(Step)) if step.rule]
+    assert rules, "the reader notes how it read each step"
+    sign_in_as(client, app, "admin")
+    page = f"/admin/pathways/{slug}/v1"
+    spanish = client.get(page, headers=SPANISH).get_data(as_text=True)
+    assert '<html lang="es"' in spanish
+    marked = re.findall(r'<span class="muted block" lang="en">([^<]*)</span>', spanish)
+    assert {unescape(text) for text in marked} >= set(rules)
+    english = client.get(page, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="en"' in english and english.count('lang="en"') == 1
