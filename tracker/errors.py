@@ -50,7 +50,11 @@ class Refusal:
         # Imported here: this module loads without Flask-Babel (`tracker preview`, the CLI).
         from tracker.i18n import in_request  # noqa: PLC0415
 
-        return in_request(self.template, self.values)
+        values = {
+            name: in_request(value) if isinstance(value, Word) else value
+            for name, value in self.values.items()
+        }
+        return in_request(self.template, **values)
 
 
 # --- Reading a document ----------------------------------------------------------------------

@@ -16,8 +16,6 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, refresh
 from markupsafe import Markup
 
-from tracker.errors import Word
-
 DEFAULT_LANGUAGE = "en"
 SUPPORTED = ("en", "es")  # a catalog ships for each; English is the source language
 # Each supported language by its own name, as a patient picks it from a list.
@@ -59,15 +57,12 @@ def translate(language: str | None, message: str, **values: object) -> str:
     return text % values if values else text
 
 
-def in_request(message: str, values: dict[str, object]) -> str:
-    """`message` (a msgid) in the current request's language, %(name)s filled from `values`
-    (a Word value translated too); English outside a request (the CLI, the dispatcher)."""
+def in_request(message: str, **values: object) -> str:
+    """`message` (a msgid) in the current request's language, %(name)s filled from `values`;
+    English outside a request (the CLI, the dispatcher's threads)."""
     if not has_request_context():
         return message % values if values else message
-    filled = {
-        name: gettext(value) if isinstance(value, Word) else value for name, value in values.items()
-    }
-    return str(gettext(message, **filled))
+    return str(gettext(message, **values))
 
 
 def locale(language: str | None) -> Locale:

@@ -161,7 +161,10 @@ def parse_birth_date(text: str | None) -> date | None:
 
 def clean_text(value: object, field: str, *, max_length: int, required: bool = False) -> str:
     """Trimmed text with no control characters, within `max_length`; markup is kept as typed."""
+    # Refusals starting "is", "must", "contains" follow the field's subject on a nurse's page
+    # (tracker.web.nurse.forms.sentence): "The MRN" + "is required".
     if not isinstance(value, str):
+        # TRANSLATORS: follows a field's subject, e.g. "The name", whatever its gender.
         raise InvalidInput(field, "must be text")
     text = value.strip()
     bad = _FORBIDDEN.search(text)
@@ -170,6 +173,7 @@ def clean_text(value: object, field: str, *, max_length: int, required: bool = F
             field, "contains a control character (U+%(code)s)", code=f"{ord(bad.group()):04X}"
         )
     if required and not text:
+        # TRANSLATORS: follows a field's subject, e.g. "The MRN", whatever its gender.
         raise InvalidInput(field, "is required")
     if len(text) > max_length:
         raise InvalidInput(
