@@ -37,9 +37,13 @@ lint: install
 
 # Translations (README, Languages): extract the messages into the template and merge them into
 # every language's catalog; then translate, and compile the .mo files (both are committed).
+# Refusals are msgids where they are raised (tracker/errors.py): the exceptions are keywords,
+# each with its template's argument (tests/test_catalogs.py KEYWORDS lists the same).
 CATALOGS := tracker/translations
+REFUSALS := -k InvalidInput:2 -k AccountError:2 -k InvalidStep:2 -k ReviewError:1 \
+	-k VersionFrozen:1
 catalogs: install
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -c TRANSLATORS: --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext $(REFUSALS) -c TRANSLATORS: --no-location \
 		--sort-output --project "Care Pathway Tracker" -o $(CATALOGS)/messages.pot .
 	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) \
 		--no-fuzzy-matching

@@ -19,7 +19,10 @@ from tracker import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATED = [language for language in i18n.SUPPORTED if language != i18n.DEFAULT_LANGUAGE]
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}  # as `make catalogs` extracts
+# As `make catalogs` extracts: a refusal's template is its exception's argument (REFUSALS).
+REFUSALS = {"InvalidInput": (2,), "AccountError": (2,), "InvalidStep": (2,)}
+REFUSALS |= {"ReviewError": (1,), "VersionFrozen": (1,)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, **REFUSALS}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 

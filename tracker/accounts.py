@@ -81,20 +81,27 @@ def create_user(
     email = normalize_email(email)
     name = name.strip()
     if len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.fullmatch(email):
-        raise AccountError("email", f"{email!r} is not an email address")
+        raise AccountError("email", "%(email)s is not an email address", email=repr(email))
     if role not in ROLES:
-        raise AccountError("role", f"unknown role {role!r} (choose {' or '.join(ROLES)})")
+        raise AccountError(
+            "role",
+            "unknown role %(role)s (choose %(roles)s)",
+            role=repr(role),
+            roles=" or ".join(ROLES),
+        )
     if len(name) > MAX_NAME_LENGTH:
-        raise AccountError("name", f"names are at most {MAX_NAME_LENGTH} characters")
+        raise AccountError("name", "names are at most %(max)s characters", max=MAX_NAME_LENGTH)
     if password is None:
         password = secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
     elif not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise AccountError(
             "password",
-            f"passwords need {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
+            "passwords need %(min)s to %(max)s characters",
+            min=MIN_PASSWORD_LENGTH,
+            max=MAX_PASSWORD_LENGTH,
         )
     if find_user(session=session, email=email) is not None:
-        raise AccountError("email", f"{email} already has an account")
+        raise AccountError("email", "%(email)s already has an account", email=email)
     user = User(
         email=email,
         name=name,
@@ -108,7 +115,7 @@ def create_user(
         session.flush()
     except IntegrityError as error:  # created by someone else since the check above
         session.rollback()
-        raise AccountError("email", f"{email} already has an account") from error
+        raise AccountError("email", "%(email)s already has an account", email=email) from error
     return user, password
 
 

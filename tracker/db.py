@@ -21,12 +21,12 @@ from sqlalchemy import URL, Connection, Engine, event, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
-from tracker.errors import InvalidInput, SchemaOutdated
+from tracker.errors import N_, InvalidInput, SchemaOutdated
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 ENGINE_KEY = "tracker.engine"
 SQLITE_POOL_SIZE = 32
-NO_OVERWRITE = "{}: already exists (a backup never overwrites a file)"
+NO_OVERWRITE = N_("%(path)s: already exists (a backup never overwrites a file)")
 
 
 def make_engine(url: str, *, mmap_bytes: int = 0) -> Engine:
@@ -183,18 +183,21 @@ def backup_sqlite(*, url: str, target: Path) -> int:
     if source in ("", ":memory:") or source.startswith("file::memory:"):
         raise InvalidInput("database", "an in-memory database has nothing to back up")
     if not Path(source).is_file():
-        raise InvalidInput("database", f"{source}: no such database file")
+        raise InvalidInput("database", "%(path)s: no such database file", path=source)
     if os.path.lexists(target):
-        raise InvalidInput("PATH", NO_OVERWRITE.format(target))
+        raise InvalidInput("PATH", NO_OVERWRITE, path=target)
     if not target.parent.is_dir():
-        raise InvalidInput("PATH", f"{target.parent}: no such directory")
+        raise InvalidInput("PATH", "%(path)s: no such directory", path=target.parent)
     try:
         handle, partial_name = tempfile.mkstemp(
             dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
         )
     except OSError as error:
         raise InvalidInput(
-            "PATH", f"{target.parent}: cannot write here ({error.strerror})"
+            "PATH",
+            "%(path)s: cannot write here (%(reason)s)",
+            path=target.parent,
+            reason=error.strerror,
         ) from None
     os.close(handle)
     partial = Path(partial_name)
@@ -203,10 +206,13 @@ def backup_sqlite(*, url: str, target: Path) -> int:
         try:
             os.link(partial, target)  # fails, rather than overwrites, if target appeared meanwhile
         except FileExistsError:
-            raise InvalidInput("PATH", NO_OVERWRITE.format(target)) from None
+            raise InvalidInput("PATH", NO_OVERWRITE, path=target) from None
         except OSError as error:  # a file system without hard links, say
             raise InvalidInput(
-                "PATH", f"{target.parent}: cannot write here ({error.strerror})"
+                "PATH",
+                "%(path)s: cannot write here (%(reason)s)",
+                path=target.parent,
+                reason=error.strerror,
             ) from None
         return pages
     finally:

@@ -1,14 +1,60 @@
 """Domain exceptions in one place: services raise them, views and commands catch them.
 
 Each says in words what went wrong; where a person can fix it, `field` names the input.
+Refusals a person reads on a page (`Refusal`) keep their words as a gettext msgid with
+%(name)s placeholders and the values apart: `message` is the English text (the API, the
+command line and the logs), `translated` the text in the current request's language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from tracker.models import PathwayVersion
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name, known to pybabel
+    """Mark a msgid for extraction (as tracker.i18n.N_, which would load Flask-Babel here)."""
+    return message
+
+
+class Word(str):
+    """A value that is itself an English msgid (a state like 'cancelled'): a refusal's
+    `translated` translates it too, so 'enrollment 4 is cancelled' reads whole in Spanish."""
+
+    __slots__ = ()
+
+
+class Refusal:
+    """The words of a refusal: an English msgid `template` and its `values`.
+
+    Templates are string literals at the raise (pybabel extracts them by the exception's name,
+    see the Makefile's `catalogs`), never f-strings: a formatted text has no translation.
+    """
+
+    template: str
+    values: dict[str, object]
+    message: str  # the English text, as it always read
+
+    def _word(self, template: str, values: Mapping[str, object]) -> str:
+        self.template, self.values = template, dict(values)
+        self.message = template % self.values if self.values else template
+        return self.message
+
+    @property
+    def translated(self) -> str:
+        """The text in the current request's language (a staff page's, or the patient's);
+        English outside a request."""
+        # Imported here: this module loads without Flask-Babel (`tracker preview`, the CLI).
+        from tracker.i18n import in_request  # noqa: PLC0415
+
+        values = {
+            name: in_request(value) if isinstance(value, Word) else value
+            for name, value in self.values.items()
+        }
+        return in_request(self.template, **values)
 
 
 # --- Reading a document ----------------------------------------------------------------------
@@ -55,28 +101,31 @@ class AuditRowChanged(RuntimeError):
 # --- Staff accounts --------------------------------------------------------------------------
 
 
-class AccountError(ValueError):
+class AccountError(Refusal, ValueError):
     """A staff account request the rules refuse; `field` names the offending input."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, field: str, template: str, /, **values: object) -> None:
+        super().__init__(self._word(template, values))
         self.field = field
-        self.message = message
 
 
 # --- Review ----------------------------------------------------------------------------------
 
 
-class ReviewError(Exception):
+class ReviewError(Refusal, Exception):
     """A review action the rules refuse; str() says why in words for the admin."""
+
+    def __init__(self, template: str, /, **values: object) -> None:
+        super().__init__(self._word(template, values))
 
 
 class InvalidStep(ReviewError):
     """Step fields that do not fit together; `field` names the one to fix."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
+    def __init__(self, field: str, template: str, /, **values: object) -> None:
+        super().__init__(template, **values)
+        self.field = field
+        self.args = (f"{field}: {self.message}",)  # str(): which field, then why
 
 
 class VersionFrozen(ReviewError):
@@ -87,19 +136,21 @@ class DraftExists(ReviewError):
     """The pathway already has a draft; edit that one instead of starting another."""
 
     def __init__(self, version: PathwayVersion) -> None:
-        super().__init__(f"v{version.number} is already a draft: edit it instead")
+        super().__init__(
+            N_("v%(number)s is already a draft: edit it instead"), number=version.number
+        )
         self.version = version
 
 
 # --- Care ------------------------------------------------------------------------------------
 
 
-class InvalidInput(Exception):
+class InvalidInput(Refusal, Exception):
     """Input a person can fix: `field` names it (as the service calls it), `message` says how."""
 
-    def __init__(self, field: str, message: str) -> None:
-        self.field, self.message = field, message
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, template: str, /, **values: object) -> None:
+        self.field = field
+        super().__init__(f"{field}: {self._word(template, values)}")
 
 
 class UndecidedSteps(InvalidInput):
@@ -108,7 +159,9 @@ class UndecidedSteps(InvalidInput):
     def __init__(self, steps: list[tuple[int, str]]) -> None:
         self.steps = steps  # (step id, text)
         listed = "; ".join(f"[{step_id}] {text}" for step_id, text in steps)
-        super().__init__("conditional", f"confirm or drop each conditional step: {listed}")
+        super().__init__(
+            "conditional", N_("confirm or drop each conditional step: %(steps)s"), steps=listed
+        )
 
 
 # --- Delivery --------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from pathlib import Path
 from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, get_locale, gettext, refresh
+from markupsafe import Markup
 
 DEFAULT_LANGUAGE = "en"
 SUPPORTED = ("en", "es")  # a catalog ships for each; English is the source language
@@ -56,6 +57,14 @@ def translate(language: str | None, message: str, **values: object) -> str:
     return text % values if values else text
 
 
+def in_request(message: str, **values: object) -> str:
+    """`message` (a msgid) in the current request's language, %(name)s filled from `values`;
+    English outside a request (the CLI, the dispatcher's threads)."""
+    if not has_request_context():
+        return message % values if values else message
+    return str(gettext(message, **values))
+
+
 def locale(language: str | None) -> Locale:
     """The Babel locale dates and durations are formatted in."""
     return _locale(best(language))
@@ -85,10 +94,13 @@ def _select_locale() -> str:
     return DEFAULT_LANGUAGE
 
 
-def _page_language() -> dict[str, str]:
-    """`lang` and `dir` for a page's <html>, after the request's language."""
+def _page_language() -> dict[str, object]:
+    """`lang` and `dir` for a page's <html>, after the request's language; `english_text`, the
+    attribute marking English a page quotes as it is stored (the reader's notes on a step,
+    an import's warnings: provenance, never translated) so screen readers voice it as English."""
     chosen = best(str(get_locale() or DEFAULT_LANGUAGE))
-    return {"lang": chosen, "dir": direction(chosen)}
+    english = Markup(' lang="en"') if chosen != DEFAULT_LANGUAGE else Markup("")
+    return {"lang": chosen, "dir": direction(chosen), "english_text": english}
 
 
 def init_app(app: Flask) -> None:

@@ -37,11 +37,18 @@ def create_token(
     """A new token row and the token itself, which is never stored and shown only now."""
     name = name.strip()
     if not name or len(name) > MAX_NAME or not name.isprintable() or " " in name:
-        raise InvalidInput("name", f"give a name of 1-{MAX_NAME} characters without spaces")
+        raise InvalidInput(
+            "name", "give a name of 1-%(max)s characters without spaces", max=MAX_NAME
+        )
     if scope not in SCOPES:
-        raise InvalidInput("scope", f"{scope!r} is not one of {', '.join(SCOPES)}")
+        raise InvalidInput(
+            "scope",
+            "%(scope)s is not one of %(scopes)s",
+            scope=repr(scope),
+            scopes=", ".join(SCOPES),
+        )
     if session.exec(select(ApiToken).where(ApiToken.name == name)).first() is not None:
-        raise InvalidInput("name", f"a token named {name!r} already exists")
+        raise InvalidInput("name", "a token named %(name)s already exists", name=repr(name))
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(name=name, scope=scope, token_hash=hash_token(token), created_at=now)
     session.add(row)
@@ -68,7 +75,7 @@ def revoke_token(*, session: Session, name: str, now: datetime, actor: str) -> A
     """Stop a token working at once; revoking twice changes nothing."""
     row = session.exec(select(ApiToken).where(ApiToken.name == name.strip())).first()
     if row is None:
-        raise InvalidInput("name", f"no token named {name!r}")
+        raise InvalidInput("name", "no token named %(name)s", name=repr(name))
     if row.revoked_at is None:
         row.revoked_at = now
         session.add(row)

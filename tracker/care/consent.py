@@ -39,9 +39,14 @@ def record_consent(
 ) -> Consent:
     """Add a consent row (given or withdrawn) and its audit event; the caller commits."""
     if channel not in CHANNELS:
-        raise InvalidInput("channel", f"{channel!r} is not one of {', '.join(CHANNELS)}")
+        raise InvalidInput(
+            "channel",
+            "%(channel)s is not one of %(channels)s",
+            channel=repr(channel),
+            channels=", ".join(CHANNELS),
+        )
     if method not in METHODS:
-        raise InvalidInput("method", f"must be one of {', '.join(METHODS)}")
+        raise InvalidInput("method", "must be one of %(methods)s", methods=", ".join(METHODS))
     previous = current_consent(session, patient_id=patient_id, channel=channel)
     row = Consent(
         patient_id=patient_id,

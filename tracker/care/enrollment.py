@@ -39,7 +39,7 @@ from tracker.care.schedule_rows import (
     window_of,
     write_items,
 )
-from tracker.errors import InvalidInput, UndecidedSteps
+from tracker.errors import InvalidInput, UndecidedSteps, Word
 from tracker.localtime import Window
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient
 
@@ -152,7 +152,12 @@ def plan_enrollment(
     """The enrollment `enroll` would write (not added to the session) and its windows: what
     a nurse is warned about before enrolling (tracker.care.late_start)."""
     if version.state != "published":
-        raise InvalidInput("version", f"version {version.number} is {version.state}, not published")
+        raise InvalidInput(
+            "version",
+            "version %(number)s is %(state)s, not published",
+            number=version.number,
+            state=Word(version.state),
+        )
     if patient.id is None:
         raise InvalidInput("patient", "is not saved yet")
     zone_name = patient.timezone if timezone is None else timezone.strip()
@@ -187,10 +192,14 @@ def _decide(
     confirmed, dropped = set(confirm), set(drop)
     strangers = sorted((confirmed | dropped) - conditional)
     if strangers:
-        raise InvalidInput("conditional", f"step {strangers[0]} is not conditional in this version")
+        raise InvalidInput(
+            "conditional", "step %(step)s is not conditional in this version", step=strangers[0]
+        )
     both = sorted(confirmed & dropped)
     if both:
-        raise InvalidInput("conditional", f"step {both[0]} is both confirmed and dropped")
+        raise InvalidInput(
+            "conditional", "step %(step)s is both confirmed and dropped", step=both[0]
+        )
     undecided = [
         (plan.id, plan.step.text)
         for plan in plans
@@ -262,7 +271,12 @@ def reopen_item(
     assert enrollment is not None
     require_active(enrollment)
     if item.status not in ACTED:
-        raise InvalidInput("item", f"item {item.id} is {item.status}, nothing to reopen")
+        raise InvalidInput(
+            "item",
+            "item %(item)s is %(status)s, nothing to reopen",
+            item=item.id,
+            status=Word(item.status),
+        )
     context = context_of(session, enrollment)
     assert item.id is not None
     before = audit.snapshot(item, ITEM_FIELDS + ("acted_at", "acted_by"))

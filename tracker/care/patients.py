@@ -154,21 +154,34 @@ def parse_birth_date(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput("birth_date", f"{text!r} is not a date like 1960-04-30") from None
+        raise InvalidInput(
+            "birth_date", "%(text)s is not a date like 1960-04-30", text=repr(text)
+        ) from None
 
 
 def clean_text(value: object, field: str, *, max_length: int, required: bool = False) -> str:
     """Trimmed text with no control characters, within `max_length`; markup is kept as typed."""
+    # Refusals starting "is", "must", "contains" follow the field's subject on a nurse's page
+    # (tracker.web.nurse.forms.sentence): "The MRN" + "is required".
     if not isinstance(value, str):
+        # TRANSLATORS: follows a field's subject, e.g. "The name", whatever its gender.
         raise InvalidInput(field, "must be text")
     text = value.strip()
     bad = _FORBIDDEN.search(text)
     if bad:
-        raise InvalidInput(field, f"contains a control character (U+{ord(bad.group()):04X})")
+        raise InvalidInput(
+            field, "contains a control character (U+%(code)s)", code=f"{ord(bad.group()):04X}"
+        )
     if required and not text:
+        # TRANSLATORS: follows a field's subject, e.g. "The MRN", whatever its gender.
         raise InvalidInput(field, "is required")
     if len(text) > max_length:
-        raise InvalidInput(field, f"must be at most {max_length} characters (got {len(text)})")
+        raise InvalidInput(
+            field,
+            "must be at most %(max)s characters (got %(length)s)",
+            max=max_length,
+            length=len(text),
+        )
     return text
 
 
@@ -187,7 +200,7 @@ def check_field(name: str, value: object, *, today: date) -> Any:
 
 def _check_unique_mrn(session: Session, mrn: str) -> None:
     if session.exec(select(Patient.id).where(Patient.mrn == mrn)).first() is not None:
-        raise InvalidInput("mrn", f"a patient with MRN {mrn!r} already exists")
+        raise InvalidInput("mrn", "a patient with MRN %(mrn)s already exists", mrn=repr(mrn))
 
 
 def _mrn(value: object, _today: date) -> str:
@@ -204,16 +217,23 @@ def _birth_date(value: object, today: date) -> date | None:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise InvalidInput("birth_date", "must be a date")
     if value > today:
-        raise InvalidInput("birth_date", f"{value.isoformat()} is in the future")
+        raise InvalidInput("birth_date", "%(date)s is in the future", date=value.isoformat())
     if value < OLDEST_BIRTH_DATE:
-        raise InvalidInput("birth_date", f"{value.isoformat()} is before {OLDEST_BIRTH_DATE}")
+        raise InvalidInput(
+            "birth_date",
+            "%(date)s is before %(oldest)s",
+            date=value.isoformat(),
+            oldest=OLDEST_BIRTH_DATE,
+        )
     return value
 
 
 def _email(value: object, _today: date) -> str:
     text = clean_text(value, "email", max_length=254)
     if text and not _EMAIL.fullmatch(text):
-        raise InvalidInput("email", f"{text!r} is not an email address like name@example.org")
+        raise InvalidInput(
+            "email", "%(text)s is not an email address like name@example.org", text=repr(text)
+        )
     return text
 
 
@@ -221,7 +241,9 @@ def _phone(value: object, _today: date) -> str:
     text = clean_text(value, "phone", max_length=40)
     digits = sum(ch.isdigit() for ch in text)
     if text and (not _PHONE.fullmatch(text) or not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS):
-        raise InvalidInput("phone", f"{text!r} is not a phone number like +1 555 010 0199")
+        raise InvalidInput(
+            "phone", "%(text)s is not a phone number like +1 555 010 0199", text=repr(text)
+        )
     return text
 
 
@@ -243,7 +265,7 @@ def _clock(field: str) -> Callable[[object, date], str]:
     def clean(value: object, _today: date) -> str:
         text = clean_text(value, field, max_length=5, required=True)
         if not _CLOCK.fullmatch(text):
-            raise InvalidInput(field, f"{text!r} is not a time like 21:00")
+            raise InvalidInput(field, "%(text)s is not a time like 21:00", text=repr(text))
         return text
 
     return clean
@@ -256,7 +278,12 @@ def _channels(value: object, _today: date) -> list[str]:
     for item in value:
         name = clean_text(item, "channels", max_length=20).lower()
         if name not in CHANNELS:
-            raise InvalidInput("channels", f"{name!r} is not one of {', '.join(CHANNELS)}")
+            raise InvalidInput(
+                "channels",
+                "%(name)s is not one of %(channels)s",
+                name=repr(name),
+                channels=", ".join(CHANNELS),
+            )
         if name not in chosen:
             chosen.append(name)
     return chosen
@@ -265,7 +292,9 @@ def _channels(value: object, _today: date) -> list[str]:
 def _language(value: object, _today: date) -> str:
     text = clean_text(value, "language", max_length=10, required=True)
     if not _LANGUAGE.fullmatch(text):
-        raise InvalidInput("language", f"{text!r} is not a language tag like en or es-MX")
+        raise InvalidInput(
+            "language", "%(text)s is not a language tag like en or es-MX", text=repr(text)
+        )
     return text
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from tracker import errors, localtime
-from tracker.errors import InvalidInput
+from tracker.errors import N_, InvalidInput
 
 EXAMPLE = "2027-03-15T08:00"
 
@@ -18,7 +18,7 @@ EXAMPLE = "2027-03-15T08:00"
 class _TwoReadings(InvalidInput):
     """A local start the zone reads two ways; `candidates` are the two real instants."""
 
-    message_format = ""  # str.format'ed with the local start, the zone's key, both readings
+    template_of = ""  # the msgid: %(local)s start, %(zone)s key, %(first)s and %(second)s readings
 
     def __init__(
         self, local: datetime, tz: ZoneInfo, candidates: tuple[datetime, datetime]
@@ -27,40 +27,49 @@ class _TwoReadings(InvalidInput):
         first, second = (_reading(moment, tz) for moment in candidates)
         super().__init__(
             "start",
-            self.message_format.format(local=local, zone=tz.key, first=first, second=second),
+            self.template_of,
+            local=f"{local:%Y-%m-%d %H:%M}",
+            zone=tz.key,
+            first=first,
+            second=second,
         )
 
 
 class NonexistentStart(_TwoReadings):
     """The local start falls in a DST gap; `candidates` are the two real instants it could mean."""
 
-    message_format = (
-        "{local:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks go forward); "
-        "enter {first} or {second}"
+    template_of = N_(
+        "%(local)s does not exist in %(zone)s (the clocks go forward); "
+        "enter %(first)s or %(second)s"
     )
 
 
 class AmbiguousStart(_TwoReadings):
     """The local start happens twice (clocks go back); answer with fold 0 (first) or 1 (second)."""
 
-    message_format = (
-        "{local:%Y-%m-%d %H:%M} happens twice in {zone} (the clocks go back); "
-        "choose fold 0 for {first} or fold 1 for {second}"
+    template_of = N_(
+        "%(local)s happens twice in %(zone)s (the clocks go back); "
+        "choose fold 0 for %(first)s or fold 1 for %(second)s"
     )
 
 
 def parse_local_start(text: str) -> datetime:
     """A local date and time like 2027-03-15T08:00 (no offset: the zone is given separately)."""
     if not text.strip():
-        raise InvalidInput("start", f"is required, a local date and time like {EXAMPLE}")
+        raise InvalidInput(
+            "start", "is required, a local date and time like %(example)s", example=EXAMPLE
+        )
     try:
         local = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(
-            "start", f"{text!r} is not a local date and time like {EXAMPLE}"
+            "start",
+            "%(text)s is not a local date and time like %(example)s",
+            text=repr(text),
+            example=EXAMPLE,
         ) from None
     if local.tzinfo is not None:
-        raise InvalidInput("start", f"give local time without an offset: {text!r}")
+        raise InvalidInput("start", "give local time without an offset: %(text)s", text=repr(text))
     return local
 
 
@@ -84,8 +93,8 @@ def zone(name: str) -> ZoneInfo:
     """The named time zone; an unknown name is bad input for the timezone field."""
     try:
         return localtime.zone(name)
-    except ValueError as error:
-        raise InvalidInput("timezone", str(error)) from None
+    except ValueError:  # worded as localtime.zone words it
+        raise InvalidInput("timezone", "unknown time zone %(name)s", name=repr(name)) from None
 
 
 def check_start(start: datetime, *, now: datetime, allow_past: bool) -> None:

@@ -33,7 +33,7 @@ from tracker.care.schedule_rows import (
     windows,
     write_items,
 )
-from tracker.errors import InvalidInput
+from tracker.errors import InvalidInput, Word
 from tracker.localtime import Window
 from tracker.models import ChecklistItem, Enrollment, Step
 from tracker.reading import timing
@@ -257,9 +257,16 @@ def _check_reopen(items: dict[int, ChecklistItem], reopen: Collection[int]) -> s
     for item_id in sorted(set(reopen)):
         item = items.get(item_id)
         if item is None:
-            raise InvalidInput("reopen", f"item {item_id} is not part of this enrollment")
+            raise InvalidInput(
+                "reopen", "item %(item)s is not part of this enrollment", item=item_id
+            )
         if item.status not in ACTED:
-            raise InvalidInput("reopen", f"item {item_id} is {item.status}, nothing to reopen")
+            raise InvalidInput(
+                "reopen",
+                "item %(item)s is %(status)s, nothing to reopen",
+                item=item_id,
+                status=Word(item.status),
+            )
     return set(reopen)
 
 

@@ -21,7 +21,7 @@ from tracker import localtime
 from tracker.care import item_reminders
 from tracker.care.item_reminders import NOT_ITEM_REMINDERS, WAITING, Occasion
 from tracker.care.procedure_time import zone
-from tracker.errors import InvalidInput
+from tracker.errors import InvalidInput, Word
 from tracker.library.pathways import steps_of, timing_step
 from tracker.localtime import Window
 from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient, Reminder, Step
@@ -89,7 +89,12 @@ def context_of(session: Session, enrollment: Enrollment) -> EnrollmentContext:
 def require_active(enrollment: Enrollment) -> None:
     """Only an active enrollment can be changed."""
     if enrollment.state != "active":
-        raise InvalidInput("enrollment", f"enrollment {enrollment.id} is {enrollment.state}")
+        raise InvalidInput(
+            "enrollment",
+            "enrollment %(id)s is %(state)s",
+            id=enrollment.id,
+            state=Word(enrollment.state),
+        )
 
 
 # --- windows and new rows ----------------------------------------------------------------

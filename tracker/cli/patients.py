@@ -147,13 +147,15 @@ def enroll(
         local = parse_local_start(start)
         person = find_patient(session, mrn)
         if person is None:
-            raise InvalidInput("patient", f"no patient with MRN {mrn!r}")
+            raise InvalidInput("patient", "no patient with MRN %(mrn)s", mrn=repr(mrn))
         pathway = get_pathway(session, slug.strip())
         if pathway is None:
-            raise InvalidInput("version", f"no pathway {slug!r}: see `tracker pathways`")
+            raise InvalidInput(
+                "version", "no pathway %(slug)s: see `tracker pathways`", slug=repr(slug)
+            )
         published = [v for v in versions_of(session, pathway) if v.state == "published"]
         if not published:
-            raise InvalidInput("version", f"{slug} has no published version yet")
+            raise InvalidInput("version", "%(slug)s has no published version yet", slug=slug)
         version = published[-1]
         plans = version_plans(session, version)  # enroll reads them again, from the cache
         conditional = [plan.id for plan in plans if plan.step.conditional]
@@ -175,8 +177,11 @@ def enroll(
             listed = "; ".join(f"[{step_id}] {text}" for step_id, text in error.steps)
             raise InvalidInput(
                 "conditional",
-                f"{pathway.slug} v{version.number} has conditional steps, "
-                f"give --confirm-all or --drop-conditional: {listed}",
+                "%(slug)s v%(number)s has conditional steps, "
+                "give --confirm-all or --drop-conditional: %(steps)s",
+                slug=pathway.slug,
+                number=version.number,
+                steps=listed,
             ) from None
         result = enrollment_json(
             session, enrollment, person, slug=pathway.slug, version=version.number
@@ -220,7 +225,7 @@ def reschedule(
     with _transaction() as (_app, session):
         row = session.get(Enrollment, _whole_number(enrollment_id, "enrollment"))
         if row is None:
-            raise InvalidInput("enrollment", f"no enrollment {enrollment_id}")
+            raise InvalidInput("enrollment", "no enrollment %(id)s", id=enrollment_id)
         options: dict[str, Any] = {
             "session": session,
             "enrollment": row,
@@ -276,5 +281,5 @@ def _whole_number(text: str, field: str) -> int:
     from tracker.errors import InvalidInput
 
     if not text.strip().isdigit():
-        raise InvalidInput(field, f"{text!r} is not an id")
+        raise InvalidInput(field, "%(text)s is not an id", text=repr(text))
     return int(text)

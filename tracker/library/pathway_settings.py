@@ -11,15 +11,18 @@ from datetime import datetime
 from sqlmodel import Session
 
 from tracker import audit
-from tracker.errors import InvalidInput
+from tracker.errors import N_, InvalidInput
 from tracker.models import Pathway
 from tracker.reading.steps import MAX_ARRIVAL_MINUTES, MAX_STAY_DAYS, Settings
 
 FIELDS = ("arrival_minutes", "stay_days")
 # field -> its largest value (the smallest is 0) and what it is, for the refusal
 LIMITS = {
-    "arrival_minutes": (MAX_ARRIVAL_MINUTES, "minutes before the start"),
-    "stay_days": (MAX_STAY_DAYS, "nights"),
+    "arrival_minutes": (
+        MAX_ARRIVAL_MINUTES,
+        N_("must be a whole number from 0 to %(highest)s (minutes before the start)"),
+    ),
+    "stay_days": (MAX_STAY_DAYS, N_("must be a whole number from 0 to %(highest)s (nights)")),
 }
 
 
@@ -42,9 +45,9 @@ def change_settings(
     InvalidInput (naming the field) for a value out of range: nothing is changed then."""
     wanted = {"arrival_minutes": arrival_minutes, "stay_days": stay_days}
     for name, value in wanted.items():
-        highest, unit = LIMITS[name]
+        highest, refusal = LIMITS[name]
         if value is not None and (type(value) is not int or not 0 <= value <= highest):
-            raise InvalidInput(name, f"must be a whole number from 0 to {highest} ({unit})")
+            raise InvalidInput(name, refusal, highest=highest)
     before = audit.snapshot(pathway, FIELDS)
     for name, value in wanted.items():
         if value is not None:

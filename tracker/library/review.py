@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from tracker import audit
-from tracker.errors import DocumentError, DraftExists, ReviewError, VersionFrozen
+from tracker.errors import DocumentError, DraftExists, ReviewError, VersionFrozen, Word
 from tracker.library import pathways, translation_rows
 from tracker.library.step_fields import StepFields, check_fields
 from tracker.models import Pathway, PathwayVersion, Step
@@ -53,9 +53,17 @@ VERSION_FIELDS = ("number", "state", "published_at", "published_by")
 
 def frozen(version: PathwayVersion) -> VersionFrozen:
     """The refusal to change a version that is no longer a draft."""
+    if version.state == "retired":
+        return VersionFrozen(
+            "v%(number)s is retired: published versions never change. "
+            "Start a new draft to make changes.",
+            number=version.number,
+        )
     return VersionFrozen(
-        f"v{version.number} is {version.state}: published versions never change. "
-        "Start a new draft to make changes."
+        "v%(number)s is %(state)s: published versions never change. "
+        "Start a new draft to make changes.",
+        number=version.number,
+        state=Word(version.state),
     )
 
 
@@ -136,7 +144,11 @@ def split_step(
     """
     version = lock_draft(session, step.version_id)
     if not 0 <= index < len(step.merged):
-        raise ReviewError(f"step {step.id} has no merged instruction number {index + 1}")
+        raise ReviewError(
+            "step %(step)s has no merged instruction number %(number)s",
+            step=step.id,
+            number=index + 1,
+        )
     piece = Evidence.from_dict(step.merged[index])
     before = audit.snapshot(step, STEP_FIELDS)
     step.merged = [e for i, e in enumerate(step.merged) if i != index]
@@ -181,13 +193,18 @@ def publish(
     lock_draft(session, version.id)
     steps = pathways.steps_of(session, version)
     if not steps:
-        raise ReviewError(f"v{version.number} has no steps: add one before publishing")
+        raise ReviewError(
+            "v%(number)s has no steps: add one before publishing", number=version.number
+        )
     unreviewed = [s.position for s in steps if s.confidence < timing.REVIEW_THRESHOLD]
     if unreviewed and not allow_unreviewed:
         listed = ", ".join(str(position) for position in unreviewed)
         raise ReviewError(
-            f"v{version.number} has {len(unreviewed)} step(s) still to review "
-            f"(positions {listed}): review them, or allow unreviewed steps"
+            "v%(number)s has %(count)s step(s) still to review "
+            "(positions %(positions)s): review them, or allow unreviewed steps",
+            number=version.number,
+            count=len(unreviewed),
+            positions=listed,
         )
     pathway = session.get(Pathway, version.pathway_id)
     assert pathway is not None
@@ -207,7 +224,7 @@ def retire(
     _lock_pathway(session, version.pathway_id)
     session.refresh(version)
     if version.state == RETIRED:
-        raise VersionFrozen(f"v{version.number} is already retired")
+        raise VersionFrozen("v%(number)s is already retired", number=version.number)
     return _set_state(session, version, RETIRED, user_id, now, action="version.retire")
 
 
@@ -219,7 +236,9 @@ def start_draft(
     _lock_pathway(session, pathway.id)
     versions = pathways.versions_of(session, pathway)
     if not versions:
-        raise ReviewError(f"{pathway.slug} has no versions to copy: import its document")
+        raise ReviewError(
+            "%(slug)s has no versions to copy: import its document", slug=pathway.slug
+        )
     draft = next((v for v in versions if v.state == DRAFT), None)
     if draft is not None:
         raise DraftExists(draft)

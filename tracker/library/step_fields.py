@@ -61,7 +61,7 @@ class StepFields:
 def check_fields(fields: StepFields, *, duration_minutes: int) -> None:
     """Refuse fields no step can have, or a window whose times are in the wrong order."""
     if not fields.text.strip() or len(fields.text) > MAX_TEXT:
-        raise InvalidStep("text", f"Use 1 to {MAX_TEXT} characters.")
+        raise InvalidStep("text", "Use 1 to %(max)s characters.", max=MAX_TEXT)
     if fields.kind not in KINDS:
         raise InvalidStep("kind", "Choose one of the listed kinds.")
     if fields.section not in SECTIONS:

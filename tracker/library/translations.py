@@ -155,12 +155,9 @@ def save_translation(
     them checked. VersionFrozen unless the step's version is a draft."""
     version = lock_draft(session, step.version_id)
     words = " ".join(text.split())
-    if language not in LANGUAGES:
-        raise InvalidInput("language", f"{language!r} is not a language we translate into")
+    _check(language, words, field="text")
     if len(words) > MAX_TEXT:
-        raise InvalidInput("text", f"Shorten the translation to {MAX_TEXT} characters.")
-    if _CONTROL.search(words):
-        raise InvalidInput("text", "Remove the control characters.")
+        raise InvalidInput("text", "Shorten the translation to %(max)s characters.", max=MAX_TEXT)
     row = _by_step(session, version, language).get(step.id or 0)
     if not words:
         if row is not None:
@@ -204,12 +201,9 @@ def save_title(
     checked. VersionFrozen unless the version is a draft."""
     version = lock_draft(session, version_id)
     words = " ".join(title.split())
-    if language not in LANGUAGES:
-        raise InvalidInput("language", f"{language!r} is not a language we translate into")
+    _check(language, words, field="title")
     if len(words) > MAX_TITLE:
-        raise InvalidInput("title", f"Shorten the title to {MAX_TITLE} characters.")
-    if _CONTROL.search(words):
-        raise InvalidInput("title", "Remove the control characters.")
+        raise InvalidInput("title", "Shorten the title to %(max)s characters.", max=MAX_TITLE)
     row = title_translations.write_title(
         session,
         version=version,
@@ -289,6 +283,16 @@ def _version_for(session: Session, english: Document, path: str) -> PathwayVersi
     if not same:
         raise DocumentError(path, 0, f"{Path(english.path).name} is not imported: import it first")
     return next((v for v in reversed(same) if v.state == DRAFT), same[-1])
+
+
+def _check(language: str, words: str, *, field: str) -> None:
+    """Refuse words for a language we do not translate into, or with hidden characters."""
+    if language not in LANGUAGES:
+        raise InvalidInput(
+            "language", "%(language)s is not a language we translate into", language=repr(language)
+        )
+    if _CONTROL.search(words):
+        raise InvalidInput(field, "Remove the control characters.")
 
 
 def _by_step(

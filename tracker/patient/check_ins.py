@@ -20,6 +20,7 @@ from tracker.care.patients import clean_text
 from tracker.db import orm_session
 from tracker.errors import InvalidInput
 from tracker.models import CheckIn, Enrollment
+from tracker.patient.ticking import plan_not_active
 
 ANSWERS = ("none", "yes")
 MAX_NOTE = 500
@@ -54,9 +55,14 @@ def record_check_in(
 ) -> CheckIn:
     """Store the patient's answer for today and audit it; the caller commits."""
     if answer not in ANSWERS:
-        raise InvalidInput("answer", f"{answer!r} is not one of {', '.join(ANSWERS)}")
+        raise InvalidInput(
+            "answer",
+            "%(answer)s is not one of %(answers)s",
+            answer=repr(answer),
+            answers=", ".join(ANSWERS),
+        )
     if enrollment.state != "active":
-        raise InvalidInput("answer", f"the plan is {enrollment.state}")
+        raise plan_not_active(enrollment.state, field="answer")
     assert enrollment.id is not None
     row = CheckIn(
         enrollment_id=enrollment.id,
@@ -97,7 +103,7 @@ def mark_handled(*, session: Session, check_in_id: int, actor: str, now: datetim
     commits. Marking it again changes nothing."""
     row = session.get(CheckIn, check_in_id)
     if row is None or row.answer != "yes":
-        raise InvalidInput("check_in", f"there is no warning-signs alert {check_in_id}")
+        raise InvalidInput("check_in", "there is no warning-signs alert %(id)s", id=check_in_id)
     if row.handled_at is not None:
         return row
     enrollment = session.get(Enrollment, row.enrollment_id)

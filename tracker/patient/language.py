@@ -19,10 +19,15 @@ def choose_language(
     """Set the language the patient reads their pages and reminders in (a supported one);
     the caller commits."""
     if language not in i18n.SUPPORTED:
-        raise InvalidInput("language", f"{language!r} is not one of {', '.join(i18n.SUPPORTED)}")
+        raise InvalidInput(
+            "language",
+            "%(language)s is not one of %(languages)s",
+            language=repr(language),
+            languages=", ".join(i18n.SUPPORTED),
+        )
     patient = session.get(Patient, patient_id)
     if patient is None:
-        raise InvalidInput("patient", f"no patient {patient_id}")
+        raise InvalidInput("patient", "no patient %(id)s", id=patient_id)
     return update_patient(
         session=session, patient=patient, changes={"language": language}, actor=actor, now=now
     )

@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from tracker import audit, localtime
 from tracker.db import connection_of, orm_session
-from tracker.errors import InvalidInput, LinkGone, LinkNotFound
+from tracker.errors import InvalidInput, LinkGone, LinkNotFound, Word
 from tracker.models import ChecklistItem, Enrollment, Patient, PatientLink, Step
 from tracker.reading.timing import Recurrence
 
@@ -168,7 +168,11 @@ def issue_link(
 ) -> tuple[PatientLink, str]:
     """A new link for `enrollment` (revoking any still working) and its token, shown once."""
     if enrollment.state != "active":
-        raise InvalidInput("enrollment", f"the enrollment is {enrollment.state}: no new links")
+        raise InvalidInput(
+            "enrollment",
+            "the enrollment is %(state)s: no new links",
+            state=Word(enrollment.state),
+        )
     assert enrollment.id is not None
     replaced = revoke_links(session=session, enrollment=enrollment, now=now, actor=actor)
     token = new_token()

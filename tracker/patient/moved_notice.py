@@ -68,7 +68,7 @@ def dismiss_notice(*, session: Session, enrollment_id: int, actor: str, now: dat
     """The patient has read the notice: it is no longer shown (until the next move)."""
     enrollment = session.get(Enrollment, enrollment_id)
     if enrollment is None:
-        raise InvalidInput("enrollment", f"no enrollment {enrollment_id}")
+        raise InvalidInput("enrollment", "no enrollment %(id)s", id=enrollment_id)
     audit.record(
         session=session,
         actor=actor,

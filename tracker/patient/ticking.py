@@ -19,7 +19,7 @@ from tracker.care import item_reminders
 from tracker.care.enrollment import channels_for
 from tracker.care.item_reminders import Occasion
 from tracker.care.patients import clean_text
-from tracker.errors import InvalidInput, ItemNotFound
+from tracker.errors import InvalidInput, ItemNotFound, Word
 from tracker.library.pathways import timing_step
 from tracker.library.patient_plan import StepInfo, plan_for
 from tracker.models import ChecklistItem, Patient, Step
@@ -64,6 +64,16 @@ def find_item(session: Session, *, enrollment_id: int, item_id: int) -> Checklis
     return item
 
 
+def plan_not_active(state: str, *, field: str = "item") -> InvalidInput:
+    """The refusal to change anything on a plan that is no longer active: a whole sentence for
+    each state, so that it translates (a patient reads it in their language)."""
+    if state == "cancelled":
+        return InvalidInput(field, "the plan is cancelled")
+    if state == "completed":
+        return InvalidInput(field, "the plan is completed")
+    return InvalidInput(field, "the plan is %(state)s", state=Word(state))
+
+
 def act(
     *,
     session: Session,
@@ -82,7 +92,12 @@ def act(
     see `_RELATED`. Patients cannot tick a repeating occurrence before it opens; a nurse
     (`allow_early`) can record one done ahead."""
     if action not in RULES:
-        raise InvalidInput("action", f"{action!r} is not one of {', '.join(ACTIONS)}")
+        raise InvalidInput(
+            "action",
+            "%(action)s is not one of %(actions)s",
+            action=repr(action),
+            actions=", ".join(ACTIONS),
+        )
     assert enrollment.id is not None
     item = find_item(session, enrollment_id=enrollment.id, item_id=item_id)
     text = (
@@ -92,11 +107,15 @@ def act(
     )
     starts, target = RULES[action]
     if enrollment.state != "active":
-        raise InvalidInput("item", f"the plan is {enrollment.state}")
+        raise plan_not_active(enrollment.state)
     if item.status == target or (action == "undo" and item.status in ("pending", "missed")):
         return item  # a double tap, or a page open in two tabs: already so
     if item.status not in starts:
-        raise InvalidInput("item", f"this item is {item.status.replace('_', ' ')}: reopen it first")
+        raise InvalidInput(
+            "item",
+            "this item is %(status)s: reopen it first",
+            status=Word(item.status.replace("_", " ")),
+        )
     step = plan_for(session, enrollment.version_id).steps[item.step_id]
     if step.recurring and now < item.opens_at and not allow_early:
         raise InvalidInput("item", "this one has not started yet")

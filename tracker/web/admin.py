@@ -90,7 +90,7 @@ def edit_step(slug: str, number: int, step_id: int) -> str | Response | tuple[st
             )
         except errors.InvalidStep as error:
             _undo()
-            form.add_error(error.field, error.message)
+            form.add_error(error.field, error.translated)
         except errors.VersionFrozen as error:
             _conflict(error)
     return _edit_page(pathway, found, step, form), UNPROCESSABLE
@@ -113,7 +113,7 @@ def add_step(slug: str, number: int) -> Response | tuple[str, int]:
             return done(found, gettext("Step added."), anchor=f"step-{step.id}")
         except errors.InvalidStep as error:
             _undo()
-            form.add_error(error.field, error.message)
+            form.add_error(error.field, error.translated)
         except errors.VersionFrozen as error:
             _conflict(error)
     return review_page(pathway, found, form), UNPROCESSABLE
@@ -173,11 +173,11 @@ def start_draft(slug: str) -> Response:
         )
     except errors.DraftExists as error:
         _undo()
-        flash(str(error), "info")
+        flash(error.translated, "info")
         return redirect(url_for("admin.version", slug=slug, number=error.version.number), SEE_OTHER)
     except errors.ReviewError as error:
         _undo()
-        flash(str(error), "error")
+        flash(error.translated, "error")
         return redirect(url_for("admin.index"), SEE_OTHER)
     return done(
         draft,
@@ -289,7 +289,7 @@ def _step_or_404(found: PathwayVersion, step_id: int) -> Step:
 
 def refuse_unless_draft(found: PathwayVersion) -> None:
     if found.state != review.DRAFT:
-        abort(409, description=str(review.frozen(found)))
+        abort(409, description=review.frozen(found).translated)
 
 
 def _position(found: PathwayVersion, step: Step) -> int:
@@ -310,7 +310,7 @@ def _undo() -> None:
 def _conflict(error: errors.VersionFrozen) -> NoReturn:
     """The version stopped being editable under the change: roll back and answer 409."""
     _undo()
-    abort(409, description=str(error))
+    abort(409, description=error.translated)
 
 
 def done(found: PathwayVersion, message: str, *, anchor: str | None = None) -> Response:

@@ -43,7 +43,7 @@ def change(slug: str, number: int) -> Response | tuple[str, int]:
             )
         except errors.InvalidInput as error:
             session.rollback()
-            getattr(form, error.field).errors.append(error.message)
+            getattr(form, error.field).errors.append(error.translated)
         else:
             session.commit()
             message = (

@@ -236,7 +236,7 @@ def item(token: str, item_id: int) -> ResponseReturnValue:
         refuse(HTTPStatus.NOT_FOUND)
     except InvalidInput as error:
         session.rollback()
-        status, reason = HTTPStatus.CONFLICT, error.message
+        status, reason = HTTPStatus.CONFLICT, error.translated  # the patient's language
     if not _wants_json():
         # POST-redirect-GET: the address names the item and what was asked; the page words
         # the outcome from the database (no flash, so no cookie).

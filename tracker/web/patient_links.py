@@ -108,7 +108,7 @@ def issue(enrollment_id: int) -> ResponseReturnValue:
         )
     except InvalidInput as error:
         db.rollback()
-        flash(gettext("No link made: %(reason)s.", reason=error.message), "error")
+        flash(gettext("No link made: %(reason)s.", reason=error.translated), "error")
         return redirect(_patient_page(enrollment), HTTPStatus.SEE_OTHER)
     db.commit()
     return _sheet(link, token=token)

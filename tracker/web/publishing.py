@@ -6,7 +6,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -47,8 +47,13 @@ def publish(slug: str, number: int) -> Response | tuple[str, int]:
         allow = bool(form.allow_unreviewed.data)
         if flagged and not allow:
             form.allow_unreviewed.errors.append(
-                f"{len(flagged)} step(s) are still marked for review: review them first, "
-                "or tick this box to publish them as they are."
+                ngettext(
+                    "%(num)d step is still marked for review: review it first, "
+                    "or tick this box to publish it as it is.",
+                    "%(num)d steps are still marked for review: review them first, "
+                    "or tick this box to publish them as they are.",
+                    len(flagged),
+                )
             )
             status = HTTPStatus.UNPROCESSABLE_ENTITY
         else:
@@ -64,7 +69,7 @@ def publish(slug: str, number: int) -> Response | tuple[str, int]:
                 )
             except (errors.VersionFrozen, errors.ReviewError) as error:
                 session.rollback()
-                flash(str(error), "error")
+                flash(error.translated, "error")
                 return redirect(home, HTTPStatus.SEE_OTHER)
             return done(
                 found,

@@ -81,10 +81,10 @@ def save(slug: str, number: int, language: str, step_id: int) -> Response | tupl
         )
     except errors.VersionFrozen as error:
         session.rollback()
-        abort(409, description=str(error))
+        abort(409, description=error.translated)
     except errors.InvalidInput as error:
         session.rollback()
-        form.text.errors = [*form.text.errors, error.message]
+        form.text.errors = [*form.text.errors, error.translated]
         return _page(slug, number, language, errors_for=(step_id, form)), UNPROCESSABLE
     session.commit()
     flash(_("Translation saved."), "success")
@@ -122,7 +122,7 @@ def save_title(slug: str, number: int, language: str) -> Response | tuple[str, i
         abort(409, description=str(error))
     except errors.InvalidInput as error:
         session.rollback()
-        form.title.errors = [*form.title.errors, error.message]
+        form.title.errors = [*form.title.errors, error.translated]
         return _page(slug, number, language, errors_for=None, title_form=form), UNPROCESSABLE
     session.commit()
     flash(_("Title saved."), "success")

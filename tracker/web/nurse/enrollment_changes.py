@@ -220,7 +220,7 @@ def finish(enrollment_id: int, action: str) -> ResponseReturnValue:
                 return redirect(url_for("nurse.patient", patient_id=person.id, enrollment=row.id))
             except errors.InvalidInput as error:
                 session.rollback()
-                form.add_error("confirm", sentence("enrollment", error.message))
+                form.add_error("confirm", sentence("enrollment", error))
     status = UNPROCESSABLE if form.has_errors else HTTPStatus.OK
     return render_template(
         "nurse/finish.html", enrollment=row, patient=person, form=form, action=action

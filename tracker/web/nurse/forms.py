@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from tracker.errors import InvalidInput
+from tracker.i18n import N_
 from tracker.web.security import MAX_ID
 from tracker.workspace.work_list_pages import Filters
 
@@ -33,33 +34,42 @@ MAX_SEARCH_LENGTH = 200
 MAX_PAGE = 10_000
 _ID = re.compile(r"[0-9]{1,12}")  # ASCII only: str.isdigit() also accepts '²', which int() refuses
 ITEM_ACTIONS = ("done", "not_done", "reopen")
-# Field -> how a sentence about it starts; messages starting with these words follow it.
+# Field -> how a sentence about it starts; refusals whose msgid starts with these words follow
+# it ("is required" -> "The MRN is required."). Translated where the sentence is made.
 SUBJECTS = {
-    "mrn": "The MRN",
-    "name": "The name",
-    "birth_date": "The date of birth",
-    "email": "The email address",
-    "phone": "The phone number",
-    "timezone": "The time zone",
-    "reminder_hour": "The reminder hour",
-    "quiet_start": "The start of the quiet hours",
-    "quiet_end": "The end of the quiet hours",
-    "channels": "The reminder channels",
-    "language": "The language",
-    "start": "The procedure time",
-    "version": "The pathway",
-    "reopen": "Reopening",
-    "enrollment": "The enrollment",
-    "item": "The item",
-    "confirm": "Each step",
+    # TRANSLATORS: the subject of a sentence about a form field ("The MRN" "is required").
+    "mrn": N_("The MRN"),
+    "name": N_("The name"),
+    "birth_date": N_("The date of birth"),
+    "email": N_("The email address"),
+    "phone": N_("The phone number"),
+    "timezone": N_("The time zone"),
+    "reminder_hour": N_("The reminder hour"),
+    "quiet_start": N_("The start of the quiet hours"),
+    "quiet_end": N_("The end of the quiet hours"),
+    "channels": N_("The reminder channels"),
+    "language": N_("The language"),
+    "start": N_("The procedure time"),
+    "version": N_("The pathway"),
+    "reopen": N_("Reopening"),
+    "enrollment": N_("The enrollment"),
+    "item": N_("The item"),
+    "confirm": N_("Each step"),
 }
 FOLLOWS_SUBJECT = {"is", "must", "contains", "needs", "happens", "does"}
 
 
-def sentence(name: str, message: str) -> str:
-    """A message about a field as a sentence: ('mrn', 'is required') -> 'The MRN is required.'"""
-    if message.split(" ", 1)[0] in FOLLOWS_SUBJECT:
-        message = f"{SUBJECTS.get(name, name.replace('_', ' ').capitalize())} {message}"
+def sentence(name: str, error: InvalidInput) -> str:
+    """A service's refusal about a field as a sentence in the page's language:
+    ('mrn', 'is required') -> 'The MRN is required.' (decided on the English msgid, whose
+    words after a subject are worded to follow one in every language)."""
+    message = error.translated
+    if error.template.split(" ", 1)[0] in FOLLOWS_SUBJECT:
+        subject = (
+            gettext(SUBJECTS[name]) if name in SUBJECTS else name.replace("_", " ").capitalize()
+        )
+        # TRANSLATORS: a field's subject, then what is wrong with it: "The MRN" "is required".
+        message = gettext("%(subject)s %(problem)s", subject=subject, problem=message)
     message = message[:1].upper() + message[1:]
     return message if message.endswith((".", "?", "!")) else message + "."
 
@@ -130,7 +140,7 @@ class Checked:
     def add_invalid(self, error: InvalidInput) -> None:
         """A service's refusal, worded as a sentence, beside the field it names."""
         name = self.PLACES.get(error.field, error.field)
-        self.add_error(name, sentence(name, error.message))
+        self.add_error(name, sentence(name, error))
 
     @property
     def has_errors(self) -> bool:

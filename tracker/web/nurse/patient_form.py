@@ -33,7 +33,7 @@ def _service_check(name: str, *, blank_ok: bool = False) -> Callable[[Form, Fiel
         try:
             patients.check_field(name, field.data, today=utcnow().date())
         except InvalidInput as error:
-            raise ValidationError(sentence(name, error.message)) from None
+            raise ValidationError(sentence(name, error)) from None
 
     return check
 
@@ -44,7 +44,7 @@ def _birth_date(form: Form, field: Field) -> None:
         if form.birth is not None:
             patients.check_field("birth_date", form.birth, today=utcnow().date())
     except InvalidInput as error:
-        raise ValidationError(sentence("birth_date", error.message)) from None
+        raise ValidationError(sentence("birth_date", error)) from None
 
 
 def _hour(form: Form, field: Field) -> None:

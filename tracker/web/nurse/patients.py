@@ -134,7 +134,7 @@ def item(item_id: int) -> ResponseReturnValue:
     except errors.InvalidInput as error:
         session.rollback()
         return patient_page(
-            parent.patient_id, item_errors={item_id: error.message}, enrollment_id=parent.id
+            parent.patient_id, item_errors={item_id: error.translated}, enrollment_id=parent.id
         ), UNPROCESSABLE
     session.commit()
     said = {

@@ -128,7 +128,7 @@ def _zone_or_blank(_form: Any, field: Field) -> None:
         try:
             zone(text)
         except InvalidInput as error:
-            raise ValidationError(sentence("timezone", error.message)) from None
+            raise ValidationError(sentence("timezone", error)) from None
 
 
 class ChooseVersionForm(QueryForm):
