@@ -21,7 +21,7 @@ from tracker import db
 from tracker.cli import cli
 from tracker.clock import utcnow
 from tracker.errors import DocumentError, VersionFrozen
-from tracker.library import pathways, review, translations
+from tracker.library import pathways, review, reviewed_translations, translations
 from tracker.library.step_fields import StepFields
 from tracker.library.translation_matching import match
 from tracker.models import Pathway, PathwayVersion, Step, StepTranslation, TitleTranslation
@@ -205,11 +205,11 @@ def test_translations_are_reviewed_per_step_and_publish_with_their_version(
         user_id=None,
         now=now,
     )
-    assert set(translations.reviewed(session, version.id or 0, "es")) == {second.id}
+    assert set(reviewed_translations.reviewed(session, version.id or 0, "es")) == {second.id}
     # Changing the English sends its translation back for review.
     changed = replace(StepFields.of(second), text="Clear fluids are fine until 2 hours before")
     review.update_step(session=session, step=second, fields=changed, user_id=None, now=now)
-    assert translations.reviewed(session, version.id or 0, "es") == {}
+    assert reviewed_translations.reviewed(session, version.id or 0, "es") == {}
     translations.save_translation(
         session=session,
         step=second,
@@ -234,13 +234,13 @@ def test_translations_are_reviewed_per_step_and_publish_with_their_version(
     # The document again: what was published stays (and nothing is written).
     again = _translate(session)
     assert again.frozen.startswith("v1 is published") and again.changed == 1  # the first step
-    assert len(translations.reviewed(session, version.id or 0, "es")) == 1
+    assert len(reviewed_translations.reviewed(session, version.id or 0, "es")) == 1
     session.rollback()
     # A new draft keeps the translations as they were reviewed.
     pathway = session.get(Pathway, version.pathway_id)
     assert pathway is not None
     draft = review.start_draft(session=session, pathway=pathway, user_id=None, now=now)
-    copied = translations.reviewed(session, draft.id or 0, "es")
+    copied = reviewed_translations.reviewed(session, draft.id or 0, "es")
     assert [row.text for row in copied.values()] == [
         "Puede tomar líquidos claros hasta 2 horas antes."
     ]
@@ -248,7 +248,7 @@ def test_translations_are_reviewed_per_step_and_publish_with_their_version(
     # Removing a draft's step takes its translations with it.
     [copy] = [s for s in pathways.steps_of(session, draft) if s.id in copied]
     review.remove_step(session=session, step=copy, user_id=None, now=now + timedelta(seconds=1))
-    assert translations.reviewed(session, draft.id or 0, "es") == {}
+    assert reviewed_translations.reviewed(session, draft.id or 0, "es") == {}
     session.commit()
     assert session.exec(select(Step).where(Step.id == copy.id)).first() is None
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from tracker.db import engine_of, orm_session
 from tracker.i18n import DEFAULT_LANGUAGE
-from tracker.library import title_translations, translations
+from tracker.library import reviewed_translations, title_translations
 from tracker.library.review import source_sentences
 from tracker.models import PathwayVersion, Step
 
@@ -73,7 +73,7 @@ def _read_plan(session: Session, version_id: int, language: str) -> tuple[Plan, 
         select(Step).where(Step.version_id == version_id).order_by(col(Step.position))
     )
     english = language == DEFAULT_LANGUAGE
-    translated = {} if english else translations.reviewed(session, version_id, language)
+    translated = {} if english else reviewed_translations.reviewed(session, version_id, language)
     steps = {}
     for row in rows:
         assert row.id is not None

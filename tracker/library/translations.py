@@ -16,20 +16,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from tracker import audit, i18n
+from tracker import audit
 from tracker.errors import DocumentError, InvalidInput, VersionFrozen
 from tracker.library import pathways, title_translations
 from tracker.library.review import DRAFT, actor_for, frozen, lock_draft, record_change
+from tracker.library.reviewed_translations import LANGUAGES
 from tracker.library.translation_matching import match
 from tracker.models import Pathway, PathwayVersion, Step, StepTranslation, TitleTranslation
 from tracker.reading.documents import Document
 
-# Languages a step can be translated into: the supported ones other than the source language.
-LANGUAGES = tuple(language for language in i18n.SUPPORTED if language != i18n.DEFAULT_LANGUAGE)
 MAX_TEXT = 2000
 MAX_TITLE = 500  # what an admin may type; an imported title is as long as its document's
 # Invisible characters that could hide words or reorder them (bidirectional overrides).
@@ -225,52 +222,6 @@ def translations_of(
 ) -> dict[int, StepTranslation]:
     """The version's translations into `language`, by step id (reviewed or not)."""
     return _by_step(session, version, language)
-
-
-def reviewed(session: Session, version_id: int, language: str) -> dict[int, StepTranslation]:
-    """Step id -> its reviewed translation into `language` (what patients may read)."""
-    query = select(StepTranslation).where(
-        StepTranslation.version_id == version_id,
-        StepTranslation.language == language,
-        col(StepTranslation.reviewed_at).is_not(None),
-    )
-    return {row.step_id: row for row in session.exec(query)}
-
-
-def reviewed_counts(session: Session, version_id: int) -> dict[str, int]:
-    """Reviewed translations per language, every translated-into language listed."""
-    query = (
-        sa_select(col(StepTranslation.language), func.count())
-        .where(
-            col(StepTranslation.version_id) == version_id,
-            col(StepTranslation.reviewed_at).is_not(None),
-        )
-        .group_by(col(StepTranslation.language))
-    )
-    found = {str(language): int(n) for language, n in session.execute(query)}
-    return {language: found.get(language, 0) for language in LANGUAGES}
-
-
-def patient_step_text(
-    step_id: Any, step_text: Any, language: Any, skip: ColumnElement[bool]
-) -> ColumnElement[str]:
-    """A query's column: the step's reviewed translation for a patient whose language tag is
-    `language` ('es' or 'es-MX' read Spanish, as i18n.best does), else the English text;
-    English where `skip` holds (a message to the care team)."""
-    translated = (
-        sa_select(col(StepTranslation.text))
-        .where(
-            col(StepTranslation.step_id) == step_id,
-            col(StepTranslation.reviewed_at).is_not(None),
-            or_(
-                col(StepTranslation.language) == func.lower(language),
-                func.lower(language).like(col(StepTranslation.language) + "-%"),
-            ),
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
-    return case((skip, step_text), else_=func.coalesce(translated, step_text))
 
 
 def _version_for(session: Session, english: Document, path: str) -> PathwayVersion:

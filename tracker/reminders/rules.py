@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from tracker import localtime
 from tracker.care.item_reminders import DIGEST, ESCALATION, MOVED, REPLY
 from tracker.i18n import DEFAULT_LANGUAGE, best
-from tracker.library.translations import patient_step_text
+from tracker.library.reviewed_translations import patient_step_text
 from tracker.models import (
     ChecklistItem,
     Enrollment,

@@ -24,7 +24,7 @@ from tracker.auth import current_staff, require_admin_for_blueprint
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.i18n import DEFAULT_LANGUAGE
-from tracker.library import pathways, title_translations, translations
+from tracker.library import pathways, reviewed_translations, title_translations, translations
 from tracker.models import Step, StepTranslation
 from tracker.web.admin import SEE_OTHER, UNPROCESSABLE, version_or_404
 
@@ -182,7 +182,7 @@ def _page(
 
 
 def _language_or_404(language: str) -> None:
-    if language not in translations.LANGUAGES:
+    if language not in reviewed_translations.LANGUAGES:
         abort(404)
 
 

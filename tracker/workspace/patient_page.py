@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from tracker.i18n import DEFAULT_LANGUAGE, best
-from tracker.library import title_translations, translations
+from tracker.library import reviewed_translations, title_translations
 from tracker.models import (
     AuditEvent,
     ChecklistItem,
@@ -149,7 +149,7 @@ def load(
     in_english: frozenset[int] = frozenset()
     title_in_english = False
     if language != DEFAULT_LANGUAGE:
-        translated = translations.reviewed(session, current.version.id or 0, language)
+        translated = reviewed_translations.reviewed(session, current.version.id or 0, language)
         in_english = frozenset(step.id or 0 for _, step in rows) - set(translated)
         title = title_translations.reviewed_title(session, current.version.id or 0, language)
         title_in_english = title is None
