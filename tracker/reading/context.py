@@ -157,6 +157,9 @@ def starting(
     return replace(window, opens=opens, due=due, mark=due, until=until, rule=rule, spans=spans)
 
 
+_DAY_AFTER = re.compile(r"\bthe\s+(?:day|morning)\s+$", re.IGNORECASE)
+
+
 def _be(thing: str) -> str:
     return "are" if thing.endswith("s") else "is"
 
@@ -182,6 +185,9 @@ def from_removal(text: str, said: events.Reference, removal: Removal) -> TextWin
             removal.high,
             f"after the {said.thing} {_be(said.thing)} out",
         )
+        if _DAY_AFTER.search(text, 0, said.span[0]):  # "the day after the drains come out"
+            opens, due = opens.shifted(days=1), due.shifted(days=1)
+            rule = f"the day {rule}"
         if length is not None:
             lasting = from_relation(length, "end", True)
             due = lasting.due.shifted(days=removal.low.days, minutes=removal.low.minutes)

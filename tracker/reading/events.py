@@ -22,7 +22,12 @@ _THINGS = (
     "stent", "stitches", "sutures", "staples", "dressing", "dressings", "wrap", "bandage",
     "bandages", "drain", "catheter", "splint", "cast", "packing", "tape strips", "steri-strips",
 )  # fmt: skip
-_THING = "(?P<thing>" + "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _THINGS) + r")\b"
+# a plural is the same thing ("the drains come out")
+_THING = (
+    "(?P<thing>(?:"
+    + "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _THINGS)
+    + r")s?)\b"
+)
 _REMOVAL = re.compile(
     r"\b(?:remove[sd]?|removing|take\s+(?:off|out)|taken\s+(?:off|out)|pull(?:ed)?\b.{0,20}?\bout"
     r"|peel\s+off|comes?\s+(?:out|off)|are\s+out|is\s+out)",
@@ -31,8 +36,11 @@ _REMOVAL = re.compile(
 _NEXT_ACTION = re.compile(r"[,;]|\band\s+(?:put|apply|place|cover|keep|use|let|leave)\b", re.I)
 _NAMED = re.compile(r"\b(?:the|your|any)\s+(?:[\w-]+\s+){0,3}?" + _THING, re.IGNORECASE)
 _REFERENCE = re.compile(
-    r"\b(?P<word>until|till|while|after|once)\s+(?:the|your)\s+" + _THING
-    + r"\s+(?:comes?|are|is|has\s+been|have\s+been|gets?|come)\b",
+    r"\b(?P<word>until|till|while|after|once)\s+(?:(?:the|your)\s+" + _THING
+    + r"|(?P<pronoun>they|it))\s+(?:comes?|are|is|has\s+been|have\s+been|gets?|come)\b"
+    # "while you have drains", "while you still have the catheter": up to its removal
+    + r"|\b(?P<having>while)\s+you\s+(?:still\s+)?have\s+(?:the\s+|your\s+|a\s+|an\s+)?"
+    + _THING.replace("(?P<thing>", "(?P<had>"),
     re.IGNORECASE,
 )  # fmt: skip
 
@@ -94,8 +102,13 @@ def reference(text: str, known: Mapping[str, Removal]) -> tuple[Reference, Remov
     if not known:
         return None
     for match in _REFERENCE.finditer(text):
-        removal = known.get(_key(match["thing"]))
-        if removal is not None:
-            until = match["word"].lower() in ("until", "till", "while")
-            return Reference((match.start(), match.end()), match["thing"], until), removal
+        thing = match["thing"] or match["had"]
+        if match["pronoun"]:  # "empty the drains ... until they are removed": the thing named
+            named = [m["thing"] for m in _NAMED.finditer(text, 0, match.start())]
+            thing = named[-1] if named else None
+        removal = known.get(_key(thing)) if thing else None
+        if thing is not None and removal is not None:
+            word = (match["word"] or match["having"]).lower()
+            until = word in ("until", "till", "while")
+            return Reference((match.start(), match.end()), thing, until), removal
     return None
