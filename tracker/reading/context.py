@@ -204,7 +204,7 @@ def across(
     clock: phrases.ClockMatch | None,
     taken: list[Span],
     state: bool,
-    arrival: int,
+    arrival: RelTime,
 ) -> TextWindow | None:
     """A preparation instruction that runs past the procedure: "for 48 hours before and 48
     hours after", "on the day and for 2 days afterwards", "for 48 hours after the procedure"."""
@@ -235,7 +235,7 @@ def from_named_day(
     clock: phrases.ClockMatch | None,
     anchor: Anchor,
     state: bool,
-    arrival: int,
+    arrival: RelTime,
     stay: int,
 ) -> TextWindow:
     """A named day or clock time, with the words before it: "through the day after", "until

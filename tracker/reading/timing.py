@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from tracker.errors import DocumentError
 from tracker.reading import phrases
-from tracker.reading.anchors import arrival_minutes
+from tracker.reading.anchors import arrival_point
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import defaults
 from tracker.reading.documents import Document, Entry, Section
@@ -132,7 +132,7 @@ def _entry_steps(
     entry: Entry,
     text: str,
     anchor: Anchor,
-    arrival: int = 60,
+    arrival: RelTime,
     stay: int = 0,
     known: Mapping[str, Removal] | None = None,
     before: Step | None = None,
@@ -296,7 +296,8 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
     """
     settings = settings or Settings()
     preparation = [e.text for s in document.sections if s.key == "preparation" for e in s.entries]
-    arrival = arrival_minutes(preparation) or settings.arrival_minutes
+    stated = arrival_point(preparation)  # "arrive 2 hours before", "check in at 7:30 am"
+    arrival = stated or RelTime("start", minutes=-settings.arrival_minutes)
     warnings = list(document.warnings)
     minutes = _duration(document, warnings)
     later = [

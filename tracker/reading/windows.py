@@ -40,7 +40,7 @@ def _window(
     state: bool,
     repeat: frequencies.Repeat | None,
     previous: RelTime | None,
-    arrival: int = 0,
+    arrival: RelTime,
     stay: int = 0,
     lasting: bool = False,
     known: Mapping[str, Removal] | None = None,
@@ -113,7 +113,7 @@ def _from_amount(
     anchor: Anchor,
     state: bool,
     previous: RelTime | None,
-    arrival: int,
+    arrival: RelTime,
     stay: int,
     lasting: bool,
 ) -> TextWindow:
@@ -169,16 +169,19 @@ def time_phrase(
     anchor: Anchor,
     kind: str | None = None,
     previous: RelTime | None = None,
-    arrival: int = 60,
+    arrival: int | RelTime = 60,
     stay: int = 0,
     known: Mapping[str, Removal] | None = None,
 ) -> Timing:
     """Read one instruction: its kind, flags, window, recurrence, evidence and confidence.
 
     `kind` overrides the keyword reading; `previous` is the moment the clause before named,
-    for "after that"; `known` the removals the document times (see `events`).
+    for "after that"; `arrival` when the patient checks in (minutes before the start, or a
+    point); `known` the removals the document times (see `events`).
     """
     lex, cfg, here = lexicon(), defaults(), RelTime(anchor)
+    if isinstance(arrival, int):
+        arrival = RelTime("start", minutes=-arrival)
     name = kind or phrases.kind(text) or lex.fallback[anchor]
     rules = kind_rules()[name]
     if anchor == "end" and rules.recovery:  # no fasting after the procedure: that is diet
@@ -199,7 +202,7 @@ def time_phrase(
         window, chosen = _default_window(name, anchor)
         conditional = conditional or chosen.conditional
         if anchor == "start" and (name in ARRIVAL_KINDS or UNTIL_ARRIVAL.search(text)):
-            window = replace(window, due=RelTime(anchor, minutes=-arrival))  # by check-in
+            window = replace(window, due=arrival)  # by check-in
         elif (ends := context.UNTIL_EVENT.search(text)) is not None and anchor == "start":
             # "plain water is allowed right up to your appointment"
             to = RelTime("end") if ends["after"] else RelTime("start")
