@@ -73,6 +73,7 @@ class Relation:
     modified: bool  # "about", "approximately"
     arrival: bool = False  # counted from check-in ("2 hours before you arrive")
     discharge: bool = False  # counted from going home ("48 hours after you go home")
+    started: bool = False  # counted from the start ("2 hours after you swallow the capsule")
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,9 @@ def _relations(text: str) -> list[Relation]:
         at_home = None if match["before"] else _AT_HOME.match(text, match.end())
         if at_home is not None:  # "the first week at home": counted from going home
             home, direction, span = True, "after", (match.start(), at_home.end())
-        found.append(Relation(span, name, direction, duration, bool(match["mod"]), arrival, home))
+        started = event in grammar.lex.started
+        modified = bool(match["mod"])
+        found.append(Relation(span, name, direction, duration, modified, arrival, home, started))
     return found
 
 

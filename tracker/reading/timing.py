@@ -236,6 +236,36 @@ def _entry_steps(
     return steps
 
 
+def _from_end(point: RelTime, duration: int) -> RelTime:
+    """A recovery time counted from the start ("2 hours after you swallow the capsule") said from
+    the end, as every recovery time is: exact minutes move by the duration; a named day or
+    clock stays on its calendar day."""
+    if point.anchor == "end":
+        return point
+    if point.days == 0 and point.clock is None and not point.reminder_hour:
+        return RelTime("end", minutes=point.minutes - duration)
+    return replace(point, anchor="end")
+
+
+def _onto_end(step: Step, duration: int) -> Step:
+    """A recovery step whose window the text counts from the start, anchored to the end."""
+    points = [step.opens, step.due, step.expires]
+    if step.recurrence is not None:
+        points.append(step.recurrence.until)
+    if all(p is None or p.anchor == "end" for p in points):
+        return step
+    recurrence = step.recurrence
+    if recurrence is not None:
+        recurrence = replace(recurrence, until=_from_end(recurrence.until, duration))
+    return replace(
+        step,
+        opens=_from_end(step.opens, duration),
+        due=_from_end(step.due, duration),
+        expires=_from_end(step.expires, duration) if step.expires else None,
+        recurrence=recurrence,
+    )
+
+
 def _after_part(entry: Entry) -> bool:
     """Patient Experience entries about after the procedure ("After the procedure: ...")."""
     label = entry.label or " ".join(entry.text.split()[:4])
@@ -324,6 +354,7 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
                     )
                 except ValueError as error:  # e.g. a repeat no rule can hold: say where
                     raise DocumentError(document.path, entry.line, str(error)) from None
+    steps = [s if s.section == "preparation" else _onto_end(s, minutes) for s in steps]
     steps = merge_duplicates(steps)
     risks = [s for s in document.sections if s.key == "risks and complications" and s.entries]
     if risks:

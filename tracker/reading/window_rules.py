@@ -112,6 +112,10 @@ def from_relation(
         opens, due, mark = (t.shifted(days=stay) for t in (opens, due, mark))
         until = until.shifted(days=stay) if until else None
         rule += f" (after a {stay}-day stay)"
+    if found.started and anchor == "end":  # "2 hours after you swallow the capsule"
+        opens, due, mark = (replace(t, anchor="start") for t in (opens, due, mark))
+        until = replace(until, anchor="start") if until else None
+        rule += " (from the start)"
     return TextWindow(opens, due, mark, until, length, rule, confidence, (found.span,))
 
 
