@@ -24,7 +24,10 @@ UNTIL_ARRIVAL = re.compile(
     r"arriving|leaving home|you leave (?:home|for (?:the|your) (?:hospital|clinic|appointment)))\b"
     # what is worn or brought "to the appointment" is done by check-in
     r"|\b(?:wear|bring)\b.{0,80}?\bto\s+(?:the|your)\s+(?:appointment|clinic|hospital|"
-    r"procedure|surgery|exam|scan|test|visit)\b",
+    r"procedure|surgery|exam|scan|test|visit)\b"
+    # what to wear is worn to the appointment ("wear loose clothes and walking shoes")
+    r"|^(?:please\s+)?wear\b.{0,60}?\b(?:clothes|clothing|tops?|shirts?|trousers|pants|"
+    r"shoes|outfit|sleeves?)\b",
     re.IGNORECASE,
 )
 MAX_ARRIVAL_MINUTES = 6 * 60  # an earlier "arrival" is some other appointment

@@ -29,7 +29,8 @@ _RATE = re.compile(r"\b(?:more|less|fewer)\s+than\b[^,;]{0,40}$", re.IGNORECASE)
 _AT_A_TIME = re.compile(r"\s*(?:at\s+a\s+time|each\s+time|per\s+session|a\s+session)\b", re.I)
 _OF = re.compile(r"\s+of\s+(?!(?:the|your)\b)[a-z]+ing\b|\s+of\s+(?:firm\s+)?pressure\b", re.I)
 _NOT = re.compile(
-    r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:heard|received|been\s+(?:called|contacted)|got)\b",
+    r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:heard|received|been\s+(?:called|contacted)|got|seen|"
+    r"passed|had)\b",
     re.IGNORECASE,
 )
 _BOOKED = re.compile(r"\b(?:booked|scheduled|planned|arranged|set)\s+$", re.IGNORECASE)
@@ -52,7 +53,9 @@ def threshold(text: str, found: phrases.Relation) -> bool:
     if _AT_A_TIME.match(text, found.span[1]):  # "20 minutes at a time": a session's length
         return True
     words = text[found.span[0] : found.span[1]].lower()
-    return words.startswith(("in a ", "in an ", "in one ")) and _RATE.search(before) is not None
+    # "more than a tablespoon in an hour", "more than one pad an hour": a rate
+    rate = ("in a ", "in an ", "in one ", "an ", "a ", "per ")
+    return words.startswith(rate) and _RATE.search(before) is not None
 
 
 def as_said(text: str, found: phrases.Relation, lasting: bool) -> phrases.Relation:

@@ -24,9 +24,7 @@ _THINGS = (
 )  # fmt: skip
 # a plural is the same thing ("the drains come out")
 _THING = (
-    "(?P<thing>(?:"
-    + "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _THINGS)
-    + r")s?)\b"
+    "(?P<thing>(?:" + "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _THINGS) + r")s?)\b"
 )
 _REMOVAL = re.compile(
     r"\b(?:remove[sd]?|removing|take\s+(?:off|out)|taken\s+(?:off|out)|pull(?:ed)?\b.{0,20}?\bout"

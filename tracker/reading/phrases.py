@@ -29,9 +29,13 @@ _NEXT_WORD = re.compile(r"\s*([A-Za-z][\w-]*)")
 _CLOCK = re.compile(
     r"\b(?:(?P<rel>by|at|before|after|from|until|no later than)\s+)?(?:(?P<h>1[0-2]|0?[1-9])"
     r"(?::(?P<m>[0-5]\d))?\s*(?P<ap>[ap])\.?\s?m\b\.?|(?P<noon>noon|midday)"
+    r"|(?P<lunch>lunch(?:time)?)\b"
     r"|(?<=by |at )(?P<H>[01]?\d|2[0-3]):(?P<M>[0-5]\d)\b)",
     re.IGNORECASE,
 )
+
+
+LUNCH_HOUR = 13  # "after lunch": from 1 pm
 
 
 _BETWEEN = re.compile(
@@ -241,10 +245,13 @@ def day_phrase(text: str, side: str) -> DayMatch | None:
 
 def clock_time(text: str) -> ClockMatch | None:
     """A clock time ("by 3 pm", "at 14:00", "noon")."""
-    match = _CLOCK.search(text)
+    # "after lunch" is a time of day (a meal alone is not: "have a light lunch")
+    match = next((m for m in _CLOCK.finditer(text) if not m["lunch"] or m["rel"] == "after"), None)
     if match is None:
         return None
-    if match["noon"]:
+    if match["lunch"]:
+        hour, minute = LUNCH_HOUR, 0
+    elif match["noon"]:
         hour, minute = 12, 0
     elif match["H"]:
         hour, minute = int(match["H"]), int(match["M"])
