@@ -28,7 +28,8 @@ _THING = (
     "(?P<thing>(?:" + "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _THINGS) + r")s?)\b"
 )
 _REMOVAL = re.compile(
-    r"\b(?:remove[sd]?|removing|take\s+(?:off|out)|taken\s+(?:off|out)|pull(?:ed)?\b.{0,20}?\bout"
+    r"\b(?:remove[sd]?|removing|take\s+(?:off|out)|taken\s+(?:off|out)"
+    r"|(?:pull(?:ed)?|take|taken)\b.{0,20}?\bout\b"
     r"|peel\s+off|comes?\s+(?:out|off)|are\s+out|is\s+out)",
     re.IGNORECASE,
 )
