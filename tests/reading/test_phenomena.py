@@ -260,7 +260,8 @@ FAMILIES = [
     (P, ["Plan to arrive at 8:45 am."], "arrive", {"due": "start@08:45"}),
     # leaving home counts as arriving (the travel time is not known)
     (P, ["Arrive 1 hour before your appointment.",
-         "Take the tablet 2 hours before you leave home."], "tablet", {"opens": "start-3h", "due": "start-3h"}),
+         "Take the tablet 2 hours before you leave home."], "tablet",
+     {"opens": "start-3h", "due": "start-3h"}),
     (P, ["Before you come in, buy some sanitary pads."], "pads", {"due": "start-1h"}),
     # a span bounded by an event the document times, or by wearing something for a time
     (R, ["The drains usually come out 7 to 10 days after surgery.",
