@@ -286,6 +286,9 @@ FAMILIES = [
     (P, ["At 5 pm the day before, take the first tablet.",
          "Take the next tablet 8 hours after the first tablet."], "next tablet",
      {"opens": "start@01:00"}),
+    # a preparation dose that falls after the start is kept there (said from the end)
+    (P, ["Take one tablet 1 hour before the procedure; take the second tablet 8 hours after "
+         "the first."], "second tablet", {"opens": "start+7h"}),
     # recovery times counted from the procedure's own start (swallowing the capsule)
     (R, ["Four hours after you swallow the capsule you may eat a light snack."], "snack",
      {"asks": "know", "opens": "start+4h"}),

@@ -149,11 +149,10 @@ def daily(until: RelTime) -> Recurrence:
 
 
 def _after_start(point: RelTime) -> bool:
-    """Always after the procedure start, whatever its clock time (a preparation step can't)."""
-    exact = point.clock is None and not point.reminder_hour
-    return point.anchor == "start" and (
-        point.days > 0 or (point.days == 0 and exact and point.minutes > 0)
-    )
+    """A day after the procedure start's day (a preparation step can't be). An exact time after
+    the start ("the second tablet 8 hours after the first", 1 hour before) stays: `timing`
+    says it from the end, as a recovery time, once the duration is known."""
+    return point.anchor == "start" and point.days > 0
 
 
 def _default_window(kind: str, anchor: Anchor) -> tuple[TextWindow, Default]:
