@@ -289,6 +289,10 @@ FAMILIES = [
     # a preparation dose that falls after the start is kept there (said from the end)
     (P, ["Take one tablet 1 hour before the procedure; take the second tablet 8 hours after "
          "the first."], "second tablet", {"opens": "start+7h"}),
+    # bounded by finishing what another step takes
+    (R, ["Take the antibiotic twice a day for 5 days.",
+         "Do not drink alcohol until you have finished the antibiotic."], "alcohol",
+     {"asks": "avoid", "opens": "end", "due": "end+5d"}),
     # recovery times counted from the procedure's own start (swallowing the capsule)
     (R, ["Four hours after you swallow the capsule you may eat a light snack."], "snack",
      {"asks": "know", "opens": "start+4h"}),

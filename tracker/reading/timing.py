@@ -17,6 +17,7 @@ from tracker.reading import phrases
 from tracker.reading.anchors import arrival_point
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import defaults
+from tracker.reading.cross_steps import onto_end, until_finished
 from tracker.reading.documents import Document, Entry, Section
 from tracker.reading.duplicates import merge_duplicates
 from tracker.reading.events import Removal, removals
@@ -236,54 +237,6 @@ def _entry_steps(
     return steps
 
 
-def _from_end(point: RelTime, duration: int) -> RelTime:
-    """A recovery time counted from the start ("2 hours after you swallow the capsule") said from
-    the end, as every recovery time is: exact minutes move by the duration; a named day or
-    clock stays on its calendar day."""
-    if point.anchor == "end":
-        return point
-    if point.days == 0 and point.clock is None and not point.reminder_hour:
-        return RelTime("end", minutes=point.minutes - duration)
-    return replace(point, anchor="end")
-
-
-def past_start(point: RelTime) -> bool:
-    """An exact time after the start ("8 hours after the first tablet", taken 1 hour before)."""
-    exact = point.days == 0 and point.clock is None and not point.reminder_hour
-    return point.anchor == "start" and exact and point.minutes > 0
-
-
-def _onto_end(step: Step, duration: int) -> Step:
-    """A step whose window the text counts from the start, anchored to the end: every time of a
-    recovery step ("2 hours after you swallow the capsule"); the exact times past the start of
-    a preparation step (the start can't be moved past, the end can)."""
-    points = [step.opens, step.due, step.expires]
-    if step.recurrence is not None:
-        points.append(step.recurrence.until)
-    if step.section == "preparation":
-        if not any(p is not None and past_start(p) for p in points):
-            return step
-        moved = [p if p is None or not past_start(p) else _from_end(p, duration) for p in points]
-        recurrence = step.recurrence
-        if recurrence is not None and moved[3] is not None:
-            recurrence = replace(recurrence, until=moved[3])
-        opens, due, expires = moved[0], moved[1], moved[2]
-        assert opens is not None and due is not None
-        return replace(step, opens=opens, due=due, expires=expires, recurrence=recurrence)
-    if all(p is None or p.anchor == "end" for p in points):
-        return step
-    recurrence = step.recurrence
-    if recurrence is not None:
-        recurrence = replace(recurrence, until=_from_end(recurrence.until, duration))
-    return replace(
-        step,
-        opens=_from_end(step.opens, duration),
-        due=_from_end(step.due, duration),
-        expires=_from_end(step.expires, duration) if step.expires else None,
-        recurrence=recurrence,
-    )
-
-
 def _after_part(entry: Entry) -> bool:
     """Patient Experience entries about after the procedure ("After the procedure: ...")."""
     label = entry.label or " ".join(entry.text.split()[:4])
@@ -372,7 +325,7 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
                     )
                 except ValueError as error:  # e.g. a repeat no rule can hold: say where
                     raise DocumentError(document.path, entry.line, str(error)) from None
-    steps = [_onto_end(s, minutes) for s in steps]
+    steps = until_finished([onto_end(s, minutes) for s in steps])
     steps = merge_duplicates(steps)
     risks = [s for s in document.sections if s.key == "risks and complications" and s.entries]
     if risks:
