@@ -318,6 +318,10 @@ FAMILIES = [
     (R, ["The hand stays numb for 8 to 12 hours."], "numb", {"asks": "know"}),
     (P, ["A nurse will phone you about two days before the procedure."], "nurse",
      {"asks": "know"}),
+    (R, ["Leave the tape strips on until 14 days after surgery."], "tape strips",
+     {"asks": "avoid", "due": "end+14d"}),
+    (R, ["Start your pain tablets as the block wears off, usually 8 to 12 hours after surgery."],
+     "pain tablets", {"asks": "do", "opens": ["end+8h", "end+12h"]}),
 ]  # fmt: skip
 
 
