@@ -340,3 +340,11 @@ def test_a_restriction_is_one_span_never_a_daily_task() -> None:
     (step,) = _steps(R, "Keep the incision clean and dry for 2 weeks")
     assert step.asks == "avoid" and step.recurrence is None
     _check(step, {"due": "end+2w"})
+
+
+def test_a_keyword_naming_the_procedure_is_not_the_instructions_kind() -> None:
+    """'before the test' says when; the instruction is not a test to book (a week ahead)."""
+    (step,) = _steps(P, "Take out dentures or retainers before the test")
+    assert step.kind != "tests"
+    (booked,) = _steps(P, "Have your blood test 5 days before the procedure")
+    assert booked.kind == "tests"

@@ -289,14 +289,25 @@ def holds(text: str) -> bool:
     return False
 
 
+# A keyword right after a direction word names the procedure, not the instruction's kind
+# ("take out dentures before the test" is not a test).
+_NAMES_EVENT = re.compile(
+    r"\b(?:before|after|until|till|during|following|prior\s+to)\s+(?:the\s+|your\s+)$",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=4096)
 def kind(text: str) -> str | None:
     """The kind whose keyword comes first in the text (ties: lexicon order), if any."""
     grammar = compiled_grammar()
-    match = grammar.any_kind.search(text)
-    if match is None or match.lastindex is None:
-        return None
-    return grammar.kinds[match.lastindex - 1][1]
+    for match in grammar.any_kind.finditer(text):
+        if match.lastindex is None:
+            continue
+        if _NAMES_EVENT.search(text, 0, match.start()):  # "before the test": when, not what
+            continue
+        return grammar.kinds[match.lastindex - 1][1]
+    return None
 
 
 def refers_back(text: str) -> Span | None:
