@@ -289,6 +289,9 @@ FAMILIES = [
     # a preparation dose that falls after the start is kept there (said from the end)
     (P, ["Take one tablet 1 hour before the procedure; take the second tablet 8 hours after "
          "the first."], "second tablet", {"opens": "start+7h"}),
+    # an adjective "weekly" is not a schedule; "before for advice" names the procedure
+    (P, ["If you use a weekly weight-loss injection, call us at least 1 week before for advice."],
+     "weight-loss", {"due": "start-1w@eod"}),
     # bounded by finishing what another step takes
     (R, ["Take the antibiotic twice a day for 5 days.",
          "Do not drink alcohol until you have finished the antibiotic."], "alcohol",

@@ -21,6 +21,12 @@ _REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = ("it", "this", "that")
+# Words after "before" / "after" that leave it bare, naming the procedure: "1 week before for
+# advice", "1 hour before with a sip of water", "2 hours after and then ..."
+_BARE_BEFORE = (
+    "and", "or", "then", "so", "to", "if", "when", "as", "instead", "too", "for", "with", "by",
+    "in", "at", "on", "from", "via",
+)  # fmt: skip
 _AFTER_THE = re.compile(r"\b(?:after|following|beyond)\s+(?:the\s+)?$", re.IGNORECASE)
 _NOT_DAY = re.compile(r"\b(?:not|never|rather than|instead of)\s+(?:on\s+)?$", re.IGNORECASE)
 _AT_HOME = re.compile(r"\s+(?:at|back)\s+home\b", re.IGNORECASE)
@@ -137,7 +143,7 @@ def _direction(text: str, match: re.Match[str]) -> str | None:
     word = _NEXT_WORD.match(text, match.end())
     if word is None or text[match.end() : word.start(1)].strip():  # punctuation or the end
         return way
-    if word[1].lower() in ("and", "or", "then", "so", "to", "if", "when", "as", "instead", "too"):
+    if word[1].lower() in _BARE_BEFORE:
         return way
     if word[1].lower() in _PRONOUNS and _CLAUSE_END.match(text, word.end()):
         return way  # "for 48 hours after it": the procedure named before (not "after it heals")
