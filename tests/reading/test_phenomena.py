@@ -299,6 +299,11 @@ FAMILIES = [
     # recovery times counted from the procedure's own start (swallowing the capsule)
     (R, ["Four hours after you swallow the capsule you may eat a light snack."], "snack",
      {"asks": "know", "opens": "start+4h"}),
+    # a recovery instruction that holds while a recording procedure lasts
+    (R, ["While you are wearing the monitor, do not shower or bathe."], "shower",
+     {"asks": "avoid", "opens": "start", "due": "end"}),
+    (R, ["Do not take off the belt until the recording ends."], "belt",
+     {"asks": "avoid", "opens": "start", "due": "end"}),
     # times of day and days said by what happens then
     (P, ["Start a clear liquid diet after lunch on the day before."], "clear liquid",
      {"asks": "avoid", "opens": "start-1d@13:00", "due": "start"}),
@@ -329,6 +334,11 @@ FAMILIES = [
      {"asks": "do"}),
     (R, ["Check the incision twice a day for green or yellow drainage."], "incision",
      {"asks": "watch"}),
+    (R, ["Keep mobile phones and magnets at least 6 inches from the recorder."], "magnets",
+     {"asks": "avoid"}),
+    (R, ["Your doctor will share the results at your next visit."], "results", {"asks": "know"}),
+    (R, ["Taking the electrodes off feels like pulling off a plaster."], "electrodes",
+     {"asks": "know"}),
     (R, ["Leave the tape strips on until 14 days after surgery."], "tape strips",
      {"asks": "avoid", "due": "end+14d"}),
     (R, ["Start your pain tablets as the block wears off, usually 8 to 12 hours after surgery."],

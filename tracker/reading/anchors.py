@@ -31,6 +31,16 @@ UNTIL_ARRIVAL = re.compile(
     r"shoes|outfit|sleeves?)\b",
     re.IGNORECASE,
 )
+# A recovery instruction that holds while a recording procedure lasts (a Holter monitor, a
+# capsule's recorder): from the start to the end.
+DURING_PROCEDURE = re.compile(
+    r"\b(?:while|whilst)\s+(?:you\s+(?:are\s+)?(?:still\s+)?(?:wearing|wear|have\s+on)\s+"
+    r"(?:the|your)\s+(?:heart\s+)?(?:monitor|recorder|holter|belt|sensors?)"
+    r"|(?:the|your)\s+(?:monitor|recorder|belt)\s+is\s+(?:on|recording))\b"
+    r"|\buntil\s+(?:the|your)\s+recording\s+(?:ends|is\s+(?:finished|over|complete))\b"
+    r"|\bduring\s+the\s+(?:recording|monitoring)(?:\s+period)?\b",
+    re.IGNORECASE,
+)
 MAX_ARRIVAL_MINUTES = 6 * 60  # an earlier "arrival" is some other appointment
 NEAR = 60  # characters from "arrive" to its amount ("arrive at the hospital 2 hours before")
 

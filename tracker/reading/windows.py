@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from tracker.reading import context, events, frequencies, phrases, references
-from tracker.reading.anchors import UNTIL_ARRIVAL, over
+from tracker.reading.anchors import DURING_PROCEDURE, UNTIL_ARRIVAL, over
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import Default, default_timing, defaults, rel
 from tracker.reading.events import Removal
@@ -50,6 +50,11 @@ def _window(
     own = [r for r in phrases.relations(text) if r.name in ("until", "for") and r.direction]
     if named is not None and not (named[0].until and own):  # not "..., up to 2 weeks later"
         return context.from_removal(text, *named)  # "until the stent comes out"
+    during = DURING_PROCEDURE.search(text) if anchor == "end" and not own else None
+    if during is not None:  # "while you are wearing the monitor": the recording itself
+        start, end = RelTime("start"), RelTime("end")
+        rule, sure = "while the procedure lasts", factor("reference")
+        return TextWindow(start, end, end, end, 0, rule, sure, (during.span(),))
     day, clock = phrases.day_phrase(text, anchor), phrases.clock_time(text)
     numbered = phrases.period(text) if anchor == "end" else None
     taken = [*(repeat.spans if repeat else ()), *(m.span for m in (day, clock, numbered) if m)]
