@@ -279,6 +279,8 @@ FAMILIES = [
      "lift", {"asks": "avoid", "due": "end+6w"}),
     (R, ["Take the drain out 5 days after surgery.", "Do not shower until it is removed."],
      "shower", {"asks": "avoid", "due": "end+5d@eod"}),
+    (R, ["Take the drain out 5 days after surgery.", "Keep the wound dry until it is healed."],
+     "wound dry", {"asks": "avoid", "due": "end+14d"}),  # healing is not the drain's removal
     # timed from another step's dose, on that step's clock
     (P, ["At 6 pm the day before, take the first dose.",
          "Take the second dose 6 hours after the first."], "second dose",

@@ -35,8 +35,8 @@ UNTIL_ARRIVAL = re.compile(
 # capsule's recorder): from the start to the end.
 DURING_PROCEDURE = re.compile(
     r"\b(?:while|whilst)\s+(?:you\s+(?:are\s+)?(?:still\s+)?(?:wearing|wear|have\s+on)\s+"
-    r"(?:the|your)\s+(?:heart\s+)?(?:monitor|recorder|holter|belt|sensors?)"
-    r"|(?:the|your)\s+(?:monitor|recorder|belt)\s+is\s+(?:on|recording))\b"
+    r"(?:the|your)\s+(?:heart\s+)?(?:monitor|recorder|holter)"
+    r"|(?:the|your)\s+(?:monitor|recorder)\s+is\s+(?:on|recording))\b"
     r"|\buntil\s+(?:the|your)\s+recording\s+(?:ends|is\s+(?:finished|over|complete))\b"
     r"|\bduring\s+the\s+(?:recording|monitoring)(?:\s+period)?\b",
     re.IGNORECASE,

@@ -47,6 +47,7 @@ _REFERENCE = re.compile(
     + r"\s+(?:the\s+|your\s+|a\s+|an\s+)?" + _HAD,
     re.IGNORECASE,
 )  # fmt: skip
+_REMOVED = re.compile(r"\s+(?:out|off|removed|taken|pulled|in)\b", re.IGNORECASE)
 # "wear the sling for 4 weeks": it comes off when the amount ends
 _WORN = re.compile(
     r"\b(?:wear|use|keep\s+(?:on|using))\s+(?:the|your|a|an)\s+(?:[\w-]+\s+){0,2}?" + _THING,
@@ -131,6 +132,8 @@ def reference(text: str, known: Mapping[str, Removal]) -> tuple[Reference, Remov
         return None
     for match in _REFERENCE.finditer(text):
         thing = match["thing"] or match["had"]
+        if match["pronoun"] and not _REMOVED.match(text, match.end()):
+            continue  # "until it is healed" names no removal
         if match["pronoun"]:  # "empty the drains ... until they are removed": the thing named
             named = [m["thing"] for m in _NAMED.finditer(text, 0, match.start())]
             # else the one thing the document times ("take the drain out 5 days after" ...
