@@ -319,6 +319,10 @@ FAMILIES = [
      {"opens": "end+2w@day"}),
     (R, ["Call your doctor if you soak more than one pad an hour."], "pad",
      {"asks": "watch", "opens": "end"}),
+    (R, ["Call your doctor if you have throat pain that gets worse after 2 days."], "throat",
+     {"asks": "watch", "opens": "end"}),
+    (R, ["Continue for 2 weeks to take the tablets twice a day."], "tablets",
+     {"until": "end+2w"}),
     # asks said in new ways
     (R, ["Once home, rest lying down for the remainder of the day."], "lying down",
      {"asks": "avoid", "due": "end@eod"}),

@@ -20,7 +20,12 @@ from tracker.reading.window_rules import TextWindow, factor, from_day, from_rela
 
 _AFTER_WORD = re.compile(r"\b(?:after|afterwards?|following|post)\b", re.IGNORECASE)
 
-_THAN = re.compile(r"\b(?:longer|more|less|fewer|shorter)\s+than\s+$", re.IGNORECASE)
+_THAN = re.compile(
+    r"\b(?:longer|more|less|fewer|shorter)\s+than\s+$"
+    # "pain that gets worse after 2 days", "a cough that persists beyond a week": the symptom
+    r"|\b(?:gets?|getting|is|are)\s+worse\s+$|\b(?:persists|continues|lingers)\s+$",
+    re.IGNORECASE,
+)
 # "call the day you get home to book a visit about 4 weeks after": the visit's time, not the call's
 _TO_BOOK = re.compile(
     r"\bto\s+(?:book|schedule|make|arrange|set\s+up)\b.*\b(?:visit|appointment|check)", re.I
