@@ -251,6 +251,104 @@ FAMILIES = [
     # a taper phase that goes on from the bullet before
     (R, ["Take the antibiotic 3 times a day for 5 days.", "Then take it twice a day for 5 days."],
      "twice", {"opens": "end+5d", "until": "end+10d"}),
+    # a clock-time arrival is that clock on the procedure day; times from check-in follow it
+    (P, ["Check in at 7:30 am on the day of your procedure.",
+         "Have nothing to drink during the 2 hours before you check in."], "nothing to drink",
+     {"asks": "avoid", "opens": "start@05:30", "due": "start"}),
+    (P, ["Check in at 7:30 am on the day of your procedure.", "Bring your glasses case."],
+     "glasses", {"due": "start@07:30"}),
+    (P, ["Plan to arrive at 8:45 am."], "arrive", {"due": "start@08:45"}),
+    # leaving home counts as arriving (the travel time is not known)
+    (P, ["Arrive 1 hour before your appointment.",
+         "Take the tablet 2 hours before you leave home."], "tablet",
+     {"opens": "start-3h", "due": "start-3h"}),
+    (P, ["Before you come in, buy some sanitary pads."], "pads", {"due": "start-1h"}),
+    # a span bounded by an event the document times, or by wearing something for a time
+    (R, ["The drains usually come out 7 to 10 days after surgery.",
+         "Do not shower while the drains are in."], "shower",
+     {"asks": "avoid", "opens": "end", "due": "end+10d@eod"}),
+    (R, ["The drains usually come out 7 to 10 days after surgery.",
+         "Empty the drains twice a day until they are removed."], "empty",
+     {"every": "2/day", "until": "end+10d@eod"}),
+    (R, ["The drains usually come out 7 to 10 days after surgery.",
+         "Start the arm exercises the day after the drains come out."], "arm exercises",
+     {"opens": ["end+8d@day", "end+11d@day"]}),
+    (R, ["Wear the sling for 4 weeks.", "Do not drive while you are wearing the sling."], "drive",
+     {"asks": "avoid", "opens": "end", "due": "end+4w"}),
+    (R, ["Wear the brace for 6 weeks.", "Do not lift anything until you stop wearing the brace."],
+     "lift", {"asks": "avoid", "due": "end+6w"}),
+    (R, ["Take the drain out 5 days after surgery.", "Do not shower until it is removed."],
+     "shower", {"asks": "avoid", "due": "end+5d@eod"}),
+    (R, ["Take the drain out 5 days after surgery.", "Keep the wound dry until it is healed."],
+     "wound dry", {"asks": "avoid", "due": "end+14d"}),  # healing is not the drain's removal
+    # timed from another step's dose, on that step's clock
+    (P, ["At 6 pm the day before, take the first dose.",
+         "Take the second dose 6 hours after the first."], "second dose",
+     {"opens": "start@00:00"}),
+    (P, ["At 5 pm the day before, take the first tablet.",
+         "Take the next tablet 8 hours after the first tablet."], "next tablet",
+     {"opens": "start@01:00"}),
+    # a preparation dose that falls after the start is kept there (said from the end)
+    (P, ["Take one tablet 1 hour before the procedure; take the second tablet 8 hours after "
+         "the first."], "second tablet", {"opens": "start+7h"}),
+    # an adjective "weekly" is not a schedule; "before for advice" names the procedure
+    (P, ["If you use a weekly weight-loss injection, call us at least 1 week before for advice."],
+     "weight-loss", {"due": "start-1w@eod"}),
+    # bounded by finishing what another step takes
+    (R, ["Take the antibiotic twice a day for 5 days.",
+         "Do not drink alcohol until you have finished the antibiotic."], "alcohol",
+     {"asks": "avoid", "opens": "end", "due": "end+5d"}),
+    # recovery times counted from the procedure's own start (swallowing the capsule)
+    (R, ["Four hours after you swallow the capsule you may eat a light snack."], "snack",
+     {"asks": "know", "opens": "start+4h"}),
+    # a recovery instruction that holds while a recording procedure lasts
+    (R, ["While you are wearing the monitor, do not shower or bathe."], "shower",
+     {"asks": "avoid", "opens": "start", "due": "end"}),
+    (R, ["Do not take off the belt until the recording ends."], "belt",
+     {"asks": "avoid", "opens": "start", "due": "end"}),
+    # times of day and days said by what happens then
+    (P, ["Start a clear liquid diet after lunch on the day before."], "clear liquid",
+     {"asks": "avoid", "opens": "start-1d@13:00", "due": "start"}),
+    (P, ["You may drink water until 6 am."], "water", {"asks": "know", "due": "start@06:00"}),
+    (P, ["Take your morning medicines with a sip of water."], "morning medicines",
+     {"opens": "start@day", "due": "start-1h"}),
+    (P, ["Wear loose clothes and flat shoes."], "loose", {"due": "start-1h"}),
+    (R, ["Take the tablet you held as soon as the test is finished."], "tablet", {"opens": "end"}),
+    # a moment said by what has not happened yet; a rate is not a window
+    (R, ["Call the office if you have not seen the capsule pass within 2 weeks."], "capsule",
+     {"opens": "end+2w@day"}),
+    (R, ["Call your doctor if you soak more than one pad an hour."], "pad",
+     {"asks": "watch", "opens": "end"}),
+    (R, ["Call your doctor if you have throat pain that gets worse after 2 days."], "throat",
+     {"asks": "watch", "opens": "end"}),
+    (R, ["Continue for 2 weeks to take the tablets twice a day."], "tablets",
+     {"until": "end+2w"}),
+    # asks said in new ways
+    (R, ["Once home, rest lying down for the remainder of the day."], "lying down",
+     {"asks": "avoid", "due": "end@eod"}),
+    (R, ["For the next 2 days do only very light activity."], "light activity",
+     {"asks": "avoid", "due": "end+2d"}),
+    (R, ["Look at the site every day for redness or swelling."], "site", {"asks": "watch"}),
+    (R, ["The hand stays numb for 8 to 12 hours."], "numb", {"asks": "know"}),
+    (P, ["A nurse will phone you about two days before the procedure."], "nurse",
+     {"asks": "know"}),
+    (R, ["See your surgeon 2 to 3 weeks after surgery for the pathology results."], "surgeon",
+     {"asks": "do", "opens": "end+2w@day"}),
+    (P, ["See your dentist at least 4 weeks before surgery if you have not had a check-up."],
+     "dentist", {"asks": "do"}),
+    (P, ["Arrange for a driver who will stay at the clinic with you."], "driver",
+     {"asks": "do"}),
+    (R, ["Check the incision twice a day for green or yellow drainage."], "incision",
+     {"asks": "watch"}),
+    (R, ["Keep mobile phones and magnets at least 6 inches from the recorder."], "magnets",
+     {"asks": "avoid"}),
+    (R, ["Your doctor will share the results at your next visit."], "results", {"asks": "know"}),
+    (R, ["Taking the electrodes off feels like pulling off a plaster."], "electrodes",
+     {"asks": "know"}),
+    (R, ["Leave the tape strips on until 14 days after surgery."], "tape strips",
+     {"asks": "avoid", "due": "end+14d"}),
+    (R, ["Start your pain tablets as the block wears off, usually 8 to 12 hours after surgery."],
+     "pain tablets", {"asks": "do", "opens": ["end+8h", "end+12h"]}),
 ]  # fmt: skip
 
 
@@ -269,3 +367,11 @@ def test_a_restriction_is_one_span_never_a_daily_task() -> None:
     (step,) = _steps(R, "Keep the incision clean and dry for 2 weeks")
     assert step.asks == "avoid" and step.recurrence is None
     _check(step, {"due": "end+2w"})
+
+
+def test_a_keyword_naming_the_procedure_is_not_the_instructions_kind() -> None:
+    """'before the test' says when; the instruction is not a test to book (a week ahead)."""
+    (step,) = _steps(P, "Take out dentures or retainers before the test")
+    assert step.kind != "tests"
+    (booked,) = _steps(P, "Have your blood test 5 days before the procedure")
+    assert booked.kind == "tests"

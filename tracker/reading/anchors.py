@@ -1,8 +1,11 @@
 """Anchors beyond the start and the end: the patient's arrival, a span across the procedure,
 and a duration that follows a starting time ("drink it over 2 hours").
 
-`arrival_minutes` finds the check-in time a document states ("arrive 2 hours before");
-`windows` asks `over` for a stated length of an action and uses `UNTIL_ARRIVAL`.
+`arrival_point` finds the check-in time a document states ("arrive 2 hours before", "check in
+at 7:30 am"); `from_arrival` counts a time from it ("2 hours before you check in"). Leaving home
+counts as arriving (the documented convention: the travel time is not known, and the patient
+is then told a little early rather than late). `windows` asks `over` for a stated length of an
+action and uses `UNTIL_ARRIVAL`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 
 from tracker.reading import phrases
+from tracker.reading.steps import RelTime
 
 ARRIVE = re.compile(
     r"\b(?:arrive|arrival|check[- ]in|checking in|report to|registration desk|be at the)\b",
@@ -17,10 +21,24 @@ ARRIVE = re.compile(
 )
 UNTIL_ARRIVAL = re.compile(
     r"\b(?:until|till|up to|before)\s+(?:you arrive|your arrival(?: time)?|arrival|you check in|"
+    r"you come in(?:to (?:the )?hospital)?|coming in(?:to (?:the )?hospital)?|"
     r"arriving|leaving home|you leave (?:home|for (?:the|your) (?:hospital|clinic|appointment)))\b"
     # what is worn or brought "to the appointment" is done by check-in
     r"|\b(?:wear|bring)\b.{0,80}?\bto\s+(?:the|your)\s+(?:appointment|clinic|hospital|"
-    r"procedure|surgery|exam|scan|test|visit)\b",
+    r"procedure|surgery|exam|scan|test|visit)\b"
+    # what to wear is worn to the appointment ("wear loose clothes and walking shoes")
+    r"|^(?:please\s+)?wear\b.{0,60}?\b(?:clothes|clothing|tops?|shirts?|trousers|pants|"
+    r"shoes|outfit|sleeves?)\b",
+    re.IGNORECASE,
+)
+# A recovery instruction that holds while a recording procedure lasts (a Holter monitor, a
+# capsule's recorder): from the start to the end.
+DURING_PROCEDURE = re.compile(
+    r"\b(?:while|whilst)\s+(?:you\s+(?:are\s+)?(?:still\s+)?(?:wearing|wear|have\s+on)\s+"
+    r"(?:the|your)\s+(?:heart\s+)?(?:monitor|recorder|holter)"
+    r"|(?:the|your)\s+(?:monitor|recorder)\s+is\s+(?:on|recording))\b"
+    r"|\buntil\s+(?:the|your)\s+recording\s+(?:ends|is\s+(?:finished|over|complete))\b"
+    r"|\bduring\s+the\s+(?:recording|monitoring)(?:\s+period)?\b",
     re.IGNORECASE,
 )
 MAX_ARRIVAL_MINUTES = 6 * 60  # an earlier "arrival" is some other appointment
@@ -46,6 +64,44 @@ def arrival_minutes(clauses: list[str]) -> int | None:
             ):
                 return size
     return None
+
+
+def arrival_clock(clauses: list[str]) -> str | None:
+    """The clock time on the procedure day the document asks the patient to arrive at ("check in
+    at 7:30 am", "arrive at 6 am on the morning of surgery"), if it says."""
+    for clause in clauses:
+        arrive = ARRIVE.search(clause)
+        if arrive is None:
+            continue
+        clock = phrases.clock_time(clause)
+        if clock is None or clock.relation == "after":
+            continue
+        near = arrive.end() <= clock.span[0] <= arrive.end() + NEAR
+        day = phrases.day_phrase(clause, "start")
+        if near and (day is None or day.phrase.days == 0):
+            return clock.clock
+    return None
+
+
+def arrival_point(clauses: list[str]) -> RelTime | None:
+    """When the document asks the patient to check in: an amount before the start, or a clock
+    time on the procedure day."""
+    minutes = arrival_minutes(clauses)
+    if minutes is not None:
+        return RelTime("start", minutes=-minutes)
+    clock = arrival_clock(clauses)
+    return RelTime("start", clock=clock) if clock is not None else None
+
+
+def from_arrival(point: RelTime, arrival: RelTime) -> RelTime:
+    """A start-relative time counted from check-in instead ("2 hours before you arrive"): an
+    exact amount moves with the arrival, onto its clock when it has one; a named day stays."""
+    if arrival.clock is None:
+        return point.shifted(days=arrival.days, minutes=arrival.minutes)
+    if point.clock is None and not point.reminder_hour:
+        days, minutes = point.days + arrival.days, point.minutes + arrival.minutes
+        return RelTime(point.anchor, days, minutes, clock=arrival.clock)
+    return point
 
 
 def over(text: str) -> int | None:

@@ -20,7 +20,12 @@ from tracker.reading.window_rules import TextWindow, factor, from_day, from_rela
 
 _AFTER_WORD = re.compile(r"\b(?:after|afterwards?|following|post)\b", re.IGNORECASE)
 
-_THAN = re.compile(r"\b(?:longer|more|less|fewer|shorter)\s+than\s+$", re.IGNORECASE)
+_THAN = re.compile(
+    r"\b(?:longer|more|less|fewer|shorter)\s+than\s+$"
+    # "pain that gets worse after 2 days", "a cough that persists beyond a week": the symptom
+    r"|\b(?:gets?|getting|is|are)\s+worse\s+$|\b(?:persists|continues|lingers)\s+$",
+    re.IGNORECASE,
+)
 # "call the day you get home to book a visit about 4 weeks after": the visit's time, not the call's
 _TO_BOOK = re.compile(
     r"\bto\s+(?:book|schedule|make|arrange|set\s+up)\b.*\b(?:visit|appointment|check)", re.I
@@ -29,7 +34,8 @@ _RATE = re.compile(r"\b(?:more|less|fewer)\s+than\b[^,;]{0,40}$", re.IGNORECASE)
 _AT_A_TIME = re.compile(r"\s*(?:at\s+a\s+time|each\s+time|per\s+session|a\s+session)\b", re.I)
 _OF = re.compile(r"\s+of\s+(?!(?:the|your)\b)[a-z]+ing\b|\s+of\s+(?:firm\s+)?pressure\b", re.I)
 _NOT = re.compile(
-    r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:heard|received|been\s+(?:called|contacted)|got)\b",
+    r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:heard|received|been\s+(?:called|contacted)|got|seen|"
+    r"passed|had)\b",
     re.IGNORECASE,
 )
 _BOOKED = re.compile(r"\b(?:booked|scheduled|planned|arranged|set)\s+$", re.IGNORECASE)
@@ -52,7 +58,9 @@ def threshold(text: str, found: phrases.Relation) -> bool:
     if _AT_A_TIME.match(text, found.span[1]):  # "20 minutes at a time": a session's length
         return True
     words = text[found.span[0] : found.span[1]].lower()
-    return words.startswith(("in a ", "in an ", "in one ")) and _RATE.search(before) is not None
+    # "more than a tablespoon in an hour", "more than one pad an hour": a rate
+    rate = ("in a ", "in an ", "in one ", "an ", "a ", "per ")
+    return words.startswith(rate) and _RATE.search(before) is not None
 
 
 def as_said(text: str, found: phrases.Relation, lasting: bool) -> phrases.Relation:
@@ -157,6 +165,9 @@ def starting(
     return replace(window, opens=opens, due=due, mark=due, until=until, rule=rule, spans=spans)
 
 
+_DAY_AFTER = re.compile(r"\bthe\s+(?:day|morning)\s+$", re.IGNORECASE)
+
+
 def _be(thing: str) -> str:
     return "are" if thing.endswith("s") else "is"
 
@@ -182,6 +193,9 @@ def from_removal(text: str, said: events.Reference, removal: Removal) -> TextWin
             removal.high,
             f"after the {said.thing} {_be(said.thing)} out",
         )
+        if _DAY_AFTER.search(text, 0, said.span[0]):  # "the day after the drains come out"
+            opens, due = opens.shifted(days=1), due.shifted(days=1)
+            rule = f"the day {rule}"
         if length is not None:
             lasting = from_relation(length, "end", True)
             due = lasting.due.shifted(days=removal.low.days, minutes=removal.low.minutes)
@@ -198,7 +212,7 @@ def across(
     clock: phrases.ClockMatch | None,
     taken: list[Span],
     state: bool,
-    arrival: int,
+    arrival: RelTime,
 ) -> TextWindow | None:
     """A preparation instruction that runs past the procedure: "for 48 hours before and 48
     hours after", "on the day and for 2 days afterwards", "for 48 hours after the procedure"."""
@@ -229,7 +243,7 @@ def from_named_day(
     clock: phrases.ClockMatch | None,
     anchor: Anchor,
     state: bool,
-    arrival: int,
+    arrival: RelTime,
     stay: int,
 ) -> TextWindow:
     """A named day or clock time, with the words before it: "through the day after", "until

@@ -122,6 +122,7 @@ class Lexicon:
     events: tuple[str, ...]
     arrival: tuple[str, ...]  # events that mean check-in, not the start
     discharge: tuple[str, ...]  # events that mean going home, not the end
+    started: tuple[str, ...]  # events that are the procedure's start, named in recovery
     days: tuple[DayPhrase, ...]
     frequencies: tuple[Frequency, ...]
     hedges: tuple[re.Pattern[str], ...]
@@ -224,6 +225,7 @@ def read_lexicon(path: Path) -> Lexicon:
         events=directions.words("events"),
         arrival=directions.words("arrival", []),
         discharge=directions.words("discharge", []),
+        started=directions.words("started", []),
         days=tuple(_day(row) for row in top.rows("day")),
         frequencies=tuple(
             Frequency(

@@ -21,6 +21,12 @@ _REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUNS = ("it", "this", "that")
+# Words after "before" / "after" that leave it bare, naming the procedure: "1 week before for
+# advice", "1 hour before with a sip of water", "2 hours after and then ..."
+_BARE_BEFORE = (
+    "and", "or", "then", "so", "to", "if", "when", "as", "instead", "too", "for", "with", "by",
+    "in", "at", "on", "from", "via",
+)  # fmt: skip
 _AFTER_THE = re.compile(r"\b(?:after|following|beyond)\s+(?:the\s+)?$", re.IGNORECASE)
 _NOT_DAY = re.compile(r"\b(?:not|never|rather than|instead of)\s+(?:on\s+)?$", re.IGNORECASE)
 _AT_HOME = re.compile(r"\s+(?:at|back)\s+home\b", re.IGNORECASE)
@@ -29,9 +35,13 @@ _NEXT_WORD = re.compile(r"\s*([A-Za-z][\w-]*)")
 _CLOCK = re.compile(
     r"\b(?:(?P<rel>by|at|before|after|from|until|no later than)\s+)?(?:(?P<h>1[0-2]|0?[1-9])"
     r"(?::(?P<m>[0-5]\d))?\s*(?P<ap>[ap])\.?\s?m\b\.?|(?P<noon>noon|midday)"
+    r"|(?P<lunch>lunch(?:time)?)\b"
     r"|(?<=by |at )(?P<H>[01]?\d|2[0-3]):(?P<M>[0-5]\d)\b)",
     re.IGNORECASE,
 )
+
+
+LUNCH_HOUR = 13  # "after lunch": from 1 pm
 
 
 _BETWEEN = re.compile(
@@ -73,6 +83,7 @@ class Relation:
     modified: bool  # "about", "approximately"
     arrival: bool = False  # counted from check-in ("2 hours before you arrive")
     discharge: bool = False  # counted from going home ("48 hours after you go home")
+    started: bool = False  # counted from the start ("2 hours after you swallow the capsule")
 
 
 @dataclass(frozen=True)
@@ -132,7 +143,7 @@ def _direction(text: str, match: re.Match[str]) -> str | None:
     word = _NEXT_WORD.match(text, match.end())
     if word is None or text[match.end() : word.start(1)].strip():  # punctuation or the end
         return way
-    if word[1].lower() in ("and", "or", "then", "so", "to", "if", "when", "as", "instead", "too"):
+    if word[1].lower() in _BARE_BEFORE:
         return way
     if word[1].lower() in _PRONOUNS and _CLAUSE_END.match(text, word.end()):
         return way  # "for 48 hours after it": the procedure named before (not "after it heals")
@@ -175,7 +186,9 @@ def _relations(text: str) -> list[Relation]:
         at_home = None if match["before"] else _AT_HOME.match(text, match.end())
         if at_home is not None:  # "the first week at home": counted from going home
             home, direction, span = True, "after", (match.start(), at_home.end())
-        found.append(Relation(span, name, direction, duration, bool(match["mod"]), arrival, home))
+        started = event in grammar.lex.started
+        modified = bool(match["mod"])
+        found.append(Relation(span, name, direction, duration, modified, arrival, home, started))
     return found
 
 
@@ -238,10 +251,13 @@ def day_phrase(text: str, side: str) -> DayMatch | None:
 
 def clock_time(text: str) -> ClockMatch | None:
     """A clock time ("by 3 pm", "at 14:00", "noon")."""
-    match = _CLOCK.search(text)
+    # "after lunch" is a time of day (a meal alone is not: "have a light lunch")
+    match = next((m for m in _CLOCK.finditer(text) if not m["lunch"] or m["rel"] == "after"), None)
     if match is None:
         return None
-    if match["noon"]:
+    if match["lunch"]:
+        hour, minute = LUNCH_HOUR, 0
+    elif match["noon"]:
         hour, minute = 12, 0
     elif match["H"]:
         hour, minute = int(match["H"]), int(match["M"])
@@ -279,14 +295,25 @@ def holds(text: str) -> bool:
     return False
 
 
+# A keyword right after a direction word names the procedure, not the instruction's kind
+# ("take out dentures before the test" is not a test).
+_NAMES_EVENT = re.compile(
+    r"\b(?:before|after|until|till|during|following|prior\s+to)\s+(?:the\s+|your\s+)$",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=4096)
 def kind(text: str) -> str | None:
     """The kind whose keyword comes first in the text (ties: lexicon order), if any."""
     grammar = compiled_grammar()
-    match = grammar.any_kind.search(text)
-    if match is None or match.lastindex is None:
-        return None
-    return grammar.kinds[match.lastindex - 1][1]
+    for match in grammar.any_kind.finditer(text):
+        if match.lastindex is None:
+            continue
+        if _NAMES_EVENT.search(text, 0, match.start()):  # "before the test": when, not what
+            continue
+        return grammar.kinds[match.lastindex - 1][1]
+    return None
 
 
 def refers_back(text: str) -> Span | None:

@@ -35,6 +35,14 @@ def after_the_first(text: str, state: bool, previous: RelTime | None) -> TextWin
     chosen = from_relation(replace(found, name="point", direction="after"), "end", state)
 
     def moved(point: RelTime) -> RelTime:
+        if previous.clock is not None and point.clock is None and not point.reminder_hour:
+            # "at 5 pm, drink the first half; the second half 3 hours after the first": 8 pm
+            return RelTime(
+                previous.anchor,
+                previous.days + point.days,
+                previous.minutes + point.minutes,
+                clock=previous.clock,
+            )
         return replace(point, anchor=previous.anchor).shifted(
             days=previous.days, minutes=previous.minutes
         )

@@ -14,9 +14,10 @@ from dataclasses import replace
 
 from tracker.errors import DocumentError
 from tracker.reading import phrases
-from tracker.reading.anchors import arrival_minutes
+from tracker.reading.anchors import arrival_point
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import defaults
+from tracker.reading.cross_steps import onto_end, until_finished
 from tracker.reading.documents import Document, Entry, Section
 from tracker.reading.duplicates import merge_duplicates
 from tracker.reading.events import Removal, removals
@@ -132,7 +133,7 @@ def _entry_steps(
     entry: Entry,
     text: str,
     anchor: Anchor,
-    arrival: int = 60,
+    arrival: RelTime,
     stay: int = 0,
     known: Mapping[str, Removal] | None = None,
     before: Step | None = None,
@@ -296,7 +297,8 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
     """
     settings = settings or Settings()
     preparation = [e.text for s in document.sections if s.key == "preparation" for e in s.entries]
-    arrival = arrival_minutes(preparation) or settings.arrival_minutes
+    stated = arrival_point(preparation)  # "arrive 2 hours before", "check in at 7:30 am"
+    arrival = stated or RelTime("start", minutes=-settings.arrival_minutes)
     warnings = list(document.warnings)
     minutes = _duration(document, warnings)
     later = [
@@ -323,6 +325,7 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
                     )
                 except ValueError as error:  # e.g. a repeat no rule can hold: say where
                     raise DocumentError(document.path, entry.line, str(error)) from None
+    steps = until_finished([onto_end(s, minutes) for s in steps])
     steps = merge_duplicates(steps)
     risks = [s for s in document.sections if s.key == "risks and complications" and s.entries]
     if risks:

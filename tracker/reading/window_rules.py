@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from tracker.reading import phrases
+from tracker.reading.anchors import from_arrival
 from tracker.reading.clinical_defaults import defaults
 from tracker.reading.lexicon import DayPhrase, KindRule, lexicon
 from tracker.reading.phrases import Span
@@ -41,8 +42,19 @@ def factor(name: str) -> float:
     return lexicon().confidence[name].value
 
 
+_START = RelTime("start")
+# A clock with no day in a preparation instruction: before noon it is the procedure day's
+# morning ("plan to arrive at 8:45 am", "water until 6 am"), later the evening before ("no food
+# after 10 pm").
+SAME_DAY_BEFORE = "12:00"
+
+
 def from_relation(
-    found: phrases.Relation, anchor: Anchor, state: bool, arrival: int = 0, stay: int = 0
+    found: phrases.Relation,
+    anchor: Anchor,
+    state: bool,
+    arrival: RelTime = _START,
+    stay: int = 0,
 ) -> TextWindow:
     """Window rules for an amount of time: which end opens, which is due, per side."""
     span, cfg = found.duration, defaults()
@@ -93,14 +105,17 @@ def from_relation(
     days = high / 1440 if span.exact else high
     length = days if name == "for" or (name == "until" and anchor == "end") else 0
     if found.arrival and anchor == "start":  # "2 hours before you arrive": from check-in
-        early = -arrival
-        opens, mark = opens.shifted(minutes=early), mark.shifted(minutes=early)
-        due = due if due == here else due.shifted(minutes=early)
+        opens, mark = from_arrival(opens, arrival), from_arrival(mark, arrival)
+        due = due if due == here else from_arrival(due, arrival)
         rule += " (before arrival)"
     if found.discharge and anchor == "end" and stay:  # "48 hours after you go home"
         opens, due, mark = (t.shifted(days=stay) for t in (opens, due, mark))
         until = until.shifted(days=stay) if until else None
         rule += f" (after a {stay}-day stay)"
+    if found.started and anchor == "end":  # "2 hours after you swallow the capsule"
+        opens, due, mark = (replace(t, anchor="start") for t in (opens, due, mark))
+        until = replace(until, anchor="start") if until else None
+        rule += " (from the start)"
     return TextWindow(opens, due, mark, until, length, rule, confidence, (found.span,))
 
 
@@ -109,17 +124,18 @@ def from_day(
     clock: phrases.ClockMatch | None,
     anchor: Anchor,
     state: bool,
-    arrival: int = 0,
+    arrival: RelTime = _START,
     stay: int = 0,
 ) -> TextWindow:
     """Window rules for "the evening before", "the next day", "by 3 pm the day before"."""
     here, lead = RelTime(anchor), defaults().deadline_lead_minutes
+    alone = -1 if anchor == "start" else 0
+    if anchor == "start" and clock is not None and clock.clock < SAME_DAY_BEFORE:
+        alone = 0  # a morning clock alone: the procedure day
     phrase = (
         day.phrase
         if day
-        else DayPhrase(
-            (), anchor, -1 if anchor == "start" else 0, None, False, "day", "a clock time alone"
-        )
+        else DayPhrase((), anchor, alone, None, False, "day", "a clock time alone")
     )
     moment = RelTime(
         anchor,
@@ -145,7 +161,7 @@ def from_day(
     elif state and phrase.span == "day" and phrase.days < 0 and not (clock and later):
         opens, due, mark = moment, RelTime(anchor, phrase.days + 1, clock="00:00"), moment
     elif anchor == "start" and phrase.days == 0 and not state:  # done by check-in
-        opens, due, mark = moment, RelTime(anchor, minutes=-arrival), moment
+        opens, due, mark = moment, arrival, moment
     elif phrase.span == "to-anchor" or (anchor == "start" and (state or phrase.days == 0)):
         opens, due, mark = moment, here, moment
     elif state and phrase.days > 0:  # "no alcohol until the next day": from the end to then

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from tracker.reading import context, events, frequencies, phrases, references
-from tracker.reading.anchors import UNTIL_ARRIVAL, over
+from tracker.reading.anchors import DURING_PROCEDURE, UNTIL_ARRIVAL, over
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import Default, default_timing, defaults, rel
 from tracker.reading.events import Removal
@@ -40,7 +40,7 @@ def _window(
     state: bool,
     repeat: frequencies.Repeat | None,
     previous: RelTime | None,
-    arrival: int = 0,
+    arrival: RelTime,
     stay: int = 0,
     lasting: bool = False,
     known: Mapping[str, Removal] | None = None,
@@ -50,6 +50,11 @@ def _window(
     own = [r for r in phrases.relations(text) if r.name in ("until", "for") and r.direction]
     if named is not None and not (named[0].until and own):  # not "..., up to 2 weeks later"
         return context.from_removal(text, *named)  # "until the stent comes out"
+    during = DURING_PROCEDURE.search(text) if anchor == "end" and not own else None
+    if during is not None:  # "while you are wearing the monitor": the recording itself
+        start, end = RelTime("start"), RelTime("end")
+        rule, sure = "while the procedure lasts", factor("reference")
+        return TextWindow(start, end, end, end, 0, rule, sure, (during.span(),))
     day, clock = phrases.day_phrase(text, anchor), phrases.clock_time(text)
     numbered = phrases.period(text) if anchor == "end" else None
     taken = [*(repeat.spans if repeat else ()), *(m.span for m in (day, clock, numbered) if m)]
@@ -113,7 +118,7 @@ def _from_amount(
     anchor: Anchor,
     state: bool,
     previous: RelTime | None,
-    arrival: int,
+    arrival: RelTime,
     stay: int,
     lasting: bool,
 ) -> TextWindow:
@@ -149,11 +154,10 @@ def daily(until: RelTime) -> Recurrence:
 
 
 def _after_start(point: RelTime) -> bool:
-    """Always after the procedure start, whatever its clock time (a preparation step can't)."""
-    exact = point.clock is None and not point.reminder_hour
-    return point.anchor == "start" and (
-        point.days > 0 or (point.days == 0 and exact and point.minutes > 0)
-    )
+    """A day after the procedure start's day (a preparation step can't be). An exact time after
+    the start ("the second tablet 8 hours after the first", 1 hour before) stays: `timing`
+    says it from the end, as a recovery time, once the duration is known."""
+    return point.anchor == "start" and point.days > 0
 
 
 def _default_window(kind: str, anchor: Anchor) -> tuple[TextWindow, Default]:
@@ -169,16 +173,19 @@ def time_phrase(
     anchor: Anchor,
     kind: str | None = None,
     previous: RelTime | None = None,
-    arrival: int = 60,
+    arrival: int | RelTime = 60,
     stay: int = 0,
     known: Mapping[str, Removal] | None = None,
 ) -> Timing:
     """Read one instruction: its kind, flags, window, recurrence, evidence and confidence.
 
     `kind` overrides the keyword reading; `previous` is the moment the clause before named,
-    for "after that"; `known` the removals the document times (see `events`).
+    for "after that"; `arrival` when the patient checks in (minutes before the start, or a
+    point); `known` the removals the document times (see `events`).
     """
     lex, cfg, here = lexicon(), defaults(), RelTime(anchor)
+    if isinstance(arrival, int):
+        arrival = RelTime("start", minutes=-arrival)
     name = kind or phrases.kind(text) or lex.fallback[anchor]
     rules = kind_rules()[name]
     if anchor == "end" and rules.recovery:  # no fasting after the procedure: that is diet
@@ -199,7 +206,7 @@ def time_phrase(
         window, chosen = _default_window(name, anchor)
         conditional = conditional or chosen.conditional
         if anchor == "start" and (name in ARRIVAL_KINDS or UNTIL_ARRIVAL.search(text)):
-            window = replace(window, due=RelTime(anchor, minutes=-arrival))  # by check-in
+            window = replace(window, due=arrival)  # by check-in
         elif (ends := context.UNTIL_EVENT.search(text)) is not None and anchor == "start":
             # "plain water is allowed right up to your appointment"
             to = RelTime("end") if ends["after"] else RelTime("start")

@@ -1,0 +1,104 @@
+"""Step windows that depend on something besides their own clause: the procedure's duration
+(a time counted from the start that falls after it is said from the end) and another step
+("no alcohol until you have finished the antibiotic" ends when that step's doses end).
+
+`timing.derive` applies both once a document's steps are read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from tracker.reading.steps import RelTime, Step
+
+
+def _from_end(point: RelTime, duration: int) -> RelTime:
+    """A recovery time counted from the start ("2 hours after you swallow the capsule") said from
+    the end, as every recovery time is: exact minutes move by the duration; a named day or
+    clock stays on its calendar day."""
+    if point.anchor == "end":
+        return point
+    if point.days == 0 and point.clock is None and not point.reminder_hour:
+        return RelTime("end", minutes=point.minutes - duration)
+    return replace(point, anchor="end")
+
+
+def past_start(point: RelTime) -> bool:
+    """An exact time after the start ("8 hours after the first tablet", taken 1 hour before)."""
+    exact = point.days == 0 and point.clock is None and not point.reminder_hour
+    return point.anchor == "start" and exact and point.minutes > 0
+
+
+def onto_end(step: Step, duration: int) -> Step:
+    """A step whose window the text counts from the start, anchored to the end: every time of a
+    recovery step ("2 hours after you swallow the capsule"); the exact times past the start of
+    a preparation step (the start can't be moved past, the end can)."""
+    points = [step.opens, step.due, step.expires]
+    if step.recurrence is not None:
+        points.append(step.recurrence.until)
+    if step.section == "preparation":
+        if not any(p is not None and past_start(p) for p in points):
+            return step
+        moved = [p if p is None or not past_start(p) else _from_end(p, duration) for p in points]
+        recurrence = step.recurrence
+        if recurrence is not None and moved[3] is not None:
+            recurrence = replace(recurrence, until=moved[3])
+        opens, due, expires = moved[0], moved[1], moved[2]
+        assert opens is not None and due is not None
+        return replace(step, opens=opens, due=due, expires=expires, recurrence=recurrence)
+    if all(p is None or p.anchor == "end" for p in points):
+        return step
+    recurrence = step.recurrence
+    if recurrence is not None:
+        recurrence = replace(recurrence, until=_from_end(recurrence.until, duration))
+    return replace(
+        step,
+        opens=_from_end(step.opens, duration),
+        due=_from_end(step.due, duration),
+        expires=_from_end(step.expires, duration) if step.expires else None,
+        recurrence=recurrence,
+    )
+
+
+_FINISHED = re.compile(
+    r"\buntil\s+(?:you\s+(?:have\s+)?(?:finish(?:ed)?|complete[d]?|used?\s+up|taken\s+all)"
+    r"|(?:the|your)\s+course\s+of)\s+(?:all\s+)?(?:the\s+|your\s+)?(?:course\s+of\s+)?"
+    r"(?P<thing>[a-z][\w-]{2,})",
+    re.IGNORECASE,
+)
+
+
+def _stem(word: str) -> str:
+    return word.lower().removesuffix("s")
+
+
+def until_finished(steps: list[Step]) -> list[Step]:
+    """A step with no time of its own bounded by finishing what another step takes ("do not
+    drink alcohol until you have finished the antibiotic") ends when that step's doses end."""
+    out: list[Step] = []
+    for step in steps:
+        found = _FINISHED.search(step.text) if not step.evidence else None
+        course = None
+        if found is not None:
+            thing = _stem(found["thing"])
+            course = next(
+                (
+                    s
+                    for s in reversed(out)
+                    if s.recurrence is not None
+                    and s.section == step.section
+                    and any(_stem(w) == thing for w in re.findall(r"[\w-]+", s.text))
+                ),
+                None,
+            )
+        if found is None or course is None or course.recurrence is None:
+            out.append(step)
+            continue
+        until = course.recurrence.until
+        rule = f"until the {found['thing']} is finished (line {course.line})"
+        evidence = step.text[found.start() : found.end()]
+        recurrence = replace(step.recurrence, until=until) if step.recurrence else None
+        due = until if step.recurrence is None else step.due
+        out.append(replace(step, due=due, recurrence=recurrence, rule=rule, evidence=evidence))
+    return out
