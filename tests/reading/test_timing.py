@@ -16,8 +16,8 @@ from tracker.errors import DocumentError
 from tracker.localtime import local_to_utc, occurrences, resolve, zone
 from tracker.reading import clinical_defaults, data_files, lexicon
 from tracker.reading.documents import parse_document, read_document
+from tracker.reading.repeat_fields import recurrence_fields
 from tracker.reading.timing import KINDS, Recurrence, RelTime, Step, derive, time_phrase
-from tracker.reading.wording import recurrence_fields
 
 NY = zone("America/New_York")
 SEED_START = local_to_utc(datetime(2027, 3, 15, 8, 0), NY)

@@ -130,8 +130,14 @@ def may_have_time(text: str) -> bool:
 
 
 def _found(text: str) -> list[tuple[str, tuple[int, int], object]]:
-    """The tagger's raw spans; none when the text cannot hold a time."""
-    return list(timefhuman(text, config=CONFIG)) if may_have_time(text) else []
+    """The tagger's raw spans; none when the text cannot hold a time, or when the tagger
+    fails on it (it takes digits like '²' for numbers, then int() refuses them: '2 - ²')."""
+    if not may_have_time(text):
+        return []
+    try:
+        return list(timefhuman(text, config=CONFIG))
+    except ValueError:  # the tagger's own failure: it found no time it could read
+        return []
 
 
 def _typed(text: str, matched: str, start: int, end: int, value: object) -> TaggedTime:
