@@ -93,6 +93,13 @@ CASES = [
                    "after midnight", asks="avoid")),  # "your morning pills" is not a time
     ("agree", step("Walk several times a day for a week", E(), E(7), "several times a day",
                    repeat={"rule": "FREQ=DAILY;BYHOUR=9,13,17;BYMINUTE=0"})),
+    # the grammar counted the same words from another moment than the procedure
+    ("agree", step("Take the second tablet 8 hours after the first", S(-1, clock="07:00"),
+                   S(-1, clock="15:00"), "8 hours after",
+                   rule="N hours after the first (the clause before)")),
+    ("agree", step("Do not eat for 2 hours after you swallow the capsule", E(minutes=-60),
+                   E(minutes=60), "for 2 hours after you swallow the capsule", asks="avoid",
+                   rule="for N hours after (from the start)")),
     # -- the tagger found a time the grammar ignored (outside the grammar's evidence)
     ("tagger only", step("Do not take metformin on the day of the scan or for 48 hours after it",
                          S(clock="06:00"), S(), "on the day of the scan", asks="avoid")),
@@ -112,6 +119,10 @@ CASES = [
                       repeat={"rule": "FREQ=DAILY;BYHOUR=8,20;BYMINUTE=0"})),
     ("disagree", step("Take your pain medicine every 6 hours for the first week", E(), E(7),
                       "every 6 hours for the first week", repeat=DAILY)),
+    # ... another moment only excuses the words the grammar counted from it
+    ("disagree", step("Take the second tablet 8 hours after the first; rest for 2 days",
+                      S(-1, clock="07:00"), S(-1, clock="15:00"), "rest for 2 days",
+                      rule="N hours after the first (the clause before)")),
     # -- the tagger's known gaps leave it silent: never a disagreement
     ("silent", step("Avoid lifting for 5-7 days", E(), E(7), "for 5-7 days", asks="avoid")),
     ("silent", step("Walk within a few hours", E(), E(minutes=180), "within a few hours")),

@@ -38,6 +38,14 @@ _EVENTS: tuple[tuple[Event, re.Pattern[str]], ...] = (
     ("arrival", re.compile(r"\b(?:arriv\w*|check[- ]?in|checking in)\b", re.IGNORECASE)),
     ("home", re.compile(r"\b(?:go(?:ing)? home|get home|discharged?|leave the hospital)\b", re.I)),
 )
+# The grammar's rule naming a moment other than the procedure's start or end that it counted
+# from (window_rules, references, events): "8 hours after the first", "2 hours after you
+# swallow the capsule", "7 days after the wrap comes off". The tagger counts every amount
+# from the procedure, so where both read the same words only the grammar can place them.
+_COUNTED_ELSEWHERE = re.compile(
+    r"\(the clause before\)|\(from the start\)|\(before arrival\)|after the clause before"
+    r"|\bis (?:out|finished)\b"
+)
 # A part of the day read as a clock ("morning" as 06:00): any clock in its hours agrees.
 _PART_HOURS = {
     "morning": (4, 12),
@@ -265,6 +273,7 @@ def compare(step: Step, *, settings: Settings | None = None) -> SecondReading:
     """
     times = tag(step.text)
     grammar, event = _grammar(step, settings or Settings()), _event(step.text)
+    elsewhere = bool(_COUNTED_ELSEWHERE.search(step.rule))
     ignored: list[TaggedTime] = []
     differ: list[TaggedTime] = []
     agreed = False
@@ -277,6 +286,8 @@ def compare(step: Step, *, settings: Settings | None = None) -> SecondReading:
             agreed = True  # the grammar read that day phrase; a part of the day has no clock
         elif time.kind == "part of day" and _OF_THE_DAY.match(step.text, time.end):
             agreed = grammar.start_day  # "the morning of the scan": the window reaches that day
+        elif elsewhere and time.direction and _inside(time, grammar.evidence):
+            agreed = True  # the same words, counted by the grammar from another moment
         else:
             (differ if _inside(time, grammar.evidence) else ignored).append(time)
     words = _grammar_words(step)
