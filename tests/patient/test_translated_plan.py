@@ -204,6 +204,12 @@ def test_an_admin_translates_the_title_on_a_draft_only(
     session.expire_all()
     [row] = session.exec(select(TitleTranslation).where(TitleTranslation.version_id == draft.id))
     assert (row.title, row.reviewed_at is not None) == ("Otro título", True)
+    unreviewed = client.post(f"{page}/title", data=form | {"title": "Otro", "reviewed": ""})
+    assert unreviewed.status_code == 303
+    version_page = client.get(f"/admin/pathways/{pathway.slug}/v2").get_data(as_text=True)
+    assert "es: 3 of 4 steps reviewed; title not reviewed" in version_page
+    publishing = client.get(f"/admin/pathways/{pathway.slug}/v2/publish").get_data(as_text=True)
+    assert "Its title has no reviewed es translation and shows in English." in publishing
     # Empty words remove it.
     assert client.post(f"{page}/title", data=form | {"title": " "}).status_code == 303
     session.expire_all()
@@ -241,9 +247,10 @@ def test_an_admin_enters_and_reviews_a_step_translation_on_a_draft_only(
     assert row.reviewed_at is not None and row.text == "Camine un poco"
     # The version page counts them; publishing says they publish with it.
     versions = client.get(f"/admin/pathways/{slug}/v2").get_data(as_text=True)
-    assert "es: 4 of 4 steps reviewed" in versions
+    assert "es: 4 of 4 steps reviewed; title reviewed" in versions  # copied reviewed
     publishing = client.get(f"/admin/pathways/{slug}/v2/publish").get_data(as_text=True)
     assert "Its 4 reviewed es translations of 4 steps are published with it" in publishing
+    assert "So does its reviewed es title." in publishing
     too_long = form | {"text": "x" * (translations.MAX_TEXT + 1)}
     assert client.post(f"{page}/steps/{copy.id}", data=too_long).status_code == 422
 

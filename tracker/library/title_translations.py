@@ -39,6 +39,15 @@ def reviewed_title(session: Session, version_id: int, language: str) -> str | No
     return session.exec(query).first()
 
 
+def reviewed_title_languages(session: Session, version_id: int) -> frozenset[str]:
+    """The languages the version's title has a reviewed translation into."""
+    query = select(TitleTranslation.language).where(
+        TitleTranslation.version_id == version_id,
+        col(TitleTranslation.reviewed_at).is_not(None),
+    )
+    return frozenset(session.exec(query))
+
+
 def write_title(
     session: Session,
     *,

@@ -15,7 +15,7 @@ from tracker import errors
 from tracker.auth import current_staff, require_admin_for_blueprint
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.library import pathways, review, reviewed_translations
+from tracker.library import pathways, review, reviewed_translations, title_translations
 from tracker.library.step_fields import StepFields
 from tracker.models import Pathway, PathwayVersion, Step
 from tracker.reading import wording
@@ -246,6 +246,7 @@ def review_page(
         else PathwaySettingsForm(formdata=None, obj=pathway),
         flagged=sum(view.needs_review for view in views),
         translated=reviewed_translations.reviewed_counts(session, found.id or 0),
+        titled=title_translations.reviewed_title_languages(session, found.id or 0),
     )
 
 

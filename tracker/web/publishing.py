@@ -16,7 +16,7 @@ from tracker import errors
 from tracker.auth import current_staff, require_admin_for_blueprint
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.library import pathways, review, reviewed_translations
+from tracker.library import pathways, review, reviewed_translations, title_translations
 from tracker.models import Enrollment, PathwayVersion
 from tracker.reading.timing import REVIEW_THRESHOLD
 from tracker.web.admin import done, refuse_unless_draft, version_or_404
@@ -87,6 +87,7 @@ def publish(slug: str, number: int) -> Response | tuple[str, int]:
         current=current,
         staying=_active_enrollments(current),
         translated=reviewed_translations.reviewed_counts(session, found.id or 0),
+        titled=title_translations.reviewed_title_languages(session, found.id or 0),
         form=form,
     )
     return page, status
