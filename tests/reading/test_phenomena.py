@@ -349,6 +349,35 @@ FAMILIES = [
      {"asks": "avoid", "due": "end+14d"}),
     (R, ["Start your pain tablets as the block wears off, usually 8 to 12 hours after surgery."],
      "pain tablets", {"asks": "do", "opens": ["end+8h", "end+12h"]}),
+    # stopping a medicine is a one-time task, even with "all" ("stop all food" stays a fast)
+    (P, ["Stop all antihistamine tablets at least 5 days before your skin test."],
+     "antihistamine", {"asks": "do", "due": "start-5d@eod"}),
+    (P, ["Stop all drinks 2 hours before you arrive."], "drinks", {"asks": "avoid"}),
+    # "testing" names the procedure, like "the test"
+    (P, ["Stop antihistamine nose sprays 2 days before testing."], "nose sprays",
+     {"opens": "start-2d@day", "due": "start-2d@eod"}),
+    # the staff watching, in a purpose clause, is not a warning sign for the patient
+    (R, ["Wait in the clinic for 30 minutes so the staff can watch for a reaction."], "wait",
+     {"asks": "do"}),
+    # calling ahead of the appointment, even on a condition, is a task
+    (P, ["If you had a barium study in the last 2 weeks, call the department before your "
+         "appointment for advice."], "barium", {"asks": "do"}),
+    (P, ["Call your doctor if you get a fever before your surgery."], "fever",
+     {"asks": "watch"}),
+    # a fast said with its subject ("your child must have no ...")
+    (P, ["Your child must have no solid food after midnight."], "solid food",
+     {"asks": "avoid", "opens": "start@00:00", "due": "start"}),
+    # keeping contact short is a restriction
+    (R, ["Keep hugs with babies short for 24 hours after the scan."], "hugs",
+     {"asks": "avoid", "due": "end+24h"}),
+    # how long symptoms last, with a longer subject; how the site may look; who has results
+    (R, ["Itching and redness at the test sites may last up to 24 hours."], "itching",
+     {"asks": "know"}),
+    (R, ["The site may be sore and bruised for several days."], "bruised", {"asks": "know"}),
+    (R, ["Your doctor will have the results in 2 to 3 days."], "results in",
+     {"asks": "know"}),
+    # "straight away" is the end of the procedure
+    (R, ["You can drive and go back to work straight away."], "drive", {"opens": "end"}),
 ]  # fmt: skip
 
 
