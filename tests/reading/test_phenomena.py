@@ -378,6 +378,24 @@ FAMILIES = [
      {"asks": "know"}),
     # "straight away" is the end of the procedure
     (R, ["You can drive and go back to work straight away."], "drive", {"opens": "end"}),
+    # calling or telling ahead of time (a condition may come first, with commas) is a task
+    (P, ["If you take Ozempic, Wegovy or another weekly injection, call the department at "
+         "least 1 week before for advice."], "ozempic", {"asks": "do"}),
+    (P, ["Call the office at least 24 hours in advance if you would like a sedative."],
+     "sedative", {"asks": "do"}),
+    # "X only with/when ...": a restriction; keeping foods out of the diet too
+    (R, ["For the week after that, swim only with goggles."], "goggles", {"asks": "avoid"}),
+    (P, ["If you can, keep nuts and seeds out of your diet for 3 days before the test."],
+     "nuts", {"asks": "avoid"}),
+    # a weight limit of two digits
+    (R, ["Keep anything you lift under 10 pounds for 6 weeks."], "10 pounds",
+     {"asks": "avoid", "due": "end+6w"}),
+    # a long condition before the restriction
+    (P, ["If your scan is before noon and you take diabetes tablets or insulin, skip your "
+         "morning dose until after the scan."], "skip", {"asks": "avoid"}),
+    # "breathe normally" describes the child, it does not say the instruction is usual
+    (R, ["Check on your child every 2 hours while they sleep to make sure they breathe "
+         "normally."], "check on", {"asks": "do"}),
 ]  # fmt: skip
 
 
