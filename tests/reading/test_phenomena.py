@@ -396,6 +396,14 @@ FAMILIES = [
     # "breathe normally" describes the child, it does not say the instruction is usual
     (R, ["Check on your child every 2 hours while they sleep to make sure they breathe "
          "normally."], "check on", {"asks": "do"}),
+    # "as soon as the test is finished": a task then, not by midnight
+    (R, ["Take the tablet you held as soon as the test is finished."], "tablet",
+     {"asks": "do", "opens": "end", "due": ["end", "end+2h"]}),
+    # a bare count over one day is a daily rate
+    (R, ["Check the drains 4 times in the first 24 hours."], "drains",
+     {"every": "4/day", "until": "end+24h"}),
+    (R, ["For the first 24 hours, check the dressing 3 times and change it if it is wet."],
+     "dressing", {"every": "3/day"}),
 ]  # fmt: skip
 
 

@@ -156,6 +156,9 @@ def from_day(
         due, mark = moment, opens
     elif clock and clock.relation != "after" and not state:  # "by 3 pm": reminded ahead
         opens, due, mark = moment.shifted(minutes=-lead), moment, moment
+    elif phrase.within_minutes is not None and not state and clock is None:
+        # "take the tablet you held as soon as the test is finished": then, not by midnight
+        opens, due, mark = moment, moment.shifted(minutes=phrase.within_minutes), moment
     elif phrase.due is not None:  # "the morning after": by noon; "until midnight"
         opens, due, mark = moment, RelTime(anchor, phrase.days, clock=phrase.due), moment
     elif state and phrase.span == "day" and phrase.days < 0 and not (clock and later):
