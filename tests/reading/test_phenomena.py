@@ -404,6 +404,10 @@ FAMILIES = [
      {"every": "4/day", "until": "end+24h"}),
     (R, ["For the first 24 hours, check the dressing 3 times and change it if it is wet."],
      "dressing", {"every": "3/day"}),
+    # what is worn in and taken out when the procedure begins is due at the start
+    (P, ["Take out dentures or retainers before the test; bring a case for them."], "dentures",
+     {"opens": "start-1h", "due": "start"}),
+    (P, ["Remove your hearing aids before the procedure."], "hearing", {"due": "start"}),
 ]  # fmt: skip
 
 

@@ -31,6 +31,15 @@ UNTIL_ARRIVAL = re.compile(
     r"shoes|outfit|sleeves?)\b",
     re.IGNORECASE,
 )
+# What the patient wears in and takes out when the procedure begins ("take out dentures before
+# the test"): due at the start, not at check-in (told before they arrive, it is by check-in).
+AT_THE_START = re.compile(
+    r"\b(?:take\s+out|take\s+off|remove)\s+(?:your\s+|any\s+|all\s+)?(?:dentures|false\s+teeth|"
+    r"retainers?|hearing\s+aids?|glasses|contact\s+lenses|contacts|partial\s+plates?)\b"
+    r"[^;]*?\bbefore\s+(?:the|your)\s+(?:test|procedure|scan|exam|examination|surgery|"
+    r"operation|endoscopy|echo)\b",
+    re.IGNORECASE,
+)
 # A recovery instruction that holds while a recording procedure lasts (a Holter monitor, a
 # capsule's recorder): from the start to the end.
 DURING_PROCEDURE = re.compile(
