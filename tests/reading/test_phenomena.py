@@ -408,6 +408,9 @@ FAMILIES = [
     (P, ["Take out dentures or retainers before the test; bring a case for them."], "dentures",
      {"opens": "start-1h", "due": "start"}),
     (P, ["Remove your hearing aids before the procedure."], "hearing", {"due": "start"}),
+    # "after the last test": the procedure's end when it has several parts
+    (R, ["Wait in the clinic for 30 minutes after the last test."], "wait in",
+     {"opens": "end", "due": "end+30min"}),
 ]  # fmt: skip
 
 

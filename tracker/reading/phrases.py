@@ -180,6 +180,7 @@ def _relations(text: str) -> list[Relation]:
         span = (match.start(), match.end())
         event = " ".join((match["event"] or "").lower().split())
         event = event.removeprefix("the ").removeprefix("your ")
+        event = event.removeprefix("last ").removeprefix("final ")
         arrival = event in grammar.lex.arrival
         duration = Duration(amount, unit)
         home = event in grammar.lex.discharge
