@@ -411,6 +411,28 @@ FAMILIES = [
     # "after the last test": the procedure's end when it has several parts
     (R, ["Wait in the clinic for 30 minutes after the last test."], "wait in",
      {"opens": "end", "due": "end+30min"}),
+    # facts: what can be felt, may be taken any time, a target value, what has left the body,
+    # what is not a reason to worry, what comes off by itself, what may keep happening
+    (R, ["The device can be felt as a small bump under the skin."], "bump", {"asks": "know"}),
+    (P, ["Avoid ibuprofen for 10 days before surgery; acetaminophen may be taken at any "
+         "time."], "acetaminophen", {"asks": "know"}),
+    (P, ["Have your INR checked weekly; each reading needs to be 2 or higher."], "reading",
+     {"asks": "know"}),
+    (R, ["Almost all of the tracer has left your body by the next morning."], "tracer",
+     {"asks": "know"}),
+    (P, ["Forgetting the diet is not a reason to cancel the test."], "forgetting",
+     {"asks": "know"}),
+    (R, ["Let the skin glue peel away by itself."], "glue", {"asks": "know"}),
+    (R, ["Stone pieces may keep passing for 4 to 8 weeks."], "stone", {"asks": "know"}),
+    (R, ["Bruising near the puncture often shows up a day or two later."], "puncture",
+     {"asks": "know"}),
+    # tasks that only look like facts
+    (P, ["Rinse one last time with the mouthwash."], "mouthwash", {"asks": "do"}),
+    (R, ["Restart metformin 48 hours after the scan once your doctor confirms the kidney test "
+         "is normal."], "metformin", {"asks": "do"}),
+    # cutting down is a restriction
+    (P, ["If you smoke, stop or at least cut down for 2 weeks before surgery."], "smoke",
+     {"asks": "avoid"}),
 ]  # fmt: skip
 
 
