@@ -433,6 +433,17 @@ FAMILIES = [
     # cutting down is a restriction
     (P, ["If you smoke, stop or at least cut down for 2 weeks before surgery."], "smoke",
      {"asks": "avoid"}),
+    # keeping water out of the eyes is a restriction; a light meal is a task, not a fast
+    (R, ["Keep shower water and soap out of your eyes for the first 3 days."], "shower",
+     {"asks": "avoid", "due": "end+3d"}),
+    (P, ["Eat a light meal before you come; you do not need to fast."], "light meal",
+     {"asks": "do", "due": "start-1h"}),
+    # how a part of the body will feel is a fact
+    (R, ["Your eyes will water, sting and feel gritty for 4 to 6 hours."], "gritty",
+     {"asks": "know"}),
+    # "ablation" names the procedure
+    (R, ["See your heart doctor 6 to 8 weeks after the ablation."], "heart doctor",
+     {"opens": "end+6w@day", "due": "end+8w@eod"}),
 ]  # fmt: skip
 
 

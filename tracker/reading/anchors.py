@@ -21,7 +21,8 @@ ARRIVE = re.compile(
 )
 UNTIL_ARRIVAL = re.compile(
     r"\b(?:until|till|up to|before)\s+(?:you arrive|your arrival(?: time)?|arrival|you check in|"
-    r"you come in(?:to (?:the )?hospital)?|coming in(?:to (?:the )?hospital)?|"
+    r"you come(?: in(?:to (?:the )?hospital)?)?(?!\s+(?:back|out|home))|"
+    r"coming in(?:to (?:the )?hospital)?|"
     r"arriving|leaving home|you leave (?:home|for (?:the|your) (?:hospital|clinic|appointment)))\b"
     # what is worn or brought "to the appointment" is done by check-in
     r"|\b(?:wear|bring)\b.{0,80}?\bto\s+(?:the|your)\s+(?:appointment|clinic|hospital|"
