@@ -78,9 +78,7 @@ _HALF = re.compile(r"\bhalf\s+(?:an?\s+)?$", re.IGNORECASE)
 # In warning signs a time describes the sign ("bleeding that lasts more than 3 days").
 # "bleeding that does not stop after 20 minutes of pressure" too ("within 3 hours of starting
 # the first half" stays compared: it can be the window).
-_SIGN_MEASURE = re.compile(
-    r"\b(?:lasting|lasts?|than|in|after)\s+(?:about\s+)?$", re.IGNORECASE
-)
+_SIGN_MEASURE = re.compile(r"\b(?:lasting|lasts?|than|in|after)\s+(?:about\s+)?$", re.IGNORECASE)
 # "the first night", "at night", "an early night": a night, not a clock at 20:00.
 _A_NIGHT = re.compile(r"\b(?:first|at|early|every|each|per|a|one|all|last)\s+$", re.IGNORECASE)
 _RRULE_MINUTES = {"MINUTELY": 1, "HOURLY": 60, "DAILY": DAY, "WEEKLY": 7 * DAY}
