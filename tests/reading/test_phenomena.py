@@ -444,6 +444,9 @@ FAMILIES = [
     # "ablation" names the procedure
     (R, ["See your heart doctor 6 to 8 weeks after the ablation."], "heart doctor",
      {"opens": "end+6w@day", "due": "end+8w@eod"}),
+    # a task kept "until your test" runs to the start, not to check-in
+    (P, ["Stay awake from midnight until your test."], "awake",
+     {"asks": "do", "opens": "start@00:00", "due": "start"}),
 ]  # fmt: skip
 
 

@@ -268,8 +268,9 @@ def from_named_day(
             return TextWindow(
                 RelTime(anchor), moment, moment, moment, 0, rule, factor("day"), (day.span,)
             )
-    if anchor == "start" and state and (ends := UNTIL_EVENT.search(text)) is not None:
-        # "from noon the day before until the procedure is finished": past the start
+    if anchor == "start" and (ends := UNTIL_EVENT.search(text)) is not None:
+        # "from noon the day before until the procedure is finished": past the start; "stay
+        # awake from midnight until your test": to the start, not to check-in
         to = RelTime("end") if ends["after"] else RelTime("start")
         chosen = replace(chosen, due=to, until=to, spans=(*chosen.spans, ends.span()))
     return chosen
