@@ -447,6 +447,9 @@ FAMILIES = [
     # a task kept "until your test" runs to the start, not to check-in
     (P, ["Stay awake from midnight until your test."], "awake",
      {"asks": "do", "opens": "start@00:00", "due": "start"}),
+    # "whenever you sleep ... for 5 nights": nightly for that long
+    (R, ["Wear the eye shields whenever you sleep, including naps, for 5 nights."], "shields",
+     {"every": "daily", "until": ["end+5d", "end+5d@eod"]}),
 ]  # fmt: skip
 
 
