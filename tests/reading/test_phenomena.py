@@ -450,6 +450,9 @@ FAMILIES = [
     # "whenever you sleep ... for 5 nights": nightly for that long
     (R, ["Wear the eye shields whenever you sleep, including naps, for 5 nights."], "shields",
      {"every": "daily", "until": ["end+5d", "end+5d@eod"]}),
+    # "on the day of and the day after": from the end to the end of the next day
+    (R, ["Use an ice pack 3 times a day on the day of and the day after the biopsy."], "ice",
+     {"every": "3/day", "opens": "end", "until": "end+1d@eod"}),
 ]  # fmt: skip
 
 

@@ -148,8 +148,8 @@ def from_day(
         moment = replace(moment, clock="00:00")
     until: RelTime | None = here if anchor == "start" else None
     later = clock is not None and clock.relation == "after"  # "no food after 10 pm": to the start
-    if phrase.span == "from-anchor":
-        opens, due = here, RelTime(anchor, phrase.days)
+    if phrase.span == "from-anchor":  # its `due` clock, if any, on its last day
+        opens, due = here, RelTime(anchor, phrase.days, clock=phrase.due)
         mark = until = due
     elif clock and clock.relation == "at" and not state:  # "at 6 pm": then, not before
         opens = replace(moment, clock=clock.opens) if clock.opens else moment
