@@ -453,6 +453,14 @@ FAMILIES = [
     # "on the day of and the day after": from the end to the end of the next day
     (R, ["Use an ice pack 3 times a day on the day of and the day after the biopsy."], "ice",
      {"every": "3/day", "opens": "end", "until": "end+1d@eod"}),
+    # "for the first 3 days, before the block wears off": the days count from the end
+    (R, ["Take your pain medicine regularly for the first 3 days, before the nerve block wears "
+         "off."], "pain medicine", {"opens": "end", "due": "end+3d"}),
+    # what is more comfortable is a fact
+    (R, ["Sleeping in a recliner is often more comfortable for the first 2 weeks."],
+     "recliner", {"asks": "know"}),
+    (P, ["A day before, shave the area with care, which is easier in the bath."], "shave",
+     {"asks": "do"}),
 ]  # fmt: skip
 
 

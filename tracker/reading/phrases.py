@@ -138,6 +138,8 @@ def _direction(text: str, match: re.Match[str]) -> str | None:
     if not said:
         return None
     way = "before" if match["before"] else "after"
+    if match["first"] and "," in text[match.start() : match.start(way)]:
+        return None  # "for the first 3 days, before the block wears off": counted from the end
     if " ".join(said.lower().split()) not in compiled_grammar().lex.connectives or match["event"]:
         return way
     word = _NEXT_WORD.match(text, match.end())
