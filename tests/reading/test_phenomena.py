@@ -461,6 +461,12 @@ FAMILIES = [
      "recliner", {"asks": "know"}),
     (P, ["A day before, shave the area with care, which is easier in the bath."], "shave",
      {"asks": "do"}),
+    # "in the last 2 weeks" looks back (a condition), and "before your appointment" is by
+    # check-in
+    (P, ["If you have had a barium study in the last 2 weeks, call the department before your "
+         "appointment for advice."], "department", {"asks": "do", "due": "start-1h"}),
+    (P, ["Plain water is allowed right up to your appointment."], "plain water",
+     {"asks": "know", "due": "start"}),
 ]  # fmt: skip
 
 

@@ -24,6 +24,9 @@ UNTIL_ARRIVAL = re.compile(
     r"you come(?: in(?:to (?:the )?hospital)?)?(?!\s+(?:back|out|home))|"
     r"coming in(?:to (?:the )?hospital)?|"
     r"arriving|leaving home|you leave (?:home|for (?:the|your) (?:hospital|clinic|appointment)))\b"
+    # "call the department before your appointment": by check-in ("right up to your
+    # appointment" is the start: context.UNTIL_EVENT)
+    r"|\bbefore\s+(?:the|your)\s+appointment\b"
     # what is worn or brought "to the appointment" is done by check-in
     r"|\b(?:wear|bring)\b.{0,80}?\bto\s+(?:the|your)\s+(?:appointment|clinic|hospital|"
     r"procedure|surgery|exam|scan|test|visit)\b"
