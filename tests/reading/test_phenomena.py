@@ -467,6 +467,9 @@ FAMILIES = [
          "appointment for advice."], "department", {"asks": "do", "due": "start-1h"}),
     (P, ["Plain water is allowed right up to your appointment."], "plain water",
      {"asks": "know", "due": "start"}),
+    # "for the week after that": the next period after the clause before
+    (R, ["Do not swim for the first week; for the week after that, swim only with goggles."],
+     "only with goggles", {"asks": "avoid", "opens": "end+1w", "due": "end+2w"}),
 ]  # fmt: skip
 
 
