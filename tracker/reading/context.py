@@ -89,7 +89,11 @@ UNTIL_EVENT = re.compile(
 )
 # "lie on your side for 1 to 2 hours straight after the biopsy": the day phrase only says when
 # the amount starts
-RIGHT_AFTER = re.compile(r"(?:straight|right|immediately|directly)\s+after\b", re.IGNORECASE)
+RIGHT_AFTER = re.compile(
+    r"(?:straight|right|immediately|directly)\s+after\b"
+    r"|(?:when|once|as\s+soon\s+as)\s+you\s+(?:get|go|are|arrive)\s+home\b",
+    re.IGNORECASE,
+)
 _BEGINS = re.compile(r"\b(?:start|starting|begin|beginning|from)\b", re.IGNORECASE)
 THROUGH = re.compile(r"\b(?:through|throughout|up to and including)\s+$", re.IGNORECASE)
 UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)

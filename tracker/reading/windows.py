@@ -77,7 +77,18 @@ def _window(
     if found and (
         found[0].direction is not None or not (day or clock) or (lasts and (starts or today))
     ):
-        return _from_amount(text, found, day, anchor, state, previous, arrival, stay, lasting)
+        chosen = _from_amount(text, found, day, anchor, state, previous, arrival, stay, lasting)
+        if today and day is not None and day.phrase.discharge and stay:
+            # "as soon as you get home, ice it for half an hour": from going home
+            chosen = replace(
+                chosen,
+                opens=chosen.opens.shifted(days=stay),
+                due=chosen.due.shifted(days=stay),
+                mark=chosen.mark.shifted(days=stay),
+                until=chosen.until.shifted(days=stay) if chosen.until else None,
+                rule=f"{chosen.rule} (after a {stay}-day stay)",
+            )
+        return chosen
     if day or clock:
         chosen = context.from_named_day(text, day, clock, anchor, state, arrival, stay)
         return context.then(text, chosen, previous)
