@@ -474,6 +474,11 @@ FAMILIES = [
     (R, ["Wash your hair when you get home."], "wash", {"opens": "end+2d", "due": "end+2d@eod"}),
     (R, ["As soon as you get home, hold an ice pack on it for half an hour."], "ice pack",
      {"opens": "end+2d", "due": "end+2d+30min"}),
+    # "until <an event> the day after": through that day; "until the next day" is its start
+    (R, ["Do not drive until your vision has been checked the day after surgery."], "drive",
+     {"asks": "avoid", "opens": "end", "due": "end+1d@eod"}),
+    (R, ["Have no alcohol until the next day."], "alcohol",
+     {"asks": "avoid", "opens": "end", "due": "end+1d@00:00"}),
 ]  # fmt: skip
 
 

@@ -97,6 +97,8 @@ RIGHT_AFTER = re.compile(
 _BEGINS = re.compile(r"\b(?:start|starting|begin|beginning|from)\b", re.IGNORECASE)
 THROUGH = re.compile(r"\b(?:through|throughout|up to and including)\s+$", re.IGNORECASE)
 UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)
+# "until your vision has been checked [the day after]": an event on the day named
+_UNTIL_SOMETHING = re.compile(r"\b(?:until|till)\s+(?:[\w'-]+\s+){2,8}$", re.IGNORECASE)
 
 _MORE = re.compile(r"\b(?:more|further|additional|extra)\b", re.IGNORECASE)
 _ANOTHER_AMOUNT = re.compile(r"\b(?:another|a further|an additional)\s+$", re.IGNORECASE)
@@ -266,6 +268,14 @@ def from_named_day(
     if day is not None and anchor == "end" and day.phrase.days > 0:
         if THROUGH.search(text, 0, day.span[0]):  # "twice a day through the day after"
             return replace(chosen, opens=RelTime(anchor), rule=f"through {chosen.rule}")
+        ahead = text[: day.span[0]]
+        if state and not UNTIL.search(ahead) and _UNTIL_SOMETHING.search(ahead):
+            # "do not drive until your vision has been checked the day after": that whole day
+            moment = RelTime(anchor, day.phrase.days + 1, clock="00:00")
+            rule = f"until an event {day.phrase.phrases[0]}"
+            return TextWindow(
+                RelTime(anchor), moment, moment, moment, 0, rule, factor("day"), (day.span,)
+            )
         if state and UNTIL.search(text, 0, day.span[0]):  # "not alone until the morning after"
             moment = RelTime(anchor, day.phrase.days, clock=day.phrase.clock or "00:00")
             rule = f"until {day.phrase.phrases[0]}"
