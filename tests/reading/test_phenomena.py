@@ -349,6 +349,136 @@ FAMILIES = [
      {"asks": "avoid", "due": "end+14d"}),
     (R, ["Start your pain tablets as the block wears off, usually 8 to 12 hours after surgery."],
      "pain tablets", {"asks": "do", "opens": ["end+8h", "end+12h"]}),
+    # stopping a medicine is a one-time task, even with "all" ("stop all food" stays a fast)
+    (P, ["Stop all antihistamine tablets at least 5 days before your skin test."],
+     "antihistamine", {"asks": "do", "due": "start-5d@eod"}),
+    (P, ["Stop all drinks 2 hours before you arrive."], "drinks", {"asks": "avoid"}),
+    # "testing" names the procedure, like "the test"
+    (P, ["Stop antihistamine nose sprays 2 days before testing."], "nose sprays",
+     {"opens": "start-2d@day", "due": "start-2d@eod"}),
+    # the staff watching, in a purpose clause, is not a warning sign for the patient
+    (R, ["Wait in the clinic for 30 minutes so the staff can watch for a reaction."], "wait",
+     {"asks": "do"}),
+    # calling ahead of the appointment, even on a condition, is a task
+    (P, ["If you had a barium study in the last 2 weeks, call the department before your "
+         "appointment for advice."], "barium", {"asks": "do"}),
+    (P, ["Call your doctor if you get a fever before your surgery."], "fever",
+     {"asks": "watch"}),
+    # a fast said with its subject ("your child must have no ...")
+    (P, ["Your child must have no solid food after midnight."], "solid food",
+     {"asks": "avoid", "opens": "start@00:00", "due": "start"}),
+    # keeping contact short is a restriction
+    (R, ["Keep hugs with babies short for 24 hours after the scan."], "hugs",
+     {"asks": "avoid", "due": "end+24h"}),
+    # how long symptoms last, with a longer subject; how the site may look; who has results
+    (R, ["Itching and redness at the test sites may last up to 24 hours."], "itching",
+     {"asks": "know"}),
+    (R, ["The site may be sore and bruised for several days."], "bruised", {"asks": "know"}),
+    (R, ["Your doctor will have the results in 2 to 3 days."], "results in",
+     {"asks": "know"}),
+    # "straight away" is the end of the procedure
+    (R, ["You can drive and go back to work straight away."], "drive", {"opens": "end"}),
+    # calling or telling ahead of time (a condition may come first, with commas) is a task
+    (P, ["If you take Ozempic, Wegovy or another weekly injection, call the department at "
+         "least 1 week before for advice."], "ozempic", {"asks": "do"}),
+    (P, ["Call the office at least 24 hours in advance if you would like a sedative."],
+     "sedative", {"asks": "do"}),
+    # "X only with/when ...": a restriction; keeping foods out of the diet too
+    (R, ["For the week after that, swim only with goggles."], "goggles", {"asks": "avoid"}),
+    (P, ["If you can, keep nuts and seeds out of your diet for 3 days before the test."],
+     "nuts", {"asks": "avoid"}),
+    # a weight limit of two digits
+    (R, ["Keep anything you lift under 10 pounds for 6 weeks."], "10 pounds",
+     {"asks": "avoid", "due": "end+6w"}),
+    # a long condition before the restriction
+    (P, ["If your scan is before noon and you take diabetes tablets or insulin, skip your "
+         "morning dose until after the scan."], "skip", {"asks": "avoid"}),
+    # "breathe normally" describes the child, it does not say the instruction is usual
+    (R, ["Check on your child every 2 hours while they sleep to make sure they breathe "
+         "normally."], "check on", {"asks": "do"}),
+    # "as soon as the test is finished": a task then, not by midnight
+    (R, ["Take the tablet you held as soon as the test is finished."], "tablet",
+     {"asks": "do", "opens": "end", "due": ["end", "end+2h"]}),
+    # a bare count over one day is a daily rate
+    (R, ["Check the drains 4 times in the first 24 hours."], "drains",
+     {"every": "4/day", "until": "end+24h"}),
+    (R, ["For the first 24 hours, check the dressing 3 times and change it if it is wet."],
+     "dressing", {"every": "3/day"}),
+    # what is worn in and taken out when the procedure begins is due at the start
+    (P, ["Take out dentures or retainers before the test; bring a case for them."], "dentures",
+     {"opens": "start-1h", "due": "start"}),
+    (P, ["Remove your hearing aids before the procedure."], "hearing", {"due": "start"}),
+    # "after the last test": the procedure's end when it has several parts
+    (R, ["Wait in the clinic for 30 minutes after the last test."], "wait in",
+     {"opens": "end", "due": "end+30min"}),
+    # facts: what can be felt, may be taken any time, a target value, what has left the body,
+    # what is not a reason to worry, what comes off by itself, what may keep happening
+    (R, ["The device can be felt as a small bump under the skin."], "bump", {"asks": "know"}),
+    (P, ["Avoid ibuprofen for 10 days before surgery; acetaminophen may be taken at any "
+         "time."], "acetaminophen", {"asks": "know"}),
+    (P, ["Have your INR checked weekly; each reading needs to be 2 or higher."], "reading",
+     {"asks": "know"}),
+    (R, ["Almost all of the tracer has left your body by the next morning."], "tracer",
+     {"asks": "know"}),
+    (P, ["Forgetting the diet is not a reason to cancel the test."], "forgetting",
+     {"asks": "know"}),
+    (R, ["Let the skin glue peel away by itself."], "glue", {"asks": "know"}),
+    (R, ["Stone pieces may keep passing for 4 to 8 weeks."], "stone", {"asks": "know"}),
+    (R, ["Bruising near the puncture often shows up a day or two later."], "puncture",
+     {"asks": "know"}),
+    # tasks that only look like facts
+    (P, ["Rinse one last time with the mouthwash."], "mouthwash", {"asks": "do"}),
+    (R, ["Restart metformin 48 hours after the scan once your doctor confirms the kidney test "
+         "is normal."], "metformin", {"asks": "do"}),
+    # cutting down is a restriction
+    (P, ["If you smoke, stop or at least cut down for 2 weeks before surgery."], "smoke",
+     {"asks": "avoid"}),
+    # keeping water out of the eyes is a restriction; a light meal is a task, not a fast
+    (R, ["Keep shower water and soap out of your eyes for the first 3 days."], "shower",
+     {"asks": "avoid", "due": "end+3d"}),
+    (P, ["Eat a light meal before you come; you do not need to fast."], "light meal",
+     {"asks": "do", "due": "start-1h"}),
+    # how a part of the body will feel is a fact
+    (R, ["Your eyes will water, sting and feel gritty for 4 to 6 hours."], "gritty",
+     {"asks": "know"}),
+    # "ablation" names the procedure
+    (R, ["See your heart doctor 6 to 8 weeks after the ablation."], "heart doctor",
+     {"opens": "end+6w@day", "due": "end+8w@eod"}),
+    # a task kept "until your test" runs to the start, not to check-in
+    (P, ["Stay awake from midnight until your test."], "awake",
+     {"asks": "do", "opens": "start@00:00", "due": "start"}),
+    # "whenever you sleep ... for 5 nights": nightly for that long
+    (R, ["Wear the eye shields whenever you sleep, including naps, for 5 nights."], "shields",
+     {"every": "daily", "until": ["end+5d", "end+5d@eod"]}),
+    # "on the day of and the day after": from the end to the end of the next day
+    (R, ["Use an ice pack 3 times a day on the day of and the day after the biopsy."], "ice",
+     {"every": "3/day", "opens": "end", "until": "end+1d@eod"}),
+    # "for the first 3 days, before the block wears off": the days count from the end
+    (R, ["Take your pain medicine regularly for the first 3 days, before the nerve block wears "
+         "off."], "pain medicine", {"opens": "end", "due": "end+3d"}),
+    # what is more comfortable is a fact
+    (R, ["Sleeping in a recliner is often more comfortable for the first 2 weeks."],
+     "recliner", {"asks": "know"}),
+    (P, ["A day before, shave the area with care, which is easier in the bath."], "shave",
+     {"asks": "do"}),
+    # "in the last 2 weeks" looks back (a condition), and "before your appointment" is by
+    # check-in
+    (P, ["If you have had a barium study in the last 2 weeks, call the department before your "
+         "appointment for advice."], "department", {"asks": "do", "due": "start-1h"}),
+    (P, ["Plain water is allowed right up to your appointment."], "plain water",
+     {"asks": "know", "due": "start"}),
+    # "for the week after that": the next period after the clause before
+    (R, ["Do not swim for the first week; for the week after that, swim only with goggles."],
+     "only with goggles", {"asks": "avoid", "opens": "end+1w", "due": "end+2w"}),
+    # "when you get home": on going home (after the usual 2-night stay here), that day
+    (R, ["Wash your hair when you get home."], "wash", {"opens": "end+2d", "due": "end+2d@eod"}),
+    (R, ["As soon as you get home, hold an ice pack on it for half an hour."], "ice pack",
+     {"opens": "end+2d", "due": "end+2d+30min"}),
+    # "until <an event> the day after": through that day; "until the next day" is its start
+    (R, ["Do not drive until your vision has been checked the day after surgery."], "drive",
+     {"asks": "avoid", "opens": "end", "due": "end+1d@eod"}),
+    (R, ["Have no alcohol until the next day."], "alcohol",
+     {"asks": "avoid", "opens": "end", "due": "end+1d@00:00"}),
 ]  # fmt: skip
 
 

@@ -132,6 +132,11 @@ CASES = [
     ("no time", step("Bring your glasses", S(-7, r=True), S(clock="00:00"))),
     ("no time", step("Call us on Monday", E(), E(1))),  # a calendar date has no window
     ("no time", step("You may take acetaminophen every 4 to 6 hours", E(), E(7), asks="know")),
+    # a night that is not a clock; a warning sign measured "after 20 minutes of pressure"
+    ("no time", step("Arrange for an adult to stay with you the first night", S(-7, r=True),
+                     S(clock="00:00"))),
+    ("no time", step("Call for bleeding that does not stop after 20 minutes of pressure", E(),
+                     E(14), asks="watch")),
 ]
 # fmt: on
 

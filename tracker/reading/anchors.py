@@ -21,14 +21,27 @@ ARRIVE = re.compile(
 )
 UNTIL_ARRIVAL = re.compile(
     r"\b(?:until|till|up to|before)\s+(?:you arrive|your arrival(?: time)?|arrival|you check in|"
-    r"you come in(?:to (?:the )?hospital)?|coming in(?:to (?:the )?hospital)?|"
+    r"you come(?: in(?:to (?:the )?hospital)?)?(?!\s+(?:back|out|home))|"
+    r"coming in(?:to (?:the )?hospital)?|"
     r"arriving|leaving home|you leave (?:home|for (?:the|your) (?:hospital|clinic|appointment)))\b"
+    # "call the department before your appointment": by check-in ("right up to your
+    # appointment" is the start: context.UNTIL_EVENT)
+    r"|\bbefore\s+(?:the|your)\s+appointment\b"
     # what is worn or brought "to the appointment" is done by check-in
     r"|\b(?:wear|bring)\b.{0,80}?\bto\s+(?:the|your)\s+(?:appointment|clinic|hospital|"
     r"procedure|surgery|exam|scan|test|visit)\b"
     # what to wear is worn to the appointment ("wear loose clothes and walking shoes")
     r"|^(?:please\s+)?wear\b.{0,60}?\b(?:clothes|clothing|tops?|shirts?|trousers|pants|"
     r"shoes|outfit|sleeves?)\b",
+    re.IGNORECASE,
+)
+# What the patient wears in and takes out when the procedure begins ("take out dentures before
+# the test"): due at the start, not at check-in (told before they arrive, it is by check-in).
+AT_THE_START = re.compile(
+    r"\b(?:take\s+out|take\s+off|remove)\s+(?:your\s+|any\s+|all\s+)?(?:dentures|false\s+teeth|"
+    r"retainers?|hearing\s+aids?|glasses|contact\s+lenses|contacts|partial\s+plates?)\b"
+    r"[^;]*?\bbefore\s+(?:the|your)\s+(?:test|procedure|scan|exam|examination|surgery|"
+    r"operation|endoscopy|echo)\b",
     re.IGNORECASE,
 )
 # A recovery instruction that holds while a recording procedure lasts (a Holter monitor, a

@@ -89,10 +89,16 @@ UNTIL_EVENT = re.compile(
 )
 # "lie on your side for 1 to 2 hours straight after the biopsy": the day phrase only says when
 # the amount starts
-RIGHT_AFTER = re.compile(r"(?:straight|right|immediately|directly)\s+after\b", re.IGNORECASE)
+RIGHT_AFTER = re.compile(
+    r"(?:straight|right|immediately|directly)\s+after\b"
+    r"|(?:when|once|as\s+soon\s+as)\s+you\s+(?:get|go|are|arrive)\s+home\b",
+    re.IGNORECASE,
+)
 _BEGINS = re.compile(r"\b(?:start|starting|begin|beginning|from)\b", re.IGNORECASE)
 THROUGH = re.compile(r"\b(?:through|throughout|up to and including)\s+$", re.IGNORECASE)
 UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)
+# "until your vision has been checked [the day after]": an event on the day named
+_UNTIL_SOMETHING = re.compile(r"\b(?:until|till)\s+(?:[\w'-]+\s+){2,8}$", re.IGNORECASE)
 
 _MORE = re.compile(r"\b(?:more|further|additional|extra)\b", re.IGNORECASE)
 _ANOTHER_AMOUNT = re.compile(r"\b(?:another|a further|an additional)\s+$", re.IGNORECASE)
@@ -262,14 +268,23 @@ def from_named_day(
     if day is not None and anchor == "end" and day.phrase.days > 0:
         if THROUGH.search(text, 0, day.span[0]):  # "twice a day through the day after"
             return replace(chosen, opens=RelTime(anchor), rule=f"through {chosen.rule}")
+        ahead = text[: day.span[0]]
+        if state and not UNTIL.search(ahead) and _UNTIL_SOMETHING.search(ahead):
+            # "do not drive until your vision has been checked the day after": that whole day
+            moment = RelTime(anchor, day.phrase.days + 1, clock="00:00")
+            rule = f"until an event {day.phrase.phrases[0]}"
+            return TextWindow(
+                RelTime(anchor), moment, moment, moment, 0, rule, factor("day"), (day.span,)
+            )
         if state and UNTIL.search(text, 0, day.span[0]):  # "not alone until the morning after"
             moment = RelTime(anchor, day.phrase.days, clock=day.phrase.clock or "00:00")
             rule = f"until {day.phrase.phrases[0]}"
             return TextWindow(
                 RelTime(anchor), moment, moment, moment, 0, rule, factor("day"), (day.span,)
             )
-    if anchor == "start" and state and (ends := UNTIL_EVENT.search(text)) is not None:
-        # "from noon the day before until the procedure is finished": past the start
+    if anchor == "start" and (ends := UNTIL_EVENT.search(text)) is not None:
+        # "from noon the day before until the procedure is finished": past the start; "stay
+        # awake from midnight until your test": to the start, not to check-in
         to = RelTime("end") if ends["after"] else RelTime("start")
         chosen = replace(chosen, due=to, until=to, spans=(*chosen.spans, ends.span()))
     return chosen

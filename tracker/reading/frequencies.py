@@ -99,6 +99,31 @@ _CYCLE = re.compile(
 )
 
 
+# "check the drains 4 times in the first 24 hours": a bare count over one day is a daily rate
+_BARE_TIMES = re.compile(
+    r"\b(?P<n>\d{1,2}|[a-z]+)\s+times\b"
+    r"(?!\s*(?:a|an|per|each|every|/|in\s+a|on\s+the|daily|weekly)\b)",
+    re.IGNORECASE,
+)
+_ONE_DAY = re.compile(
+    r"\b(?:the\s+)?(?:first|next)\s+(?:24\s+hours|day)\b|\bon\s+the\s+day\s+of\b", re.I
+)
+
+
+def _bare_times(text: str) -> Repeat | None:
+    """'4 times' with no 'a day', in a clause whose window is one day: that many a day."""
+    if _ONE_DAY.search(text) is None:
+        return None
+    for match in _BARE_TIMES.finditer(text):
+        try:
+            n = int(number(match["n"]))
+        except (KeyError, ValueError):
+            continue
+        if 2 <= n <= 12:
+            return Repeat(((match.start(), match.end()),), "DAILY", times_per_day=n)
+    return None
+
+
 def _cycle(text: str) -> Repeat | None:
     """'15 minutes on, 15 minutes off': a cycle that restarts every on + off minutes."""
     match = _CYCLE.search(text)
@@ -147,6 +172,9 @@ def repeat(text: str) -> Repeat | None:
                         times_per_day=1 if freq == "DAILY" else None,
                     )
                 )
+    bare = None if found else _bare_times(text)
+    if bare is not None:
+        found.append(bare)
     if not found and "sleep" in flags:
         found.append(Repeat((flags["sleep"],), "DAILY", times_per_day=1, during_sleep=True))
     elif not found and "awake" in flags:  # "wear the support during the day": each day

@@ -80,6 +80,7 @@ class DayPhrase:
     due: str | None = None  # a "day" span due at this clock instead of the day's end
     whole_day: bool = False  # a restriction on this day covers all of it, from 00:00
     discharge: bool = False  # counted from going home: moved later by the usual stay
+    within_minutes: int | None = None  # a task due this soon after the moment, not by day's end
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ def _day(row: Reader) -> DayPhrase:
         row.clock("due", None),
         row.get("whole_day", bool, False),
         row.get("discharge", bool, False),
+        row.get("within_minutes", int, None),
     )
 
 

@@ -64,7 +64,8 @@ def compiled_grammar() -> Grammar:
         rf"\b(?:(?P<rel>{_alt(relation_words)})\s+)?(?:(?P<mod>{_alt(lex.modifiers)})\s+)?"
         rf"(?:(?:the\s+)?(?P<first>{_alt(lex.ordinals)})\s+)?{amount}\b"
         rf"(?:\s*,?\s*(?:(?P<before>{_alt(lex.before)})|(?P<after>{_alt(lex.after)}))"
-        rf"(?:\s+(?P<event>(?:the\s+|your\s+)?{_alt(lex.events)})\b)?)?",
+        # "after the last test": the procedure's own end, when it has several parts
+        rf"(?:\s+(?P<event>(?:the\s+|your\s+)?(?:(?:last|final)\s+)?{_alt(lex.events)})\b)?)?",
         re.IGNORECASE,
     )
     count = rf"(?:{_alt(list(lex.counts))}|{vague}|{num})"

@@ -28,6 +28,9 @@ _BARE_BEFORE = (
     "in", "at", "on", "from", "via",
 )  # fmt: skip
 _AFTER_THE = re.compile(r"\b(?:after|following|beyond)\s+(?:the\s+)?$", re.IGNORECASE)
+# "if you have had a scan in the last 2 weeks": a look back that sets a condition, no window
+_LOOK_BACK = re.compile(r"\b(?:in|within|over|during)\s+$", re.IGNORECASE)
+_LOOK_BACK_WORDS = ("in", "within", "over", "during")
 _NOT_DAY = re.compile(r"\b(?:not|never|rather than|instead of)\s+(?:on\s+)?$", re.IGNORECASE)
 _AT_HOME = re.compile(r"\s+(?:at|back)\s+home\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*(?:$|[,;.)]|and\b|or\b)", re.IGNORECASE)
@@ -138,6 +141,8 @@ def _direction(text: str, match: re.Match[str]) -> str | None:
     if not said:
         return None
     way = "before" if match["before"] else "after"
+    if match["first"] and "," in text[match.start() : match.start(way)]:
+        return None  # "for the first 3 days, before the block wears off": counted from the end
     if " ".join(said.lower().split()) not in compiled_grammar().lex.connectives or match["event"]:
         return way
     word = _NEXT_WORD.match(text, match.end())
@@ -166,6 +171,13 @@ def _relations(text: str) -> list[Relation]:
             continue
         rel = " ".join(match["rel"].lower().split()) if match["rel"] else None
         direction = _direction(text, match)
+        last = (match["first"] or "").lower() == "last"
+        lead = (rel or "").split(" ", 1)[0]  # "in", "in the", "within the"
+        looks_back = last and (
+            lead in _LOOK_BACK_WORDS or _LOOK_BACK.search(text, 0, match.start())
+        )
+        if looks_back and direction is None:
+            continue
         if rel is not None:
             name = names[rel]
         elif (match["first"] or match["sunit"]) and _AFTER_THE.search(text, 0, match.start()):
@@ -180,6 +192,7 @@ def _relations(text: str) -> list[Relation]:
         span = (match.start(), match.end())
         event = " ".join((match["event"] or "").lower().split())
         event = event.removeprefix("the ").removeprefix("your ")
+        event = event.removeprefix("last ").removeprefix("final ")
         arrival = event in grammar.lex.arrival
         duration = Duration(amount, unit)
         home = event in grammar.lex.discharge

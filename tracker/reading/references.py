@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 
 from tracker.reading import phrases
+from tracker.reading.phrase_grammar import number
 from tracker.reading.steps import Anchor, RelTime
 from tracker.reading.window_rules import TextWindow, factor, from_relation
 
@@ -24,6 +25,13 @@ _DURING_THAT = re.compile(
 )
 _SAME_TIME = re.compile(r"\b(?:at|around)\s+the\s+same\s+time\b", re.IGNORECASE)
 _BEFORE_THEN = re.compile(r"\b(?:before|until)\s+then\b", re.IGNORECASE)
+# "do not swim for the first week; for the week after that, swim only with goggles"
+_NEXT_PERIOD = re.compile(
+    r"\b(?:for|during|in)\s+the\s+(?:(?P<n>\w+)\s+)?(?P<unit>days?|weeks?)\s+after\s+"
+    r"(?:that|this|then)\b",
+    re.IGNORECASE,
+)
+_UNIT_DAYS = {"day": 1, "week": 7}
 
 
 def after_the_first(text: str, state: bool, previous: RelTime | None) -> TextWindow | None:
@@ -77,6 +85,16 @@ def from_previous(
         # "pull the stent out 5 to 7 days after; do not tug on the string before then"
         rule = "before the time the clause before names"
         return TextWindow(here, previous, previous, previous, 0, rule, sure, (before_then.span(),))
+    following = _NEXT_PERIOD.search(text)
+    if following is not None and anchor == "end":
+        try:
+            count = int(number(following["n"])) if following["n"] else 1
+        except (KeyError, ValueError):
+            count = 1
+        days = count * _UNIT_DAYS[following["unit"].lower().rstrip("s")]
+        ends = previous.shifted(days=days)
+        rule = "the period after the clause before"
+        return TextWindow(previous, ends, previous, ends, days, rule, sure, (following.span(),))
     reference = phrases.refers_back(text)
     if reference is None:
         return None

@@ -76,7 +76,11 @@ _THRESHOLD_AFTER = re.compile(r"\s*or\s+(?:more|longer)\b", re.IGNORECASE)
 _OF_THE_DAY = re.compile(r"\s+of\b", re.IGNORECASE)
 _HALF = re.compile(r"\bhalf\s+(?:an?\s+)?$", re.IGNORECASE)
 # In warning signs a time describes the sign ("bleeding that lasts more than 3 days").
-_SIGN_MEASURE = re.compile(r"\b(?:lasting|lasts?|than|in)\s+(?:about\s+)?$", re.IGNORECASE)
+# "bleeding that does not stop after 20 minutes of pressure" too ("within 3 hours of starting
+# the first half" stays compared: it can be the window).
+_SIGN_MEASURE = re.compile(r"\b(?:lasting|lasts?|than|in|after)\s+(?:about\s+)?$", re.IGNORECASE)
+# "the first night", "at night", "an early night": a night, not a clock at 20:00.
+_A_NIGHT = re.compile(r"\b(?:first|at|early|every|each|per|a|one|all|last)\s+$", re.IGNORECASE)
 _RRULE_MINUTES = {"MINUTELY": 1, "HOURLY": 60, "DAILY": DAY, "WEEKLY": 7 * DAY}
 
 
@@ -242,7 +246,8 @@ def _not_compared(step: Step, time: TaggedTime) -> bool:
     if time.kind == "date" or (time.kind == "recurrence" and step.asks == "know"):
         return True  # a calendar date has no window; information is never repeated
     if time.kind == "part of day":
-        return bool(_POSSESSIVE.search(before) or _ALL_DAY.search(before))
+        night = time.text.lower() == "night" and bool(_A_NIGHT.search(before))
+        return night or bool(_POSSESSIVE.search(before) or _ALL_DAY.search(before))
     if time.kind not in ("duration", "range"):
         return False
     if (time.high or 0) < 1 or _HALF.search(before):

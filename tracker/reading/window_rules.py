@@ -148,14 +148,17 @@ def from_day(
         moment = replace(moment, clock="00:00")
     until: RelTime | None = here if anchor == "start" else None
     later = clock is not None and clock.relation == "after"  # "no food after 10 pm": to the start
-    if phrase.span == "from-anchor":
-        opens, due = here, RelTime(anchor, phrase.days)
+    if phrase.span == "from-anchor":  # its `due` clock, if any, on its last day
+        opens, due = here, RelTime(anchor, phrase.days, clock=phrase.due)
         mark = until = due
     elif clock and clock.relation == "at" and not state:  # "at 6 pm": then, not before
         opens = replace(moment, clock=clock.opens) if clock.opens else moment
         due, mark = moment, opens
     elif clock and clock.relation != "after" and not state:  # "by 3 pm": reminded ahead
         opens, due, mark = moment.shifted(minutes=-lead), moment, moment
+    elif phrase.within_minutes is not None and not state and clock is None:
+        # "take the tablet you held as soon as the test is finished": then, not by midnight
+        opens, due, mark = moment, moment.shifted(minutes=phrase.within_minutes), moment
     elif phrase.due is not None:  # "the morning after": by noon; "until midnight"
         opens, due, mark = moment, RelTime(anchor, phrase.days, clock=phrase.due), moment
     elif state and phrase.span == "day" and phrase.days < 0 and not (clock and later):

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from tracker.reading import context, events, frequencies, phrases, references
-from tracker.reading.anchors import DURING_PROCEDURE, UNTIL_ARRIVAL, over
+from tracker.reading.anchors import AT_THE_START, DURING_PROCEDURE, UNTIL_ARRIVAL, over
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import Default, default_timing, defaults, rel
 from tracker.reading.events import Removal
@@ -77,7 +77,18 @@ def _window(
     if found and (
         found[0].direction is not None or not (day or clock) or (lasts and (starts or today))
     ):
-        return _from_amount(text, found, day, anchor, state, previous, arrival, stay, lasting)
+        chosen = _from_amount(text, found, day, anchor, state, previous, arrival, stay, lasting)
+        if today and day is not None and day.phrase.discharge and stay:
+            # "as soon as you get home, ice it for half an hour": from going home
+            chosen = replace(
+                chosen,
+                opens=chosen.opens.shifted(days=stay),
+                due=chosen.due.shifted(days=stay),
+                mark=chosen.mark.shifted(days=stay),
+                until=chosen.until.shifted(days=stay) if chosen.until else None,
+                rule=f"{chosen.rule} (after a {stay}-day stay)",
+            )
+        return chosen
     if day or clock:
         chosen = context.from_named_day(text, day, clock, anchor, state, arrival, stay)
         return context.then(text, chosen, previous)
@@ -205,7 +216,10 @@ def time_phrase(
     if window is None:
         window, chosen = _default_window(name, anchor)
         conditional = conditional or chosen.conditional
-        if anchor == "start" and (name in ARRIVAL_KINDS or UNTIL_ARRIVAL.search(text)):
+        if anchor == "start" and AT_THE_START.search(text):
+            rule = "worn in, taken out when the procedure begins"
+            window = replace(window, opens=arrival, due=here, mark=arrival, rule=rule)
+        elif anchor == "start" and (name in ARRIVAL_KINDS or UNTIL_ARRIVAL.search(text)):
             window = replace(window, due=arrival)  # by check-in
         elif (ends := context.UNTIL_EVENT.search(text)) is not None and anchor == "start":
             # "plain water is allowed right up to your appointment"
