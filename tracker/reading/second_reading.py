@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from tracker.reading.incidental_times import incidental
 from tracker.reading.steps import REVIEW_THRESHOLD, Derived, RelTime, Settings, Step
 from tracker.reading.tagger import DAY, TaggedTime, tag
 
@@ -55,32 +56,8 @@ _PART_HOURS = {
     "tonight": (17, 30),
     "bedtime": (19, 26),
 }
-# Times that are not the step's own: how long one session lasts ("for 20 minutes at a time"),
-# a look back ("in the last six months"), habits ("an hour later than usual"), a possessive
-# part of the day ("your morning pills"), "day and night"; and the tagger's own misreadings
-# ("a second sample" as one second, "half an hour" as an hour).
-SESSION_MINUTES = 60
-_SESSION_BEFORE = re.compile(
-    r"\bfor\s+(?:about\s+|up\s+to\s+|at\s+least\s+|more\s+than\s+|the\s+)?$", re.I
-)
-_SESSION_AFTER = re.compile(r"\s*(?:at\s+a\s+time|each\s+time)\b", re.IGNORECASE)
-_LOOK_BACK = re.compile(r"\b(?:in|within|over|during)\s+the\s+(?:last|past)\s+$", re.I)
-_HABIT = re.compile(r"\s*(?:later|earlier|longer|more)?\s*than\s+(?:usual|normal)", re.I)
-_POSSESSIVE = re.compile(r"\b(?:your|my|his|her|their|its|usual)\s+$", re.IGNORECASE)
-_ALL_DAY = re.compile(r"\bday\s+(?:and|or)\s+$", re.IGNORECASE)
-_LEAD = re.compile(r"^(?:(?:for|in|within|over|the|about|up\s+to)\s+)+", re.IGNORECASE)
-# A threshold, not a window: "more than 3 days", "3 days or more".
-_THRESHOLD_BEFORE = re.compile(r"\b(?:more|longer|less|fewer)\s+than\s+$", re.IGNORECASE)
-_THRESHOLD_AFTER = re.compile(r"\s*or\s+(?:more|longer)\b", re.IGNORECASE)
 # "the morning of the biopsy" is the procedure's own day.
 _OF_THE_DAY = re.compile(r"\s+of\b", re.IGNORECASE)
-_HALF = re.compile(r"\bhalf\s+(?:an?\s+)?$", re.IGNORECASE)
-# In warning signs a time describes the sign ("bleeding that lasts more than 3 days").
-# "bleeding that does not stop after 20 minutes of pressure" too ("within 3 hours of starting
-# the first half" stays compared: it can be the window).
-_SIGN_MEASURE = re.compile(r"\b(?:lasting|lasts?|than|in|after)\s+(?:about\s+)?$", re.IGNORECASE)
-# "the first night", "at night", "an early night": a night, not a clock at 20:00.
-_A_NIGHT = re.compile(r"\b(?:first|at|early|every|each|per|a|one|all|last)\s+$", re.IGNORECASE)
 _RRULE_MINUTES = {"MINUTELY": 1, "HOURLY": 60, "DAILY": DAY, "WEEKLY": 7 * DAY}
 
 
@@ -238,30 +215,6 @@ def _event(text: str) -> Event:
     return next((event for event, pattern in _EVENTS if pattern.search(text)), None)
 
 
-def _not_compared(step: Step, time: TaggedTime) -> bool:
-    """A time that says nothing about the step's window (see SESSION_MINUTES above)."""
-    lead = _LEAD.match(time.text)  # the tagger keeps "for" or "in" inside some spans
-    before = step.text[: time.start] + (lead[0] if lead else "")
-    after = step.text[time.end :]
-    if time.kind == "date" or (time.kind == "recurrence" and step.asks == "know"):
-        return True  # a calendar date has no window; information is never repeated
-    if time.kind == "part of day":
-        night = time.text.lower() == "night" and bool(_A_NIGHT.search(before))
-        return night or bool(_POSSESSIVE.search(before) or _ALL_DAY.search(before))
-    if time.kind not in ("duration", "range"):
-        return False
-    if (time.high or 0) < 1 or _HALF.search(before):
-        return True
-    if _LOOK_BACK.search(before) or _HABIT.match(after) or _THRESHOLD_AFTER.match(after):
-        return True
-    if _THRESHOLD_BEFORE.search(before):
-        return True
-    if step.asks == "watch" and _SIGN_MEASURE.search(before):
-        return True
-    short = (time.high or 0) < SESSION_MINUTES and time.direction is None
-    return short and bool(_SESSION_BEFORE.search(before) or _SESSION_AFTER.match(after))
-
-
 def _inside(time: TaggedTime, evidence: tuple[int, int] | None) -> bool:
     return evidence is not None and time.start < evidence[1] and evidence[0] < time.end
 
@@ -283,7 +236,7 @@ def compare(step: Step, *, settings: Settings | None = None) -> SecondReading:
     differ: list[TaggedTime] = []
     agreed = False
     for time in times:
-        if _not_compared(step, time):
+        if incidental(step, time):
             continue
         if _agrees(time, grammar, event):
             agreed = True
