@@ -15,7 +15,7 @@ from tests.reminder_helpers import SmtpServer
 from tracker import db
 from tracker.care.item_reminders import MOVED
 from tracker.care.rescheduling import reschedule
-from tracker.models import Reminder
+from tracker.models import Enrollment, Patient, Reminder
 from tracker.reminders.channels import build_channels
 from tracker.reminders.dispatch import Dispatcher
 from tracker.reminders.dispatch_settings import Settings
@@ -71,11 +71,11 @@ def test_a_reschedule_queues_one_message_per_channel_and_a_second_replaces_it(
     ]
 
 
-@pytest.mark.both_databases
-def test_the_email_says_the_new_time_in_the_patients_zone_with_the_link(
-    app: Flask, session: Session, smtp_server: SmtpServer
-) -> None:
-    patient = make_patient(session, channels=["email"])
+def _moved_and_sent(
+    app: Flask, session: Session, smtp_server: SmtpServer, language: str = "en"
+) -> tuple[Patient, Enrollment]:
+    """An email patient moved to Wed 10 March 08:00 and the dispatcher run once after."""
+    patient = make_patient(session, channels=["email"], language=language)
     enrollment = enroll_patient(session, patient=patient)
     reschedule(
         session=session,
@@ -85,10 +85,18 @@ def test_the_email_says_the_new_time_in_the_patients_zone_with_the_link(
         actor="user:1",
     )
     session.commit()
-    engine: Engine = db.get_engine(app)
     channels = build_channels(smtp_url=smtp_server.url, webhook_url="", sender="care@example.org")
+    engine: Engine = db.get_engine(app)
     worker = Dispatcher(engine, channels=channels, settings=Settings(base_url=BASE), fault="")
     worker.run_until_idle(NOW + timedelta(seconds=1))
+    return patient, enrollment
+
+
+@pytest.mark.both_databases
+def test_the_email_says_the_new_time_in_the_patients_zone_with_the_link(
+    app: Flask, session: Session, smtp_server: SmtpServer
+) -> None:
+    patient, enrollment = _moved_and_sent(app, session, smtp_server)
     moved = [m for m in smtp_server.mailbox.messages if m["Subject"] == "Your procedure has moved"]
     assert len(moved) == 1 and moved[0]["To"] == patient.email
     body = moved[0].get_payload(decode=True).decode()
@@ -101,21 +109,7 @@ def test_the_email_says_the_new_time_in_the_patients_zone_with_the_link(
 def test_a_spanish_patients_email_is_spanish_and_says_so(
     app: Flask, session: Session, smtp_server: SmtpServer
 ) -> None:
-    patient = make_patient(session, channels=["email"], language="es-MX")
-    enrollment = enroll_patient(session, patient=patient)
-    reschedule(
-        session=session,
-        enrollment=enrollment,
-        start=datetime(2027, 3, 10, 8),
-        now=NOW,
-        actor="user:1",
-    )
-    session.commit()
-    channels = build_channels(smtp_url=smtp_server.url, webhook_url="", sender="care@example.org")
-    worker = Dispatcher(
-        db.get_engine(app), channels=channels, settings=Settings(base_url=BASE), fault=""
-    )
-    worker.run_until_idle(NOW + timedelta(seconds=1))
+    patient, _ = _moved_and_sent(app, session, smtp_server, language="es-MX")
     moved = [m for m in smtp_server.mailbox.messages if "procedimiento" in str(m["Subject"])]
     assert len(moved) == 1 and moved[0]["To"] == patient.email
     mail = moved[0]

@@ -83,19 +83,5 @@ def write_title(
     return row
 
 
-def mark_reviewed(
-    session: Session, *, row: TitleTranslation, reviewed: bool, user_id: int | None, now: datetime
-) -> None:
-    """An admin's word that the title says what the English says (or no longer does)."""
-    if reviewed == (row.reviewed_at is not None):
-        return
-    before = _snapshot(row)
-    row.reviewed_at, row.reviewed_by = (now, user_id) if reviewed else (None, None)
-    session.add(row)
-    session.flush()
-    action = "title.review" if reviewed else "title.unreview"
-    record_change(session, user_id, action, row, before, _snapshot(row), now)
-
-
 def _snapshot(row: TitleTranslation) -> dict[str, Any]:
     return audit.snapshot(row, FIELDS)

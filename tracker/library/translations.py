@@ -22,6 +22,7 @@ from tracker import audit
 from tracker.errors import DocumentError, InvalidInput, VersionFrozen
 from tracker.library import pathways, title_translations
 from tracker.library.review import DRAFT, actor_for, frozen, lock_draft, record_change
+from tracker.library.review_marks import mark_reviewed
 from tracker.library.reviewed_translations import LANGUAGES
 from tracker.library.translation_matching import match
 from tracker.models import Pathway, PathwayVersion, Step, StepTranslation, TitleTranslation
@@ -174,13 +175,15 @@ def save_translation(
             user_id=user_id,
             now=now,
         )
-    if reviewed != (row.reviewed_at is not None):
-        before = _snapshot(row)
-        row.reviewed_at, row.reviewed_by = (now, user_id) if reviewed else (None, None)
-        session.add(row)
-        session.flush()
-        action = "translation.review" if reviewed else "translation.unreview"
-        record_change(session, user_id, action, row, before, _snapshot(row), now)
+    mark_reviewed(
+        session,
+        row=row,
+        reviewed=reviewed,
+        user_id=user_id,
+        now=now,
+        kind="translation",
+        fields=FIELDS,
+    )
     return row
 
 
@@ -211,8 +214,14 @@ def save_title(
         now=now,
     )
     if row is not None:
-        title_translations.mark_reviewed(
-            session, row=row, reviewed=reviewed, user_id=user_id, now=now
+        mark_reviewed(
+            session,
+            row=row,
+            reviewed=reviewed,
+            user_id=user_id,
+            now=now,
+            kind="title",
+            fields=title_translations.FIELDS,
         )
     return row
 
