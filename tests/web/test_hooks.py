@@ -194,7 +194,10 @@ def test_a_spanish_patients_texts_and_answers_are_in_spanish(
     client: FlaskClient, engine: Engine, webhook: WebhookReceiver
 ) -> None:
     now = utcnow()
-    patient = texted_patient(engine, [("Fast", False)], now=now, language="es")
+    # No quiet hours: the test runs on the wall clock, and at night they would hold the reminder.
+    patient = texted_patient(
+        engine, [("Fast", False)], now=now, language="es", quiet=("00:00", "00:00")
+    )
     text_dispatcher(engine, webhook.url).run_until_idle(now + timedelta(seconds=1))
     assert post_text(client, _message(patient.phone, "HELP")).status_code == 202
     assert post_text(client, _message(patient.phone, "STOP")).status_code == 202
