@@ -22,6 +22,7 @@ import pytest
 import time_machine
 from flask import Flask
 from icalendar import Calendar
+from playwright.sync_api import expect
 from sqlmodel import Session
 
 from tests.auth_helpers import create_staff
@@ -85,6 +86,9 @@ def nurse_enrolls(tab: Any, server: LiveServer, day: date) -> str:
     accessible(tab, "dashboard")
     tab.get_by_role("link", name="Patients", exact=True).click()
     tab.get_by_role("link", name="Register a patient").click()
+    tab.get_by_role(
+        "heading", name="Register a patient"
+    ).wait_for()  # the click only starts the load
     accessible(tab, "registration form")
     tab.get_by_label("Medical record number (MRN)").fill("MRN-JOURNEY-1")
     tab.get_by_label("Full name").fill("Katherine Johnson")
@@ -94,6 +98,7 @@ def nurse_enrolls(tab: Any, server: LiveServer, day: date) -> str:
     tab.get_by_role("link", name="Enroll on a pathway").click()
     tab.get_by_label("Pathway").select_option(index=1)
     tab.get_by_role("button", name="Next").click()
+    tab.get_by_label("Date", exact=True).wait_for()
     accessible(tab, "enroll form")
     tab.get_by_label("Date", exact=True).fill(day.isoformat())
     tab.get_by_label("Time", exact=True).fill("08:00")
@@ -113,6 +118,7 @@ def nurse_enrolls(tab: Any, server: LiveServer, day: date) -> str:
 def nurse_makes_link(tab: Any) -> str:
     """The patient's personal link's token, from the sheet shown once."""
     tab.get_by_role("button", name="Make a personal link").click()
+    tab.locator("svg.qr").wait_for()  # the sheet with the new link has loaded
     accessible(tab, "link sheet")
     found = re.search(r"/p/([A-Za-z0-9_-]{20,})", tab.content())
     assert found, "the sheet shows the link"
@@ -129,7 +135,7 @@ def patient_acts(tab: Any, home: str) -> None:
     accessible(tab, "checklist after a tick")
     entry(tab, "done", BLOOD_THINNER).get_by_role("button", name="Undo").click()
     entry(tab, "now", BLOOD_THINNER).wait_for()  # back where it belongs
-    assert entry(tab, "done", BLOOD_THINNER).count() == 0
+    expect(entry(tab, "done", BLOOD_THINNER)).to_have_count(0)
     assert tab.evaluate("window.__sameDocument") is True, "no reload"
     accessible(tab, "checklist after undo")
 
@@ -177,6 +183,7 @@ def nurse_sees_and_reschedules(tab: Any, server: LiveServer, patient_page: str, 
     tab.get_by_label("Date", exact=True).fill(day.isoformat())
     tab.get_by_label("Time", exact=True).fill("08:00")
     tab.get_by_role("button", name="Preview the changes").click()
+    tab.get_by_role("heading", name=re.compile("Move .* procedure")).wait_for()
     accessible(tab, "reschedule preview")
     tab.get_by_role("button", name="Confirm the new time").click()
     tab.wait_for_url(re.compile(r"/nurse/patients/\d+\?enrollment=\d+"))
@@ -241,7 +248,7 @@ def test_the_plan_a_patient_and_a_nurse_see(
         assert f"{moved_to.day} {moved_to:%b} at 08:00" in notice.inner_text()
         accessible(patient, "checklist with the notice of the move")
         patient.get_by_role("button", name="OK, hide this").click()
-        assert patient.locator(".moved-notice").count() == 0
+        expect(patient.locator(".moved-notice")).to_have_count(0)
         check_calendar(patient, home)
         check_printed_plan(patient, home)
         # The day after the new date, the warning signs are asked about.

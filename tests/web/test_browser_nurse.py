@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlmodel import Session
 
 from tests.auth_helpers import create_staff
@@ -69,13 +70,13 @@ def test_nurse_registers_enrolls_and_reschedules(live_server: LiveServer, page: 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/nurse/"))
-    assert page.get_by_role("heading", name="Nurse dashboard").is_visible()
+    expect(page.get_by_role("heading", name="Nurse dashboard")).to_be_visible()
     _accessible(page, "dashboard")
 
     page.get_by_role("link", name="Patients", exact=True).click()
     page.get_by_role("link", name="Register a patient").click()
     page.get_by_role("button", name="Register").click()  # empty: errors beside the fields
-    assert page.locator("#mrn-error").is_visible()
+    expect(page.locator("#mrn-error")).to_be_visible()
     assert page.get_by_label("Medical record number (MRN)").get_attribute("aria-invalid") == "true"
     _accessible(page, "registration form with errors")
     page.get_by_label("Medical record number (MRN)").fill("MRN-BROWSER-1")
@@ -84,11 +85,12 @@ def test_nurse_registers_enrolls_and_reschedules(live_server: LiveServer, page: 
     page.get_by_role("textbox", name="Email").fill("dorothy@example.org")
     page.get_by_role("button", name="Register").click()
     page.wait_for_url(re.compile(r"/nurse/patients/\d+$"))
-    assert page.get_by_role("heading", name="Dorothy Vaughan").is_visible()
+    expect(page.get_by_role("heading", name="Dorothy Vaughan")).to_be_visible()
 
     page.get_by_role("link", name="Enroll on a pathway").click()
     page.get_by_label("Pathway").select_option(index=1)
     page.get_by_role("button", name="Next").click()
+    page.get_by_label("Date", exact=True).wait_for()  # the click only starts the load
     _accessible(page, "enroll form")
     page.get_by_label("Date", exact=True).fill(first_day.isoformat())
     page.get_by_label("Time", exact=True).fill("08:00")
@@ -101,26 +103,27 @@ def test_nurse_registers_enrolls_and_reschedules(live_server: LiveServer, page: 
     page.get_by_role("radio", name=re.compile(r"Give (them|it) until")).check()
     page.get_by_role("button", name="Enroll").click()
     page.wait_for_url(re.compile(r"/nurse/patients/\d+\?enrollment=\d+"))
-    assert page.get_by_text("is enrolled on").is_visible()
+    expect(page.get_by_text("is enrolled on")).to_be_visible()
     _accessible(page, "patient page")
     before = _timeline(page)
-    assert page.get_by_text(f"{first_day:%d %b %Y}, 08:00").first.is_visible()
+    expect(page.get_by_text(f"{first_day:%d %b %Y}, 08:00").first).to_be_visible()
 
     page.get_by_role("link", name="Reschedule").click()
+    page.get_by_role("heading", name=re.compile("Reschedule the procedure")).wait_for()
     _accessible(page, "reschedule form")
     page.get_by_label("Date", exact=True).fill(second_day.isoformat())
     page.get_by_label("Time", exact=True).fill("14:30")
     page.get_by_role("button", name="Preview the changes").click()
-    assert page.get_by_role("heading", name=re.compile("Move .* procedure")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Move .* procedure"))).to_be_visible()
     _accessible(page, "reschedule preview")
     page.get_by_role("button", name="Confirm the new time").click()
     page.wait_for_url(re.compile(r"/nurse/patients/\d+\?enrollment=\d+"))
-    assert page.get_by_text("Procedure moved to").is_visible()
+    expect(page.get_by_text("Procedure moved to")).to_be_visible()
     after = _timeline(page)
 
     # The procedure is a week further away, so "now" sits further left of it; items anchored
     # to a clock time (the reminder hour, the evening before) move relative to the new start.
     assert after["now"] < before["now"]
     assert after["bars"] != before["bars"]
-    assert page.get_by_text(f"{second_day:%d %b %Y}, 14:30").first.is_visible()
+    expect(page.get_by_text(f"{second_day:%d %b %Y}, 14:30").first).to_be_visible()
     _accessible(page, "patient page after the move")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from tests.auth_helpers import PASSWORD, create_staff
 from tests.browser_helpers import (  # noqa: F401
@@ -106,7 +107,7 @@ def test_patient_journey(live_server: LiveServer, page: Any, journey: dict[str, 
     page.set_viewport_size(PHONE)
     url = live_server.path(f"/p/{journey['token']}")
     page.goto(url)
-    assert page.locator("h2", has_text="To do now").is_visible()
+    expect(page.locator("h2", has_text="To do now")).to_be_visible()
     assert_no_axe_violations(page, "checklist")
     assert small_targets(page) == []
     page.evaluate("window.noReload = true")
@@ -119,19 +120,19 @@ def test_patient_journey(live_server: LiveServer, page: Any, journey: dict[str, 
     assert page.locator("#announce").text_content() in ("", f"Ticked off: {RIDE}")
     # The ticked item moved to "Done" at once; undone, it goes back to "To do now".
     listed = 'ul[data-section="{}"] li.entry'
-    assert page.locator(listed.format("done"), has_text=RIDE).count() == 1
+    expect(page.locator(listed.format("done"), has_text=RIDE)).to_have_count(1)
     ride.get_by_role("button", name="Undo").click()
     entry(page, RIDE).get_by_role("button", name="I did this").wait_for()
-    assert page.locator(listed.format("now"), has_text=RIDE).count() == 1
-    assert page.locator(listed.format("done"), has_text=RIDE).count() == 0
+    expect(page.locator(listed.format("now"), has_text=RIDE)).to_have_count(1)
+    expect(page.locator(listed.format("done"), has_text=RIDE)).to_have_count(0)
     # "I couldn't do this", with a note: listed under "Not done", never under "Done".
     leaflet = entry(page, LEAFLET)
     leaflet.locator("summary").click()
     leaflet.get_by_label("Tell your care team why").fill("I lost it")
     leaflet.get_by_role("button", name="Send").click()
     entry(page, LEAFLET).get_by_text("Your note: I lost it").wait_for()
-    assert page.locator(listed.format("not_done"), has_text=LEAFLET).is_visible()
-    assert page.locator(listed.format("done"), has_text=LEAFLET).count() == 0
+    expect(page.locator(listed.format("not_done"), has_text=LEAFLET)).to_be_visible()
+    expect(page.locator(listed.format("done"), has_text=LEAFLET)).to_have_count(0)
     assert page.evaluate("window.noReload") is True
     assert_no_axe_violations(page, "checklist after acting")
     assert page.context.cookies() == []  # patient pages and their posts set none
@@ -158,10 +159,10 @@ def test_patient_journey(live_server: LiveServer, page: Any, journey: dict[str, 
 
     # The other patient pages.
     page.goto(url + "/print")
-    assert page.locator("svg.qr").is_visible()
+    expect(page.locator("svg.qr")).to_be_visible()
     assert_no_axe_violations(page, "printable plan")
     page.goto(live_server.path(f"/p/{journey['revoked']}"))
-    assert page.locator("h1", has_text="This link no longer works").is_visible()
+    expect(page.locator("h1", has_text="This link no longer works")).to_be_visible()
     assert_no_axe_violations(page, "revoked link")
     page.goto(live_server.path("/p/" + "Z" * 43))
     assert_no_axe_violations(page, "unknown link")
@@ -191,8 +192,8 @@ def test_patient_journey(live_server: LiveServer, page: Any, journey: dict[str, 
         plain.get_by_text(f"Undone: {RIDE}").wait_for()
         entry(plain, RIDE).get_by_role("button", name="I did this").click()
         plain.get_by_text(f"Ticked off: {RIDE}").wait_for()
-        assert entry(plain, RIDE).get_by_role("button", name="Undo").is_visible()
-        assert plain.locator("ul.coming li", has_text=FAST).is_visible()
+        expect(entry(plain, RIDE).get_by_role("button", name="Undo")).to_be_visible()
+        expect(plain.locator("ul.coming li", has_text=FAST)).to_be_visible()
         # The confirmation came from the page's address and the database: no cookie.
         assert context.cookies() == []
         query = parse_qs(urlsplit(plain.url).query)  # the item and the action, never a text
@@ -213,7 +214,7 @@ def test_patient_journey(live_server: LiveServer, page: Any, journey: dict[str, 
     )
     leaflet_row = page.locator("tr[id^=item-]", has_text=LEAFLET)
     assert "not done" in leaflet_row.inner_text()
-    assert page.get_by_role("heading", name="Patient's personal link").is_visible()
+    expect(page.get_by_role("heading", name="Patient's personal link")).to_be_visible()
     # Replacing the link shows the new one to print, with its QR code.
     page.get_by_role("button", name="Replace the link (the old one stops working)").click()
     page.locator("svg.qr").wait_for()
@@ -221,4 +222,4 @@ def test_patient_journey(live_server: LiveServer, page: Any, journey: dict[str, 
     new_link = page.locator("#link-copy").input_value()
     assert new_link.startswith("http://127.0.0.1:5000/p/") and journey["token"] not in new_link
     page.goto(url)
-    assert page.locator("h1", has_text="This link no longer works").is_visible()
+    expect(page.locator("h1", has_text="This link no longer works")).to_be_visible()

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlmodel import Session
 
 from tests.browser_helpers import (  # noqa: F401  (the fixtures register by name)
@@ -66,7 +67,7 @@ def test_the_printed_plan_fits_a_phone_and_two_pages(
 ) -> None:
     page.set_viewport_size(PHONE)
     page.goto(live_server.path(f"/p/{link['token']}/print"))
-    assert page.get_by_text("Take your prescribed pain medicine").is_visible()
+    expect(page.get_by_text("Take your prescribed pain medicine")).to_be_visible()
     assert not blocking_violations(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{width}px wide on a {PHONE['width']}px phone"

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from tests.browser_helpers import (  # noqa: F401
@@ -126,9 +127,9 @@ def test_spanish_patient_journey(
     assert page.title() == "Su plan de cuidados"
     heading = page.locator("h1")
     assert heading.inner_text() == SPANISH_TITLE and heading.get_attribute("lang") is None
-    assert page.locator("h2", has_text="Su procedimiento").is_visible()
-    assert page.locator("h2", has_text="Para hacer ahora").is_visible()
-    assert page.locator("h2", has_text="Añadir a su calendario").is_visible()
+    expect(page.locator("h2", has_text="Su procedimiento")).to_be_visible()
+    expect(page.locator("h2", has_text="Para hacer ahora")).to_be_visible()
+    expect(page.locator("h2", has_text="Añadir a su calendario")).to_be_visible()
     procedure = page.locator("section[aria-labelledby=h-procedure]").inner_text()
     assert SPANISH_DAY.search(procedure) and " a las 08:00" in procedure, procedure
     assert "Será dentro de 2 días" in procedure or "Será dentro de 3 días" in procedure
@@ -175,7 +176,7 @@ def test_spanish_patient_journey(
     assert page.locator("h1").inner_text().startswith("Plan de cuidados de ")
     headers = page.locator("table.plan thead th").all_inner_texts()
     assert headers == ["Cuándo", "Qué hacer", "Hecho"]
-    assert page.get_by_role("link", name="Volver a su plan de cuidados").is_visible()
+    expect(page.get_by_role("link", name="Volver a su plan de cuidados")).to_be_visible()
     assert_no_axe_violations(page, "printed plan in Spanish")
 
     # The patient switches to English: remembered on the patient (no cookie), audited.

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from tests.auth_helpers import create_staff
@@ -90,4 +91,5 @@ def test_an_admin_reviews_the_title_and_a_step(live_server: LiveServer, page: An
     first.get_by_role("button", name="Save").click()
     page.get_by_text("Translation saved.").wait_for()
     page.get_by_role("link", name=re.compile("Back to v1")).click()
-    assert page.get_by_role("link", name="es: 1 of 13 steps reviewed; title reviewed").is_visible()
+    summary = "es: 1 of 13 steps reviewed; title reviewed"
+    expect(page.get_by_role("link", name=summary)).to_be_visible()
