@@ -1,8 +1,9 @@
 """Enrollment: a patient on a published pathway version, as UTC checklist items and reminder rows.
 
-Enroll, cancel, complete, reopen an item, roll recurring items forward. The procedure time
-is read in tracker.care.procedure_time, the rows are built in tracker.care.schedule_rows and a new
-procedure time is applied in tracker.care.rescheduling.
+Enroll and reopen an item here. The procedure time is read in tracker.care.procedure_time, the
+rows are built in tracker.care.schedule_rows, a new procedure time is applied in
+tracker.care.rescheduling, an enrollment is cancelled or completed in tracker.care.finishing and
+recurring items are rolled forward in tracker.care.horizon.
 Service functions never commit: the caller's transaction makes each call all-or-nothing
 (views and commands use `session_scope`; an exception there rolls everything back).
 """
@@ -12,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from tracker import audit
 from tracker.care import late_start
+from tracker.care.finishing import cancel_enrollment, complete_enrollment
+from tracker.care.horizon import extend_horizon
 from tracker.care.item_reminders import DUE_SOON_BEFORE, WAITING, Occasion
 from tracker.care.procedure_time import check_start, procedure_instant, zone
 from tracker.care.rescheduling import reschedule
@@ -28,7 +31,6 @@ from tracker.care.schedule_rows import (
     channels_for,
     closed,
     context_of,
-    items_of,
     occurrences,
     plan_of,
     require_active,
@@ -45,7 +47,8 @@ from tracker.models import ChecklistItem, Enrollment, PathwayVersion, Patient
 
 # The service API, and names callers import from here that live elsewhere: DUE_SOON_BEFORE and
 # WAITING (care.item_reminders), HORIZON and channels_for (care.schedule_rows), reschedule
-# (care.rescheduling).
+# (care.rescheduling), cancel_enrollment and complete_enrollment (care.finishing),
+# extend_horizon (care.horizon).
 __all__ = [
     "DUE_SOON_BEFORE",
     "HORIZON",
@@ -210,57 +213,7 @@ def _decide(
     return dropped
 
 
-# --- cancel, complete, reopen, roll forward ---------------------------------------------
-
-
-def cancel_enrollment(
-    *, session: Session, enrollment: Enrollment, actor: str, now: datetime
-) -> Enrollment:
-    """Stop the pathway: waiting reminders and pending items are cancelled; nothing is deleted."""
-    return _finish(session, enrollment, "cancelled", actor=actor, now=now)
-
-
-def complete_enrollment(
-    *, session: Session, enrollment: Enrollment, actor: str, now: datetime
-) -> Enrollment:
-    """Close the pathway as done: waiting reminders are cancelled, items keep their status."""
-    return _finish(session, enrollment, "completed", actor=actor, now=now)
-
-
-FINISH_ACTIONS = {"cancelled": "enrollment.cancel", "completed": "enrollment.complete"}
-
-
-def _finish(
-    session: Session, enrollment: Enrollment, state: str, *, actor: str, now: datetime
-) -> Enrollment:
-    require_active(enrollment)
-    waiting = waiting_reminders(session, enrollment, escalations=True)
-    reminders = [r for rows in waiting.values() for r in rows]
-    for reminder in reminders:
-        reminder.status = "cancelled"
-    items = []
-    if state == "cancelled":
-        items = [i for i in items_of(session, enrollment) if i.status == "pending"]
-        for item in items:
-            set_status(item, "cancelled", actor=actor, now=now)
-    enrollment.state, enrollment.updated_at = state, now
-    session.add_all([*reminders, *items, enrollment])
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action=FINISH_ACTIONS[state],
-        subject=enrollment,
-        before={"state": "active"},
-        patient_id=enrollment.patient_id,
-        now=now,
-        after={
-            "state": state,
-            "reminders_cancelled": len(reminders),
-            "items_cancelled": len(items),
-        },
-    )
-    return enrollment
+# --- reopen ------------------------------------------------------------------------------
 
 
 def reopen_item(
@@ -305,48 +258,3 @@ def reopen_item(
         now=now,
     )
     return item
-
-
-def extend_horizon(
-    *,
-    session: Session,
-    enrollment: Enrollment,
-    until: datetime,
-    now: datetime,
-    actor: str = "system",
-) -> int:
-    """Write recurring occurrences up to `until` that do not exist yet; returns how many.
-
-    Idempotent: a second call with the same `until` adds nothing; UNIQUE(enrollment, step,
-    occurrence) stops two concurrent callers from writing the same occurrence twice.
-    """
-    if enrollment.state != "active" or (enrollment.horizon and until <= enrollment.horizon):
-        return 0
-    context = context_of(session, enrollment)
-    recurring = [plan for plan in context.plans if plan.step.recurrence is not None]
-    query = select(ChecklistItem.step_id, ChecklistItem.occurrence).where(
-        ChecklistItem.enrollment_id == enrollment.id
-    )
-    existing = {(step_id, number) for step_id, number in session.exec(query)}
-    missing = [
-        (plan, number, window)
-        for plan, number, window in occurrences(context, horizon=until, plans=recurring)
-        if (plan.id, number) not in existing
-    ]
-    before = audit.snapshot(enrollment, ("horizon",))
-    enrollment.horizon = until
-    session.add(enrollment)
-    if missing:
-        write_items(session, context, missing, now)
-        audit.record(
-            session=session,
-            actor=actor,
-            action="enrollment.extend_horizon",
-            subject=enrollment,
-            before=before,
-            after=audit.snapshot(enrollment, ("horizon",)) | {"added": len(missing)},
-            patient_id=enrollment.patient_id,
-            now=now,
-        )
-    session.flush()
-    return len(missing)
