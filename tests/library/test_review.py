@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from tracker import errors
 from tracker.accounts import create_user
 from tracker.errors import InvalidStep, ReviewError, VersionFrozen
-from tracker.library import pathways, review, step_fields
+from tracker.library import pathways, review, step_edits, step_fields
 from tracker.library.step_fields import StepFields
 from tracker.models import (
     AuditEvent,
@@ -91,7 +91,9 @@ def test_update_step_makes_the_admins_word_certain_and_audits_the_change(
 ) -> None:
     step = pathways.steps_of(session, draft)[0]
     old_text = step.text
-    review.update_step(session=session, step=step, fields=_fields(), user_id=_uid(admin), now=NOW)
+    step_edits.update_step(
+        session=session, step=step, fields=_fields(), user_id=_uid(admin), now=NOW
+    )
     session.commit()
 
     session.refresh(step)
@@ -114,7 +116,9 @@ def test_update_step_makes_the_admins_word_certain_and_audits_the_change(
 def test_text_is_stored_exactly_as_typed(session: Session, draft: PathwayVersion) -> None:
     step = pathways.steps_of(session, draft)[0]
     text = '<script>alert("x")</script> & <b>bold</b>'
-    review.update_step(session=session, step=step, fields=_fields(text=text), user_id=None, now=NOW)
+    step_edits.update_step(
+        session=session, step=step, fields=_fields(text=text), user_id=None, now=NOW
+    )
     session.commit()
     session.refresh(step)
     assert step.text == text
@@ -148,7 +152,7 @@ def test_fields_that_do_not_fit_are_refused_and_nothing_changes(
     step = pathways.steps_of(session, draft)[0]
     before = step.model_dump()
     with pytest.raises(InvalidStep) as raised:
-        review.update_step(
+        step_edits.update_step(
             session=session, step=step, fields=_fields(**changes), user_id=None, now=NOW
         )
     assert raised.value.field == field and raised.value.message
@@ -182,7 +186,7 @@ def test_add_step_appends_it_certain_and_audited(
     session: Session, draft: PathwayVersion, admin: User
 ) -> None:
     count = len(pathways.steps_of(session, draft))
-    step = review.add_step(
+    step = step_edits.add_step(
         session=session, version=draft, fields=_fields(), user_id=_uid(admin), now=NOW
     )
     session.commit()
@@ -200,7 +204,7 @@ def test_remove_step_deletes_it_and_keeps_its_values_in_the_audit_row(
 ) -> None:
     step = pathways.steps_of(session, draft)[0]
     step_id, text = step.id, step.text
-    review.remove_step(session=session, step=step, user_id=_uid(admin), now=NOW)
+    step_edits.remove_step(session=session, step=step, user_id=_uid(admin), now=NOW)
     session.commit()
     assert session.get(Step, step_id) is None
     [event] = _events(session, "step.remove")
@@ -221,11 +225,15 @@ def test_publish_freezes_the_version(session: Session, draft: PathwayVersion, ad
     step = pathways.steps_of(session, draft)[0]
     before = step.model_dump()
     with pytest.raises(VersionFrozen, match="never change"):
-        review.update_step(session=session, step=step, fields=_fields(), user_id=None, now=LATER)
+        step_edits.update_step(
+            session=session, step=step, fields=_fields(), user_id=None, now=LATER
+        )
     with pytest.raises(VersionFrozen):
-        review.add_step(session=session, version=draft, fields=_fields(), user_id=None, now=LATER)
+        step_edits.add_step(
+            session=session, version=draft, fields=_fields(), user_id=None, now=LATER
+        )
     with pytest.raises(VersionFrozen):
-        review.remove_step(session=session, step=step, user_id=None, now=LATER)
+        step_edits.remove_step(session=session, step=step, user_id=None, now=LATER)
     with pytest.raises(VersionFrozen):
         review.publish(session=session, version=draft, user_id=None, now=LATER)
     session.rollback()
@@ -236,7 +244,7 @@ def test_publish_freezes_the_version(session: Session, draft: PathwayVersion, ad
 @pytest.mark.both_databases
 def test_an_empty_draft_cannot_be_published(session: Session, draft: PathwayVersion) -> None:
     for step in pathways.steps_of(session, draft):
-        review.remove_step(session=session, step=step, user_id=None, now=NOW)
+        step_edits.remove_step(session=session, step=step, user_id=None, now=NOW)
     with pytest.raises(ReviewError, match="no steps"):
         review.publish(session=session, version=draft, user_id=None, now=NOW)
 
@@ -263,7 +271,7 @@ def test_start_draft_copies_the_published_steps_and_publishing_it_retires_the_ol
     session.rollback()
 
     # Editing the copy leaves the published version alone.
-    review.update_step(
+    step_edits.update_step(
         session=session, step=new_steps[0], fields=_fields(), user_id=None, now=LATER
     )
     review.publish(session=session, version=v2, user_id=_uid(admin), now=LATER)
@@ -313,7 +321,7 @@ def test_enrollments_stay_pinned_to_their_version(session: Session, draft: Pathw
     v2 = review.start_draft(
         session=session, pathway=_pathway(session, draft), user_id=None, now=LATER
     )
-    review.update_step(
+    step_edits.update_step(
         session=session,
         step=pathways.steps_of(session, v2)[0],
         fields=_fields(),
@@ -376,7 +384,7 @@ def test_split_step_turns_a_merged_instruction_back_into_a_step(
     step.merged = pieces
     session.add(step)
     session.commit()
-    separate = review.split_step(
+    separate = step_edits.split_step(
         session=session, step=step, index=1, user_id=_uid(admin), now=LATER
     )
     session.commit()
@@ -387,18 +395,18 @@ def test_split_step_turns_a_merged_instruction_back_into_a_step(
         "prescribed pain relief",
     )
     assert (separate.opens, separate.due, separate.asks) == (step.opens, step.due, step.asks)
-    assert separate.rule == review.SPLIT_RULE and separate.merged == []
+    assert separate.rule == step_edits.SPLIT_RULE and separate.merged == []
     assert pathways.steps_of(session, draft)[-1].id == separate.id
     events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
     assert [e.action for e in events][-2:] == ["step.update", "step.split"]
     assert events[-1].after is not None and events[-1].after["from"] == step.id
     with pytest.raises(ReviewError):
-        review.split_step(session=session, step=step, index=1, user_id=_uid(admin), now=LATER)
+        step_edits.split_step(session=session, step=step, index=1, user_id=_uid(admin), now=LATER)
     session.rollback()
     review.publish(session=session, version=draft, user_id=_uid(admin), now=LATER)
     session.commit()
     with pytest.raises(VersionFrozen):
-        review.split_step(session=session, step=step, index=0, user_id=_uid(admin), now=LATER)
+        step_edits.split_step(session=session, step=step, index=0, user_id=_uid(admin), now=LATER)
 
 
 def test_a_new_draft_keeps_what_each_step_asks_and_its_merges(

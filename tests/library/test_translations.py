@@ -21,7 +21,7 @@ from tracker import db
 from tracker.cli import cli
 from tracker.clock import utcnow
 from tracker.errors import DocumentError, VersionFrozen
-from tracker.library import pathways, review, reviewed_translations, translations
+from tracker.library import pathways, review, reviewed_translations, step_edits, translations
 from tracker.library.step_fields import StepFields
 from tracker.library.translation_matching import match
 from tracker.models import Pathway, PathwayVersion, Step, StepTranslation, TitleTranslation
@@ -208,7 +208,7 @@ def test_translations_are_reviewed_per_step_and_publish_with_their_version(
     assert set(reviewed_translations.reviewed(session, version.id or 0, "es")) == {second.id}
     # Changing the English sends its translation back for review.
     changed = replace(StepFields.of(second), text="Clear fluids are fine until 2 hours before")
-    review.update_step(session=session, step=second, fields=changed, user_id=None, now=now)
+    step_edits.update_step(session=session, step=second, fields=changed, user_id=None, now=now)
     assert reviewed_translations.reviewed(session, version.id or 0, "es") == {}
     translations.save_translation(
         session=session,
@@ -247,7 +247,7 @@ def test_translations_are_reviewed_per_step_and_publish_with_their_version(
     assert len(translations.translations_of(session, draft, "es")) == 12
     # Removing a draft's step takes its translations with it.
     [copy] = [s for s in pathways.steps_of(session, draft) if s.id in copied]
-    review.remove_step(session=session, step=copy, user_id=None, now=now + timedelta(seconds=1))
+    step_edits.remove_step(session=session, step=copy, user_id=None, now=now + timedelta(seconds=1))
     assert reviewed_translations.reviewed(session, draft.id or 0, "es") == {}
     session.commit()
     assert session.exec(select(Step).where(Step.id == copy.id)).first() is None

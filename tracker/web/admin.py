@@ -15,7 +15,7 @@ from tracker import errors
 from tracker.auth import current_staff, require_admin_for_blueprint
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.library import pathways, review, reviewed_translations, title_translations
+from tracker.library import pathways, review, reviewed_translations, step_edits, title_translations
 from tracker.library.step_fields import StepFields
 from tracker.models import Pathway, PathwayVersion, Step
 from tracker.reading import wording
@@ -76,7 +76,7 @@ def edit_step(slug: str, number: int, step_id: int) -> str | Response | tuple[st
     form = _submitted_form()
     if form.validate():
         try:
-            review.update_step(
+            step_edits.update_step(
                 session=get_session(),
                 step=step,
                 fields=form.fields(StepFields.of(step)),
@@ -103,7 +103,7 @@ def add_step(slug: str, number: int) -> Response | tuple[str, int]:
     form = _submitted_form()
     if form.validate():
         try:
-            step = review.add_step(
+            step = step_edits.add_step(
                 session=get_session(),
                 version=found,
                 fields=form.fields(),
@@ -125,7 +125,7 @@ def remove_step(slug: str, number: int, step_id: int) -> Response:
     step = _step_or_404(found, step_id)
     position = _position(found, step)
     try:
-        review.remove_step(session=get_session(), step=step, user_id=_user_id(), now=utcnow())
+        step_edits.remove_step(session=get_session(), step=step, user_id=_user_id(), now=utcnow())
     except errors.VersionFrozen as error:
         _conflict(error)
     return done(found, gettext("Step %(n)s removed.", n=position))
@@ -139,7 +139,7 @@ def split_step(slug: str, number: int, step_id: int, index: int) -> Response:
     if index >= len(step.merged):
         abort(404)
     try:
-        separate = review.split_step(
+        separate = step_edits.split_step(
             session=get_session(), step=step, index=index, user_id=_user_id(), now=utcnow()
         )
     except errors.VersionFrozen as error:
