@@ -27,17 +27,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
-    InputRequired,
     Length,
-    Optional,
-    Regexp,
     ValidationError,
 )
 
 from tracker.i18n import N_
 from tracker.library.step_fields import (
-    MAX_DAYS,
-    MAX_MINUTES,
     MAX_TEXT,
     REPEATS,
     SECTIONS,
@@ -47,17 +42,11 @@ from tracker.library.step_fields import (
 )
 from tracker.reading import rrules
 from tracker.reading.steps import ASKS
-from tracker.reading.timing import KINDS, Recurrence, RelTime
+from tracker.reading.timing import KINDS, Recurrence
+from tracker.web.point_form import NOT_WHOLE, PointForm, counted, enter_whole
 from tracker.web.step_labels import kind_label
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-BAD_CLOCK = lazy_gettext("Enter a time as HH:MM, 00:00–23:59.")
-NOT_WHOLE = lazy_gettext("Enter a whole number, like 0, 2 or -7.")
-CLOCK_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
-ANCHORS = (
-    SelectChoice("start", lazy_gettext("procedure start")),
-    SelectChoice("end", lazy_gettext("procedure end")),
-)
 ASKS_CHOICES = (
     SelectChoice("do", lazy_gettext("Do: an action to tick")),
     SelectChoice("avoid", lazy_gettext("Avoid: a restriction with a start and an end")),
@@ -90,94 +79,11 @@ CHECKBOXES = ("critical", "conditional", "has_expiry", "while_awake", "reminder_
 OPTIONAL = (*CHECKBOXES, "rule")  # the rule field is newer than some saved editor pages
 
 
-# What a number field counts, in the messages about it (REPEATS and the point fields' words).
-WHAT = {
-    "days": N_("days"),
-    "minutes": N_("minutes"),
-    "times per day": N_("times per day"),
-    "minutes between repeats": N_("minutes between repeats"),
-    "times per week": N_("times per week"),
-}
-
-
-def _what(what: str) -> str:
-    return str(gettext(WHAT[what])) if what in WHAT else what
-
-
-def _enter_whole(what: str) -> str:
-    return str(gettext("Enter %(what)s as a whole number.", what=_what(what)))
-
-
-def _between(low: int, high: int, what: str) -> Any:
-    def check(_form: Form, field: Field) -> None:
-        if field.data is not None and not low <= field.data <= high:
-            raise ValidationError(
-                gettext("%(what)s must be between %(low)s and %(high)s.")
-                % {"what": _what(what).capitalize(), "low": low, "high": high}
-            )
-
-    return check
-
-
 def _plain_text(_form: Form, field: Field) -> None:
     if field.data and CONTROL_CHARACTERS.search(field.data):
         raise ValidationError(
             gettext("Remove the control characters (only line breaks are allowed).")
         )
-
-
-def _whole(label: Any, low: int, high: int, what: str) -> IntegerField:
-    return IntegerField(
-        label,
-        invalid_value_message=NOT_WHOLE,
-        validators=[InputRequired(LazyString(_enter_whole, what)), _between(low, high, what)],
-    )
-
-
-class PointForm(Form):
-    """One relative time: signed days and minutes from an anchor, optionally at a clock time."""
-
-    days = _whole(lazy_gettext("Days"), -MAX_DAYS, MAX_DAYS, "days")
-    minutes = _whole(lazy_gettext("Minutes"), -MAX_MINUTES, MAX_MINUTES, "minutes")
-    anchor = SelectField(
-        lazy_gettext("From when"),
-        choices=ANCHORS,
-        validate_choice=False,
-        validators=[
-            AnyOf(
-                [a.value for a in ANCHORS], lazy_gettext("Choose the procedure start or its end.")
-            )
-        ],
-    )
-    clock = StringField(
-        lazy_gettext("Clock time (HH:MM)"),
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[Optional(), Regexp(CLOCK_PATTERN, message=BAD_CLOCK)],
-    )
-    reminder_hour = BooleanField(lazy_gettext("Or at the reminder hour"))
-
-    def validate_reminder_hour(self, field: Field) -> None:
-        if field.data and self.clock.data:
-            self.form_errors.append(gettext("Choose a clock time or the reminder hour, not both."))
-
-    def point(self) -> RelTime:
-        return RelTime(
-            anchor=self.anchor.data,
-            days=self.days.data,
-            minutes=self.minutes.data,
-            clock=self.clock.data or None,
-            reminder_hour=bool(self.reminder_hour.data),
-        )
-
-    @staticmethod
-    def values(point: RelTime) -> dict[str, Any]:
-        return {
-            "days": point.days,
-            "minutes": point.minutes,
-            "anchor": point.anchor,
-            "clock": point.clock or "",
-            "reminder_hour": point.reminder_hour,
-        }
 
 
 class StepForm(FlaskForm):
@@ -262,11 +168,11 @@ class StepForm(FlaskForm):
     def validate_count(self, field: Field) -> None:
         low, high, what = REPEATS[self.repeat.data]
         if not field.raw_data or not field.raw_data[0].strip():
-            field.errors[:] = [_enter_whole(what)]
+            field.errors[:] = [enter_whole(what)]
         elif field.data is not None and not low <= field.data <= high:
             field.errors.append(
                 gettext("%(what)s must be between %(low)s and %(high)s.")
-                % {"what": _what(what).capitalize(), "low": low, "high": high}
+                % {"what": counted(what).capitalize(), "low": low, "high": high}
             )
 
     def validate_rule(self, field: Field) -> None:
