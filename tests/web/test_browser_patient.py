@@ -41,8 +41,9 @@ def live_setup(journey: dict[str, Any]) -> Any:
         journey["nurse"], _ = create_staff(app, "nurse")
         now = utcnow()
         zone = ZoneInfo("America/New_York")
-        start = (now + timedelta(days=3)).astimezone(zone).replace(tzinfo=None)
-        start = start.replace(minute=0, second=0, microsecond=0)
+        # On the hour, three days ahead; `fold` names which 01:00 the night clocks go back.
+        ahead = (now + timedelta(days=3)).astimezone(zone)
+        start = ahead.replace(tzinfo=None, minute=0, second=0, microsecond=0)
         with session_scope(get_engine(app)) as session:
             version = custom_version(
                 session,
@@ -62,7 +63,7 @@ def live_setup(journey: dict[str, Any]) -> Any:
             )
             patient = make_patient(session, birth_date=date(1957, 3, 27), now=now)
             enrollment = enroll_patient(
-                session, patient=patient, version=version, start=start, now=now
+                session, patient=patient, version=version, start=start, fold=ahead.fold, now=now
             )
             _, revoked = issue_link(session=session, enrollment=enrollment, now=now, actor="t")
             _, token = issue_link(session=session, enrollment=enrollment, now=now, actor="t")

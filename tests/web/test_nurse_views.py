@@ -218,14 +218,16 @@ def busy(session: Session, app: Flask) -> dict[str, Any]:
     p1 = make_patient(session, now=now, name="Today Patient")
     p2 = make_patient(session, now=now, name="Tomorrow Patient")
     p3 = make_patient(session, now=now, name="Late Patient")
-    local_now = now.astimezone(ZONE).replace(tzinfo=None)
-    # Today, one hour ago: fasting is overdue and critical, walking is ahead.
+    # Today, one hour ago: fasting is overdue and critical, walking is ahead. Taken from the
+    # instant, not the wall clock, so the night the clocks change it still names a real time.
+    hour_ago = (now - timedelta(hours=1)).astimezone(ZONE)
     e1 = enroll_patient(
         session,
         patient=p1,
         version=a,
         now=now - timedelta(days=2),
-        start=local_now - timedelta(hours=1),
+        start=hour_ago.replace(tzinfo=None),
+        fold=hour_ago.fold,
         nurse_id=nora,
     )
     e2 = enroll_patient(
@@ -238,7 +240,7 @@ def busy(session: Session, app: Flask) -> dict[str, Any]:
     reminder.send_at = now - timedelta(hours=1)  # tried an hour ago and gave up
     session.add(reminder)
     session.commit()
-    if local_now.date() != (local_now - timedelta(hours=1)).date():  # just after midnight
+    if hour_ago.date() != now.astimezone(ZONE).date():  # just after midnight
         pytest.skip("the 'today' procedure would fall yesterday")
     return {"alpha": a, "beta": b, "nora": nora, "other": other, "e1": e1, "e2": e2, "e3": e3}
 
