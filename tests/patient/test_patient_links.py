@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pytest
 import qrcode  # type: ignore[import-untyped]
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from qrcode.image.svg import SvgPathImage  # type: ignore[import-untyped]
@@ -174,10 +176,13 @@ def test_qr_code_is_labelled_svg_without_ids() -> None:
 
 
 @pytest.fixture
-def nurse(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    sign_in_as(client, app, "nurse")
-    return client
+def nurse(app: Flask) -> Iterator[FlaskClient]:
+    # The pages read the wall clock; the links were issued at NOW and end 30 days after the
+    # plan's last item, so without this the tests would fail once that date had passed.
+    with time_machine.travel(CLOCK, tick=False):
+        client = app.test_client()
+        sign_in_as(client, app, "nurse")
+        yield client
 
 
 def _patient_page(client: FlaskClient, plan_patient: int, enrollment_id: int) -> str:

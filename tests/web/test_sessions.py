@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from tests.auth_helpers import create_staff, csrf_token, sign_in
-from tests.patient_helpers import linked
+from tests.patient_helpers import NOW, linked
 from tracker import create_app
 from tracker.errors import ConfigurationError
 from tracker.models import Patient, User
@@ -101,26 +102,28 @@ def test_a_session_cookie_without_a_version_is_refused(app: Flask) -> None:
 
 
 def test_the_new_link_is_shown_once_and_kept_in_no_cookie(app: Flask, session: Session) -> None:
-    plan = linked(session)
-    nurse = app.test_client()
-    sign_in(nurse, *create_staff(app, "nurse"))
-    page = nurse.get(f"/nurse/patients/{plan.enrollment.patient_id}?enrollment={plan.id}")
-    response = nurse.post(
-        f"/nurse/links/enrollments/{plan.id}/issue",
-        data={"csrf_token": csrf_token(page.get_data(as_text=True))},
-    )
-    assert response.status_code == 200
-    found = re.search(r"/p/([A-Za-z0-9_-]{43})", response.get_data(as_text=True))
-    assert found is not None
-    token = found.group(1)
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    cookies = response.headers.getlist("Set-Cookie")
-    assert all(token not in header for header in cookies)
-    cookie = nurse.get_cookie("session")
-    assert cookie is not None
-    assert token not in repr(serializer.loads(cookie.value))
-    again = nurse.get(f"/nurse/patients/{plan.enrollment.patient_id}?enrollment={plan.id}")
-    assert token not in again.get_data(as_text=True)
+    # The nurse's page reads the wall clock; the link was issued at NOW (see test_patient_links).
+    with time_machine.travel(NOW, tick=False):
+        plan = linked(session)
+        nurse = app.test_client()
+        sign_in(nurse, *create_staff(app, "nurse"))
+        page = nurse.get(f"/nurse/patients/{plan.enrollment.patient_id}?enrollment={plan.id}")
+        response = nurse.post(
+            f"/nurse/links/enrollments/{plan.id}/issue",
+            data={"csrf_token": csrf_token(page.get_data(as_text=True))},
+        )
+        assert response.status_code == 200
+        found = re.search(r"/p/([A-Za-z0-9_-]{43})", response.get_data(as_text=True))
+        assert found is not None
+        token = found.group(1)
+        serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+        cookies = response.headers.getlist("Set-Cookie")
+        assert all(token not in header for header in cookies)
+        cookie = nurse.get_cookie("session")
+        assert cookie is not None
+        assert token not in repr(serializer.loads(cookie.value))
+        again = nurse.get(f"/nurse/patients/{plan.enrollment.patient_id}?enrollment={plan.id}")
+        assert token not in again.get_data(as_text=True)
 
 
 # --- the secret key ------------------------------------------------------------------------------
