@@ -479,6 +479,19 @@ FAMILIES = [
      {"asks": "avoid", "opens": "end", "due": "end+1d@eod"}),
     (R, ["Have no alcohol until the next day."], "alcohol",
      {"asks": "avoid", "opens": "end", "due": "end+1d@00:00"}),
+    # "call for <a sign>" with nobody named is a warning sign; "call for an appointment" is not
+    (R, ["Call for a fever over 101 F or a calf that is swollen."], "calf", {"asks": "watch"}),
+    (R, ["Call for an appointment 2 weeks after surgery."], "appointment", {"asks": "do"}),
+    # a likelihood, an ache that "should be gone by", a device that stays in: statements
+    (R, ["If you have felt well for 2 weeks, problems are unlikely."], "unlikely",
+     {"asks": "know"}),
+    (R, ["The cramping should be gone by the next morning."], "cramping", {"asks": "know"}),
+    (R, ["The catheter stays in for 1 to 2 days."], "catheter", {"asks": "know"}),
+    (R, ["Around 10 days after surgery some men pass small clots."], "clots", {"asks": "know"}),
+    # "X, and do not Y": the action first is the ask; "X and avoid Y for 2 days" restricts
+    (R, ["Take the softener twice a day, and do not strain on the toilet."], "softener",
+     {"asks": "do", "every": "2/day"}),
+    (R, ["Eat light meals and avoid fatty foods for 2 days."], "fatty", {"asks": "avoid"}),
 ]  # fmt: skip
 
 
