@@ -492,6 +492,11 @@ FAMILIES = [
     (R, ["Take the softener twice a day, and do not strain on the toilet."], "softener",
      {"asks": "do", "every": "2/day"}),
     (R, ["Eat light meals and avoid fatty foods for 2 days."], "fatty", {"asks": "avoid"}),
+    # a range whose bounds have their own units: "6 weeks to 3 months", to the later bound
+    (R, ["Do not lift more than 10 pounds for 6 weeks to 3 months."], "lift",
+     {"asks": "avoid", "opens": "end", "due": ["end+12w", "end+92d"]}),
+    (R, ["Have the stent changed 6 weeks to 3 months after the procedure."], "stent",
+     {"opens": "end+6w@day", "due": ["end+12w", "end+92d@eod"]}),
 ]  # fmt: skip
 
 

@@ -130,9 +130,15 @@ def _amount(match: re.Match[str]) -> tuple[Amount, Unit]:
         return Amount(1, 2 if two else 1, None, two), grammar.units[match["sunit"].lower()]
     low = number(match["lo"])
     high = number(match["hi"]) if match["hi"] else low
-    return Amount(min(low, high), max(low, high), None, high != low), grammar.units[
-        match["unit"].lower()
-    ]
+    unit = grammar.units[match["unit"].lower()]
+    if match["lunit"]:  # "6 weeks to 3 months": the low bound in the high bound's unit
+        low = low * _measure(grammar.units[match["lunit"].lower()]) / _measure(unit)
+    return Amount(min(low, high), max(low, high), None, high != low), unit
+
+
+def _measure(unit: Unit) -> float:
+    """A unit's length in minutes (calendar units at their usual length), to compare units."""
+    return float(unit.minutes) if unit.minutes is not None else (unit.days or 0) * 1440
 
 
 def _direction(text: str, match: re.Match[str]) -> str | None:
