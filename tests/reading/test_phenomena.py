@@ -470,6 +470,9 @@ FAMILIES = [
     # "for the week after that": the next period after the clause before
     (R, ["Do not swim for the first week; for the week after that, swim only with goggles."],
      "only with goggles", {"asks": "avoid", "opens": "end+1w", "due": "end+2w"}),
+    (R, ["For the first 2 weeks, lift nothing heavier than 10 pounds; for the two weeks after "
+         "that, keep to 20 pounds."], "20 pounds",
+     {"asks": "avoid", "opens": "end+2w", "due": "end+4w"}),
     # "when you get home": on going home (after the usual 2-night stay here), that day
     (R, ["Wash your hair when you get home."], "wash", {"opens": "end+2d", "due": "end+2d@eod"}),
     (R, ["As soon as you get home, hold an ice pack on it for half an hour."], "ice pack",

@@ -31,6 +31,10 @@ _AFTER_THE = re.compile(r"\b(?:after|following|beyond)\s+(?:the\s+)?$", re.IGNOR
 # "if you have had a scan in the last 2 weeks": a look back that sets a condition, no window
 _LOOK_BACK = re.compile(r"\b(?:in|within|over|during)\s+$", re.IGNORECASE)
 _LOOK_BACK_WORDS = ("in", "within", "over", "during")
+# "for the two weeks after that": the period after the clause before (see `references`), not
+# an amount after the procedure
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
+_THAT_NEXT = re.compile(r"\s+(?:that|this|then)\b", re.IGNORECASE)
 _NOT_DAY = re.compile(r"\b(?:not|never|rather than|instead of)\s+(?:on\s+)?$", re.IGNORECASE)
 _AT_HOME = re.compile(r"\s+(?:at|back)\s+home\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*(?:$|[,;.)]|and\b|or\b)", re.IGNORECASE)
@@ -173,7 +177,7 @@ def _relations(text: str) -> list[Relation]:
     names = grammar.relation_names
     for match in grammar.relation.finditer(text):
         amount, unit = _amount(match)
-        if amount.high <= 0:
+        if amount.high <= 0 or _next_period(text, match):
             continue
         rel = " ".join(match["rel"].lower().split()) if match["rel"] else None
         direction = _direction(text, match)
@@ -209,6 +213,14 @@ def _relations(text: str) -> list[Relation]:
         modified = bool(match["mod"])
         found.append(Relation(span, name, direction, duration, modified, arrival, home, started))
     return found
+
+
+def _next_period(text: str, match: re.Match[str]) -> bool:
+    """ "the two weeks after that": a period counted from the clause before."""
+    if not match["after"] or match["event"] or match["first"] or not match["lo"]:
+        return False
+    the = _THE_BEFORE.search(text, 0, match.start("lo"))
+    return bool(the and _THAT_NEXT.match(text, match.end()))
 
 
 _ORDINAL_NUMBERS = {
