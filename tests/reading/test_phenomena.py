@@ -473,6 +473,10 @@ FAMILIES = [
     (R, ["For the first 2 weeks, lift nothing heavier than 10 pounds; for the two weeks after "
          "that, keep to 20 pounds."], "20 pounds",
      {"asks": "avoid", "opens": "end+2w", "due": "end+4w"}),
+    # "After that, X" at the head of the next bullet starts when the step before ends
+    (R, ["Wear the stocking day and night for the first 48 hours.",
+         "After that, wear it in the daytime only until 2 weeks after treatment."], "daytime",
+     {"opens": "end+48h", "due": "end+2w"}),
     # "when you get home": on going home (after the usual 2-night stay here), that day
     (R, ["Wash your hair when you get home."], "wash", {"opens": "end+2d", "due": "end+2d@eod"}),
     (R, ["As soon as you get home, hold an ice pack on it for half an hour."], "ice pack",
