@@ -477,6 +477,9 @@ FAMILIES = [
     (R, ["Wear the stocking day and night for the first 48 hours.",
          "After that, wear it in the daytime only until 2 weeks after treatment."], "daytime",
      {"opens": "end+48h", "due": "end+2w"}),
+    # a procedure's own name after "before"/"after" is the procedure
+    (P, ["Stop warfarin 5 days before the ERCP."], "warfarin",
+     {"asks": "do", "opens": "start-5d@day", "due": "start-5d@eod"}),
     # "when you get home": on going home (after the usual 2-night stay here), that day
     (R, ["Wash your hair when you get home."], "wash", {"opens": "end+2d", "due": "end+2d@eod"}),
     (R, ["As soon as you get home, hold an ice pack on it for half an hour."], "ice pack",
