@@ -480,6 +480,9 @@ FAMILIES = [
     # a procedure's own name after "before"/"after" is the procedure
     (P, ["Stop warfarin 5 days before the ERCP."], "warfarin",
      {"asks": "do", "opens": "start-5d@day", "due": "start-5d@eod"}),
+    # "after 14 days" is that much time passed; "after 1 to 2 weeks" names a day
+    (R, ["Peel off any tape strips still on after 14 days."], "tape", {"opens": "end+14d"}),
+    (R, ["Return to office work after 1 to 2 weeks."], "office", {"opens": "end+1w@09:00"}),
     # "when you get home": on going home (after the usual 2-night stay here), that day
     (R, ["Wash your hair when you get home."], "wash", {"opens": "end+2d", "due": "end+2d@eod"}),
     (R, ["As soon as you get home, hold an ice pack on it for half an hour."], "ice pack",

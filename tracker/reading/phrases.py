@@ -91,6 +91,7 @@ class Relation:
     arrival: bool = False  # counted from check-in ("2 hours before you arrive")
     discharge: bool = False  # counted from going home ("48 hours after you go home")
     started: bool = False  # counted from the start ("2 hours after you swallow the capsule")
+    elapsed: bool = False  # "after 14 days": once that much time has passed, not a day named
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,12 @@ def _relations(text: str) -> list[Relation]:
             home, direction, span = True, "after", (match.start(), at_home.end())
         started = event in grammar.lex.started
         modified = bool(match["mod"])
-        found.append(Relation(span, name, direction, duration, modified, arrival, home, started))
+        # a single exact amount ("after 14 days"), not a range or "about a week": a day named
+        exact_amount = not (amount.ranged or amount.vague or modified)
+        elapsed = rel in ("after", "following") and direction is None and exact_amount
+        found.append(
+            Relation(span, name, direction, duration, modified, arrival, home, started, elapsed)
+        )
     return found
 
 

@@ -88,7 +88,9 @@ def from_relation(
         mark = until = due
     else:  # "after N": not before then, due a little later
         grace = cfg.after_grace_minutes if low == high and span.exact else 0
-        opens, due, mark = at(low), end_of(high + grace), at(low)
+        # "after 14 days": the moment that much time has passed, not a reminder that morning
+        first = plain(low) if found.elapsed else at(low)
+        opens, due, mark = first, end_of(high + grace), first
     unit = span.unit.name + "s"
     way = "before" if anchor == "start" else "after"
     rule = f"{_WORDS.get(name, '')}N {unit} {way}"
