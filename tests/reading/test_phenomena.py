@@ -505,6 +505,11 @@ FAMILIES = [
     (R, ["Take the softener twice a day, and do not strain on the toilet."], "softener",
      {"asks": "do", "every": "2/day"}),
     (R, ["Eat light meals and avoid fatty foods for 2 days."], "fatty", {"asks": "avoid"}),
+    # weight bearing "only on your heel" and water kept "below your neck" are restrictions
+    (R, ["Put weight only on your heel for the first 2 weeks."], "heel",
+     {"asks": "avoid", "due": "end+2w"}),
+    (R, ["Keep shower water below your neck for the first 2 weeks."], "shower water",
+     {"asks": "avoid", "due": "end+2w"}),
     # a range whose bounds have their own units: "6 weeks to 3 months", to the later bound
     (R, ["Do not lift more than 10 pounds for 6 weeks to 3 months."], "lift",
      {"asks": "avoid", "opens": "end", "due": ["end+12w", "end+92d"]}),
