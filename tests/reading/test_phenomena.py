@@ -510,6 +510,9 @@ FAMILIES = [
      {"asks": "avoid", "due": "end+2w"}),
     (R, ["Keep shower water below your neck for the first 2 weeks."], "shower water",
      {"asks": "avoid", "due": "end+2w"}),
+    # "the month before": from about a month ahead (the lexicon's month) up to the procedure
+    (P, ["Avoid push-ups and bench press for the month before surgery."], "push-ups",
+     {"asks": "avoid", "opens": ["start-31d", "start-28d"], "due": "start"}),
     # a range whose bounds have their own units: "6 weeks to 3 months", to the later bound
     (R, ["Do not lift more than 10 pounds for 6 weeks to 3 months."], "lift",
      {"asks": "avoid", "opens": "end", "due": ["end+12w", "end+92d"]}),
