@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from tracker.reading import events, phrases
+from tracker.reading import events, phrases, time_points
 from tracker.reading.events import Removal
 from tracker.reading.phrases import Span
 from tracker.reading.steps import Anchor, RelTime
@@ -215,7 +215,7 @@ def from_removal(text: str, said: events.Reference, removal: Removal) -> TextWin
 def across(
     text: str,
     day: phrases.DayMatch | None,
-    clock: phrases.ClockMatch | None,
+    clock: time_points.ClockMatch | None,
     taken: list[Span],
     state: bool,
     arrival: RelTime,
@@ -246,7 +246,7 @@ def across(
 def from_named_day(
     text: str,
     day: phrases.DayMatch | None,
-    clock: phrases.ClockMatch | None,
+    clock: time_points.ClockMatch | None,
     anchor: Anchor,
     state: bool,
     arrival: RelTime,

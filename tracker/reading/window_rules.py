@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cache
 
-from tracker.reading import phrases
+from tracker.reading import phrases, time_points
 from tracker.reading.anchors import from_arrival
 from tracker.reading.clinical_defaults import defaults
 from tracker.reading.lexicon import DayPhrase, KindRule, lexicon
@@ -123,7 +123,7 @@ def from_relation(
 
 def from_day(
     day: phrases.DayMatch | None,
-    clock: phrases.ClockMatch | None,
+    clock: time_points.ClockMatch | None,
     anchor: Anchor,
     state: bool,
     arrival: RelTime = _START,
@@ -195,7 +195,7 @@ def from_day(
 
 
 def from_period(
-    found: phrases.PeriodMatch,
+    found: time_points.PeriodMatch,
     length: phrases.Relation | None,
     anchor: Anchor,
     state: bool,
