@@ -490,6 +490,8 @@ FAMILIES = [
     # "until <an event> the day after": through that day; "until the next day" is its start
     (R, ["Do not drive until your vision has been checked the day after surgery."], "drive",
      {"asks": "avoid", "opens": "end", "due": "end+1d@eod"}),
+    (R, ["Keep the pad on until your check-up the morning after surgery."], "pad",
+     {"asks": "avoid", "opens": "end", "due": ["end+1d@06:00", "end+1d@12:00"]}),
     (R, ["Have no alcohol until the next day."], "alcohol",
      {"asks": "avoid", "opens": "end", "due": "end+1d@00:00"}),
     # "call for <a sign>" with nobody named is a warning sign; "call for an appointment" is not
