@@ -470,6 +470,19 @@ FAMILIES = [
     # "for the week after that": the next period after the clause before
     (R, ["Do not swim for the first week; for the week after that, swim only with goggles."],
      "only with goggles", {"asks": "avoid", "opens": "end+1w", "due": "end+2w"}),
+    (R, ["For the first 2 weeks, lift nothing heavier than 10 pounds; for the two weeks after "
+         "that, keep to 20 pounds."], "20 pounds",
+     {"asks": "avoid", "opens": "end+2w", "due": "end+4w"}),
+    # "After that, X" at the head of the next bullet starts when the step before ends
+    (R, ["Wear the stocking day and night for the first 48 hours.",
+         "After that, wear it in the daytime only until 2 weeks after treatment."], "daytime",
+     {"opens": "end+48h", "due": "end+2w"}),
+    # a procedure's own name after "before"/"after" is the procedure
+    (P, ["Stop warfarin 5 days before the ERCP."], "warfarin",
+     {"asks": "do", "opens": "start-5d@day", "due": "start-5d@eod"}),
+    # "after 14 days" is that much time passed; "after 1 to 2 weeks" names a day
+    (R, ["Peel off any tape strips still on after 14 days."], "tape", {"opens": "end+14d"}),
+    (R, ["Return to office work after 1 to 2 weeks."], "office", {"opens": "end+1w@09:00"}),
     # "when you get home": on going home (after the usual 2-night stay here), that day
     (R, ["Wash your hair when you get home."], "wash", {"opens": "end+2d", "due": "end+2d@eod"}),
     (R, ["As soon as you get home, hold an ice pack on it for half an hour."], "ice pack",
@@ -477,8 +490,36 @@ FAMILIES = [
     # "until <an event> the day after": through that day; "until the next day" is its start
     (R, ["Do not drive until your vision has been checked the day after surgery."], "drive",
      {"asks": "avoid", "opens": "end", "due": "end+1d@eod"}),
+    (R, ["Keep the pad on until your check-up the morning after surgery."], "pad",
+     {"asks": "avoid", "opens": "end", "due": ["end+1d@06:00", "end+1d@12:00"]}),
     (R, ["Have no alcohol until the next day."], "alcohol",
      {"asks": "avoid", "opens": "end", "due": "end+1d@00:00"}),
+    # "call for <a sign>" with nobody named is a warning sign; "call for an appointment" is not
+    (R, ["Call for a fever over 101 F or a calf that is swollen."], "calf", {"asks": "watch"}),
+    (R, ["Call for an appointment 2 weeks after surgery."], "appointment", {"asks": "do"}),
+    # a likelihood, an ache that "should be gone by", a device that stays in: statements
+    (R, ["If you have felt well for 2 weeks, problems are unlikely."], "unlikely",
+     {"asks": "know"}),
+    (R, ["The cramping should be gone by the next morning."], "cramping", {"asks": "know"}),
+    (R, ["The catheter stays in for 1 to 2 days."], "catheter", {"asks": "know"}),
+    (R, ["Around 10 days after surgery some men pass small clots."], "clots", {"asks": "know"}),
+    # "X, and do not Y": the action first is the ask; "X and avoid Y for 2 days" restricts
+    (R, ["Take the softener twice a day, and do not strain on the toilet."], "softener",
+     {"asks": "do", "every": "2/day"}),
+    (R, ["Eat light meals and avoid fatty foods for 2 days."], "fatty", {"asks": "avoid"}),
+    # weight bearing "only on your heel" and water kept "below your neck" are restrictions
+    (R, ["Put weight only on your heel for the first 2 weeks."], "heel",
+     {"asks": "avoid", "due": "end+2w"}),
+    (R, ["Keep shower water below your neck for the first 2 weeks."], "shower water",
+     {"asks": "avoid", "due": "end+2w"}),
+    # "the month before": from about a month ahead (the lexicon's month) up to the procedure
+    (P, ["Avoid push-ups and bench press for the month before surgery."], "push-ups",
+     {"asks": "avoid", "opens": ["start-31d", "start-28d"], "due": "start"}),
+    # a range whose bounds have their own units: "6 weeks to 3 months", to the later bound
+    (R, ["Do not lift more than 10 pounds for 6 weeks to 3 months."], "lift",
+     {"asks": "avoid", "opens": "end", "due": ["end+12w", "end+92d"]}),
+    (R, ["Have the stent changed 6 weeks to 3 months after the procedure."], "stent",
+     {"opens": "end+6w@day", "due": ["end+12w", "end+92d@eod"]}),
 ]  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from tracker.reading import phrases
+from tracker.reading import phrases, time_points
 from tracker.reading.steps import RelTime
 
 ARRIVE = re.compile(
@@ -86,7 +86,7 @@ def arrival_clock(clauses: list[str]) -> str | None:
         arrive = ARRIVE.search(clause)
         if arrive is None:
             continue
-        clock = phrases.clock_time(clause)
+        clock = time_points.clock_time(clause)
         if clock is None or clock.relation == "after":
             continue
         near = arrive.end() <= clock.span[0] <= arrive.end() + NEAR

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from tracker.reading import events, phrases
+from tracker.reading import events, phrases, time_points
 from tracker.reading.events import Removal
 from tracker.reading.phrases import Span
 from tracker.reading.steps import Anchor, RelTime
@@ -215,7 +215,7 @@ def from_removal(text: str, said: events.Reference, removal: Removal) -> TextWin
 def across(
     text: str,
     day: phrases.DayMatch | None,
-    clock: phrases.ClockMatch | None,
+    clock: time_points.ClockMatch | None,
     taken: list[Span],
     state: bool,
     arrival: RelTime,
@@ -246,7 +246,7 @@ def across(
 def from_named_day(
     text: str,
     day: phrases.DayMatch | None,
-    clock: phrases.ClockMatch | None,
+    clock: time_points.ClockMatch | None,
     anchor: Anchor,
     state: bool,
     arrival: RelTime,
@@ -270,8 +270,11 @@ def from_named_day(
             return replace(chosen, opens=RelTime(anchor), rule=f"through {chosen.rule}")
         ahead = text[: day.span[0]]
         if state and not UNTIL.search(ahead) and _UNTIL_SOMETHING.search(ahead):
-            # "do not drive until your vision has been checked the day after": that whole day
+            # "do not drive until your vision has been checked the day after": that whole day;
+            # "until your check-up the morning after": by the end of that part of the day
             moment = RelTime(anchor, day.phrase.days + 1, clock="00:00")
+            if day.phrase.due is not None:
+                moment = RelTime(anchor, day.phrase.days, clock=day.phrase.due)
             rule = f"until an event {day.phrase.phrases[0]}"
             return TextWindow(
                 RelTime(anchor), moment, moment, moment, 0, rule, factor("day"), (day.span,)

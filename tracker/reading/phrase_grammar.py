@@ -54,7 +54,9 @@ def compiled_grammar() -> Grammar:
     singular = _alt([u.words[1] if u.words[0].endswith("s") else u.words[0] for u in lex.units])
     amount = (
         rf"(?:(?P<vague>{vague})\s+(?P<vunit>{unit})|(?:an?|one)\s+(?P<aunit>{unit})\s+or\s+two"
-        rf"|(?P<lo>{num})(?:{_SEP}(?P<hi>{num}))?\s*-?\s*(?:(?:more|further|additional|extra)\s+)?"
+        # "6 weeks to 3 months": a low bound with its own unit, only before "to" or a dash
+        rf"|(?P<lo>{num})(?:\s*(?P<lunit>{unit})(?=\s*[-–—]\s*\d|\s+to\s))?"
+        rf"(?:{_SEP}(?P<hi>{num}))?\s*-?\s*(?:(?:more|further|additional|extra)\s+)?"
         rf"(?P<unit>{unit})"
         rf"|(?P<half>half\s+an?\s+hour)|(?P<ord>{_alt(lex.ordinals)})\s+(?P<sunit>{singular})"
         rf"(?P<ortwo>\s+or\s+two)?)"

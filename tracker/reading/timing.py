@@ -68,7 +68,8 @@ _COMMA = re.compile(",")
 _EXAMPLES = re.compile(r"\bsuch as\b|e\.g\.", re.IGNORECASE)
 _ANOTHER = re.compile(r"(?:and\s+)?(?:also|then also|as well,?)\b", re.IGNORECASE)
 _FINISH = re.compile(r"\bafter\s+you\s+(?:finish|complete|have\s+finished)\b", re.IGNORECASE)
-_THEN = re.compile(r"(?:and\s+)?then\b", re.IGNORECASE)
+# "then X", "after that, X": X starts when the step before ends
+_THEN = re.compile(r"(?:and\s+)?(?:then|after\s+(?:that|this))\b", re.IGNORECASE)
 _LEADING_CONJUNCTION = re.compile(r"(?:and|or)\s+")
 
 

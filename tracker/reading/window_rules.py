@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cache
 
-from tracker.reading import phrases
+from tracker.reading import phrases, time_points
 from tracker.reading.anchors import from_arrival
 from tracker.reading.clinical_defaults import defaults
 from tracker.reading.lexicon import DayPhrase, KindRule, lexicon
@@ -88,7 +88,9 @@ def from_relation(
         mark = until = due
     else:  # "after N": not before then, due a little later
         grace = cfg.after_grace_minutes if low == high and span.exact else 0
-        opens, due, mark = at(low), end_of(high + grace), at(low)
+        # "after 14 days": the moment that much time has passed, not a reminder that morning
+        first = plain(low) if found.elapsed else at(low)
+        opens, due, mark = first, end_of(high + grace), first
     unit = span.unit.name + "s"
     way = "before" if anchor == "start" else "after"
     rule = f"{_WORDS.get(name, '')}N {unit} {way}"
@@ -121,7 +123,7 @@ def from_relation(
 
 def from_day(
     day: phrases.DayMatch | None,
-    clock: phrases.ClockMatch | None,
+    clock: time_points.ClockMatch | None,
     anchor: Anchor,
     state: bool,
     arrival: RelTime = _START,
@@ -193,7 +195,7 @@ def from_day(
 
 
 def from_period(
-    found: phrases.PeriodMatch,
+    found: time_points.PeriodMatch,
     length: phrases.Relation | None,
     anchor: Anchor,
     state: bool,

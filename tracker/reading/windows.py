@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 
-from tracker.reading import context, events, frequencies, phrases, references
+from tracker.reading import context, events, frequencies, phrases, references, time_points
 from tracker.reading.anchors import AT_THE_START, DURING_PROCEDURE, UNTIL_ARRIVAL, over
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import Default, default_timing, defaults, rel
@@ -55,8 +55,8 @@ def _window(
         start, end = RelTime("start"), RelTime("end")
         rule, sure = "while the procedure lasts", factor("reference")
         return TextWindow(start, end, end, end, 0, rule, sure, (during.span(),))
-    day, clock = phrases.day_phrase(text, anchor), phrases.clock_time(text)
-    numbered = phrases.period(text) if anchor == "end" else None
+    day, clock = phrases.day_phrase(text, anchor), time_points.clock_time(text)
+    numbered = time_points.period(text) if anchor == "end" else None
     taken = [*(repeat.spans if repeat else ()), *(m.span for m in (day, clock, numbered) if m)]
     if anchor == "start":
         across = context.across(text, day, clock, taken, state, arrival)
