@@ -27,6 +27,12 @@ ANCHOR_WORDS = {
     ("start", True): N_("%(offsets)s the procedure starts"),
     ("end", True): N_("%(offsets)s the procedure ends"),
 }
+# A clock on the anchor's own day names that day, not the moment: "at 00:00 when the procedure
+# starts" would read as the start itself.
+DAY_WORDS = {
+    "start": N_("on the day the procedure starts"),
+    "end": N_("on the day the procedure ends"),
+}
 
 
 def rel_time(point: RelTime) -> str:
@@ -40,7 +46,10 @@ def rel_time(point: RelTime) -> str:
         parts.append(_side(text, point.minutes))
     # TRANSLATORS: joins two offsets, "1 day before and 2 hours after"; keep the spaces.
     offsets = gettext(" and ").join(parts)
-    phrase: str = gettext(ANCHOR_WORDS[(point.anchor, bool(parts))], offsets=offsets)
+    if not parts and (point.clock or point.reminder_hour):
+        phrase: str = gettext(DAY_WORDS[point.anchor])
+    else:
+        phrase = gettext(ANCHOR_WORDS[(point.anchor, bool(parts))], offsets=offsets)
     if point.clock:
         phrase += gettext(", at %(clock)s", clock=point.clock)
     elif point.reminder_hour:
