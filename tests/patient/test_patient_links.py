@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from qrcode.image.svg import SvgPathImage  # type: ignore[import-untyped]
 from sqlmodel import Session, col, select
 
 from tests.auth_helpers import csrf_token, sign_in_as
-from tests.enrollment_helpers import custom_version, make_step, rel
+from tests.enrollment_helpers import custom_version, make_patient, make_step, rel
 from tests.patient_helpers import CLOCK, NOW, linked
 from tracker.care.enrollment import cancel_enrollment, reschedule
 from tracker.errors import InvalidInput, LinkGone, LinkNotFound
@@ -32,6 +33,7 @@ from tracker.patient.links import (
     qr_svg,
     revoke_links,
 )
+from tracker.patient.text import words_for
 from tracker.reading import timing
 
 
@@ -216,6 +218,31 @@ def test_nurse_issues_prints_and_revokes(nurse: FlaskClient, session: Session) -
     assert "<strong>revoked</strong>" in html
     sheet = nurse.get(f"/nurse/links/{links_of(session, plan.id)[-1].id}").get_data(as_text=True)
     assert "/p/" not in sheet and "shown only once" in sheet
+
+
+def test_a_spanish_speaking_patients_sheet_is_printed_in_spanish(
+    nurse: FlaskClient, session: Session
+) -> None:
+    plan = linked(session, patient=make_patient(session, language="es"))
+    html = _patient_page(nurse, plan.enrollment.patient_id, plan.id)
+    response = nurse.post(
+        f"/nurse/links/enrollments/{plan.id}/issue", data={"csrf_token": csrf_token(html)}
+    )
+    sheet = response.get_data(as_text=True)
+    # What goes home with the patient is in their language, dates included...
+    assert '<div class="link-sheet" lang="es" dir="ltr">' in sheet
+    assert "<h1>La lista de su plan de cuidados</h1>" in sheet
+    assert "procedimiento lunes 8 de marzo de 2027 a las 08:00" in sheet
+    assert "Escanee este código con la cámara de su teléfono para abrir su lista." in sheet
+    assert "Your care plan checklist" not in sheet and "Scan this code" not in sheet
+    # ...and the notes for the nurse, never printed, stay in the nurse's.
+    assert "This is the only time the link is shown: print it or send it now." in sheet
+    new_link = links_of(session, plan.id)[-1]
+    local = new_link.expires_at.astimezone(ZoneInfo("America/New_York"))
+    expires = words_for("es").full_date(local)
+    mailto = re.search(r'href="(mailto:[^"]+)"', sheet)
+    assert mailto is not None
+    assert f"Funciona hasta el {expires}." in unquote(mailto.group(1)) and expires in sheet
 
 
 def test_another_nurse_never_sees_the_token(

@@ -34,12 +34,24 @@ from tracker.errors import InvalidInput
 from tracker.i18n import N_
 from tracker.models import Enrollment, Patient, PatientLink
 from tracker.patient.links import issue_link, latest_link, qr_svg, revoke_links
+from tracker.patient.text import words_for
 from tracker.workspace.wording import local_text
 
 bp = Blueprint("links", __name__, url_prefix="/nurse/links")
 auth.require_staff_for_blueprint(bp)
 
-# The email goes to the patient, so it is worded in the patient's language, not the nurse's.
+# The email and the printed part of the sheet go to the patient, so they are worded in the
+# patient's language, not the nurse's; the sheet's on-screen notes stay the nurse's.
+SHEET_TEXT = {
+    "heading": N_("Your care plan checklist"),
+    "procedure": N_("procedure %(when)s"),
+    "scan": N_("Scan this code with your phone's camera to open your checklist."),
+    "address": N_("Or type this address into your phone or computer:"),
+    "private": N_(
+        "This link is personal: please keep it private. It works until %(when)s. "
+        "If you lose it, contact your care team for a new one."
+    ),
+}
 MAIL_SUBJECT = N_("Your care plan")
 MAIL_BODY = N_(
     "Hello %(name)s,\n\nThis is your personal link to your care plan checklist:\n%(url)s\n\n"
@@ -146,23 +158,29 @@ def _sheet(link: PatientLink, *, token: str | None) -> ResponseReturnValue:
     assert patient is not None
     url, qr, mail = "", Markup(""), ""
     zone = ZoneInfo(enrollment.timezone)
-    expires = local_text(link.expires_at, zone)
+    language = i18n.best(patient.language)
+    words = words_for(language)
+    expires = words.full_date(link.expires_at.astimezone(zone))
+    procedure = words.full_date(enrollment.procedure_start.astimezone(zone))
     if token and _state(link, utcnow()) == "active":
         base = str(current_app.config["BASE_URL"]).rstrip("/")
         url = base + url_for("patient.checklist", token=token)
         qr = qr_svg(url, label=gettext("QR code of %(name)s's personal link", name=patient.name))
-        language = patient.language
         body = i18n.translate(language, MAIL_BODY, name=patient.name, url=url, expires=expires)
         subject = i18n.translate(language, MAIL_SUBJECT)
         mail = f"mailto:{quote(patient.email)}?subject={quote(subject)}&body={quote(body)}"
+    texts = {key: i18n.translate(language, message) for key, message in SHEET_TEXT.items()}
+    texts["procedure"] = i18n.translate(language, SHEET_TEXT["procedure"], when=procedure)
+    texts["private"] = i18n.translate(language, SHEET_TEXT["private"], when=expires)
     response = make_response(
         render_template(
             "links/sheet.html",
             link=link,
             enrollment=enrollment,
             patient=patient,
-            procedure=local_text(enrollment.procedure_start, zone),
-            expires=expires,
+            sheet=texts,
+            sheet_lang=language,
+            sheet_dir=i18n.direction(language),
             url=url,
             qr=qr,
             mail=mail,
