@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, col, select
 
+from tests.enrollment_helpers import custom_version, make_step, rel
 from tests.patient_helpers import (
     CLOCK,
     NOW,
@@ -213,9 +215,48 @@ def test_printable_plan_collapses_recurring_steps(session: Session) -> None:
     plan = linked(session)
     days = printable(session, plan.access(session), now=CLOCK, words=ENGLISH)
     lines = [(day, row.when, row.text) for day, rows in days for row in rows]
-    tablets = [line for line in lines if line[2] == TEXTS["tablet"]]
-    assert tablets == [("Yesterday", "12:00, 8 times in all, until Tomorrow", TEXTS["tablet"])]
-    assert ("Sun 7 Mar", "20:00", TEXTS["fast"]) in lines
+    # Paper outlives the day it is printed: dates, never "Yesterday" or "Tomorrow".
+    assert lines == [
+        ("Mon 1 Mar", "08:00 · Do by Sun 7 Mar at 08:00", TEXTS["ride"]),
+        ("Sun 7 Mar", "20:00 · Do by Mon 8 Mar at 08:00", TEXTS["fast"]),
+        ("Mon 8 Mar", "11:00", TEXTS["walk"]),
+        ("Mon 8 Mar", "12:00, 8 times in all, until Wed 10 Mar", TEXTS["tablet"]),
+    ]
+
+
+def test_the_printed_plan_words_each_kind_of_step_as_the_checklist_does(
+    session: Session,
+) -> None:
+    """A restriction runs until its end, a note has no deadline, and a visit with a window of
+    days says by when (the checklist's words), instead of only the hour it opens."""
+    steps = [
+        replace(make_step("Nothing to eat", opens=rel(clock="00:00"), due=rel()), asks="avoid"),
+        replace(make_step("No lifting", opens=rel("end"), due=rel("end", days=42)), asks="avoid"),
+        replace(
+            make_step("Expect soreness", opens=rel("end"), due=rel("end", days=14)), asks="know"
+        ),
+        make_step(
+            "Wound check 10 to 14 days after",
+            opens=rel("end", days=10, clock="09:00"),
+            due=rel("end", days=15, clock="00:00"),
+        ),
+    ]
+    plan = linked(session, version=custom_version(session, steps))
+    days = printable(session, plan.access(session), now=CLOCK, words=ENGLISH)
+    assert [(day, row.when, row.text, row.tickable) for day, rows in days for row in rows] == [
+        ("Mon 8 Mar", "Until Mon 8 Mar at 08:00", "Nothing to eat", False),
+        ("Mon 8 Mar", "09:00 · Until Mon 19 Apr at 09:00", "No lifting", False),
+        ("Mon 8 Mar", "09:00", "Expect soreness", False),
+        ("Thu 18 Mar", "09:00 · Do by end of Mon 22 Mar", "Wound check 10 to 14 days after", True),
+    ]
+    # The checklist's coming-up line for the visit says the same.
+    page = load_page(session, plan.access(session), now=CLOCK, words=ENGLISH, everything=True)
+    visit = [line for day in page.coming for line in day.lines if line.text.startswith("Wound")]
+    assert [(line.times, line.until) for line in visit] == [("09:00", "Do by end of Mon 22 Mar")]
+    spanish = printable(session, plan.access(session), now=CLOCK, words=words_for("es"))
+    assert spanish[-1][1][0].when == (
+        "09:00 · Hágalo antes de: lunes 22 de marzo (hasta el final del día)"
+    )
 
 
 def test_a_deadline_at_midnight_is_the_end_of_the_day_before() -> None:

@@ -51,7 +51,9 @@ class Line(NamedTuple):
     text: str
     critical: bool
     asks: str = "do"  # do | avoid (a restriction starts) | know (a note for that day)
-    until: str = ""  # a restriction's end ("until end of Mon 26 Apr"), a repeat's whole span
+    # A restriction's end ("until end of Mon 26 Apr"), a repeat's whole span, or the deadline
+    # of an item due on a later day than it opens ("Do by end of Sat 26 Dec").
+    until: str = ""
     lang: str = ""  # "en" for a step shown in English on a page in another language
 
 
@@ -119,6 +121,7 @@ class Reader:
     counts: dict[int, tuple[int, int]] = field(init=False)  # recurring step -> (done, total)
     # Repeating step -> its whole series (tracker.patient.series): rows stop at the horizon.
     series: dict[int, Series] = field(default_factory=dict)
+    on_paper: bool = False  # dates as 'Tue 9 Mar', never 'Today': a printout outlives its day
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.enrollment.timezone)
@@ -158,11 +161,20 @@ class Reader:
 
     def by(self, moment: datetime) -> str:
         """'Today at 16:00', or 'end of today' for a deadline at local midnight."""
-        return self.words.deadline(self.local(moment), self.today)
+        return self.words.deadline(self.local(moment), self.today, relative=not self.on_paper)
 
     def day(self, day: date) -> str:
         """'Today', 'Tomorrow', … for a local day, relative to the patient's today."""
-        return self.words.day(day, self.today)
+        return self.words.day(day, self.today, relative=not self.on_paper)
+
+    def due_later(self, row: ItemRow) -> str:
+        """'Do by end of Sat 26 Dec' for an item whose deadline falls on a later day than it
+        opens (a visit '10 to 14 days after'); "" when it is due the day it opens."""
+        opens, due = self.local(row.opens_at), self.local(row.due_at)
+        last_day = due.date() - timedelta(days=1) if is_day_boundary(due) else due.date()
+        if last_day <= opens.date():
+            return ""
+        return self.words.get("due_by", when=self.by(row.due_at))
 
     def entry(self, row: ItemRow, status: str) -> Entry:
         """The item as the patient reads it, `status` being what it is now (see status_at)."""
@@ -250,6 +262,8 @@ class Reader:
                 until = self.words.get("restriction_until", when=self.by(ending(first)))
             elif step.recurring:
                 until = self.span(step_id)
+            elif step.asks == "do":
+                until = self.due_later(first)
             line = Line(first.id, times, step.text, step.critical, step.asks, until, step.lang)
             by_day.setdefault(day, []).append(line)
         return [Day(self.day(day), day_lines) for day, day_lines in sorted(by_day.items())]

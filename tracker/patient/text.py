@@ -212,11 +212,12 @@ class Words:
         words = [self.amount(n, unit) for n, unit in pairs if n]
         return " ".join(words) or self["moment"]
 
-    def day(self, day: date, today: date) -> str:
-        """'Today', 'Tomorrow', 'Yesterday', else 'Wed 10 Mar' (with the year if not this one)."""
-        relative = {0: "today", 1: "tomorrow", -1: "yesterday"}.get((day - today).days)
-        if relative:
-            return self[relative]
+    def day(self, day: date, today: date, *, relative: bool = True) -> str:
+        """'Today', 'Tomorrow', 'Yesterday', else 'Wed 10 Mar' (with the year if not this one);
+        never the relative words with `relative=False` (paper outlives the day it is printed)."""
+        word = {0: "today", 1: "tomorrow", -1: "yesterday"}.get((day - today).days)
+        if word and relative:
+            return self[word]
         return self.calendar_day(day, today)
 
     def calendar_day(self, day: date, today: date) -> str:
@@ -227,15 +228,16 @@ class Words:
     def clock(self, local: datetime) -> str:
         return format_time(local, CLOCK_PATTERN, locale=self.locale)
 
-    def deadline(self, local: datetime, today: date) -> str:
+    def deadline(self, local: datetime, today: date, *, relative: bool = True) -> str:
         """When something must be done by. A deadline at local midnight is the end of the day
         before ("end of Tue 16 Mar"): "Wed 17 Mar at 00:00" reads as a day too late."""
         if is_day_boundary(local):
             day = local.date() - timedelta(days=1)
-            relative = (day - today).days in (-1, 0, 1)
-            label = self.day(day, today)
-            return self.get("end_of", day=label.lower() if relative else label)
-        return self.get("at", day=self.day(local.date(), today), time=self.clock(local))
+            worded = relative and (day - today).days in (-1, 0, 1)
+            label = self.day(day, today, relative=relative)
+            return self.get("end_of", day=label.lower() if worded else label)
+        day_label = self.day(local.date(), today, relative=relative)
+        return self.get("at", day=day_label, time=self.clock(local))
 
     def start(self, local: datetime, today: date) -> str:
         """When something opens: a bare day when it opens at midnight (the whole day)."""
