@@ -199,3 +199,21 @@ def item_id_of(session: Session, plan: Linked, text: str) -> int:
     ).first()
     assert found is not None
     return found
+
+
+def test_an_item_due_on_a_later_day_says_by_when(session: Session) -> None:
+    """Its event sits where it opens; the description gives the deadline the checklist gives."""
+    steps = [
+        make_step(
+            "Wound check 10 to 14 days after",
+            opens=rel("end", days=10, clock="09:00"),
+            due=rel("end", days=15, clock="00:00"),
+        ),
+        make_step("Walk a little", opens=rel("end", minutes=120), due=rel("end", minutes=360)),
+    ]
+    plan = linked(session, version=custom_version(session, steps))
+    by_text = {
+        str(e["summary"]): str(e["description"]) for e in events(feed(session, plan)).values()
+    }
+    assert "Do by end of Mon 22 Mar" in by_text["Wound check 10 to 14 days after"]
+    assert "Do by" not in by_text["Walk a little"]  # due the day it opens: its time says it

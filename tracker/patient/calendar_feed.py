@@ -30,7 +30,7 @@ from tracker.localtime import Window
 from tracker.models import ChecklistItem, Patient, Reminder
 from tracker.patient.links import LinkAccess
 from tracker.patient.series import Series, whole_series
-from tracker.patient.text import Words, is_day_boundary
+from tracker.patient.text import Words, due_on_a_later_day, is_day_boundary
 from tracker.reminders.rules import held_until
 
 PRODID = "-//Care Pathway Tracker//Patient plan//EN"
@@ -131,13 +131,24 @@ class _Feed:
         # RFC 5545's LANGUAGE marks a step left in English in a calendar in another language.
         event.add("summary", step.text, parameters={"LANGUAGE": step.lang} if step.lang else {})
         _timed(event, window, step.asks, self.tz)
-        event.add("description", "\n\n".join(p for p in (step.text, step.why, self.opening) if p))
+        due = self._deadline(window, step)
+        parts = (step.text, step.why, due, self.opening)
+        event.add("description", "\n\n".join(p for p in parts if p))
         event.add("url", self.page_url)
         event.add("transp", "TRANSPARENT")  # a window to act in, not a busy appointment
         event.add("status", "CANCELLED" if status in NOT_DONE else "CONFIRMED")
         if step.critical:
             event.add("priority", 1)
         return event
+
+    def _deadline(self, window: Window, step: StepInfo) -> str:
+        """'Do by Mon 22 Mar at 09:00' when an item to do is due on a later day than its event
+        (which sits where it opens), as the checklist says it; "" otherwise."""
+        opens, due = window.opens.astimezone(self.tz), window.due.astimezone(self.tz)
+        if step.asks != "do" or not due_on_a_later_day(opens, due):
+            return ""
+        today = self.now.astimezone(self.tz).date()
+        return self.words.get("due_by", when=self.words.deadline(due, today, relative=False))
 
     def alarms(self, event: Event, times: list[datetime], window: Window, step: StepInfo) -> None:
         """One alarm per reminder time, held out of quiet hours as the dispatcher holds it."""

@@ -18,7 +18,7 @@ from tracker.library.patient_plan import Plan
 from tracker.patient.links import EnrollmentRecord
 from tracker.patient.queries import ItemRow
 from tracker.patient.series import Series
-from tracker.patient.text import Words, is_day_boundary
+from tracker.patient.text import Words, due_on_a_later_day, is_day_boundary
 from tracker.patient.ticking import RULES
 
 COMING_DAYS = 7  # "Coming up" covers this many days, today included
@@ -170,9 +170,7 @@ class Reader:
     def due_later(self, row: ItemRow) -> str:
         """'Do by end of Sat 26 Dec' for an item whose deadline falls on a later day than it
         opens (a visit '10 to 14 days after'); "" when it is due the day it opens."""
-        opens, due = self.local(row.opens_at), self.local(row.due_at)
-        last_day = due.date() - timedelta(days=1) if is_day_boundary(due) else due.date()
-        if last_day <= opens.date():
+        if not due_on_a_later_day(self.local(row.opens_at), self.local(row.due_at)):
             return ""
         return self.words.get("due_by", when=self.by(row.due_at))
 

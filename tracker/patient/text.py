@@ -264,6 +264,13 @@ def is_day_boundary(local: datetime) -> bool:
     return (local.hour, local.minute, local.second) == (0, 0, 0)
 
 
+def due_on_a_later_day(opens: datetime, due: datetime) -> bool:
+    """Whether a deadline (local) falls on a later day than the opening: a visit '10 to 14 days
+    after', or a late start's extended deadline. A midnight deadline ends the day before."""
+    last_day = due.date() - timedelta(days=1) if is_day_boundary(due) else due.date()
+    return last_day > opens.date()
+
+
 def words_for(language: str | None) -> Words:
     """The patient's language ('es-MX' reads Spanish), else English."""
     return _words(i18n.best(language))
