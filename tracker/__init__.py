@@ -61,6 +61,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from tracker.web import auth as auth_views
     from tracker.web import error_pages as errors
 
+    # "/fhir/PlanDefinition//0" is not found rather than redirected: an API client expects its
+    # own error format (problem+json, OperationOutcome), never a browser redirect page.
+    app.url_map.merge_slashes = False
     config.load(app, test_config)
     db.init_app(app)
     i18n.init_app(app)

@@ -49,6 +49,7 @@ def test_routing_errors_are_problems_and_pages_keep_html(api: Api, client: Flask
     assert_problem(api.delete("/patients"), 405)
     assert_problem(api.get("/patients/999999"), 404)
     assert_problem(api.get("/patients/99999999999"), 404)
+    assert_problem(api.get("/patients//1"), 404)  # a doubled slash: not a redirect page
     page = client.get("/no-such-page")
     assert page.status_code == 404 and page.mimetype == "text/html"
 
