@@ -250,6 +250,7 @@ class Reader:
             local = self.local(row.opens_at)
             lines.setdefault((local.date(), row.step_id), []).append((row, local))
         by_day: dict[date, list[Line]] = {}
+        spanned: set[int] = set()  # a repeat's whole span is said once, on its first line
         for (day, step_id), occurrences in lines.items():
             step = self.plan.steps[step_id]
             clocks = [local for _, local in occurrences if not is_day_boundary(local)]
@@ -258,9 +259,10 @@ class Reader:
             until = ""
             if step.asks == "avoid":
                 until = self.words.get("restriction_until", when=self.by(ending(first)))
-            elif step.recurring:
+            elif step.recurring and step_id not in spanned:
                 until = self.span(step_id)
-            elif step.asks == "do":
+                spanned.add(step_id)
+            elif step.asks == "do" and not step.recurring:
                 until = self.due_later(first)
             line = Line(first.id, times, step.text, step.critical, step.asks, until, step.lang)
             by_day.setdefault(day, []).append(line)
