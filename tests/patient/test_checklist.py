@@ -246,7 +246,7 @@ def test_the_printed_plan_words_each_kind_of_step_as_the_checklist_does(
     assert [(day, row.when, row.text, row.tickable) for day, rows in days for row in rows] == [
         ("Mon 8 Mar", "Until Mon 8 Mar at 08:00", "Nothing to eat", False),
         ("Mon 8 Mar", "09:00 · Until Mon 19 Apr at 09:00", "No lifting", False),
-        ("Mon 8 Mar", "09:00", "Expect soreness", False),
+        ("Mon 8 Mar", "Good to know", "Expect soreness", False),
         ("Thu 18 Mar", "09:00 · Do by end of Mon 22 Mar", "Wound check 10 to 14 days after", True),
     ]
     # The checklist's coming-up line for the visit says the same.

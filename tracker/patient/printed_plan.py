@@ -66,8 +66,10 @@ def printable(
 
 def _when(reader: Reader, row: ItemRow, asks: str) -> str:
     """A one-off item's time on paper, worded as the checklist words it: a restriction until
-    its end, an item to do by its deadline when that is not the day it opens."""
+    its end, a note as a note, an item to do by its deadline when that is not the day it opens."""
     words, opens = reader.words, reader.local(row.opens_at)
+    if asks == "know":  # a note for that day, badged as the checklist badges it, no hour
+        return words["note_badge"]
     at = words["all_day"] if is_day_boundary(opens) else words.clock(opens)
     if asks == "avoid":
         until = words.get("restriction_until", when=reader.by(ending(row)))
