@@ -520,6 +520,51 @@ FAMILIES = [
      {"asks": "avoid", "opens": "end", "due": ["end+12w", "end+92d"]}),
     (R, ["Have the stent changed 6 weeks to 3 months after the procedure."], "stent",
      {"opens": "end+6w@day", "due": ["end+12w", "end+92d@eod"]}),
+    # warning signs said the NHS way, or about a child; "seek help at once"
+    (R, ["Go straight to A&E if your child spits out bright red blood."], "a&e",
+     {"asks": "watch"}),
+    (R, ["Take your child to your GP if they will not drink."], "gp", {"asks": "watch"}),
+    (R, ["Seek help at once if you get a high temperature with shivers."], "seek help",
+     {"asks": "watch"}),
+    # telling about a medicine you take is a task; what the team "will tell you" is a fact
+    (P, ["Tell the surgeon if you take blood thinners."], "surgeon", {"asks": "do"}),
+    (P, ["If you take warfarin, the renal team will tell you when to stop."], "renal team",
+     {"asks": "know"}),
+    # "until your doctor says it is OK" and "but showers are fine" do not make a permission
+    (R, ["Take it easy for 48 hours and do nothing strenuous until your doctor says it is OK."],
+     "take it easy", {"asks": "avoid", "due": "end+48h"}),
+    (R, ["Avoid swimming and baths for 2 days, but showers are fine."], "swimming",
+     {"asks": "avoid", "due": "end+2d"}),
+    (R, ["You may shower, but do not take a bath for a week."], "bath",
+     {"asks": "avoid", "due": "end+1w"}),
+    # how things look, who has the report, what is booked or done for you: facts
+    (R, ["Your urine and stools may be blue-green for a day or two."], "urine",
+     {"asks": "know"}),
+    (R, ["The treated veins look darker before they fade."], "veins", {"asks": "know"}),
+    (R, ["Swelling often gets worse for 2 days before it settles."], "swelling",
+     {"asks": "know"}),
+    (R, ["Your doctor will have the report within 2 days."], "report", {"asks": "know"}),
+    (R, ["The results go to your GP."], "results go", {"asks": "know"}),
+    (R, ["Your next clinic appointment will be booked before you leave."], "appointment",
+     {"asks": "know"}),
+    (R, ["A chest X-ray is taken before you go home."], "x-ray", {"asks": "know"}),
+    (R, ["A repeat session can be done after 6 weeks."], "repeat", {"asks": "know"}),
+    (P, ["Your child may drink water until 6:30 am."], "water",
+     {"asks": "know", "due": "start@06:30"}),
+    (P, ["If you need a kidney blood test, have it done the week before."], "kidney",
+     {"asks": "do"}),
+    # fasting said as "nil by mouth" or "fast for"; keeping a child off school
+    (P, ["Your child must be nil by mouth from midnight."], "nil by mouth",
+     {"asks": "avoid", "opens": "start@00:00", "due": "start"}),
+    (P, ["Fast for 6 hours before the operation."], "fast",
+     {"asks": "avoid", "opens": "start-6h", "due": "start"}),
+    (R, ["Keep your child off school for a week."], "school",
+     {"asks": "avoid", "due": "end+1w"}),
+    # "<an action> and do not Y": the action is the ask
+    (P, ["Shower on the morning of surgery and do not use deodorant."], "deodorant",
+     {"asks": "do"}),
+    (P, ["If you are having a scan, drink a litre of water an hour before and do not empty "
+         "your bladder."], "litre", {"asks": "do"}),
 ]  # fmt: skip
 
 
