@@ -565,6 +565,13 @@ FAMILIES = [
      {"asks": "do"}),
     (P, ["If you are having a scan, drink a litre of water an hour before and do not empty "
          "your bladder."], "litre", {"asks": "do"}),
+    # a fortnight is two weeks; "after a biopsy" names the procedure; admission is check-in
+    (R, ["Keep your child off school for a fortnight."], "school",
+     {"asks": "avoid", "due": "end+2w"}),
+    (R, ["Do not do vigorous exercise for 24 hours after a biopsy."], "vigorous",
+     {"asks": "avoid", "opens": "end", "due": "end+24h"}),
+    (P, ["Fast for six hours before your admission time."], "fast",
+     {"asks": "avoid", "opens": "start-7h", "due": "start"}),
 ]  # fmt: skip
 
 

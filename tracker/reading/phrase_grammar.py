@@ -67,7 +67,7 @@ def compiled_grammar() -> Grammar:
         rf"(?:(?:the\s+)?(?P<first>{_alt(lex.ordinals)})\s+)?{amount}\b"
         rf"(?:\s*,?\s*(?:(?P<before>{_alt(lex.before)})|(?P<after>{_alt(lex.after)}))"
         # "after the last test": the procedure's own end, when it has several parts
-        rf"(?:\s+(?P<event>(?:the\s+|your\s+)?(?:(?:last|final)\s+)?{_alt(lex.events)})\b)?)?",
+        rf"(?:\s+(?P<event>(?:the\s+|your\s+|an?\s+)?(?:(?:last|final)\s+)?{_alt(lex.events)})\b)?)?",
         re.IGNORECASE,
     )
     count = rf"(?:{_alt(list(lex.counts))}|{vague}|{num})"
