@@ -572,6 +572,13 @@ FAMILIES = [
      {"asks": "avoid", "opens": "end", "due": "end+24h"}),
     (P, ["Fast for six hours before your admission time."], "fast",
      {"asks": "avoid", "opens": "start-7h", "due": "start"}),
+    # a stated count or interval beats "regularly" or "every day"; "morning and evening" is 2
+    (R, ["Give your child paracetamol regularly, four times a day, for 5 days."], "paracetamol",
+     {"every": "4/day", "until": "end+5d"}),
+    (R, ["Take your pain medicine regularly every 6 hours for the first week."], "pain",
+     {"every": "every 6h", "until": "end+1w"}),
+    (R, ["Check that the fistula is buzzing every day, morning and evening."], "fistula",
+     {"every": "2/day"}),
 ]  # fmt: skip
 
 
