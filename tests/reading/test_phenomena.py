@@ -579,6 +579,12 @@ FAMILIES = [
      {"every": "every 6h", "until": "end+1w"}),
     (R, ["Check that the fistula is buzzing every day, morning and evening."], "fistula",
      {"every": "2/day"}),
+    # "afterwards" in a reason given with the instruction is after the procedure
+    (P, ["Arrive 15 minutes early.",
+         "Bring a sanitary pad, as you may bleed a little afterwards."], "sanitary",
+     {"due": "start-15min"}),
+    (P, ["Eat a normal meal before you come, since your mouth will be numb afterwards."],
+     "normal meal", {"due": "start-1h"}),
 ]  # fmt: skip
 
 

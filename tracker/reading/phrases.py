@@ -14,6 +14,12 @@ from tracker.reading.lexicon import DayPhrase, Unit, Vague
 from tracker.reading.phrase_grammar import compiled_grammar, number, vague_phrase
 
 Span = tuple[int, int]
+# a reason given with the instruction ("since your mouth will be numb afterwards") speaks of
+# the procedure, not of the clause before
+_BECAUSE = re.compile(
+    r"(?:^|[,;]|\s)(?:since|because|as)\s+(?:you|your|it|they|the|there|this)\b[^;]*$",
+    re.IGNORECASE,
+)
 _REFERENCE = re.compile(
     r"\b(?:after that|after this|afterwards?|after which|from that (?:day|time|point)|"
     r"from then(?: on)?|(?:on\s+)?that day|at that time"
@@ -249,4 +255,6 @@ def kind(text: str) -> str | None:
 def refers_back(text: str) -> Span | None:
     """'after that': the clause times itself from the clause before."""
     match = _REFERENCE.search(text)
-    return (match.start(), match.end()) if match else None
+    if match is None or _BECAUSE.search(text, 0, match.start()):
+        return None  # "bring a pad, as you may bleed a little afterwards": after the procedure
+    return match.start(), match.end()
