@@ -580,7 +580,7 @@ FAMILIES = [
     (R, ["Check that the fistula is buzzing every day, morning and evening."], "fistula",
      {"every": "2/day"}),
     # "afterwards" in a reason given with the instruction is after the procedure
-    (P, ["Arrive 15 minutes early.",
+    (P, ["Arrive 15 minutes before your appointment.",
          "Bring a sanitary pad, as you may bleed a little afterwards."], "sanitary",
      {"due": "start-15min"}),
     (P, ["Eat a normal meal before you come, since your mouth will be numb afterwards."],
