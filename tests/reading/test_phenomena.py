@@ -585,6 +585,13 @@ FAMILIES = [
      {"due": "start-15min"}),
     (P, ["Eat a normal meal before you come, since your mouth will be numb afterwards."],
      "normal meal", {"due": "start-1h"}),
+    # the procedure named by its own word; "for the 24 hours before" as "for 24 hours before"
+    (P, ["For the 24 hours before your colposcopy, do not use tampons."], "tampons",
+     {"asks": "avoid", "opens": "start-24h", "due": "start"}),
+    (R, ["Do not lift anything heavy for 2 weeks after your hysterectomy."], "lift",
+     {"asks": "avoid", "opens": "end", "due": "end+2w"}),
+    (P, ["Stop aspirin 5 days before the thoracentesis."], "aspirin",
+     {"opens": "start-5d@day", "due": "start-5d@eod"}),
 ]  # fmt: skip
 
 
