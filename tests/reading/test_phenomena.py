@@ -592,6 +592,11 @@ FAMILIES = [
      {"asks": "avoid", "opens": "end", "due": "end+2w"}),
     (P, ["Stop aspirin 5 days before the thoracentesis."], "aspirin",
      {"opens": "start-5d@day", "due": "start-5d@eod"}),
+    # a 24-hour tube study: "while the tube is in", "until the tube is removed"
+    (R, ["While the tube is in, do not shower."], "shower",
+     {"asks": "avoid", "opens": "start", "due": "end"}),
+    (R, ["Do not take the antacids until the tube is removed."], "antacids",
+     {"asks": "avoid", "opens": "start", "due": "end"}),
 ]  # fmt: skip
 
 
