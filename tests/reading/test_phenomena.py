@@ -597,6 +597,12 @@ FAMILIES = [
      {"asks": "avoid", "opens": "start", "due": "end"}),
     (R, ["Do not take the antacids until the tube is removed."], "antacids",
      {"asks": "avoid", "opens": "start", "due": "end"}),
+    # a near and a far bound before the procedure: opens at the far one, due by the near one
+    (P, ["Have the blood tests done no later than 3 days before the procedure, and not more "
+         "than 30 days ahead of it."], "blood tests",
+     {"opens": "start-30d@day", "due": "start-3d@eod"}),
+    (P, ["Have the scan at least 2 days before surgery, but no more than 2 weeks before it."],
+     "scan", {"opens": "start-2w@day", "due": "start-2d@eod"}),
 ]  # fmt: skip
 
 
