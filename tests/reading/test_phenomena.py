@@ -603,6 +603,9 @@ FAMILIES = [
      {"opens": "start-30d@day", "due": "start-3d@eod"}),
     (P, ["Have the scan at least 2 days before surgery, but no more than 2 weeks before it."],
      "scan", {"opens": "start-2w@day", "due": "start-2d@eod"}),
+    # a diet kept for a while, "then go back to your normal diet": still a restriction
+    (R, ["Eat bland, low-fat food for the first 3 days, then go back to your normal diet."],
+     "bland", {"asks": "avoid", "opens": "end", "due": "end+3d"}),
 ]  # fmt: skip
 
 
