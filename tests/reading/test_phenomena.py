@@ -606,6 +606,9 @@ FAMILIES = [
     # a diet kept for a while, "then go back to your normal diet": still a restriction
     (R, ["Eat bland, low-fat food for the first 3 days, then go back to your normal diet."],
      "bland", {"asks": "avoid", "opens": "end", "due": "end+3d"}),
+    # a symptom "gone by" a named day lasts from the end until then
+    (R, ["The cramping should be gone by the next morning."], "cramping",
+     {"asks": "know", "opens": "end", "due": ["end+1d@06:00", "end+1d@12:00"]}),
 ]  # fmt: skip
 
 

@@ -95,7 +95,11 @@ RIGHT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _BEGINS = re.compile(r"\b(?:start|starting|begin|beginning|from)\b", re.IGNORECASE)
-THROUGH = re.compile(r"\b(?:through|throughout|up to and including)\s+$", re.IGNORECASE)
+THROUGH = re.compile(
+    # "cramping should be gone by the next morning": from the end until then
+    r"\b(?:through|throughout|up to and including|(?:gone|over|better|settled|eased|stopped)\s+by)\s+$",
+    re.IGNORECASE,
+)
 UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)
 # "until your vision has been checked [the day after]": an event on the day named
 _UNTIL_SOMETHING = re.compile(r"\b(?:until|till)\s+(?:[\w'-]+\s+){2,8}$", re.IGNORECASE)
