@@ -609,6 +609,10 @@ FAMILIES = [
     # a symptom "gone by" a named day lasts from the end until then
     (R, ["The cramping should be gone by the next morning."], "cramping",
      {"asks": "know", "opens": "end", "due": ["end+1d@06:00", "end+1d@12:00"]}),
+    # two days offered ("the night before or the morning of"): opens at the first, due by the
+    # later one
+    (P, ["Shower the night before or the morning of surgery."], "shower",
+     {"opens": "start-1d@day", "due": "start-1h"}),
 ]  # fmt: skip
 
 

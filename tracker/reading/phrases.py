@@ -215,6 +215,21 @@ def day_phrase(text: str, side: str) -> DayMatch | None:
     return None
 
 
+_OR_NEXT = re.compile(r"\s*,?\s*or\s+(?:early\s+|late\s+)?(?:on\s+|in\s+)?", re.IGNORECASE)
+
+
+def or_day(text: str, day: DayMatch) -> DayMatch | None:
+    """ "The night before or the morning of surgery": the other day offered, right after."""
+    joined = _OR_NEXT.match(text, day.span[1])
+    if joined is None:
+        return None
+    for pattern, phrase in compiled_grammar().days:
+        found = pattern.match(text, joined.end())
+        if found is not None and phrase.side == day.phrase.side:
+            return DayMatch((found.start(), found.end()), phrase)
+    return None
+
+
 def hedged(text: str) -> bool:
     """The text hedges ("may be required", "if advised", "as directed")."""
     return compiled_grammar().any_hedge.search(text) is not None

@@ -91,6 +91,12 @@ def _window(
         return chosen
     if day or clock:
         chosen = context.from_named_day(text, day, clock, anchor, state, arrival, stay)
+        other = phrases.or_day(text, day) if day is not None and clock is None else None
+        if day is not None and other is not None and other.phrase.days > day.phrase.days:
+            # "the night before or the morning of surgery": open at the first, due by the later
+            later = context.from_named_day(text, other, None, anchor, state, arrival, stay)
+            rule = f"{chosen.rule} or {other.phrase.phrases[0]}"
+            chosen = replace(chosen, due=later.due, rule=rule, spans=(*chosen.spans, other.span))
         return context.then(text, chosen, previous)
     return references.from_previous(text, anchor, state, previous, bool(found))
 
