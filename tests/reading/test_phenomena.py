@@ -613,6 +613,12 @@ FAMILIES = [
     # later one
     (P, ["Shower the night before or the morning of surgery."], "shower",
      {"opens": "start-1d@day", "due": "start-1h"}),
+    # a medicine taken "as usual" is a task (not skipped); eating "as usual" is a fact
+    (P, ["Take your aspirin as usual on the morning of the procedure."], "aspirin",
+     {"asks": "do"}),
+    (P, ["If you have asthma, use your inhalers as usual and bring them with you."],
+     "inhalers", {"asks": "do"}),
+    (P, ["Eat breakfast as usual on the day of the scan."], "breakfast", {"asks": "know"}),
 ]  # fmt: skip
 
 
