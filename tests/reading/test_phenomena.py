@@ -619,6 +619,11 @@ FAMILIES = [
     (P, ["If you have asthma, use your inhalers as usual and bring them with you."],
      "inhalers", {"asks": "do"}),
     (P, ["Eat breakfast as usual on the day of the scan."], "breakfast", {"asks": "know"}),
+    # a washing permission or restriction with no time of its own holds from the end
+    (R, ["You may shower with the waterproof dressing on."], "shower",
+     {"asks": "know", "opens": "end"}),
+    (R, ["Do not take a bath until the wound has healed."], "bath",
+     {"asks": "avoid", "opens": "end"}),
 ]  # fmt: skip
 
 

@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 WATCH_TEXT = "Watch for these warning signs"
+_THEN = re.compile(r"\s*(?:then|after that|afterwards?)\b", re.IGNORECASE)
 MERGED_CHARS = 600  # an explaining clause joins the one before only while the step stays short
 _AFTER_LABEL = re.compile(r"\b(?:after|post(?:-|\s|op|operative|surgical))", re.IGNORECASE)
 _DURING_LABEL = re.compile(r"\b(?:during|before|pre(?:-|\s|op|operative))", re.IGNORECASE)
@@ -153,7 +154,11 @@ def _entry_steps(
     def make(span: Span, timing: Timing, conditional: bool = False) -> Step:
         words = text[span[0] : span[1]]
         asks = classify(words, section=section, kind=timing.kind)
-        due, expires, recurrence = timing.due, timing.expires, timing.recurrence
+        opens, due, expires, recurrence = timing.opens, timing.due, timing.expires, timing.recurrence
+        if asks != "do" and timing.kind == "hygiene" and timing.rule.startswith("default:"):
+            # "you may shower", "no baths until healed": from the end ("then you may shower"
+            # waits for the clause before, which `_entry_steps` joins or re-reads)
+            opens = opens if _THEN.match(words) else RelTime(anchor)
         if asks == "know":
             recurrence = None  # information is never repeated
         elif asks == "avoid" and recurrence is not None and recurrence.until is not None:
@@ -167,7 +172,7 @@ def _entry_steps(
             timing.kind,
             timing.critical,
             timing.conditional or conditional,
-            timing.opens,
+            opens,
             due,
             expires,
             recurrence,
