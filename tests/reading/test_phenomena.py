@@ -624,6 +624,9 @@ FAMILIES = [
      {"asks": "know", "opens": "end"}),
     (R, ["Do not take a bath until the wound has healed."], "bath",
      {"asks": "avoid", "opens": "end"}),
+    # a fast "until the X-rays are finished" lasts to the end
+    (P, ["Nothing to eat or drink after midnight until the X-rays are finished."], "midnight",
+     {"asks": "avoid", "opens": "start@00:00", "due": "end"}),
 ]  # fmt: skip
 
 

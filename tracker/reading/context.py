@@ -83,7 +83,8 @@ def as_said(text: str, found: phrases.Relation, lasting: bool) -> phrases.Relati
 UNTIL_EVENT = re.compile(
     r"\b(?:until|(?:right\s+)?up\s+to)\s+(?:(?P<after>after\s+(?:the|your)\s+"
     r"(?:procedure|surgery|exam|test|scan)\b"
-    r"|(?:the|your)\s+(?:procedure|surgery|exam|test|scan)\s+is\s+(?:finished|over|done|complete)"
+    r"|(?:the|your)\s+(?:procedure|surgery|exam|test|scan|x-rays?|pictures|images)\s+(?:is|are)\s+"
+    r"(?:finished|over|done|complete|taken)"
     r")|(?:the|your)\s+(?:procedure|surgery|exam|test|scan|appointment)\b)",
     re.IGNORECASE,
 )
