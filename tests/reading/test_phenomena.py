@@ -627,6 +627,9 @@ FAMILIES = [
     # a fast "until the X-rays are finished" lasts to the end
     (P, ["Nothing to eat or drink after midnight until the X-rays are finished."], "midnight",
      {"asks": "avoid", "opens": "start@00:00", "due": "end"}),
+    # "if you have not opened your bowels within 2 days": from then
+    (R, ["If you have not opened your bowels within 2 days, take a mild laxative."],
+     "laxative", {"asks": "do", "opens": "end+2d@day"}),
 ]  # fmt: skip
 
 

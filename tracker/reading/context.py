@@ -35,7 +35,7 @@ _AT_A_TIME = re.compile(r"\s*(?:at\s+a\s+time|each\s+time|per\s+session|a\s+sess
 _OF = re.compile(r"\s+of\s+(?!(?:the|your)\b)[a-z]+ing\b|\s+of\s+(?:firm\s+)?pressure\b", re.I)
 _NOT = re.compile(
     r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:heard|received|been\s+(?:called|contacted)|got|seen|"
-    r"passed|had)\b",
+    r"passed|had|opened)\b",
     re.IGNORECASE,
 )
 _BOOKED = re.compile(r"\b(?:booked|scheduled|planned|arranged|set)\s+$", re.IGNORECASE)
