@@ -630,6 +630,9 @@ FAMILIES = [
     # "if you have not opened your bowels within 2 days": from then
     (R, ["If you have not opened your bowels within 2 days, take a mild laxative."],
      "laxative", {"asks": "do", "opens": "end+2d@day"}),
+    # an amount in an "including ..." aside does not replace the instruction's own
+    (R, ["Give paracetamol four times a day for at least 7 days, including at night for the "
+         "first few nights."], "paracetamol", {"every": "4/day", "until": "end+7d"}),
 ]  # fmt: skip
 
 

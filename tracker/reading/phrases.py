@@ -230,6 +230,15 @@ def or_day(text: str, day: DayMatch) -> DayMatch | None:
     return None
 
 
+_ASIDE = re.compile(r"\b(?:including|especially|such\s+as)\b[^,;]*$", re.IGNORECASE)
+
+
+def aside(text: str, found: Relation) -> bool:
+    """An amount in an "including ..." aside ("for 7 days, including at night for the first
+    few nights") adds a detail; the instruction's own amount comes first."""
+    return _ASIDE.search(text, 0, found.span[0]) is not None
+
+
 def hedged(text: str) -> bool:
     """The text hedges ("may be required", "if advised", "as directed")."""
     return compiled_grammar().any_hedge.search(text) is not None

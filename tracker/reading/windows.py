@@ -124,7 +124,7 @@ def _amounts(
             for r in found
             if r.span[0] > begins or not r.duration.exact or r.direction or r.name == "point"
         ]
-    found.sort(key=lambda r: (r.direction is None, r.name == "bare"))
+    found.sort(key=lambda r: (phrases.aside(text, r), r.direction is None, r.name == "bare"))
     return found
 
 
