@@ -98,7 +98,8 @@ RIGHT_AFTER = re.compile(
 _BEGINS = re.compile(r"\b(?:start|starting|begin|beginning|from)\b", re.IGNORECASE)
 THROUGH = re.compile(
     # "cramping should be gone by the next morning": from the end until then
-    r"\b(?:through|throughout|up to and including|(?:gone|over|better|settled|eased|stopped)\s+by)\s+$",
+    r"\b(?:through|throughout|up to and including"
+    r"|(?:gone|over|better|settled|eased|stopped)\s+by)\s+$",
     re.IGNORECASE,
 )
 UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)

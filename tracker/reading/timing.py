@@ -16,7 +16,7 @@ from tracker.errors import DocumentError
 from tracker.reading import phrases
 from tracker.reading.anchors import arrival_point
 from tracker.reading.asks import classify
-from tracker.reading.clinical_defaults import defaults
+from tracker.reading.clinical_defaults import defaults, said_now
 from tracker.reading.cross_steps import onto_end, until_finished
 from tracker.reading.documents import Document, Entry, Section
 from tracker.reading.duplicates import merge_duplicates
@@ -52,7 +52,6 @@ __all__ = [
 ]
 
 WATCH_TEXT = "Watch for these warning signs"
-_THEN = re.compile(r"\s*(?:then|after that|afterwards?)\b", re.IGNORECASE)
 MERGED_CHARS = 600  # an explaining clause joins the one before only while the step stays short
 _AFTER_LABEL = re.compile(r"\b(?:after|post(?:-|\s|op|operative|surgical))", re.IGNORECASE)
 _DURING_LABEL = re.compile(r"\b(?:during|before|pre(?:-|\s|op|operative))", re.IGNORECASE)
@@ -154,11 +153,8 @@ def _entry_steps(
     def make(span: Span, timing: Timing, conditional: bool = False) -> Step:
         words = text[span[0] : span[1]]
         asks = classify(words, section=section, kind=timing.kind)
-        opens, due, expires, recurrence = timing.opens, timing.due, timing.expires, timing.recurrence
-        if asks != "do" and timing.kind == "hygiene" and timing.rule.startswith("default:"):
-            # "you may shower", "no baths until healed": from the end ("then you may shower"
-            # waits for the clause before, which `_entry_steps` joins or re-reads)
-            opens = opens if _THEN.match(words) else RelTime(anchor)
+        due, expires, recurrence = timing.due, timing.expires, timing.recurrence
+        opens = said_now(timing, asks, anchor, then=_THEN.match(words) is not None)
         if asks == "know":
             recurrence = None  # information is never repeated
         elif asks == "avoid" and recurrence is not None and recurrence.until is not None:
