@@ -633,6 +633,9 @@ FAMILIES = [
     # an amount in an "including ..." aside does not replace the instruction's own
     (R, ["Give paracetamol four times a day for at least 7 days, including at night for the "
          "first few nights."], "paracetamol", {"every": "4/day", "until": "end+7d"}),
+    # a diet named by two adjectives ("low-carbohydrate, high-protein") is a restriction
+    (P, ["Follow a low-carbohydrate, high-protein diet for 24 hours before the scan."], "diet",
+     {"asks": "avoid", "opens": "start-24h", "due": "start"}),
 ]  # fmt: skip
 
 
