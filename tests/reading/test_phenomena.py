@@ -636,6 +636,13 @@ FAMILIES = [
     # a diet named by two adjectives ("low-carbohydrate, high-protein") is a restriction
     (P, ["Follow a low-carbohydrate, high-protein diet for 24 hours before the scan."], "diet",
      {"asks": "avoid", "opens": "start-24h", "due": "start"}),
+    # restrictions said about the child, or with "should not"/"must not"
+    (P, ["Give your child nothing to eat after midnight."], "nothing to eat",
+     {"asks": "avoid", "opens": "start@00:00", "due": "start"}),
+    (R, ["Your child should stay off school for a fortnight."], "school",
+     {"asks": "avoid", "due": "end+2w"}),
+    (R, ["Your child should not swim for 2 weeks."], "swim",
+     {"asks": "avoid", "opens": "end", "due": "end+2w"}),
 ]  # fmt: skip
 
 
