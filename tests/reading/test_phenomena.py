@@ -643,6 +643,11 @@ FAMILIES = [
      {"asks": "avoid", "due": "end+2w"}),
     (R, ["Your child should not swim for 2 weeks."], "swim",
      {"asks": "avoid", "opens": "end", "due": "end+2w"}),
+    # "ring the ward if ...": a warning sign; "you should be able to ...": a fact
+    (R, ["Ring the ward if you have any problems in the first 48 hours."], "ward",
+     {"asks": "watch", "opens": "end", "due": "end+48h"}),
+    (R, ["You should be able to return to work after 2 to 3 weeks."], "return",
+     {"asks": "know"}),
 ]  # fmt: skip
 
 
