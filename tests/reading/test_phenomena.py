@@ -648,6 +648,9 @@ FAMILIES = [
      {"asks": "watch", "opens": "end", "due": "end+48h"}),
     (R, ["You should be able to return to work after 2 to 3 weeks."], "return",
      {"asks": "know"}),
+    # "present to the unit at 7 am" (Australian usage) is check-in
+    (P, ["Please present to the day surgery unit at 7 am.", "Bring your Medicare card."],
+     "medicare", {"due": "start@07:00"}),
 ]  # fmt: skip
 
 

@@ -16,7 +16,8 @@ from tracker.reading import phrases, time_points
 from tracker.reading.steps import RelTime
 
 ARRIVE = re.compile(
-    r"\b(?:arrive|arrival|check[- ]in|checking in|report to|registration desk|be at the)\b",
+    r"\b(?:arrive|arrival|check[- ]in|checking in|report to|registration desk|be at the"
+    r"|present(?:\s+yourself)?\s+(?:to|at))\b",
     re.IGNORECASE,
 )
 UNTIL_ARRIVAL = re.compile(
