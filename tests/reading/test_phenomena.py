@@ -651,6 +651,9 @@ FAMILIES = [
     # "present to the unit at 7 am" (Australian usage) is check-in
     (P, ["Please present to the day surgery unit at 7 am.", "Bring your Medicare card."],
      "medicare", {"due": "start@07:00"}),
+    # "until day 5": from the end up to that day (day 0 is the procedure's day)
+    (R, ["Keep the dressing on until day 5."], "dressing",
+     {"asks": "avoid", "opens": "end", "due": "end+5d@00:00"}),
 ]  # fmt: skip
 
 

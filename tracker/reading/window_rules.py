@@ -213,6 +213,8 @@ def from_period(
     rule = f"{found.unit}s {found.first} to {found.last}"
     if found.edge == "end":
         opens, due, rule = RelTime(anchor), finish, f"until the end of {rule}"
+    elif found.edge == "until":
+        opens, due, rule = RelTime(anchor), begin, f"until {rule}"
     elif found.edge == "start" and length is not None:  # starts there, lasts the amount
         lasting = from_relation(length, anchor, state)
         opens = begin
