@@ -654,6 +654,11 @@ FAMILIES = [
     # "until day 5": from the end up to that day (day 0 is the procedure's day)
     (R, ["Keep the dressing on until day 5."], "dressing",
      {"asks": "avoid", "opens": "end", "due": "end+5d@00:00"}),
+    # stitches that "will fall out" are a fact; "ring 111" / "dial 999" are for warning signs
+    (R, ["Dissolvable stitches will fall out in 2 to 3 weeks."], "stitches", {"asks": "know"}),
+    (R, ["The clinic is closed on bank holidays; ring 111 if you are worried."], "111",
+     {"asks": "watch"}),
+    (R, ["If you are bleeding heavily, dial 999."], "999", {"asks": "watch"}),
 ]  # fmt: skip
 
 
