@@ -659,6 +659,14 @@ FAMILIES = [
     (R, ["The clinic is closed on bank holidays; ring 111 if you are worried."], "111",
      {"asks": "watch"}),
     (R, ["If you are bleeding heavily, dial 999."], "999", {"asks": "watch"}),
+    # parent-directed: bringing the child in is check-in; what babies may have is allowed;
+    # stopping the child's food is a fast
+    (P, ["Bring your child to the ward at 7 am.", "Bring a favourite toy."], "toy",
+     {"due": "start@07:00"}),
+    (P, ["Breastfed babies may feed until 4 hours before the operation."], "breastfed",
+     {"asks": "know", "due": "start-4h"}),
+    (P, ["Stop giving your child solid food 6 hours before surgery."], "solid",
+     {"asks": "avoid", "opens": "start-6h", "due": "start"}),
 ]  # fmt: skip
 
 

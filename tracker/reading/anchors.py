@@ -17,7 +17,7 @@ from tracker.reading.steps import RelTime
 
 ARRIVE = re.compile(
     r"\b(?:arrive|arrival|check[- ]in|checking in|report to|registration desk|be at the"
-    r"|present(?:\s+yourself)?\s+(?:to|at))\b",
+    r"|present(?:\s+yourself)?\s+(?:to|at)|bring\s+(?:your\s+child|your\s+baby|him|her|them)\s+(?:in\s+)?to)\b",
     re.IGNORECASE,
 )
 UNTIL_ARRIVAL = re.compile(
