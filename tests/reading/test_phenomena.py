@@ -667,6 +667,9 @@ FAMILIES = [
      {"asks": "know", "due": "start-4h"}),
     (P, ["Stop giving your child solid food 6 hours before surgery."], "solid",
      {"asks": "avoid", "opens": "start-6h", "due": "start"}),
+    # repeats "from day 3" start then and end by the default, not on day 3
+    (R, ["From day 3, walk twice a day."], "walk",
+     {"opens": "end+3d@00:00", "every": "2/day", "until": "end+3d+14d"}),
 ]  # fmt: skip
 
 

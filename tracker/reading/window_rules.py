@@ -222,8 +222,9 @@ def from_period(
         days, rule = days - 7 + int(lasting.days), f"from {rule}, {lasting.rule}"
         spans = (found.span, length.span)
         return TextWindow(opens, due, due, due, days, rule, factor("explicit"), spans)
-    elif found.edge == "start":
-        opens, due, rule = begin, begin, f"from {rule}"
+    elif found.edge == "start":  # "from day 3, walk twice a day": repeats end by default
+        rule = f"from {rule}"
+        return TextWindow(begin, begin, begin, None, 0, rule, factor("explicit"), (found.span,))
     else:
         opens, due = begin, finish
     return TextWindow(opens, due, due, due, days, rule, factor("explicit"), (found.span,))
