@@ -17,7 +17,8 @@ Span = tuple[int, int]
 # a reason given with the instruction ("since your mouth will be numb afterwards") speaks of
 # the procedure, not of the clause before
 _BECAUSE = re.compile(
-    r"(?:^|[,;]|\s)(?:since|because|as)\s+(?:you|your|it|they|the|there|this)\b[^;]*$",
+    r"(?:[,;]\s*(?:since|because|as)|\b(?:since|because))\s+(?:you|your|it|they|the|there|this)"
+    r"\b[^;]*$",
     re.IGNORECASE,
 )
 _REFERENCE = re.compile(
