@@ -520,6 +520,156 @@ FAMILIES = [
      {"asks": "avoid", "opens": "end", "due": ["end+12w", "end+92d"]}),
     (R, ["Have the stent changed 6 weeks to 3 months after the procedure."], "stent",
      {"opens": "end+6w@day", "due": ["end+12w", "end+92d@eod"]}),
+    # warning signs said the NHS way, or about a child; "seek help at once"
+    (R, ["Go straight to A&E if your child spits out bright red blood."], "a&e",
+     {"asks": "watch"}),
+    (R, ["Take your child to your GP if they will not drink."], "gp", {"asks": "watch"}),
+    (R, ["Seek help at once if you get a high temperature with shivers."], "seek help",
+     {"asks": "watch"}),
+    # telling about a medicine you take is a task; what the team "will tell you" is a fact
+    (P, ["Tell the surgeon if you take blood thinners."], "surgeon", {"asks": "do"}),
+    (P, ["If you take warfarin, the renal team will tell you when to stop."], "renal team",
+     {"asks": "know"}),
+    # "until your doctor says it is OK" and "but showers are fine" do not make a permission
+    (R, ["Take it easy for 48 hours and do nothing strenuous until your doctor says it is OK."],
+     "take it easy", {"asks": "avoid", "due": "end+48h"}),
+    (R, ["Avoid swimming and baths for 2 days, but showers are fine."], "swimming",
+     {"asks": "avoid", "due": "end+2d"}),
+    (R, ["You may shower, but do not take a bath for a week."], "bath",
+     {"asks": "avoid", "due": "end+1w"}),
+    # how things look, who has the report, what is booked or done for you: facts
+    (R, ["Your urine and stools may be blue-green for a day or two."], "urine",
+     {"asks": "know"}),
+    (R, ["The treated veins look darker before they fade."], "veins", {"asks": "know"}),
+    (R, ["Swelling often gets worse for 2 days before it settles."], "swelling",
+     {"asks": "know"}),
+    (R, ["Your doctor will have the report within 2 days."], "report", {"asks": "know"}),
+    (R, ["The results go to your GP."], "results go", {"asks": "know"}),
+    (R, ["Your next clinic appointment will be booked before you leave."], "appointment",
+     {"asks": "know"}),
+    (R, ["A chest X-ray is taken before you go home."], "x-ray", {"asks": "know"}),
+    (R, ["A repeat session can be done after 6 weeks."], "repeat", {"asks": "know"}),
+    (P, ["Your child may drink water until 6:30 am."], "water",
+     {"asks": "know", "due": "start@06:30"}),
+    (P, ["If you need a kidney blood test, have it done the week before."], "kidney",
+     {"asks": "do"}),
+    # fasting said as "nil by mouth" or "fast for"; keeping a child off school
+    (P, ["Your child must be nil by mouth from midnight."], "nil by mouth",
+     {"asks": "avoid", "opens": "start@00:00", "due": "start"}),
+    (P, ["Fast for 6 hours before the operation."], "fast",
+     {"asks": "avoid", "opens": "start-6h", "due": "start"}),
+    (R, ["Keep your child off school for a week."], "school",
+     {"asks": "avoid", "due": "end+1w"}),
+    # "<an action> and do not Y": the action is the ask
+    (P, ["Shower on the morning of surgery and do not use deodorant."], "deodorant",
+     {"asks": "do"}),
+    (P, ["If you are having a scan, drink a litre of water an hour before and do not empty "
+         "your bladder."], "litre", {"asks": "do"}),
+    # a fortnight is two weeks; "after a biopsy" names the procedure; admission is check-in
+    (R, ["Keep your child off school for a fortnight."], "school",
+     {"asks": "avoid", "due": "end+2w"}),
+    (R, ["Do not do vigorous exercise for 24 hours after a biopsy."], "vigorous",
+     {"asks": "avoid", "opens": "end", "due": "end+24h"}),
+    (P, ["Fast for six hours before your admission time."], "fast",
+     {"asks": "avoid", "opens": "start-7h", "due": "start"}),
+    # a stated count or interval beats "regularly" or "every day"; "morning and evening" is 2
+    (R, ["Give your child paracetamol regularly, four times a day, for 5 days."], "paracetamol",
+     {"every": "4/day", "until": "end+5d"}),
+    (R, ["Take your pain medicine regularly every 6 hours for the first week."], "pain",
+     {"every": "every 6h", "until": "end+1w"}),
+    (R, ["Check that the fistula is buzzing every day, morning and evening."], "fistula",
+     {"every": "2/day"}),
+    # "afterwards" in a reason given with the instruction is after the procedure
+    (P, ["Arrive 15 minutes before your appointment.",
+         "Bring a sanitary pad, as you may bleed a little afterwards."], "sanitary",
+     {"due": "start-15min"}),
+    (P, ["Eat a normal meal before you come, since your mouth will be numb afterwards."],
+     "normal meal", {"due": "start-1h"}),
+    # the procedure named by its own word; "for the 24 hours before" as "for 24 hours before"
+    (P, ["For the 24 hours before your colposcopy, do not use tampons."], "tampons",
+     {"asks": "avoid", "opens": "start-24h", "due": "start"}),
+    (R, ["Do not lift anything heavy for 2 weeks after your hysterectomy."], "lift",
+     {"asks": "avoid", "opens": "end", "due": "end+2w"}),
+    (P, ["Stop aspirin 5 days before the thoracentesis."], "aspirin",
+     {"opens": "start-5d@day", "due": "start-5d@eod"}),
+    # a 24-hour tube study: "while the tube is in", "until the tube is removed"
+    (R, ["While the tube is in, do not shower."], "shower",
+     {"asks": "avoid", "opens": "start", "due": "end"}),
+    (R, ["Do not take the antacids until the tube is removed."], "antacids",
+     {"asks": "avoid", "opens": "start", "due": "end"}),
+    # a near and a far bound before the procedure: opens at the far one, due by the near one
+    (P, ["Have the blood tests done no later than 3 days before the procedure, and not more "
+         "than 30 days ahead of it."], "blood tests",
+     {"opens": "start-30d@day", "due": "start-3d@eod"}),
+    (P, ["Have the scan at least 2 days before surgery, but no more than 2 weeks before it."],
+     "scan", {"opens": "start-2w@day", "due": "start-2d@eod"}),
+    # a diet kept for a while, "then go back to your normal diet": still a restriction
+    (R, ["Eat bland, low-fat food for the first 3 days, then go back to your normal diet."],
+     "bland", {"asks": "avoid", "opens": "end", "due": "end+3d"}),
+    # a symptom "gone by" a named day lasts from the end until then
+    (R, ["The cramping should be gone by the next morning."], "cramping",
+     {"asks": "know", "opens": "end", "due": ["end+1d@06:00", "end+1d@12:00"]}),
+    # two days offered ("the night before or the morning of"): opens at the first, due by the
+    # later one
+    (P, ["Shower the night before or the morning of surgery."], "shower",
+     {"opens": "start-1d@day", "due": "start-1h"}),
+    # a medicine taken "as usual" is a task (not skipped); eating "as usual" is a fact
+    (P, ["Take your aspirin as usual on the morning of the procedure."], "aspirin",
+     {"asks": "do"}),
+    (P, ["If you have asthma, use your inhalers as usual and bring them with you."],
+     "inhalers", {"asks": "do"}),
+    (P, ["Eat breakfast as usual on the day of the scan."], "breakfast", {"asks": "know"}),
+    # a washing permission or restriction with no time of its own holds from the end
+    (R, ["You may shower with the waterproof dressing on."], "shower",
+     {"asks": "know", "opens": "end"}),
+    (R, ["Do not take a bath until the wound has healed."], "bath",
+     {"asks": "avoid", "opens": "end"}),
+    # a fast "until the X-rays are finished" lasts to the end
+    (P, ["Nothing to eat or drink after midnight until the X-rays are finished."], "midnight",
+     {"asks": "avoid", "opens": "start@00:00", "due": "end"}),
+    # "if you have not opened your bowels within 2 days": from then
+    (R, ["If you have not opened your bowels within 2 days, take a mild laxative."],
+     "laxative", {"asks": "do", "opens": "end+2d@day"}),
+    # an amount in an "including ..." aside does not replace the instruction's own
+    (R, ["Give paracetamol four times a day for at least 7 days, including at night for the "
+         "first few nights."], "paracetamol", {"every": "4/day", "until": "end+7d"}),
+    # a diet named by two adjectives ("low-carbohydrate, high-protein") is a restriction
+    (P, ["Follow a low-carbohydrate, high-protein diet for 24 hours before the scan."], "diet",
+     {"asks": "avoid", "opens": "start-24h", "due": "start"}),
+    # restrictions said about the child, or with "should not"/"must not"
+    (P, ["Give your child nothing to eat after midnight."], "nothing to eat",
+     {"asks": "avoid", "opens": "start@00:00", "due": "start"}),
+    (R, ["Your child should stay off school for a fortnight."], "school",
+     {"asks": "avoid", "due": "end+2w"}),
+    (R, ["Your child should not swim for 2 weeks."], "swim",
+     {"asks": "avoid", "opens": "end", "due": "end+2w"}),
+    # "ring the ward if ...": a warning sign; "you should be able to ...": a fact
+    (R, ["Ring the ward if you have any problems in the first 48 hours."], "ward",
+     {"asks": "watch", "opens": "end", "due": "end+48h"}),
+    (R, ["You should be able to return to work after 2 to 3 weeks."], "return",
+     {"asks": "know"}),
+    # "present to the unit at 7 am" (Australian usage) is check-in
+    (P, ["Please present to the day surgery unit at 7 am.", "Bring your Medicare card."],
+     "medicare", {"due": "start@07:00"}),
+    # "until day 5": from the end up to that day (day 0 is the procedure's day)
+    (R, ["Keep the dressing on until day 5."], "dressing",
+     {"asks": "avoid", "opens": "end", "due": "end+5d@00:00"}),
+    # stitches that "will fall out" are a fact; "ring 111" / "dial 999" are for warning signs
+    (R, ["Dissolvable stitches will fall out in 2 to 3 weeks."], "stitches", {"asks": "know"}),
+    (R, ["The clinic is closed on bank holidays; ring 111 if you are worried."], "111",
+     {"asks": "watch"}),
+    (R, ["If you are bleeding heavily, dial 999."], "999", {"asks": "watch"}),
+    # parent-directed: bringing the child in is check-in; what babies may have is allowed;
+    # stopping the child's food is a fast
+    (P, ["Bring your child to the ward at 7 am.", "Bring a favourite toy."], "toy",
+     {"due": "start@07:00"}),
+    (P, ["Breastfed babies may feed until 4 hours before the operation."], "breastfed",
+     {"asks": "know", "due": "start-4h"}),
+    (P, ["Stop giving your child solid food 6 hours before surgery."], "solid",
+     {"asks": "avoid", "opens": "start-6h", "due": "start"}),
+    # repeats "from day 3" start then and end by the default, not on day 3
+    (R, ["From day 3, walk twice a day."], "walk",
+     {"opens": "end+3d@00:00", "every": "2/day", "until": "end+3d+14d"}),
 ]  # fmt: skip
 
 

@@ -359,7 +359,7 @@ COMPOUND = [
                                 E(42, r=True))]),
     ("Recovery", "Leave the dressing in place for 7 days; you may shower with it on.",
      [("Leave the dressing in place for 7 days", E()),
-      ("You may shower with it on", E(1))]),  # a permission is a step of its own
+      ("You may shower with it on", E())]),  # a permission of its own, from the end
     ("Preparation", "Stop anti-inflammatory medicines 7 days before surgery; adjust blood "
      "thinners only as directed", [("Stop anti-inflammatory medicines 7 days before surgery",
                                     S(-7, r=True)),

@@ -16,7 +16,8 @@ from tracker.reading import phrases, time_points
 from tracker.reading.steps import RelTime
 
 ARRIVE = re.compile(
-    r"\b(?:arrive|arrival|check[- ]in|checking in|report to|registration desk|be at the)\b",
+    r"\b(?:arrive|arrival|check[- ]in|checking in|report to|registration desk|be at the"
+    r"|present(?:\s+yourself)?\s+(?:to|at)|bring\s+(?:your\s+child|your\s+baby|him|her|them)\s+(?:in\s+)?to)\b",
     re.IGNORECASE,
 )
 UNTIL_ARRIVAL = re.compile(
@@ -45,12 +46,13 @@ AT_THE_START = re.compile(
     re.IGNORECASE,
 )
 # A recovery instruction that holds while a recording procedure lasts (a Holter monitor, a
-# capsule's recorder): from the start to the end.
+# capsule's recorder, a 24-hour pH tube): from the start to the end.
 DURING_PROCEDURE = re.compile(
     r"\b(?:while|whilst)\s+(?:you\s+(?:are\s+)?(?:still\s+)?(?:wearing|wear|have\s+on)\s+"
     r"(?:the|your)\s+(?:heart\s+)?(?:monitor|recorder|holter)"
-    r"|(?:the|your)\s+(?:monitor|recorder)\s+is\s+(?:on|recording))\b"
+    r"|(?:the|your)\s+(?:ph\s+)?(?:monitor|recorder|probe|tube)\s+is\s+(?:on|in|in\s+place|recording))\b"
     r"|\buntil\s+(?:the|your)\s+recording\s+(?:ends|is\s+(?:finished|over|complete))\b"
+    r"|\buntil\s+(?:the|your)\s+(?:ph\s+)?(?:monitor|recorder|probe|tube)\s+is\s+(?:removed|taken\s+out)\b"
     r"|\bduring\s+the\s+(?:recording|monitoring)(?:\s+period)?\b",
     re.IGNORECASE,
 )

@@ -17,7 +17,7 @@ from pathlib import Path
 from tracker.errors import LexiconError
 from tracker.reading.data_files import CLOCK, DATA, Reader, load
 from tracker.reading.lexicon import KINDS, SIDES
-from tracker.reading.steps import Anchor, RelTime
+from tracker.reading.steps import Anchor, RelTime, Timing
 
 
 @dataclass(frozen=True)
@@ -190,3 +190,13 @@ def default_timing(kind: str, anchor: Anchor) -> tuple[Default, RelTime, RelTime
     chosen = defaults().for_step(anchor, kind)
     expires = rel(anchor, chosen.expires) if chosen.expires else None
     return chosen, rel(anchor, chosen.opens), rel(anchor, chosen.due), expires
+
+
+def said_now(timing: Timing, asks: str, anchor: Anchor, *, then: bool) -> RelTime:
+    """When a step opens, given what it asks: the washing default ("from the next day") is a
+    reminder convention for washing tasks, so a permission or restriction the text does not
+    delay ("you may shower", "no baths until healed") holds from the anchor; "then you may
+    shower" still waits for the clause before."""
+    if asks != "do" and timing.kind == "hygiene" and timing.rule.startswith("default:"):
+        return timing.opens if then else RelTime(anchor)
+    return timing.opens

@@ -35,7 +35,7 @@ _AT_A_TIME = re.compile(r"\s*(?:at\s+a\s+time|each\s+time|per\s+session|a\s+sess
 _OF = re.compile(r"\s+of\s+(?!(?:the|your)\b)[a-z]+ing\b|\s+of\s+(?:firm\s+)?pressure\b", re.I)
 _NOT = re.compile(
     r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:heard|received|been\s+(?:called|contacted)|got|seen|"
-    r"passed|had)\b",
+    r"passed|had|opened)\b",
     re.IGNORECASE,
 )
 _BOOKED = re.compile(r"\b(?:booked|scheduled|planned|arranged|set)\s+$", re.IGNORECASE)
@@ -83,7 +83,8 @@ def as_said(text: str, found: phrases.Relation, lasting: bool) -> phrases.Relati
 UNTIL_EVENT = re.compile(
     r"\b(?:until|(?:right\s+)?up\s+to)\s+(?:(?P<after>after\s+(?:the|your)\s+"
     r"(?:procedure|surgery|exam|test|scan)\b"
-    r"|(?:the|your)\s+(?:procedure|surgery|exam|test|scan)\s+is\s+(?:finished|over|done|complete)"
+    r"|(?:the|your)\s+(?:procedure|surgery|exam|test|scan|x-rays?|pictures|images)\s+(?:is|are)\s+"
+    r"(?:finished|over|done|complete|taken)"
     r")|(?:the|your)\s+(?:procedure|surgery|exam|test|scan|appointment)\b)",
     re.IGNORECASE,
 )
@@ -95,7 +96,12 @@ RIGHT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _BEGINS = re.compile(r"\b(?:start|starting|begin|beginning|from)\b", re.IGNORECASE)
-THROUGH = re.compile(r"\b(?:through|throughout|up to and including)\s+$", re.IGNORECASE)
+THROUGH = re.compile(
+    # "cramping should be gone by the next morning": from the end until then
+    r"\b(?:through|throughout|up to and including"
+    r"|(?:gone|over|better|settled|eased|stopped)\s+by)\s+$",
+    re.IGNORECASE,
+)
 UNTIL = re.compile(r"\b(?:until|till)\s+$", re.IGNORECASE)
 # "until your vision has been checked [the day after]": an event on the day named
 _UNTIL_SOMETHING = re.compile(r"\b(?:until|till)\s+(?:[\w'-]+\s+){2,8}$", re.IGNORECASE)

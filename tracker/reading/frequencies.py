@@ -91,6 +91,12 @@ _AMOUNT_A_DAY = re.compile(
     re.IGNORECASE,
 )
 _MEALS = re.compile(r"\b(?:after|with|before)\s+(?:each|every)\s+meal\b", re.IGNORECASE)
+# "every day, morning and evening": two set times a day
+_TWICE = re.compile(
+    r"\b(?:(?:in\s+the\s+)?morning\s+and\s+(?:in\s+the\s+)?(?:evening|night|at\s+night)"
+    r"|(?:evening|night)\s+and\s+morning)\b",
+    re.IGNORECASE,
+)
 _AMOUNT_BEFORE = re.compile(r"\b(?:for|within|in|over|after|to|than|about|only|least)\s+$", re.I)
 _CYCLE = re.compile(
     r"\b(?P<on>\d{1,3}|[a-z]+)\s*(?:minutes?|mins?)\s+on,?\s+(?:and\s+|then\s+)?"
@@ -149,8 +155,14 @@ def repeat(text: str) -> Repeat | None:
     meals = _MEALS.search(text)  # "rinse after each meal": three times a day
     if meals is not None:
         found.append(Repeat(((meals.start(), meals.end()),), "DAILY", times_per_day=3))
-    for pattern, parse in ((grammar.times, _times), (grammar.every, _every)):
-        found += [r for m in pattern.finditer(text) if (r := parse(m)) is not None]
+    twice = _TWICE.search(text)
+    if twice is not None:
+        found.append(Repeat(((twice.start(), twice.end()),), "DAILY", times_per_day=2))
+    found += [r for m in grammar.times.finditer(text) if (r := _times(m)) is not None]
+    everies = [(m, r) for m in grammar.every.finditer(text) if (r := _every(m)) is not None]
+    found += [r for m, r in everies if not m["single"]]
+    stated = len(found)  # a count or an interval beats "every day", "daily", "regularly"
+    found += [r for m, r in everies if m["single"]]
     flags: dict[str, Span] = {}
     for pattern, rule, confidence in grammar.frequencies:
         for m in pattern.finditer(text):
@@ -181,7 +193,8 @@ def repeat(text: str) -> Repeat | None:
         found.append(Repeat((flags["awake"],), "DAILY", times_per_day=1, confidence=0.85))
     if not found:
         return None
-    first = min(found, key=lambda r: r.spans[0])
+    # "regularly, four times a day" and "every day, morning and evening": the stated count wins
+    first = min(found[:stated] or found, key=lambda r: r.spans[0])
     extra = tuple(flags[k] for k in ("awake", "sleep") if k in flags and flags[k] != first.spans[0])
     return Repeat(
         first.spans + extra,

@@ -18,6 +18,11 @@ _DIGITS = r"\d{1,4}(?:\.\d{1,2})?"
 _ENDINGS = r"(?:s|es|d|ed|ing|r|rs|er|ers)?"
 
 
+# A procedure named by its own word ("before your colposcopy", "after the thoracentesis"): the
+# suffixes that name operations and scopes, so "before" has the procedure as its object.
+_PROCEDURE_NOUN = r"[a-z]+(?:scopy|ectomy|otomy|ostomy|plasty|centesis|graphy|pexy)"
+
+
 def _alt(words: tuple[str, ...] | list[str]) -> str:
     ordered = sorted(set(words), key=len, reverse=True)
     return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) + ")"
@@ -62,12 +67,13 @@ def compiled_grammar() -> Grammar:
         rf"(?P<ortwo>\s+or\s+two)?)"
     )
     relation_words = [w for words in lex.relations.values() for w in words]
+    events = f"(?:{_alt(lex.events)}|{_PROCEDURE_NOUN})"
     relation = re.compile(
         rf"\b(?:(?P<rel>{_alt(relation_words)})\s+)?(?:(?P<mod>{_alt(lex.modifiers)})\s+)?"
-        rf"(?:(?:the\s+)?(?P<first>{_alt(lex.ordinals)})\s+)?{amount}\b"
+        rf"(?:the\s+)?(?:(?P<first>{_alt(lex.ordinals)})\s+)?{amount}\b"
         rf"(?:\s*,?\s*(?:(?P<before>{_alt(lex.before)})|(?P<after>{_alt(lex.after)}))"
         # "after the last test": the procedure's own end, when it has several parts
-        rf"(?:\s+(?P<event>(?:the\s+|your\s+)?(?:(?:last|final)\s+)?{_alt(lex.events)})\b)?)?",
+        rf"(?:\s+(?P<event>(?:the\s+|your\s+|an?\s+)?(?:(?:last|final)\s+)?{events})\b)?)?",
         re.IGNORECASE,
     )
     count = rf"(?:{_alt(list(lex.counts))}|{vague}|{num})"
@@ -94,7 +100,7 @@ def compiled_grammar() -> Grammar:
         )
         for f in lex.frequencies
     )
-    event = rf"(?:\s+(?:the\s+|your\s+)?{_alt(lex.events)}\b)?"
+    event = rf"(?:\s+(?:the\s+|your\s+)?{events}\b)?"
     days = tuple((re.compile(rf"\b{_alt(d.phrases)}\b{event}", re.IGNORECASE), d) for d in lex.days)
     kinds = tuple(
         (re.compile(rf"\b{_alt(k.keywords)}{_ENDINGS}\b", re.IGNORECASE), k.name) for k in lex.kinds

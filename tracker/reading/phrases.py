@@ -14,6 +14,13 @@ from tracker.reading.lexicon import DayPhrase, Unit, Vague
 from tracker.reading.phrase_grammar import compiled_grammar, number, vague_phrase
 
 Span = tuple[int, int]
+# a reason given with the instruction ("since your mouth will be numb afterwards") speaks of
+# the procedure, not of the clause before
+_BECAUSE = re.compile(
+    r"(?:[,;]\s*(?:since|because|as)|\b(?:since|because))\s+(?:you|your|it|they|the|there|this)"
+    r"\b[^;]*$",
+    re.IGNORECASE,
+)
 _REFERENCE = re.compile(
     r"\b(?:after that|after this|afterwards?|after which|from that (?:day|time|point)|"
     r"from then(?: on)?|(?:on\s+)?that day|at that time"
@@ -209,6 +216,30 @@ def day_phrase(text: str, side: str) -> DayMatch | None:
     return None
 
 
+_OR_NEXT = re.compile(r"\s*,?\s*or\s+(?:early\s+|late\s+)?(?:on\s+|in\s+)?", re.IGNORECASE)
+
+
+def or_day(text: str, day: DayMatch) -> DayMatch | None:
+    """ "The night before or the morning of surgery": the other day offered, right after."""
+    joined = _OR_NEXT.match(text, day.span[1])
+    if joined is None:
+        return None
+    for pattern, phrase in compiled_grammar().days:
+        found = pattern.match(text, joined.end())
+        if found is not None and phrase.side == day.phrase.side:
+            return DayMatch((found.start(), found.end()), phrase)
+    return None
+
+
+_ASIDE = re.compile(r"\b(?:including|especially|such\s+as)\b[^,;]*$", re.IGNORECASE)
+
+
+def aside(text: str, found: Relation) -> bool:
+    """An amount in an "including ..." aside ("for 7 days, including at night for the first
+    few nights") adds a detail; the instruction's own amount comes first."""
+    return _ASIDE.search(text, 0, found.span[0]) is not None
+
+
 def hedged(text: str) -> bool:
     """The text hedges ("may be required", "if advised", "as directed")."""
     return compiled_grammar().any_hedge.search(text) is not None
@@ -249,4 +280,6 @@ def kind(text: str) -> str | None:
 def refers_back(text: str) -> Span | None:
     """'after that': the clause times itself from the clause before."""
     match = _REFERENCE.search(text)
-    return (match.start(), match.end()) if match else None
+    if match is None or _BECAUSE.search(text, 0, match.start()):
+        return None  # "bring a pad, as you may bleed a little afterwards": after the procedure
+    return match.start(), match.end()

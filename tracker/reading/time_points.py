@@ -37,7 +37,7 @@ class PeriodMatch:
     first: int  # the first period named, counted from 1 ("week 1" is the first week)
     last: int
     unit: str  # "week" | "day"
-    edge: str | None  # "end": until the end of it; "start": from its beginning; None: during
+    edge: str | None  # "end": to its end; "until": to its start; "start": from it; None: during
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ _ORDINAL_NUMBERS = {
 _NTH = "(?:" + "|".join(_ORDINAL_NUMBERS) + r"|\d{1,2}(?:st|nd|rd|th))"
 _PERIOD = re.compile(
     rf"\b(?:(?P<edge>(?:until|till|up to|by|to|at|from|starting(?:\s+(?:at|from))?|beginning|"
-    rf"in)\s+the\s+(?:end|start|beginning)\s+of|by|from|starting(?:\s+(?:in|from))?)\s+)?"
+    rf"in)\s+the\s+(?:end|start|beginning)\s+of|by|from|starting(?:\s+(?:in|from))?"
+    rf"|(?P<until>until|till|up\s+to))\s+)?"
     rf"(?:(?:the\s+)?(?P<o1>{_NTH})(?:\s+(?:or|and|to)\s+(?P<o2>{_NTH}))?\s+(?P<ounit>week|day)"
     rf"|(?P<unit>weeks?|days?)\s+(?P<n1>\d{{1,2}})(?:\s*(?:and|to|-|–|through|or)\s*(?P<n2>\d{{1,2}}))?)\b",
     re.IGNORECASE,
@@ -78,11 +79,13 @@ def period(text: str) -> PeriodMatch | None:
         else:
             first, last = int(match["n1"]), int(match["n2"] or match["n1"])
             unit = match["unit"].lower().rstrip("s")
-        edge_words = (match["edge"] or "").lower()
+        edge_words = (match["edge"] or match["until"] or "").lower()
         if not 1 <= first <= last <= 52 or (first == last == 1 and not edge_words):
             continue
         edge = None
-        if " end " in f" {edge_words} " or edge_words == "by":
+        if match["until"]:  # "keep it on until day 5": up to that day's start
+            edge = "until"
+        elif " end " in f" {edge_words} " or edge_words == "by":
             edge = "end"
         elif edge_words:
             edge = "start"

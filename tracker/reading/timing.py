@@ -16,7 +16,7 @@ from tracker.errors import DocumentError
 from tracker.reading import phrases
 from tracker.reading.anchors import arrival_point
 from tracker.reading.asks import classify
-from tracker.reading.clinical_defaults import defaults
+from tracker.reading.clinical_defaults import defaults, said_now
 from tracker.reading.cross_steps import onto_end, until_finished
 from tracker.reading.documents import Document, Entry, Section
 from tracker.reading.duplicates import merge_duplicates
@@ -154,6 +154,7 @@ def _entry_steps(
         words = text[span[0] : span[1]]
         asks = classify(words, section=section, kind=timing.kind)
         due, expires, recurrence = timing.due, timing.expires, timing.recurrence
+        opens = said_now(timing, asks, anchor, then=_THEN.match(words) is not None)
         if asks == "know":
             recurrence = None  # information is never repeated
         elif asks == "avoid" and recurrence is not None and recurrence.until is not None:
@@ -167,7 +168,7 @@ def _entry_steps(
             timing.kind,
             timing.critical,
             timing.conditional or conditional,
-            timing.opens,
+            opens,
             due,
             expires,
             recurrence,

@@ -213,6 +213,8 @@ def from_period(
     rule = f"{found.unit}s {found.first} to {found.last}"
     if found.edge == "end":
         opens, due, rule = RelTime(anchor), finish, f"until the end of {rule}"
+    elif found.edge == "until":
+        opens, due, rule = RelTime(anchor), begin, f"until {rule}"
     elif found.edge == "start" and length is not None:  # starts there, lasts the amount
         lasting = from_relation(length, anchor, state)
         opens = begin
@@ -220,8 +222,9 @@ def from_period(
         days, rule = days - 7 + int(lasting.days), f"from {rule}, {lasting.rule}"
         spans = (found.span, length.span)
         return TextWindow(opens, due, due, due, days, rule, factor("explicit"), spans)
-    elif found.edge == "start":
-        opens, due, rule = begin, begin, f"from {rule}"
+    elif found.edge == "start":  # "from day 3, walk twice a day": repeats end by default
+        rule = f"from {rule}"
+        return TextWindow(begin, begin, begin, None, 0, rule, factor("explicit"), (found.span,))
     else:
         opens, due = begin, finish
     return TextWindow(opens, due, due, due, days, rule, factor("explicit"), (found.span,))

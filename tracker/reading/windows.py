@@ -91,6 +91,12 @@ def _window(
         return chosen
     if day or clock:
         chosen = context.from_named_day(text, day, clock, anchor, state, arrival, stay)
+        other = phrases.or_day(text, day) if day is not None and clock is None else None
+        if day is not None and other is not None and other.phrase.days > day.phrase.days:
+            # "the night before or the morning of surgery": open at the first, due by the later
+            later = context.from_named_day(text, other, None, anchor, state, arrival, stay)
+            rule = f"{chosen.rule} or {other.phrase.phrases[0]}"
+            chosen = replace(chosen, due=later.due, rule=rule, spans=(*chosen.spans, other.span))
         return context.then(text, chosen, previous)
     return references.from_previous(text, anchor, state, previous, bool(found))
 
@@ -118,7 +124,7 @@ def _amounts(
             for r in found
             if r.span[0] > begins or not r.duration.exact or r.direction or r.name == "point"
         ]
-    found.sort(key=lambda r: (r.direction is None, r.name == "bare"))
+    found.sort(key=lambda r: (phrases.aside(text, r), r.direction is None, r.name == "bare"))
     return found
 
 
@@ -142,6 +148,8 @@ def _from_amount(
     if lasting and first.name == "bare":  # "numbness lasts a few hours": from the end
         first = replace(first, name="for", direction="after")
     chosen = from_relation(first, anchor, state, arrival, stay)
+    if anchor == "start":
+        chosen = _between(found, chosen, state, arrival)
     if anchor == "end":
         chosen = context.phase(text, first, chosen, previous)
         if first.name == "for":
@@ -153,6 +161,21 @@ def _from_amount(
                 rule = chosen.rule + "; after the clause before"
                 chosen = replace(chosen, opens=previous, rule=rule)
     return replace(chosen, confidence=chosen.confidence * several)
+
+
+def _between(
+    found: list[phrases.Relation], chosen: TextWindow, state: bool, arrival: RelTime
+) -> TextWindow:
+    """ "No later than 3 days before, and not more than 30 days ahead of it": opens at the
+    farther bound, due by the nearer one (in either order)."""
+    before = [r for r in found if r.direction == "before"]
+    wide = next((r for r in before if r.name == "within"), None)
+    near = next((r for r in before if r.name in ("until", "at least")), None)
+    if wide is None or near is None or context.longest(wide) <= context.longest(near):
+        return chosen
+    opens = from_relation(wide, "start", state, arrival).opens
+    due = from_relation(near, "start", state, arrival)
+    return replace(due, opens=opens, rule=f"{due.rule}; opens at the farther bound")
 
 
 _MORNINGS = re.compile(r"\b(?:every|each)\s+morning\b", re.IGNORECASE)
