@@ -95,6 +95,22 @@ def test_the_checklist_shows_translations_and_marks_english_fallbacks(
     assert set(marked) == {"Walk a little", "test"}
 
 
+def test_the_inbox_marks_a_step_left_in_english_inside_the_spanish_sentence(
+    client: FlaskClient, session: Session, spanish: Linked
+) -> None:
+    for key in ("walk", "tablet"):
+        reminder = session.exec(
+            select(Reminder).where(Reminder.item_id == item_id(session, spanish.id, key))
+        ).first()
+        assert reminder is not None
+        reminder.status, reminder.sent_at = "sent", CLOCK
+        session.add(reminder)
+    session.commit()
+    html = page_of(client, spanish)
+    assert 'Recordatorio: <span lang="en">Walk a little</span></a>' in html
+    assert "Recordatorio: <span>Tome la pastilla</span></a>" in html
+
+
 def test_an_english_reader_sees_english_unmarked(
     client: FlaskClient, session: Session, version: PathwayVersion
 ) -> None:

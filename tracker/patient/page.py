@@ -35,6 +35,7 @@ from tracker.patient.series import whole_series
 from tracker.patient.text import MESSAGES, Words
 
 DONE_SHOWN = 10  # the latest done or past items listed; the rest on the full list
+_STEP = "\x00"  # stands for the step's words while the sentence around them is translated
 # What an item shows once an action on it went through (undo: whatever it is again).
 SHOWN_AFTER = {
     "done": {"done"},
@@ -236,10 +237,14 @@ def _inbox(sent: list[SentRow], reader: Reader) -> list[Message]:
     sent to the inbox and by email appears once, one for a cancelled item not at all)."""
     seen: set[tuple[int, str]] = set()
     messages = []
+    # The sentence around a step's words, in the patient's language ("Recordatorio: …").
+    before, _, after = reader.words.get("inbox_entry", text=_STEP).partition(_STEP)
     for row in sent:
         if (row.item_id, row.purpose) in seen or row.step_id is None:
             continue
         seen.add((row.item_id, row.purpose))
-        text = reader.words.get("inbox_entry", text=reader.plan.steps[row.step_id].text)
-        messages.append(Message(reader.at(row.at), text, row.item_id))
+        step = reader.plan.steps[row.step_id]
+        text = before + step.text + after
+        when = reader.at(row.at)
+        messages.append(Message(when, text, row.item_id, before, step.text, after, step.lang))
     return messages

@@ -79,8 +79,14 @@ class Message(NamedTuple):
     """A reminder in the inbox: when it was sent, its text, and the item it is about."""
 
     when: str
-    text: str
+    text: str  # "Reminder: Book a ride home", whole
     item_id: int
+    # The same text around the step's own words, so a step left in English is marked lang="en"
+    # inside a sentence in the patient's language: before + step + after == text.
+    before: str = ""
+    step: str = ""
+    after: str = ""
+    lang: str = ""
 
 
 def status_at(row: ItemRow, now: datetime) -> str:
