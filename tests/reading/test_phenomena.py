@@ -670,6 +670,17 @@ FAMILIES = [
     # repeats "from day 3" start then and end by the default, not on day 3
     (R, ["From day 3, walk twice a day."], "walk",
      {"opens": "end+3d@00:00", "every": "2/day", "until": "end+3d+14d"}),
+    # a task on one numbered day is done once that day, whatever its kind's usual repeat
+    (R, ["On day 2, remove the outer dressing."], "outer dressing",
+     {"asks": "do", "opens": "end+2d@day", "due": "end+2d@eod", "every": None}),
+    (R, ["On the second day, take off the bulky bandage."], "bulky bandage",
+     {"asks": "do", "opens": "end+2d@day", "due": "end+2d@eod", "every": None}),
+    (R, ["On day 3 after surgery, peel off the wound dressing."], "peel off",
+     {"asks": "do", "opens": "end+3d@day", "due": "end+3d@eod", "every": None}),
+    (R, ["Remove the plaster on the 5th day."], "plaster",
+     {"asks": "do", "opens": "end+5d@day", "due": "end+5d@eod", "every": None}),
+    (R, ["Day 10: stitches out at your GP surgery."], "stitches out",
+     {"asks": "do", "opens": "end+10d@day", "due": "end+10d@eod", "every": None}),
 ]  # fmt: skip
 
 

@@ -215,6 +215,7 @@ def from_period(
         opens, due, rule = RelTime(anchor), finish, f"until the end of {rule}"
     elif found.edge == "until":
         opens, due, rule = RelTime(anchor), begin, f"until {rule}"
+        days = begin.days
     elif found.edge == "start" and length is not None:  # starts there, lasts the amount
         lasting = from_relation(length, anchor, state)
         opens = begin
@@ -225,8 +226,8 @@ def from_period(
     elif found.edge == "start":  # "from day 3, walk twice a day": repeats end by default
         rule = f"from {rule}"
         return TextWindow(begin, begin, begin, None, 0, rule, factor("explicit"), (found.span,))
-    else:
-        opens, due = begin, finish
+    else:  # the named days themselves: "day 2" lasts one day, so it is a one-off, never daily
+        opens, due, days = begin, finish, finish.days - begin.days
     return TextWindow(opens, due, due, due, days, rule, factor("explicit"), (found.span,))
 
 
