@@ -681,6 +681,37 @@ FAMILIES = [
      {"asks": "do", "opens": "end+5d@day", "due": "end+5d@eod", "every": None}),
     (R, ["Day 10: stitches out at your GP surgery."], "stitches out",
      {"asks": "do", "opens": "end+10d@day", "due": "end+10d@eod", "every": None}),
+    # a cold before the operation, reported: "if ..., ring the ward", "let the hospital know if"
+    (P, ["If your son has a cough or cold in the week before, ring the ward."], "ring the ward",
+     {"asks": "watch"}),
+    (P, ["Let the hospital know if your child has a temperature before surgery."], "temperature",
+     {"asks": "watch"}),
+    # what "may be given up to" a time is allowed, even a clear fluid
+    (P, ["Clear fluids such as water may be given up to 2 hours before surgery."], "clear fluids",
+     {"asks": "know", "due": "start-2h"}),
+    # restrictions said about the son, daughter or partner; rest asked of a child
+    (P, ["Your son must not eat any food for 6 hours before the operation."], "must not eat",
+     {"asks": "avoid", "opens": "start-6h", "due": "start"}),
+    (R, ["Let your child rest quietly for the first 3 days."], "rest quietly",
+     {"asks": "avoid", "opens": "end", "due": "end+3d"}),
+    # someone else's call, healing by itself, what may be possible: information
+    (R, ["The embryologist will phone you the morning after."], "embryologist", {"asks": "know"}),
+    (R, ["An ulcer from a bitten lip heals by itself in a week."], "ulcer", {"asks": "know"}),
+    (R, ["Desk work may be possible after 2 weeks."], "desk", {"asks": "know"}),
+    # "come to the ... unit at 7 am" is check-in; "before you are due to come in" is before it
+    (P, ["Come to the admissions unit at 7 am.", "Stop eating 6 hours before your admission time."],
+     "stop eating", {"asks": "avoid", "opens": "start@01:00"}),
+    (P, ["Please come in to the day unit 1 hour before.",
+         "Water is allowed up to 2 hours before you are due to come in."],
+     "water", {"asks": "know", "due": "start-3h"}),
+    # the procedure named by its own noun ("the egg collection")
+    (P, ["Take the trigger injection exactly 36 hours before the egg collection."], "trigger",
+     {"asks": "do", "opens": "start-36h", "due": "start-36h"}),
+    (R, ["Spotting is normal for 1 to 2 days after the collection."], "spotting",
+     {"asks": "know", "due": "end+2d"}),
+    # "tomorrow", said after the procedure, is the next day
+    (R, ["He may have a shower tomorrow."], "shower tomorrow",
+     {"asks": "know", "opens": "end+1d@day", "due": "end+1d@eod"}),
 ]  # fmt: skip
 
 
