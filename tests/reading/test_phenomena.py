@@ -709,6 +709,30 @@ FAMILIES = [
      {"asks": "do", "opens": "start-36h", "due": "start-36h"}),
     (R, ["Spotting is normal for 1 to 2 days after the collection."], "spotting",
      {"asks": "know", "due": "end+2d"}),
+    # clear fluids given or drunk "until" a time before: allowed up to then
+    (P, ["Give clear liquids such as water until 1 hour before the scan."], "clear liquids",
+     {"asks": "know", "due": "start-1h"}),
+    # an untimed drain or sheath came out as the procedure ended
+    (R, ["Lie on the side opposite the drain site for 2 hours after the drain comes out."],
+     "lie on", {"asks": "do", "opens": "end", "due": "end+2h"}),
+    (R, ["Keep the leg straight for 4 hours after the sheath is removed."], "leg straight",
+     {"opens": "end", "due": "end+4h"}),
+    # rest kept for a child, its time said first; a bath ruled out "rather than"
+    (R, ["For the next 24 hours, keep your child resting quietly at home."], "resting",
+     {"asks": "avoid", "opens": "end", "due": "end+24h"}),
+    (R, ["Give sponge baths rather than a tub bath."], "sponge", {"asks": "avoid"}),
+    # a statement with a long subject
+    (R, ["Pain when your child coughs, sneezes or moves suddenly may last 2 weeks."], "sneezes",
+     {"asks": "know"}),
+    # buying food for a diet is a task, not the diet
+    (P, ["Stock up on soft foods and ice pops the day before surgery."], "stock up",
+     {"asks": "do", "opens": "start-1d@day"}),
+    # a restriction said as the means ("by not passing urine for 1 hour before")
+    (P, ["Come with a full bladder by not passing urine for at least 1 hour before the scan."],
+     "full bladder", {"asks": "avoid"}),
+    # needing to pass urine more often afterwards is an expectation
+    (R, ["You may need to go more often and more urgently for the first day."], "urgently",
+     {"asks": "know"}),
     # "tomorrow", said after the procedure, is the next day
     (R, ["He may have a shower tomorrow."], "shower tomorrow",
      {"asks": "know", "opens": "end+1d@day", "due": "end+1d@eod"}),
