@@ -733,6 +733,11 @@ FAMILIES = [
     # needing to pass urine more often afterwards is an expectation
     (R, ["You may need to go more often and more urgently for the first day."], "urgently",
      {"asks": "know"}),
+    # "until your 3-month visit" ends the repeats there, also after "start 1 week after"
+    (R, ["Wear the brace until your 6-week check."], "brace until",
+     {"opens": "end", "due": "end+6w"}),
+    (R, ["Start the scar massage 1 week after surgery, 3 times a day, until your 3-month visit."],
+     "scar massage", {"opens": "end+1w@day", "every": "3/day", "until": ["end+12w", "end+92d"]}),
     # "tomorrow", said after the procedure, is the next day
     (R, ["He may have a shower tomorrow."], "shower tomorrow",
      {"asks": "know", "opens": "end+1d@day", "due": "end+1d@eod"}),

@@ -231,5 +231,19 @@ def from_period(
     return TextWindow(opens, due, due, due, days, rule, factor("explicit"), (found.span,))
 
 
+def point_until(found: list[phrases.Relation], chosen: TextWindow, state: bool) -> TextWindow:
+    """ "Start the massage 1 week after surgery, 3 times a day, until your 3-month visit": opens
+    at the point, runs until the later amount (after the procedure)."""
+    first = found[0]
+    if first.name != "point" or first.direction != "after":
+        return chosen
+    ends = [r for r in found[1:] if r.name == "until" and r.span[0] > first.span[1]]
+    if not ends or ends[0].direction != "after":
+        return chosen
+    last = from_relation(ends[0], "end", state)
+    rule, spans = f"{chosen.rule}, {last.rule}", (*chosen.spans, *last.spans)
+    return replace(chosen, due=last.due, until=last.due, days=last.days, rule=rule, spans=spans)
+
+
 def overlaps(a: Span, b: Span) -> bool:
     return a[0] < b[1] and b[0] < a[1]

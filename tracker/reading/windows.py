@@ -27,6 +27,7 @@ from tracker.reading.window_rules import (
     from_relation,
     kind_rules,
     overlaps,
+    point_until,
 )
 
 __all__ = ["daily", "default_timing", "rel", "time_phrase"]
@@ -152,7 +153,7 @@ def _from_amount(
     if anchor == "start":
         chosen = _between(found, chosen, state, arrival)
     if anchor == "end":
-        chosen = context.phase(text, first, chosen, previous)
+        chosen = point_until(found, context.phase(text, first, chosen, previous), state)
         if first.name == "for":
             chosen = context.starting(text, day, chosen)
         after = phrases.refers_back(text)
