@@ -738,6 +738,9 @@ FAMILIES = [
      {"opens": "end", "due": "end+6w"}),
     (R, ["Start the scar massage 1 week after surgery, 3 times a day, until your 3-month visit."],
      "scar massage", {"opens": "end+1w@day", "every": "3/day", "until": ["end+12w", "end+92d"]}),
+    # "the next day or two" is an amount (two days), not the next day
+    (R, ["Give sponge baths rather than a tub bath for the next day or two."], "tub bath",
+     {"asks": "avoid", "opens": "end", "due": "end+2d"}),
     # "tomorrow", said after the procedure, is the next day
     (R, ["He may have a shower tomorrow."], "shower tomorrow",
      {"asks": "know", "opens": "end+1d@day", "due": "end+1d@eod"}),

@@ -211,11 +211,14 @@ def day_phrase(text: str, side: str) -> DayMatch | None:
         if phrase.side != side:
             continue
         for match in pattern.finditer(text):
+            if _OR_MORE.match(text, match.end()):  # "for the next day or two": an amount
+                continue
             if not _NOT_DAY.search(text, 0, match.start()):  # "on the day, not the night before"
                 return DayMatch((match.start(), match.end()), phrase)
     return None
 
 
+_OR_MORE = re.compile(r"\s+or\s+(?:two|2|three|3)\b", re.IGNORECASE)
 _OR_NEXT = re.compile(r"\s*,?\s*or\s+(?:early\s+|late\s+)?(?:on\s+|in\s+)?", re.IGNORECASE)
 
 
