@@ -741,6 +741,12 @@ FAMILIES = [
     # "the next day or two" is an amount (two days), not the next day
     (R, ["Give sponge baths rather than a tub bath for the next day or two."], "tub bath",
      {"asks": "avoid", "opens": "end", "due": "end+2d"}),
+    # a restriction "for 48 hours after you go home" holds in hospital too; "the first week
+    # at home" is spent at home (stay_days=2 here)
+    (R, ["Do not drive for 48 hours after you go home."], "drive for 48",
+     {"asks": "avoid", "opens": "end", "due": "end+2d+48h"}),
+    (R, ["During the first week at home, avoid heavy chores."], "heavy chores",
+     {"asks": "avoid", "opens": "end+2d", "due": "end+2d+1w"}),
     # "tomorrow", said after the procedure, is the next day
     (R, ["He may have a shower tomorrow."], "shower tomorrow",
      {"asks": "know", "opens": "end+1d@day", "due": "end+1d@eod"}),

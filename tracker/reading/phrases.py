@@ -83,6 +83,7 @@ class Relation:
     discharge: bool = False  # counted from going home ("48 hours after you go home")
     started: bool = False  # counted from the start ("2 hours after you swallow the capsule")
     elapsed: bool = False  # "after 14 days": once that much time has passed, not a day named
+    at_home: bool = False  # "the first week at home": a time spent at home, not only after
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,18 @@ def _relations(text: str) -> list[Relation]:
         exact_amount = not (amount.ranged or amount.vague or modified)
         elapsed = rel in ("after", "following") and direction is None and exact_amount
         found.append(
-            Relation(span, name, direction, duration, modified, arrival, home, started, elapsed)
+            Relation(
+                span,
+                name,
+                direction,
+                duration,
+                modified,
+                arrival,
+                home,
+                started,
+                elapsed,
+                at_home is not None,
+            )
         )
     return found
 

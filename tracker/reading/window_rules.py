@@ -111,7 +111,10 @@ def from_relation(
         due = due if due == here else from_arrival(due, arrival)
         rule += " (before arrival)"
     if found.discharge and anchor == "end" and stay:  # "48 hours after you go home"
-        opens, due, mark = (t.shifted(days=stay) for t in (opens, due, mark))
+        # a restriction also holds in hospital ("no driving for 48 hours after you go home")
+        held = state and name == "for" and not found.at_home  # not "the first week at home"
+        kept = opens if held else opens.shifted(days=stay)
+        opens, due, mark = kept, due.shifted(days=stay), mark.shifted(days=stay)
         until = until.shifted(days=stay) if until else None
         rule += f" (after a {stay}-day stay)"
     if found.started and anchor == "end":  # "2 hours after you swallow the capsule"
