@@ -776,3 +776,19 @@ def test_a_keyword_naming_the_procedure_is_not_the_instructions_kind() -> None:
     assert step.kind != "tests"
     (booked,) = _steps(P, "Have your blood test 5 days before the procedure")
     assert booked.kind == "tests"
+
+
+def test_coming_back_the_next_morning_ends_a_day_long_recording() -> None:
+    """A 24-hour recording ends the morning after the start: "come back the next morning" is
+    that morning, not the morning after the recording ends."""
+    head = HEAD.replace("60 minutes", "24 hours")
+    bullet = "Come back the next morning to hand in the recorder."
+    text = f"{head}Preparation\n- Rest.\nRecovery\n- {bullet}\n"
+    (step,) = [
+        s for s in derive(parse_document(text, path="t.txt")).steps if s.section == "recovery"
+    ]
+    start = local_to_utc(START_LOCAL, ZONE)
+    end = start + timedelta(hours=24)
+    for key, expected in (("opens", "start+1d@day"), ("due", "start+1d@12:00")):
+        instant = resolve(getattr(step, key), start=start, end=end, tz=ZONE, reminder_hour=9)
+        assert Instants(start, end).accepts(expected, instant), f"{key}: {instant}"
