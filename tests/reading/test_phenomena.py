@@ -747,6 +747,13 @@ FAMILIES = [
      {"asks": "avoid", "opens": "end", "due": "end+2d+48h"}),
     (R, ["During the first week at home, avoid heavy chores."], "heavy chores",
      {"asks": "avoid", "opens": "end+2d", "due": "end+2d+1w"}),
+    # a soft diet offered to a child, with a second adjective, is a restriction
+    (R, ["Offer soft, cool food and drinks for the first 24 hours."], "offer soft",
+     {"asks": "avoid", "opens": "end", "due": "end+24h"}),
+    # an untimed clause joined to the timed one before keeps that one's asks ("eat soft foods
+    # for 14 days; avoid crunchy foods until healed" is one restriction, not a task)
+    (R, ["Eat soft, cool foods for 10 to 14 days; avoid crunchy foods until your throat heals."],
+     "crunchy", {"asks": "avoid", "opens": "end", "due": "end+14d"}),
     # "tomorrow", said after the procedure, is the next day
     (R, ["He may have a shower tomorrow."], "shower tomorrow",
      {"asks": "know", "opens": "end+1d@day", "due": "end+1d@eod"}),
