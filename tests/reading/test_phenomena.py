@@ -670,6 +670,93 @@ FAMILIES = [
     # repeats "from day 3" start then and end by the default, not on day 3
     (R, ["From day 3, walk twice a day."], "walk",
      {"opens": "end+3d@00:00", "every": "2/day", "until": "end+3d+14d"}),
+    # a task on one numbered day is done once that day, whatever its kind's usual repeat
+    (R, ["On day 2, remove the outer dressing."], "outer dressing",
+     {"asks": "do", "opens": "end+2d@day", "due": "end+2d@eod", "every": None}),
+    (R, ["On the second day, take off the bulky bandage."], "bulky bandage",
+     {"asks": "do", "opens": "end+2d@day", "due": "end+2d@eod", "every": None}),
+    (R, ["On day 3 after surgery, peel off the wound dressing."], "peel off",
+     {"asks": "do", "opens": "end+3d@day", "due": "end+3d@eod", "every": None}),
+    (R, ["Remove the plaster on the 5th day."], "plaster",
+     {"asks": "do", "opens": "end+5d@day", "due": "end+5d@eod", "every": None}),
+    (R, ["Day 10: stitches out at your GP surgery."], "stitches out",
+     {"asks": "do", "opens": "end+10d@day", "due": "end+10d@eod", "every": None}),
+    # a cold before the operation, reported: "if ..., ring the ward", "let the hospital know if"
+    (P, ["If your son has a cough or cold in the week before, ring the ward."], "ring the ward",
+     {"asks": "watch"}),
+    (P, ["Let the hospital know if your child has a temperature before surgery."], "temperature",
+     {"asks": "watch"}),
+    # what "may be given up to" a time is allowed, even a clear fluid
+    (P, ["Clear fluids such as water may be given up to 2 hours before surgery."], "clear fluids",
+     {"asks": "know", "due": "start-2h"}),
+    # restrictions said about the son, daughter or partner; rest asked of a child
+    (P, ["Your son must not eat any food for 6 hours before the operation."], "must not eat",
+     {"asks": "avoid", "opens": "start-6h", "due": "start"}),
+    (R, ["Let your child rest quietly for the first 3 days."], "rest quietly",
+     {"asks": "avoid", "opens": "end", "due": "end+3d"}),
+    # someone else's call, healing by itself, what may be possible: information
+    (R, ["The embryologist will phone you the morning after."], "embryologist", {"asks": "know"}),
+    (R, ["An ulcer from a bitten lip heals by itself in a week."], "ulcer", {"asks": "know"}),
+    (R, ["Desk work may be possible after 2 weeks."], "desk", {"asks": "know"}),
+    # "come to the ... unit at 7 am" is check-in; "before you are due to come in" is before it
+    (P, ["Come to the admissions unit at 7 am.", "Stop eating 6 hours before your admission time."],
+     "stop eating", {"asks": "avoid", "opens": "start@01:00"}),
+    (P, ["Please come in to the day unit 1 hour before.",
+         "Water is allowed up to 2 hours before you are due to come in."],
+     "water", {"asks": "know", "due": "start-3h"}),
+    # the procedure named by its own noun ("the egg collection")
+    (P, ["Take the trigger injection exactly 36 hours before the egg collection."], "trigger",
+     {"asks": "do", "opens": "start-36h", "due": "start-36h"}),
+    (R, ["Spotting is normal for 1 to 2 days after the collection."], "spotting",
+     {"asks": "know", "due": "end+2d"}),
+    # clear fluids given or drunk "until" a time before: allowed up to then
+    (P, ["Give clear liquids such as water until 1 hour before the scan."], "clear liquids",
+     {"asks": "know", "due": "start-1h"}),
+    # an untimed drain or sheath came out as the procedure ended
+    (R, ["Lie on the side opposite the drain site for 2 hours after the drain comes out."],
+     "lie on", {"asks": "do", "opens": "end", "due": "end+2h"}),
+    (R, ["Keep the leg straight for 4 hours after the sheath is removed."], "leg straight",
+     {"opens": "end", "due": "end+4h"}),
+    # rest kept for a child, its time said first; a bath ruled out "rather than"
+    (R, ["For the next 24 hours, keep your child resting quietly at home."], "resting",
+     {"asks": "avoid", "opens": "end", "due": "end+24h"}),
+    (R, ["Give sponge baths rather than a tub bath."], "sponge", {"asks": "avoid"}),
+    # a statement with a long subject
+    (R, ["Pain when your child coughs, sneezes or moves suddenly may last 2 weeks."], "sneezes",
+     {"asks": "know"}),
+    # buying food for a diet is a task, not the diet
+    (P, ["Stock up on soft foods and ice pops the day before surgery."], "stock up",
+     {"asks": "do", "opens": "start-1d@day"}),
+    # a restriction said as the means ("by not passing urine for 1 hour before")
+    (P, ["Come with a full bladder by not passing urine for at least 1 hour before the scan."],
+     "full bladder", {"asks": "avoid"}),
+    # needing to pass urine more often afterwards is an expectation
+    (R, ["You may need to go more often and more urgently for the first day."], "urgently",
+     {"asks": "know"}),
+    # "until your 3-month visit" ends the repeats there, also after "start 1 week after"
+    (R, ["Wear the brace until your 6-week check."], "brace until",
+     {"opens": "end", "due": "end+6w"}),
+    (R, ["Start the scar massage 1 week after surgery, 3 times a day, until your 3-month visit."],
+     "scar massage", {"opens": "end+1w@day", "every": "3/day", "until": ["end+12w", "end+92d"]}),
+    # "the next day or two" is an amount (two days), not the next day
+    (R, ["Give sponge baths rather than a tub bath for the next day or two."], "tub bath",
+     {"asks": "avoid", "opens": "end", "due": "end+2d"}),
+    # a restriction "for 48 hours after you go home" holds in hospital too; "the first week
+    # at home" is spent at home (stay_days=2 here)
+    (R, ["Do not drive for 48 hours after you go home."], "drive for 48",
+     {"asks": "avoid", "opens": "end", "due": "end+2d+48h"}),
+    (R, ["During the first week at home, avoid heavy chores."], "heavy chores",
+     {"asks": "avoid", "opens": "end+2d", "due": "end+2d+1w"}),
+    # a soft diet offered to a child, with a second adjective, is a restriction
+    (R, ["Offer soft, cool food and drinks for the first 24 hours."], "offer soft",
+     {"asks": "avoid", "opens": "end", "due": "end+24h"}),
+    # an untimed clause joined to the timed one before keeps that one's asks ("eat soft foods
+    # for 14 days; avoid crunchy foods until healed" is one restriction, not a task)
+    (R, ["Eat soft, cool foods for 10 to 14 days; avoid crunchy foods until your throat heals."],
+     "crunchy", {"asks": "avoid", "opens": "end", "due": "end+14d"}),
+    # "tomorrow", said after the procedure, is the next day
+    (R, ["He may have a shower tomorrow."], "shower tomorrow",
+     {"asks": "know", "opens": "end+1d@day", "due": "end+1d@eod"}),
 ]  # fmt: skip
 
 
@@ -696,3 +783,19 @@ def test_a_keyword_naming_the_procedure_is_not_the_instructions_kind() -> None:
     assert step.kind != "tests"
     (booked,) = _steps(P, "Have your blood test 5 days before the procedure")
     assert booked.kind == "tests"
+
+
+def test_coming_back_the_next_morning_ends_a_day_long_recording() -> None:
+    """A 24-hour recording ends the morning after the start: "come back the next morning" is
+    that morning, not the morning after the recording ends."""
+    head = HEAD.replace("60 minutes", "24 hours")
+    bullet = "Come back the next morning to hand in the recorder."
+    text = f"{head}Preparation\n- Rest.\nRecovery\n- {bullet}\n"
+    (step,) = [
+        s for s in derive(parse_document(text, path="t.txt")).steps if s.section == "recovery"
+    ]
+    start = local_to_utc(START_LOCAL, ZONE)
+    end = start + timedelta(hours=24)
+    for key, expected in (("opens", "start+1d@day"), ("due", "start+1d@12:00")):
+        instant = resolve(getattr(step, key), start=start, end=end, tz=ZONE, reminder_hour=9)
+        assert Instants(start, end).accepts(expected, instant), f"{key}: {instant}"

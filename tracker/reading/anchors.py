@@ -17,7 +17,9 @@ from tracker.reading.steps import RelTime
 
 ARRIVE = re.compile(
     r"\b(?:arrive|arrival|check[- ]in|checking in|report to|registration desk|be at the"
-    r"|present(?:\s+yourself)?\s+(?:to|at)|bring\s+(?:your\s+child|your\s+baby|him|her|them)\s+(?:in\s+)?to)\b",
+    r"|present(?:\s+yourself)?\s+(?:to|at)|bring\s+(?:your\s+child|your\s+baby|him|her|them)\s+(?:in\s+)?to"
+    # "come to the admissions unit at 7 am", "please come in to the day unit 1 hour before"
+    r"|come\s+(?:in\s+)?to\s+(?:the\s+)?(?:[\w-]+\s+){0,3}(?:unit|ward|department|reception|desk))\b",
     re.IGNORECASE,
 )
 UNTIL_ARRIVAL = re.compile(

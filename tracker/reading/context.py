@@ -39,7 +39,7 @@ _NOT = re.compile(
     re.IGNORECASE,
 )
 _BOOKED = re.compile(r"\b(?:booked|scheduled|planned|arranged|set)\s+$", re.IGNORECASE)
-_UNTIL_CLAUSE = re.compile(r"\buntil\s+(?:the|your)\s+[^,;]{1,40}$", re.IGNORECASE)
+_UNTIL_CLAUSE = re.compile(r"\buntil\s+(?:the|your)\s+[^,;]{0,40}$", re.IGNORECASE)
 _WHEN_WORDS = re.compile(r"\b(?:takes?|took|taking|at)\s+(?:about\s+|around\s+)?$", re.I)
 
 
@@ -72,7 +72,8 @@ def as_said(text: str, found: phrases.Relation, lasting: bool) -> phrases.Relati
         return replace(found, name="point", direction="after")
     if found.name == "for" and _BOOKED.search(before):  # "a check booked for 1 to 2 weeks after"
         return replace(found, name="point", direction="after")
-    if found.name == "point" and _UNTIL_CLAUSE.search(before):  # "until the cut heals in 14 days"
+    # "until the cut heals in 14 days", "until your 3-month visit"
+    if found.name in ("point", "bare") and _UNTIL_CLAUSE.search(before):
         return replace(found, name="until", direction="after")
     ranged = found.duration.amount.ranged
     if lasting and (_WHEN_WORDS.search(before) or (found.name == "within" and ranged)):

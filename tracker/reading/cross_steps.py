@@ -24,6 +24,24 @@ def _from_end(point: RelTime, duration: int) -> RelTime:
     return replace(point, anchor="end")
 
 
+_COME_BACK = re.compile(
+    r"\b(?:come back|return|go back)\b[^;]*\bthe (?:next|following) (?:morning|day)\b", re.I
+)
+# a recording that ends on the day after it starts (a 24-hour pH study or Holter monitor)
+_OVERNIGHT = range(20 * 60, 36 * 60 + 1)
+
+
+def recording_return(step: Step, duration: int) -> Step:
+    """'Come back the next morning' to end a recording that runs about a day: the morning after
+    the start, the end's own day, not the day after the recording ends."""
+    if step.section != "recovery" or duration not in _OVERNIGHT or not _COME_BACK.search(step.text):
+        return step
+    if step.opens.anchor != "end" or step.opens.days != 1 or step.due.anchor != "end":
+        return step
+    back = replace(step.opens, days=0)
+    return replace(step, opens=back, due=replace(step.due, days=step.due.days - 1))
+
+
 def past_start(point: RelTime) -> bool:
     """An exact time after the start ("8 hours after the first tablet", taken 1 hour before)."""
     exact = point.days == 0 and point.clock is None and not point.reminder_hour

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tracker.reading import phrases
 from tracker.reading.phrases import Span
@@ -22,6 +22,7 @@ _THINGS = (
     "stent", "stitches", "sutures", "staples", "dressing", "dressings", "wrap", "bandage",
     "bandages", "drain", "catheter", "splint", "cast", "packing", "tape strips", "steri-strips",
     "sling", "brace", "boot", "collar", "eye shield", "shield", "immobilizer", "stockings",
+    "sheath",
 )  # fmt: skip
 # a plural is the same thing ("the drains come out")
 _THING = (
@@ -98,6 +99,32 @@ def _worn_for(clause: str) -> Removal | None:
             return Removal(RelTime("end", minutes=low), RelTime("end", minutes=high))
         return Removal(RelTime("end", low), RelTime("end", high))
     return None
+
+
+# "... after the drain comes out": a removal named right after an amount's "after"
+_REMOVED_NEXT = re.compile(
+    r"\s*(?:the|your)\s+(?:[\w-]+\s+){0,2}?" + _THING + r"\s+(?:comes?\s+out|is\s+out|are\s+out"
+    r"|(?:is|are|has\s+been|have\s+been)\s+(?:removed|taken\s+out|pulled\s+out))\b",
+    re.IGNORECASE,
+)
+
+
+# Things put in for the procedure and taken out as it ends, unless the document times it
+_OUT_AT_THE_END = ("drain", "sheath", "catheter")
+
+
+def at_the_end(
+    text: str, anchor: str, found: phrases.Relation, known: Mapping[str, Removal] | None
+) -> phrases.Relation:
+    """'For 2 hours after the drain comes out', with no time for the drain in the document: the
+    drain came out as the procedure ended, so the amount counts from the end."""
+    if anchor != "end" or found.name != "for" or found.direction != "other":
+        return found
+    named = _REMOVED_NEXT.match(text, found.span[1])
+    thing = _key(named["thing"]) if named else ""
+    if thing in _OUT_AT_THE_END and thing not in (known or {}):
+        return replace(found, direction="after")
+    return found
 
 
 def removals(clauses: Iterable[str]) -> dict[str, Removal]:

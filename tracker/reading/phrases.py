@@ -83,6 +83,7 @@ class Relation:
     discharge: bool = False  # counted from going home ("48 hours after you go home")
     started: bool = False  # counted from the start ("2 hours after you swallow the capsule")
     elapsed: bool = False  # "after 14 days": once that much time has passed, not a day named
+    at_home: bool = False  # "the first week at home": a time spent at home, not only after
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,18 @@ def _relations(text: str) -> list[Relation]:
         exact_amount = not (amount.ranged or amount.vague or modified)
         elapsed = rel in ("after", "following") and direction is None and exact_amount
         found.append(
-            Relation(span, name, direction, duration, modified, arrival, home, started, elapsed)
+            Relation(
+                span,
+                name,
+                direction,
+                duration,
+                modified,
+                arrival,
+                home,
+                started,
+                elapsed,
+                at_home is not None,
+            )
         )
     return found
 
@@ -211,11 +223,14 @@ def day_phrase(text: str, side: str) -> DayMatch | None:
         if phrase.side != side:
             continue
         for match in pattern.finditer(text):
+            if _OR_MORE.match(text, match.end()):  # "for the next day or two": an amount
+                continue
             if not _NOT_DAY.search(text, 0, match.start()):  # "on the day, not the night before"
                 return DayMatch((match.start(), match.end()), phrase)
     return None
 
 
+_OR_MORE = re.compile(r"\s+or\s+(?:two|2|three|3)\b", re.IGNORECASE)
 _OR_NEXT = re.compile(r"\s*,?\s*or\s+(?:early\s+|late\s+)?(?:on\s+|in\s+)?", re.IGNORECASE)
 
 

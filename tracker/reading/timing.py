@@ -17,7 +17,7 @@ from tracker.reading import phrases
 from tracker.reading.anchors import arrival_point
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import defaults, said_now
-from tracker.reading.cross_steps import onto_end, until_finished
+from tracker.reading.cross_steps import onto_end, recording_return, until_finished
 from tracker.reading.documents import Document, Entry, Section
 from tracker.reading.duplicates import merge_duplicates
 from tracker.reading.events import Removal, removals
@@ -150,9 +150,9 @@ def _entry_steps(
     previous_mark: RelTime | None = None  # the mark before the last step, for re-reading it
     kind: str | None = None
 
-    def make(span: Span, timing: Timing, conditional: bool = False) -> Step:
+    def make(span: Span, timing: Timing, conditional: bool = False, asks: str = "") -> Step:
         words = text[span[0] : span[1]]
-        asks = classify(words, section=section, kind=timing.kind)
+        asks = asks or classify(words, section=section, kind=timing.kind)
         due, expires, recurrence = timing.due, timing.expires, timing.recurrence
         opens = said_now(timing, asks, anchor, then=_THEN.match(words) is not None)
         if asks == "know":
@@ -219,8 +219,9 @@ def _entry_steps(
         # A statement or a permission after an action is its own step ("stop eating 6 hours
         # before; you may keep drinking water"), not an explanation of it.
         explains = explains and steps != [] and classify(clause, section=section) == steps[-1].asks
+        joined = ""  # a clause that explains the one before asks what that one asks
         if timed_from is not None and steps and explains and end - timed_from <= MERGED_CHARS:
-            start = timed_from
+            start, joined = timed_from, steps[-1].asks
             timing = time_phrase(
                 text[start:end],
                 anchor=anchor,
@@ -233,7 +234,7 @@ def _entry_steps(
             steps.pop()
         else:
             previous_mark = mark
-        steps.append(make((start, end), timing))
+        steps.append(make((start, end), timing, asks=joined))
         timed_from = start if timing.evidence else None
         mark, kind = timing.mark, timing.kind
     return steps
@@ -327,7 +328,7 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
                     )
                 except ValueError as error:  # e.g. a repeat no rule can hold: say where
                     raise DocumentError(document.path, entry.line, str(error)) from None
-    steps = until_finished([onto_end(s, minutes) for s in steps])
+    steps = until_finished([onto_end(recording_return(s, minutes), minutes) for s in steps])
     steps = merge_duplicates(steps)
     risks = [s for s in document.sections if s.key == "risks and complications" and s.entries]
     if risks:

@@ -111,7 +111,10 @@ def from_relation(
         due = due if due == here else from_arrival(due, arrival)
         rule += " (before arrival)"
     if found.discharge and anchor == "end" and stay:  # "48 hours after you go home"
-        opens, due, mark = (t.shifted(days=stay) for t in (opens, due, mark))
+        # a restriction also holds in hospital ("no driving for 48 hours after you go home")
+        held = state and name == "for" and not found.at_home  # not "the first week at home"
+        kept = opens if held else opens.shifted(days=stay)
+        opens, due, mark = kept, due.shifted(days=stay), mark.shifted(days=stay)
         until = until.shifted(days=stay) if until else None
         rule += f" (after a {stay}-day stay)"
     if found.started and anchor == "end":  # "2 hours after you swallow the capsule"
@@ -215,6 +218,7 @@ def from_period(
         opens, due, rule = RelTime(anchor), finish, f"until the end of {rule}"
     elif found.edge == "until":
         opens, due, rule = RelTime(anchor), begin, f"until {rule}"
+        days = begin.days
     elif found.edge == "start" and length is not None:  # starts there, lasts the amount
         lasting = from_relation(length, anchor, state)
         opens = begin
@@ -225,9 +229,23 @@ def from_period(
     elif found.edge == "start":  # "from day 3, walk twice a day": repeats end by default
         rule = f"from {rule}"
         return TextWindow(begin, begin, begin, None, 0, rule, factor("explicit"), (found.span,))
-    else:
-        opens, due = begin, finish
+    else:  # the named days themselves: "day 2" lasts one day, so it is a one-off, never daily
+        opens, due, days = begin, finish, finish.days - begin.days
     return TextWindow(opens, due, due, due, days, rule, factor("explicit"), (found.span,))
+
+
+def point_until(found: list[phrases.Relation], chosen: TextWindow, state: bool) -> TextWindow:
+    """ "Start the massage 1 week after surgery, 3 times a day, until your 3-month visit": opens
+    at the point, runs until the later amount (after the procedure)."""
+    first = found[0]
+    if first.name != "point" or first.direction != "after":
+        return chosen
+    ends = [r for r in found[1:] if r.name == "until" and r.span[0] > first.span[1]]
+    if not ends or ends[0].direction != "after":
+        return chosen
+    last = from_relation(ends[0], "end", state)
+    rule, spans = f"{chosen.rule}, {last.rule}", (*chosen.spans, *last.spans)
+    return replace(chosen, due=last.due, until=last.due, days=last.days, rule=rule, spans=spans)
 
 
 def overlaps(a: Span, b: Span) -> bool:

@@ -27,6 +27,7 @@ from tracker.reading.window_rules import (
     from_relation,
     kind_rules,
     overlaps,
+    point_until,
 )
 
 __all__ = ["daily", "default_timing", "rel", "time_phrase"]
@@ -62,7 +63,7 @@ def _window(
         across = context.across(text, day, clock, taken, state, arrival)
         if across is not None:
             return across
-    found = _amounts(text, anchor, repeat, taken, lasting)
+    found = _amounts(text, anchor, repeat, taken, lasting, known)
     if numbered is not None:  # "during weeks 3 and 4", "from the start of the second week"
         length = next((r for r in found if r.name == "for"), None)
         chosen = from_period(numbered, length, anchor, state)
@@ -107,12 +108,13 @@ def _amounts(
     repeat: frequencies.Repeat | None,
     taken: list[Span],
     lasting: bool,
+    known: Mapping[str, Removal] | None,
 ) -> list[phrases.Relation]:
     """The amounts of time that may give the window, the likeliest first."""
     ways = ("before", None) if anchor == "start" else ("after", "wait", None)
     found = [
         context.as_said(text, r, lasting)
-        for r in phrases.relations(text)
+        for r in (events.at_the_end(text, anchor, r, known) for r in phrases.relations(text))
         if r.direction in ways
         and not any(overlaps(r.span, s) for s in taken)
         and not context.threshold(text, r)
@@ -151,7 +153,7 @@ def _from_amount(
     if anchor == "start":
         chosen = _between(found, chosen, state, arrival)
     if anchor == "end":
-        chosen = context.phase(text, first, chosen, previous)
+        chosen = point_until(found, context.phase(text, first, chosen, previous), state)
         if first.name == "for":
             chosen = context.starting(text, day, chosen)
         after = phrases.refers_back(text)
