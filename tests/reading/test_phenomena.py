@@ -103,6 +103,25 @@ PHENOMENA = [
     (P, "Nothing to eat after midnight",
      {"asks": "avoid", "opens": "start@00:00", "due": "start"}),
     (R, "Call the office if you have a fever over 101 F", {"asks": "watch"}),
+    # 9. medicine plans before and after surgery
+    (P, "Take your last dose of warfarin 5 days before surgery",
+     {"asks": "do", "opens": "start-5d@day", "due": "start-5d@eod"}),
+    (R, "Restart metformin once you are eating and drinking normally", {"asks": "do"}),
+    (P, "Take paracetamol an hour before the dressing change if you need it", {"asks": "do"}),
+    (R, "Take paracetamol if you need it for cramps", {"asks": "know"}),
+    (P, "If you have a weekly injection (semaglutide, dulaglutide), skip the week's dose",
+     {"asks": "avoid"}),
+    (P, "From 2 days before your test, have clear fluids only", {"asks": "avoid"}),
+    (P, "There is no need to fast before the infusion", {"asks": "know"}),
+    (R, "Sugar readings are often a little high for a day or two", {"asks": "know"}),
+    (R, "Injection sites often bruise", {"asks": "know"}),
+    (P, "At 4 pm two days before your test, drink the first sachet",
+     {"asks": "do", "opens": "start-2d@16:00", "due": "start-2d@16:00"}),
+    # 10. courses and infusions: "the infusion" is the procedure; "during treatment" its span
+    (R, "Have a blood test 4 weeks after the infusion",
+     {"opens": "end+4w@day", "due": "end+4w@eod"}),
+    (R, "Do not swim in chlorinated pools during your course of treatment",
+     {"asks": "avoid", "opens": "start", "due": "end"}),
 ]  # fmt: skip
 
 

@@ -47,15 +47,17 @@ AT_THE_START = re.compile(
     r"operation|endoscopy|echo)\b",
     re.IGNORECASE,
 )
-# A recovery instruction that holds while a recording procedure lasts (a Holter monitor, a
-# capsule's recorder, a 24-hour pH tube): from the start to the end.
+# A recovery instruction that holds while a recording procedure or a course lasts (a Holter
+# monitor, a capsule's recorder, a 24-hour pH tube, radiotherapy): from the start to the end.
 DURING_PROCEDURE = re.compile(
     r"\b(?:while|whilst)\s+(?:you\s+(?:are\s+)?(?:still\s+)?(?:wearing|wear|have\s+on)\s+"
     r"(?:the|your)\s+(?:heart\s+)?(?:monitor|recorder|holter)"
     r"|(?:the|your)\s+(?:ph\s+)?(?:monitor|recorder|probe|tube)\s+is\s+(?:on|in|in\s+place|recording))\b"
     r"|\buntil\s+(?:the|your)\s+recording\s+(?:ends|is\s+(?:finished|over|complete))\b"
     r"|\buntil\s+(?:the|your)\s+(?:ph\s+)?(?:monitor|recorder|probe|tube)\s+is\s+(?:removed|taken\s+out)\b"
-    r"|\bduring\s+the\s+(?:recording|monitoring)(?:\s+period)?\b",
+    r"|\bduring\s+the\s+(?:recording|monitoring)(?:\s+period)?\b"
+    # a course of treatment (radiotherapy sessions over weeks): from the first to the last
+    r"|\bduring\s+(?:the\s+|your\s+)?(?:course\s+of\s+)?(?:treatment|radiotherapy)\b",
     re.IGNORECASE,
 )
 MAX_ARRIVAL_MINUTES = 6 * 60  # an earlier "arrival" is some other appointment

@@ -250,3 +250,20 @@ def point_until(found: list[phrases.Relation], chosen: TextWindow, state: bool) 
 
 def overlaps(a: Span, b: Span) -> bool:
     return a[0] < b[1] and b[0] < a[1]
+
+
+def on_counted_day(window: TextWindow, clock: time_points.ClockMatch) -> TextWindow:
+    """ "At 4 pm two days before": the clock on the day the amount counts back to.
+
+    Only a whole-day window is moved (opens that day, due by its end or that day); a window of
+    exact hours ("24 hours before") already has its own clock.
+    """
+    opens, due = window.opens, window.due
+    whole = not opens.minutes and not due.minutes and opens.days < 0
+    same_day = due.days == opens.days or (due.days == opens.days + 1 and due.clock == "00:00")
+    if not whole or not same_day or clock.relation not in ("at", "by"):
+        return window
+    at = RelTime(opens.anchor, opens.days, clock=clock.clock)
+    start = at if clock.relation == "at" else opens
+    rule = f"{window.rule}; at {clock.clock} that day"
+    return replace(window, opens=start, due=at, mark=at, rule=rule)

@@ -26,6 +26,7 @@ from tracker.reading.window_rules import (
     from_period,
     from_relation,
     kind_rules,
+    on_counted_day,
     overlaps,
     point_until,
 )
@@ -79,6 +80,8 @@ def _window(
         found[0].direction is not None or not (day or clock) or (lasts and (starts or today))
     ):
         chosen = _from_amount(text, found, day, anchor, state, previous, arrival, stay, lasting)
+        if clock is not None and day is None and anchor == "start" and not state:
+            chosen = on_counted_day(chosen, clock)  # "at 4 pm two days before"
         if today and day is not None and day.phrase.discharge and stay:
             # "as soon as you get home, ice it for half an hour": from going home
             chosen = replace(
