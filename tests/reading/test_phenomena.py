@@ -122,6 +122,10 @@ PHENOMENA = [
      {"opens": "end+4w@day", "due": "end+4w@eod"}),
     (R, "Do not swim in chlorinated pools during your course of treatment",
      {"asks": "avoid", "opens": "start", "due": "end"}),
+    (R, "Do not shave the area during treatment and for 1 year afterwards",
+     {"asks": "avoid", "opens": "start"}),
+    (R, "Restart warfarin at your usual dose on the evening of your operation",
+     {"asks": "do", "due": "end@eod"}),
 ]  # fmt: skip
 
 
@@ -776,6 +780,9 @@ FAMILIES = [
     # "tomorrow", said after the procedure, is the next day
     (R, ["He may have a shower tomorrow."], "shower tomorrow",
      {"asks": "know", "opens": "end+1d@day", "due": "end+1d@eod"}),
+    # a restriction lasts until the thing it protects goes by itself (the later bound)
+    (R, ["Do not pull off the skin strips; they peel away by themselves in 5 to 10 days."],
+     "pull off", {"asks": "avoid", "opens": "end", "due": "end+10d"}),
 ]  # fmt: skip
 
 

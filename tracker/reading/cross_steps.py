@@ -120,3 +120,32 @@ def until_finished(steps: list[Step]) -> list[Step]:
         due = until if step.recurrence is None else step.due
         out.append(replace(step, due=due, recurrence=recurrence, rule=rule, evidence=evidence))
     return out
+
+
+# "...; they peel away by themselves in 5 to 10 days": the thing the clause before protects
+# goes by itself after a stated time
+_GOES = re.compile(
+    r"^(?:they|it|the [\w -]{1,30}?)\s+(?:will\s+|should\s+|usually\s+|often\s+|may\s+)?"
+    r"(?:peel|fall|come|dissolve|drop|wash|wear)s?\s+(?:off|away|out)\b",
+    re.IGNORECASE,
+)
+
+
+def until_it_goes(steps: list[Step]) -> list[Step]:
+    """'Do not pull off the strips; they peel away in 5 to 10 days': the restriction holds
+    until they go (the later bound), not for the default span."""
+    out = list(steps)
+    for i, (step, then) in enumerate(zip(steps, steps[1:], strict=False)):
+        if (
+            step.asks != "avoid"
+            or not step.rule.startswith("default")
+            or not _GOES.match(then.text)
+        ):
+            continue
+        due = then.due
+        if due.anchor != "end" or due.days < 1 or due.minutes:
+            continue
+        if due.clock == "00:00":  # by the end of day N: the same clock on day N, as "for N days"
+            due = RelTime("end", due.days - 1)
+        out[i] = replace(step, due=due, rule=f"until it goes by itself ({then.rule})")
+    return out

@@ -17,7 +17,7 @@ from tracker.reading import phrases
 from tracker.reading.anchors import arrival_point
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import defaults, said_now
-from tracker.reading.cross_steps import onto_end, recording_return, until_finished
+from tracker.reading.cross_steps import onto_end, recording_return, until_finished, until_it_goes
 from tracker.reading.documents import Document, Entry, Section
 from tracker.reading.duplicates import merge_duplicates
 from tracker.reading.events import Removal, removals
@@ -237,7 +237,7 @@ def _entry_steps(
         steps.append(make((start, end), timing, asks=joined))
         timed_from = start if timing.evidence else None
         mark, kind = timing.mark, timing.kind
-    return steps
+    return until_it_goes(steps)
 
 
 def _after_part(entry: Entry) -> bool:

@@ -52,8 +52,8 @@ def _window(
     own = [r for r in phrases.relations(text) if r.name in ("until", "for") and r.direction]
     if named is not None and not (named[0].until and own):  # not "..., up to 2 weeks later"
         return context.from_removal(text, *named)  # "until the stent comes out"
-    during = DURING_PROCEDURE.search(text) if anchor == "end" and not own else None
-    if during is not None:  # "while you are wearing the monitor": the recording itself
+    during = DURING_PROCEDURE.search(text) if anchor == "end" else None
+    if during is not None and not own:  # "while you are wearing the monitor": the recording
         start, end = RelTime("start"), RelTime("end")
         rule, sure = "while the procedure lasts", factor("reference")
         return TextWindow(start, end, end, end, 0, rule, sure, (during.span(),))
@@ -80,6 +80,8 @@ def _window(
         found[0].direction is not None or not (day or clock) or (lasts and (starts or today))
     ):
         chosen = _from_amount(text, found, day, anchor, state, previous, arrival, stay, lasting)
+        if during is not None:  # "during treatment and for 2 weeks after": from the start
+            chosen = replace(chosen, opens=RelTime("start"), rule=f"{chosen.rule}; during it")
         if clock is not None and day is None and anchor == "start" and not state:
             chosen = on_counted_day(chosen, clock)  # "at 4 pm two days before"
         if today and day is not None and day.phrase.discharge and stay:
