@@ -783,6 +783,10 @@ FAMILIES = [
     # a restriction lasts until the thing it protects goes by itself (the later bound)
     (R, ["Do not pull off the skin strips; they peel away by themselves in 5 to 10 days."],
      "pull off", {"asks": "avoid", "opens": "end", "due": "end+10d"}),
+    # a course begun before the procedure ends at the last dose another bullet times
+    (P, ["Start enoxaparin injections 3 days before surgery, twice a day.",
+         "Give your last enoxaparin injection 24 hours before surgery."],
+     "start enoxaparin", {"every": "2/day", "opens": "start-3d@day", "until": "start-24h"}),
 ]  # fmt: skip
 
 

@@ -149,3 +149,31 @@ def until_it_goes(steps: list[Step]) -> list[Step]:
             due = RelTime("end", due.days - 1)
         out[i] = replace(step, due=due, rule=f"until it goes by itself ({then.rule})")
     return out
+
+
+# "give your last enoxaparin injection 24 hours before surgery"
+_LAST = re.compile(
+    r"\blast\s+(?P<words>(?:[\w-]+\s+){0,2}?(?:injection|dose|tablet|pill|sachet|shot|patch)s?)\b",
+    re.IGNORECASE,
+)
+
+
+def until_the_last(steps: list[Step]) -> list[Step]:
+    """A course begun before the procedure ("start enoxaparin injections 3 days before, twice
+    a day") ends at the last dose another step times, not at the start."""
+    out = list(steps)
+    for i, step in enumerate(steps):
+        course = step.recurrence
+        if course is None or step.section != "preparation" or course.until != RelTime("start"):
+            continue
+        words = {_stem(w) for w in re.findall(r"[\w-]+", step.text.lower())}
+        for later in steps[i + 1 :]:
+            found = _LAST.search(later.text) if later.section == step.section else None
+            named = found is not None and all(
+                _stem(w) in words for w in found["words"].lower().split()
+            )
+            if named and later.due.anchor == "start" and later.due != RelTime("start"):
+                rule = f"{step.rule}; until the last one (line {later.line})"
+                out[i] = replace(step, recurrence=replace(course, until=later.due), rule=rule)
+                break
+    return out

@@ -17,7 +17,13 @@ from tracker.reading import phrases
 from tracker.reading.anchors import arrival_point
 from tracker.reading.asks import classify
 from tracker.reading.clinical_defaults import defaults, said_now
-from tracker.reading.cross_steps import onto_end, recording_return, until_finished, until_it_goes
+from tracker.reading.cross_steps import (
+    onto_end,
+    recording_return,
+    until_finished,
+    until_it_goes,
+    until_the_last,
+)
 from tracker.reading.documents import Document, Entry, Section
 from tracker.reading.duplicates import merge_duplicates
 from tracker.reading.events import Removal, removals
@@ -329,6 +335,7 @@ def derive(document: Document, *, settings: Settings | None = None) -> Derived:
                 except ValueError as error:  # e.g. a repeat no rule can hold: say where
                     raise DocumentError(document.path, entry.line, str(error)) from None
     steps = until_finished([onto_end(recording_return(s, minutes), minutes) for s in steps])
+    steps = until_the_last(steps)
     steps = merge_duplicates(steps)
     risks = [s for s in document.sections if s.key == "risks and complications" and s.entries]
     if risks:
