@@ -126,6 +126,9 @@ PHENOMENA = [
      {"asks": "avoid", "opens": "start"}),
     (R, "Restart warfarin at your usual dose on the evening of your operation",
      {"asks": "do", "due": "end@eod"}),
+    # an amount before another activity done on the procedure day counts back from it
+    (P, "Do not ejaculate for 2 to 5 days before giving the sample on the morning of the test",
+     {"asks": "avoid", "opens": ["start-5d@day", "start-2d"], "due": "start"}),
 ]  # fmt: skip
 
 

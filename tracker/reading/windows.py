@@ -64,7 +64,7 @@ def _window(
         across = context.across(text, day, clock, taken, state, arrival)
         if across is not None:
             return across
-    found = _amounts(text, anchor, repeat, taken, lasting, known)
+    found = _amounts(text, anchor, repeat, taken, lasting, known, day)
     if numbered is not None:  # "during weeks 3 and 4", "from the start of the second week"
         length = next((r for r in found if r.name == "for"), None)
         chosen = from_period(numbered, length, anchor, state)
@@ -114,12 +114,22 @@ def _amounts(
     taken: list[Span],
     lasting: bool,
     known: Mapping[str, Removal] | None,
+    day: phrases.DayMatch | None = None,
 ) -> list[phrases.Relation]:
     """The amounts of time that may give the window, the likeliest first."""
     ways = ("before", None) if anchor == "start" else ("after", "wait", None)
+    # "for 2 to 5 days before giving the sample on the morning of the procedure": the other
+    # activity happens on the procedure day, so the amount counts back from the procedure
+    on_the_day = day is not None and anchor == "start" and day.phrase.days == 0
+    said = [
+        replace(r, direction="before")
+        if on_the_day and day is not None and r.direction == "wait" and r.span[1] < day.span[0]
+        else r
+        for r in phrases.relations(text)
+    ]
     found = [
         context.as_said(text, r, lasting)
-        for r in (events.at_the_end(text, anchor, r, known) for r in phrases.relations(text))
+        for r in (events.at_the_end(text, anchor, r, known) for r in said)
         if r.direction in ways
         and not any(overlaps(r.span, s) for s in taken)
         and not context.threshold(text, r)
