@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from tracker.reading import phrases
+from tracker.reading import context, phrases
 from tracker.reading.phrase_grammar import number
 from tracker.reading.steps import Anchor, RelTime
 from tracker.reading.window_rules import TextWindow, factor, from_relation
@@ -105,3 +105,18 @@ def from_previous(
     return TextWindow(
         previous, due, previous, until, 0, "after the clause before", sure, (reference,)
     )
+
+
+def between(
+    found: list[phrases.Relation], chosen: TextWindow, state: bool, arrival: RelTime
+) -> TextWindow:
+    """ "No later than 3 days before, and not more than 30 days ahead of it": opens at the
+    farther bound, due by the nearer one (in either order)."""
+    before = [r for r in found if r.direction == "before"]
+    wide = next((r for r in before if r.name == "within"), None)
+    near = next((r for r in before if r.name in ("until", "at least")), None)
+    if wide is None or near is None or context.longest(wide) <= context.longest(near):
+        return chosen
+    opens = from_relation(wide, "start", state, arrival).opens
+    due = from_relation(near, "start", state, arrival)
+    return replace(due, opens=opens, rule=f"{due.rule}; opens at the farther bound")

@@ -166,7 +166,7 @@ def _from_amount(
         first = replace(first, name="for", direction="after")
     chosen = from_relation(first, anchor, state, arrival, stay)
     if anchor == "start":
-        chosen = _between(found, chosen, state, arrival)
+        chosen = references.between(found, chosen, state, arrival)
     if anchor == "end":
         chosen = point_until(found, context.phase(text, first, chosen, previous), state)
         if first.name == "for":
@@ -178,21 +178,6 @@ def _from_amount(
                 rule = chosen.rule + "; after the clause before"
                 chosen = replace(chosen, opens=previous, rule=rule)
     return replace(chosen, confidence=chosen.confidence * several)
-
-
-def _between(
-    found: list[phrases.Relation], chosen: TextWindow, state: bool, arrival: RelTime
-) -> TextWindow:
-    """ "No later than 3 days before, and not more than 30 days ahead of it": opens at the
-    farther bound, due by the nearer one (in either order)."""
-    before = [r for r in found if r.direction == "before"]
-    wide = next((r for r in before if r.name == "within"), None)
-    near = next((r for r in before if r.name in ("until", "at least")), None)
-    if wide is None or near is None or context.longest(wide) <= context.longest(near):
-        return chosen
-    opens = from_relation(wide, "start", state, arrival).opens
-    due = from_relation(near, "start", state, arrival)
-    return replace(due, opens=opens, rule=f"{due.rule}; opens at the farther bound")
 
 
 _MORNINGS = re.compile(r"\b(?:every|each)\s+morning\b", re.IGNORECASE)
