@@ -22,9 +22,9 @@ from tests.reading.corpus_check import (
 from tracker.localtime import local_to_utc
 
 ISSUE_TIMING, ISSUE_ASKS = 0.97, 0.95  # issue 10's targets on the whole corpus
-TIMING_FLOOR, ASKS_FLOOR = 0.981, 0.991  # reached now on the whole corpus (92 documents)
+TIMING_FLOOR, ASKS_FLOOR = 0.981, 0.991  # reached now on the whole corpus (98 documents)
 DOCUMENT_TIMING_FLOOR, DOCUMENT_ASKS_FLOOR = 0.7, 0.85  # no single document below these
-FULL_CORPUS = 92
+FULL_CORPUS = 98
 
 START = local_to_utc(START_LOCAL, ZONE)
 END = local_to_utc(datetime(2027, 3, 16, 11, 0), ZONE)
