@@ -1,4 +1,5 @@
-"""An admin's review mark on a translation, a step's or a title's: set or cleared, audited.
+"""An admin's review mark on a translation, a step's or a title's: set or cleared, audited;
+and new words, which clear it.
 
 Kept apart so both kinds of translation share it (`translations`, `title_translations`).
 Callers commit.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -35,4 +37,23 @@ def mark_reviewed(
     session.add(row)
     session.flush()
     action = f"{kind}.review" if reviewed else f"{kind}.unreview"
+    record_change(session, user_id, action, row, before, audit.snapshot(row, fields), now)
+
+
+def record_new_words(
+    session: Session,
+    *,
+    row: StepTranslation | TitleTranslation,
+    before: dict[str, Any] | None,
+    user_id: int | None,
+    now: datetime,
+    kind: str,
+    fields: Sequence[str],
+) -> None:
+    """New words need a new review: the mark is cleared, and the write audited as
+    `<kind>.add` (`before` None) or `<kind>.change` with `fields` before and after."""
+    row.reviewed_at, row.reviewed_by = None, None
+    session.add(row)
+    session.flush()
+    action = f"{kind}.add" if before is None else f"{kind}.change"
     record_change(session, user_id, action, row, before, audit.snapshot(row, fields), now)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from tracker import audit
 from tracker.library.review import record_change
+from tracker.library.review_marks import record_new_words
 from tracker.models import PathwayVersion, TitleTranslation
 
 FIELDS = ("language", "title", "reviewed_at", "reviewed_by")
@@ -75,11 +76,9 @@ def write_title(
     if row is None:
         row = TitleTranslation(version_id=version.id, language=language, title="", updated_at=now)
     row.title, row.source, row.updated_at = words, source, now
-    row.reviewed_at, row.reviewed_by = None, None
-    session.add(row)
-    session.flush()
-    action = "title.add" if before is None else "title.change"
-    record_change(session, user_id, action, row, before, _snapshot(row), now)
+    record_new_words(
+        session, row=row, before=before, user_id=user_id, now=now, kind="title", fields=FIELDS
+    )
     return row
 
 

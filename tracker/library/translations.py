@@ -22,7 +22,7 @@ from tracker import audit
 from tracker.errors import DocumentError, InvalidInput, VersionFrozen
 from tracker.library import pathways, title_translations
 from tracker.library.review import DRAFT, actor_for, frozen, lock_draft, record_change
-from tracker.library.review_marks import mark_reviewed
+from tracker.library.review_marks import mark_reviewed, record_new_words
 from tracker.library.reviewed_translations import LANGUAGES
 from tracker.library.translation_matching import match
 from tracker.models import Pathway, PathwayVersion, Step, StepTranslation, TitleTranslation
@@ -284,11 +284,15 @@ def _write(
             step_id=step.id, version_id=step.version_id, language=language, text="", updated_at=now
         )
     row.text, row.sentence, row.source, row.updated_at = text, sentence, source, now
-    row.reviewed_at, row.reviewed_by = None, None
-    session.add(row)
-    session.flush()
-    action = "translation.add" if before is None else "translation.change"
-    record_change(session, user_id, action, row, before, _snapshot(row), now)
+    record_new_words(
+        session,
+        row=row,
+        before=before,
+        user_id=user_id,
+        now=now,
+        kind="translation",
+        fields=FIELDS,
+    )
     return row
 
 
