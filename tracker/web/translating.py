@@ -119,7 +119,7 @@ def save_title(slug: str, number: int, language: str) -> Response | tuple[str, i
         )
     except errors.VersionFrozen as error:
         session.rollback()
-        abort(409, description=str(error))
+        abort(409, description=error.translated)
     except errors.InvalidInput as error:
         session.rollback()
         form.title.errors = [*form.title.errors, error.translated]
